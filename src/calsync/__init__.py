@@ -1,0 +1,1 @@
+"""calsync: a self-hosted team calendar with two-way Microsoft Outlook sync."""

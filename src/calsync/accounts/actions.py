@@ -1,0 +1,31 @@
+"""Actions on users (the CLI and the admin pages call these, never the ORM directly)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from calsync.accounts.models import User
+
+
+class UserError(ValueError):
+    """A user could not be created or changed; the message is for the person asking."""
+
+
+@transaction.atomic
+def do_create_user(email: str, password: str, *, name: str = "", admin: bool = False) -> User:
+    """Create a local user whose login is ``email``. Raises :class:`UserError` on bad input."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise UserError(_("%(email)s is not a valid email address.") % {"email": email}) from exc
+    if not password:
+        raise UserError(_("A password is required."))
+    if User.objects.filter(email__iexact=email).exists():
+        raise UserError(_("A user with the email %(email)s already exists.") % {"email": email})
+    if admin:
+        return User.objects.create_superuser(email=email, password=password, name=name)
+    return User.objects.create_user(email=email, password=password, name=name)

@@ -1,0 +1,304 @@
+"""Every change to the calendar goes through these ``do_*`` actions.
+
+Each runs in one transaction, keeps the invariants of :mod:`calsync.calendars.models`
+(``version`` bumped on every content change, ``series_end`` of a series, exceptions that
+still match their series) and sends ``calendar_changed`` once the transaction commits.
+Callers (the API, later the Outlook sync) check access first; the actions re-check values
+and raise :class:`django.core.exceptions.ValidationError` keyed by field.
+
+``values``/``changes`` are dicts keyed by model field names (``title``, ``start``,
+``start_date``, ``organizer_email``, ``recurrence`` …), plus ``attendees``: a list of
+``{"email", "name", "type", "status"}`` dicts that replaces the current list.
+
+Versions: an exception is a row with its own ``version``; creating or changing it leaves
+the series' version alone, while cancelling an occurrence bumps the series' version (the
+cancellation has no version of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from calsync.accounts.models import User
+from calsync.calendars import recurrence, validation
+from calsync.calendars.models import MAX_ATTENDEES, Attendee, CancelledOccurrence, Event
+from calsync.calendars.signals import send_calendar_changed_on_commit
+
+CONTENT_FIELDS = (
+    "title",
+    "description",
+    "location",
+    "start",
+    "end",
+    "timezone",
+    "all_day",
+    "start_date",
+    "end_date",
+    "show_as",
+    "privacy",
+    "active",
+    "organizer_email",
+    "organizer_name",
+    "recurrence",
+)
+"""Fields whose change is a change of content (bumps ``version``)."""
+
+TIME_FIELDS = ("start", "end", "timezone", "all_day", "start_date", "end_date", "recurrence")
+"""Fields whose change can move the occurrences of a series."""
+
+COPIED_TO_EXCEPTION = tuple(f for f in CONTENT_FIELDS if f != "recurrence")
+
+
+def _snapshot(event: Event) -> tuple[Any, ...]:
+    attendees = tuple(
+        sorted((a.email, a.name, a.type, a.status) for a in event.attendees.all())
+        if event.pk
+        else ()
+    )
+    return (*(getattr(event, name) for name in CONTENT_FIELDS), attendees)
+
+
+def _apply(event: Event, changes: Mapping[str, Any]) -> None:
+    for name in CONTENT_FIELDS:
+        if name in changes:
+            setattr(event, name, changes[name])
+    if not event.all_day:
+        event.start_date = event.end_date = None
+    event.organizer_email = (event.organizer_email or event.owner.email).lower()
+    if not event.organizer_name and event.organizer_email == event.owner.email.lower():
+        event.organizer_name = event.owner.display_name
+
+
+def _check(event: Event) -> None:
+    """Re-check the values of ``event`` (the API checked them already; other callers may not)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        validation.check_timezone(event.timezone)
+    except ValidationError as exc:
+        errors["timezone"] = exc.messages
+    try:
+        if event.all_day:
+            if event.start_date is None or event.end_date is None:
+                raise ValidationError(_("An all-day event needs a start and an end date."))
+            validation.check_day_span(event.start_date, event.end_date)
+        else:
+            validation.check_span(event.start, event.end)
+    except ValidationError as exc:
+        errors["end"] = exc.messages
+    if event.recurrence:
+        if event.series_id is not None:
+            errors["recurrence"] = [_("An occurrence of a series cannot have its own rule.")]
+        else:
+            try:
+                event.recurrence = validation.check_rule(event.recurrence)
+            except ValidationError as exc:
+                errors["recurrence"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    if event.all_day:
+        assert event.start_date is not None and event.end_date is not None
+        tz = ZoneInfo(event.timezone)
+        event.start = validation.midnight(event.start_date, tz)
+        event.end = validation.midnight(event.end_date, tz)
+    if event.recurrence:
+        times = recurrence.SeriesTimes.of(event)
+        if recurrence.first_slot(times) is None:
+            raise ValidationError(
+                {"recurrence": [_("This rule yields no occurrence from the event's start.")]}
+            )
+        event.series_end = recurrence.last_end(times)
+    else:
+        event.series_end = None
+
+
+def _set_attendees(event: Event, attendees: list[Mapping[str, str]]) -> None:
+    if len(attendees) > MAX_ATTENDEES:
+        raise ValidationError({"attendees": [_("Too many attendees.")]})
+    emails = [a["email"].strip().lower() for a in attendees]
+    if len(set(emails)) != len(emails):
+        raise ValidationError({"attendees": [_("An attendee appears twice.")]})
+    event.attendees.all().delete()
+    Attendee.objects.bulk_create(
+        Attendee(
+            event=event,
+            email=email,
+            name=a.get("name", ""),
+            type=a.get("type", "required"),
+            status=a.get("status", "none"),
+        )
+        for email, a in zip(emails, attendees, strict=True)
+    )
+    if hasattr(event, "_prefetched_objects_cache"):
+        event._prefetched_objects_cache.pop("attendees", None)
+
+
+def _changed(owner_id: int, event_id: int) -> None:
+    send_calendar_changed_on_commit(Event, owner_id, event_id)
+
+
+@transaction.atomic
+def do_create_event(owner: User, values: Mapping[str, Any]) -> Event:
+    """Create an event (a single one, or a series when ``values["recurrence"]`` is a rule)."""
+    event = Event(owner=owner)
+    _apply(event, values)
+    _check(event)
+    event.save()
+    _set_attendees(event, list(values.get("attendees", [])))
+    _changed(owner.pk, event.pk)
+    return event
+
+
+@transaction.atomic
+def do_update_event(event: Event, changes: Mapping[str, Any]) -> Event:
+    """Change ``event`` (a single event, a whole series, or an exception).
+
+    For a series, a change of rule, start, zone or all-day keeps the exceptions and
+    cancellations whose original start is still an occurrence and drops the others (for
+    all-day series, occurrences are matched by local date). Removing the rule turns the
+    series into a single event and drops them all. ``version`` grows when content changed.
+    """
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    before = _snapshot(event)
+    old_times = recurrence.SeriesTimes.of(event) if event.is_series else None
+    _apply(event, changes)
+    _check(event)
+    if "attendees" in changes:
+        _set_attendees(event, list(changes["attendees"]))
+    if _snapshot(event) != before:
+        event.version += 1
+    event.save()
+    if event.series_id is None and (
+        old_times is not None and any(name in changes for name in TIME_FIELDS)
+    ):
+        _reconcile_series(event, old_times)
+    _changed(event.owner_id, event.pk)
+    return event
+
+
+def _reconcile_series(series: Event, old: recurrence.SeriesTimes) -> None:
+    """After ``series`` changed from ``old``, keep exceptions/cancellations still matching."""
+    if not series.recurrence:
+        series.exceptions.all().delete()
+        series.cancellations.all().delete()
+        return
+    new = recurrence.SeriesTimes.of(series)
+
+    def moved(original: datetime) -> datetime:
+        if old.all_day and new.all_day:
+            return validation.midnight(recurrence.to_local(original, old.tz).date(), new.tz)
+        return original
+
+    for exception in series.exceptions.all():
+        original = moved(exception.original_start)
+        if recurrence.slot_at(new, original) is None:
+            exception.delete()
+        elif original != exception.original_start:
+            exception.original_start = original
+            exception.version += 1
+            exception.save(update_fields=["original_start", "version", "updated"])
+    for cancelled in series.cancellations.all():
+        original = moved(cancelled.original_start)
+        if recurrence.slot_at(new, original) is None:
+            cancelled.delete()
+        elif original != cancelled.original_start:
+            cancelled.original_start = original
+            cancelled.save(update_fields=["original_start"])
+
+
+@transaction.atomic
+def do_delete_event(event: Event) -> None:
+    """Delete ``event``: a single event or a whole series (with its exceptions) is gone;
+    an exception's occurrence becomes cancelled (it does not fall back to the rule)."""
+    if event.series_id is not None:
+        assert event.series is not None and event.original_start is not None
+        do_cancel_occurrence(event.series, event.original_start)
+        return
+    owner_id, event_id = event.owner_id, event.pk
+    event.delete()
+    _changed(owner_id, event_id)
+
+
+def _set_active(event: Event, active: bool) -> Event:
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.active != active:
+        event.active = active
+        event.version += 1
+        event.save(update_fields=["active", "version", "updated"])
+        _changed(event.owner_id, event.pk)
+    return event
+
+
+@transaction.atomic
+def do_archive_event(event: Event) -> Event:
+    """Archive ``event`` (hidden, kept, restorable); a series hides all its occurrences."""
+    return _set_active(event, False)
+
+
+@transaction.atomic
+def do_unarchive_event(event: Event) -> Event:
+    """Bring an archived event back."""
+    return _set_active(event, True)
+
+
+def _occurrence_slot(series: Event, original_start: datetime) -> recurrence.Slot:
+    if not series.is_series:
+        raise ValidationError({"id": [_("This event is not a series.")]})
+    slot = recurrence.slot_at(recurrence.SeriesTimes.of(series), original_start)
+    if slot is None:
+        raise ValidationError({"id": [_("The series has no occurrence at that time.")]})
+    return slot
+
+
+@transaction.atomic
+def do_update_occurrence(
+    series: Event, original_start: datetime, changes: Mapping[str, Any]
+) -> Event:
+    """Turn one occurrence into an exception carrying ``changes`` (or change the existing
+    exception). The exception starts as a copy of the series and keeps ``original_start``."""
+    series = Event.objects.select_for_update().get(pk=series.pk)
+    existing = series.exceptions.filter(original_start=original_start).first()
+    if existing is not None:
+        return do_update_event(existing, changes)
+    if CancelledOccurrence.objects.filter(series=series, original_start=original_start).exists():
+        raise ValidationError({"id": [_("This occurrence was cancelled.")]})
+    slot = _occurrence_slot(series, original_start)
+    exception = Event(owner=series.owner, series=series, original_start=original_start)
+    for name in COPIED_TO_EXCEPTION:
+        setattr(exception, name, getattr(series, name))
+    exception.start, exception.end = slot.start, slot.end
+    exception.start_date, exception.end_date = slot.start_date, slot.end_date
+    _apply(exception, changes)
+    _check(exception)
+    exception.save()
+    attendees = changes.get("attendees")
+    if attendees is None:
+        attendees = [
+            {"email": a.email, "name": a.name, "type": a.type, "status": a.status}
+            for a in series.attendees.all()
+        ]
+    _set_attendees(exception, list(attendees))
+    _changed(series.owner_id, exception.pk)
+    return exception
+
+
+@transaction.atomic
+def do_cancel_occurrence(series: Event, original_start: datetime) -> None:
+    """Cancel one occurrence of ``series`` (dropping its exception, if any)."""
+    series = Event.objects.select_for_update().get(pk=series.pk)
+    deleted, _rows = series.exceptions.filter(original_start=original_start).delete()
+    if not deleted:
+        _occurrence_slot(series, original_start)
+    _cancelled, created = CancelledOccurrence.objects.get_or_create(
+        series=series, original_start=original_start
+    )
+    if created or deleted:
+        series.version += 1
+        series.save(update_fields=["version", "updated"])
+    _changed(series.owner_id, series.pk)

@@ -1,0 +1,287 @@
+"""REST API of the calendar (CONTRACT §4): thin views over access checks and actions.
+
+Every event URL takes an API id (see :mod:`calsync.calendars.access`): the verbs on a
+series' id act on the whole series; on an occurrence id, PATCH turns that occurrence into
+an exception (the answer carries its stable id) and DELETE cancels it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from calsync.accounts.models import User
+from calsync.calendars import actions, feeds, ics, validation
+from calsync.calendars.access import (
+    access_event,
+    access_event_for_update,
+    events_visible_to,
+)
+from calsync.calendars.models import Event, IcsFeed
+from calsync.calendars.occurrences import Occurrence, list_window, with_details
+from calsync.calendars.serializers import EventSerializer, EventWriteSerializer
+
+MAX_WINDOW = timedelta(days=5 * 366)
+"""The longest window ``GET /api/events`` expands (Graph's calendarView has the same)."""
+
+_SPACE_FOR_PLUS = re.compile(r"^(?P<head>.*\d) (?P<offset>\d{2}:?\d{2})$")
+
+EVENT_ID_PARAMETER = OpenApiParameter(
+    "event_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description=_lazy("An event id (`12`) or an occurrence id (`12.20261124T080000Z`)."),
+)
+
+
+def _django_errors(exc: DjangoValidationError) -> ValidationError:
+    if hasattr(exc, "error_dict"):
+        return ValidationError(exc.message_dict)
+    return ValidationError({"non_field_errors": exc.messages})
+
+
+def _window_bound(request: Request, name: str, tz: ZoneInfo) -> datetime:
+    raw = request.query_params[name].strip()
+    match = _SPACE_FOR_PLUS.match(raw)
+    if match:  # an unescaped "+" in a query string arrives as a space
+        raw = f"{match['head']}+{match['offset']}"
+    try:
+        if len(raw) == 10 and validation.parse_date_safe(raw) is not None:
+            return validation.midnight(validation.parse_day(raw), tz)
+        return validation.parse_instant(raw, tz)
+    except DjangoValidationError as exc:
+        raise ValidationError({name: exc.messages}) from exc
+
+
+def _window(request: Request) -> tuple[datetime, datetime] | None:
+    """The ``start``/``end`` window of a listing, or None when neither is given."""
+    given = [name for name in ("start", "end") if request.query_params.get(name)]
+    if not given:
+        return None
+    if len(given) == 1:
+        missing = "end" if given == ["start"] else "start"
+        raise ValidationError({missing: [_("Give both start and end, or neither.")]})
+    zone = request.query_params.get("timezone") or "UTC"
+    try:
+        tz = ZoneInfo(validation.check_timezone(zone))
+    except DjangoValidationError as exc:
+        raise ValidationError({"timezone": exc.messages}) from exc
+    start, end = _window_bound(request, "start", tz), _window_bound(request, "end", tz)
+    if end <= start:
+        raise ValidationError({"end": [_("The end of the window must be after its start.")]})
+    if end - start > MAX_WINDOW:
+        raise ValidationError({"end": [_("The window may span at most five years.")]})
+    return start, end
+
+
+def _calendar_of(request: Request) -> Any:
+    """The events listed: the user's calendar, or (admins only) that of ``?user=<id>``."""
+    user: User = request.user
+    wanted = request.query_params.get("user")
+    if not wanted or wanted == str(user.pk):
+        return events_visible_to(user)
+    if not user.is_admin:
+        raise PermissionDenied(_("Only administrators may read another user's calendar."))
+    if not wanted.isdigit():
+        raise ValidationError({"user": [_("A user id is a number.")]})
+    target = User.objects.filter(pk=int(wanted)).first()
+    if target is None:
+        raise ValidationError({"user": [_("No such user.")]})
+    return events_visible_to(target)
+
+
+def _out(request: Request, item: Event | Occurrence) -> dict[str, Any]:
+    return EventSerializer(item, context={"user": request.user}).data
+
+
+def _reloaded(event: Event) -> Event:
+    return with_details(Event.objects.filter(pk=event.pk)).get()
+
+
+class EventListView(APIView):
+    """``GET /api/events`` lists; ``POST /api/events`` creates."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.STR, description=_lazy("Window start (ISO).")),
+            OpenApiParameter(
+                "end", OpenApiTypes.STR, description=_lazy("Window end (ISO), ≤ 5 years.")
+            ),
+            OpenApiParameter(
+                "timezone", OpenApiTypes.STR, description=_lazy("Zone of naive window bounds.")
+            ),
+            OpenApiParameter("archived", OpenApiTypes.BOOL, description=_lazy("Include archived.")),
+            OpenApiParameter(
+                "user", OpenApiTypes.INT, description=_lazy("Admins: whose calendar.")
+            ),
+        ],
+        responses={200: EventSerializer(many=True)},
+        description=_lazy(
+            "With `start` and `end`: the events overlapping the window, series expanded to "
+            "occurrences. Without: single events, series masters and exceptions, unexpanded."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        events = _calendar_of(request)
+        archived = request.query_params.get("archived", "") in {"1", "true", "yes"}
+        window = _window(request)
+        if window is None:
+            if not archived:
+                events = events.filter(active=True).exclude(series__active=False)
+            items: list[Event | Occurrence] = list(with_details(events).order_by("start", "id"))
+        else:
+            items = list_window(events, *window, archived=archived)
+        context = {"user": request.user}
+        return Response(EventSerializer(items, many=True, context=context).data)
+
+    @extend_schema(request=EventWriteSerializer, responses={201: EventSerializer})
+    def post(self, request: Request) -> Response:
+        form = EventWriteSerializer(data=request.data, context={"current": None})
+        form.is_valid(raise_exception=True)
+        try:
+            event = actions.do_create_event(request.user, form.validated_data)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(_out(request, _reloaded(event)), status=status.HTTP_201_CREATED)
+
+
+class EventDetailView(APIView):
+    """``GET``/``PATCH``/``DELETE /api/events/<id>`` on an event, series or occurrence."""
+
+    @extend_schema(parameters=[EVENT_ID_PARAMETER], responses={200: EventSerializer})
+    def get(self, request: Request, event_id: str) -> Response:
+        return Response(_out(request, access_event(request.user, event_id)))
+
+    @extend_schema(
+        parameters=[EVENT_ID_PARAMETER],
+        request=EventWriteSerializer,
+        responses={200: EventSerializer},
+        description=_lazy("On an occurrence id this turns the occurrence into an exception."),
+    )
+    def patch(self, request: Request, event_id: str) -> Response:
+        item = access_event_for_update(request.user, event_id)
+        form = EventWriteSerializer(data=request.data, partial=True, context={"current": item})
+        form.is_valid(raise_exception=True)
+        try:
+            if isinstance(item, Occurrence):
+                event = actions.do_update_occurrence(
+                    item.series, item.original_start, form.validated_data
+                )
+            else:
+                event = actions.do_update_event(item, form.validated_data)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(_out(request, _reloaded(event)))
+
+    @extend_schema(
+        parameters=[EVENT_ID_PARAMETER],
+        responses={204: None},
+        description=_lazy("On an occurrence or exception id this cancels that occurrence only."),
+    )
+    def delete(self, request: Request, event_id: str) -> Response:
+        item = access_event_for_update(request.user, event_id)
+        try:
+            if isinstance(item, Occurrence):
+                actions.do_cancel_occurrence(item.series, item.original_start)
+            else:
+                actions.do_delete_event(item)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _ActiveView(APIView):
+    archive = True
+
+    @extend_schema(parameters=[EVENT_ID_PARAMETER], request=None, responses={200: EventSerializer})
+    def post(self, request: Request, event_id: str) -> Response:
+        item = access_event_for_update(request.user, event_id)
+        if isinstance(item, Occurrence):
+            if not self.archive:
+                return Response(_out(request, item))
+            event = actions.do_update_occurrence(
+                item.series, item.original_start, {"active": False}
+            )
+        elif self.archive:
+            event = actions.do_archive_event(item)
+        else:
+            event = actions.do_unarchive_event(item)
+        return Response(_out(request, _reloaded(event)))
+
+
+class EventArchiveView(_ActiveView):
+    """``POST /api/events/<id>/archive``: hide the event (kept, restorable)."""
+
+    archive = True
+
+
+class EventUnarchiveView(_ActiveView):
+    """``POST /api/events/<id>/unarchive``: bring it back."""
+
+    archive = False
+
+
+class IcsUrlSerializer(serializers.Serializer):
+    url = serializers.URLField(read_only=True)
+
+
+def _feed_answer(request: Request, feed: IcsFeed) -> Response:
+    path = reverse("ics-feed", kwargs={"token": feeds.feed_token(feed)})
+    return Response({"url": request.build_absolute_uri(path)})
+
+
+class IcsUrlView(APIView):
+    """``GET /api/ics``: the private URL of the user's ICS feed (created on first use)."""
+
+    @extend_schema(responses={200: IcsUrlSerializer})
+    def get(self, request: Request) -> Response:
+        return _feed_answer(request, feeds.ensure_feed(request.user))
+
+
+class IcsRotateView(APIView):
+    """``POST /api/ics/rotate``: a new private URL; the old one stops working."""
+
+    @extend_schema(request=None, responses={200: IcsUrlSerializer})
+    def post(self, request: Request) -> Response:
+        return _feed_answer(request, feeds.rotate_feed(request.user))
+
+
+class IcsFeedView(APIView):
+    """``GET /api/ics/<token>.ics``: the calendar as ICS; the token is the only credential."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
+    def get(self, request: Request, token: str) -> HttpResponse:
+        user = feeds.user_for_token(token)
+        if user is None:
+            raise NotFound(_("No such calendar feed."))
+        etag = ics.calendar_etag(user)
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = HttpResponse(
+                ics.build_calendar(user).to_ical(), content_type="text/calendar; charset=utf-8"
+            )
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        response["Referrer-Policy"] = "no-referrer"
+        response["Content-Disposition"] = 'inline; filename="calendar.ics"'
+        return response

@@ -1,0 +1,44 @@
+"""REST API routes of the calendar (CONTRACT §4), mounted under ``/api/``."""
+
+from __future__ import annotations
+
+from django.urls import path, register_converter
+
+from calsync.calendars import api
+
+
+class EventIdConverter:
+    """An event id (``12``) or an occurrence id (``12.20261124T080000Z``); anything else
+    that starts with a digit reaches the view too, which answers a JSON 404."""
+
+    regex = r"[0-9][^/]*"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: object) -> str:
+        return str(value)
+
+
+register_converter(EventIdConverter, "event_id")
+
+urlpatterns = [
+    path("events", api.EventListView.as_view(), name="api-events"),
+    path("events/<event_id:event_id>", api.EventDetailView.as_view(), name="api-event"),
+    path(
+        "events/<event_id:event_id>/archive",
+        api.EventArchiveView.as_view(),
+        name="api-event-archive",
+    ),
+    path(
+        "events/<event_id:event_id>/unarchive",
+        api.EventUnarchiveView.as_view(),
+        name="api-event-unarchive",
+    ),
+]
+
+urlpatterns += [
+    path("ics", api.IcsUrlView.as_view(), name="api-ics"),
+    path("ics/rotate", api.IcsRotateView.as_view(), name="api-ics-rotate"),
+    path("ics/<str:token>.ics", api.IcsFeedView.as_view(), name="ics-feed"),
+]

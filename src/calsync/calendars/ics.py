@@ -1,0 +1,194 @@
+"""The ICS (RFC 5545) export of a user's calendar, built with ``icalendar``.
+
+Holds every active event of the calendar (own and attended): single events; series with
+their RRULE (DTSTART is the first occurrence, UNTIL in the form RFC 5545 requires for the
+DTSTART's type), cancelled and archived occurrences as EXDATE, modified occurrences as
+VEVENTs with the series' UID and a RECURRENCE-ID. Timed values carry their TZID and the
+VTIMEZONEs are included; all-day values are DATEs. The HTML description goes in
+X-ALT-DESC, its text in DESCRIPTION.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.db.models import Count, Max
+from django.utils import timezone as django_timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from calsync.accounts.models import User
+from calsync.calendars import recurrence
+from calsync.calendars.access import events_visible_to
+from calsync.calendars.models import CancelledOccurrence, Event
+from calsync.calendars.occurrences import with_details
+
+PRODID = "-//calsync//calsync calendar//EN"
+
+_BUSY_STATUS = {
+    "free": "FREE",
+    "tentative": "TENTATIVE",
+    "busy": "BUSY",
+    "oof": "OOF",
+    "workingElsewhere": "WORKINGELSEWHERE",
+    "unknown": "BUSY",
+}
+_CLASS = {"normal": "PUBLIC", "personal": "PRIVATE", "private": "PRIVATE"}
+_PARTSTAT = {
+    "none": "NEEDS-ACTION",
+    "accepted": "ACCEPTED",
+    "tentative": "TENTATIVE",
+    "declined": "DECLINED",
+}
+_ROLE = {
+    "required": "REQ-PARTICIPANT",
+    "optional": "OPT-PARTICIPANT",
+    "resource": "NON-PARTICIPANT",
+}
+
+
+def _value(instant: datetime, day: date | None, event: Event) -> datetime | date:
+    """A DTSTART-like value: the date of an all-day event, else the instant in its zone."""
+    if event.all_day:
+        return day if day is not None else recurrence.to_local(instant, _tz(event)).date()
+    return instant.astimezone(_tz(event))
+
+
+def _tz(event: Event) -> ZoneInfo:
+    return ZoneInfo(event.timezone)
+
+
+def _rule(series: Event) -> icalendar.vRecur:
+    """The series' rule with UNTIL as RFC 5545 wants it: a DATE for all-day series,
+    else a UTC instant."""
+    parts = recurrence.parse_parts(series.recurrence)
+    if "UNTIL" in parts:
+        tz = _tz(series)
+        until = recurrence.parse_until(parts["UNTIL"])
+        if series.all_day:
+            if isinstance(until, datetime):
+                until = recurrence.to_local(until, tz) if until.tzinfo else until
+                until = until.date()
+            parts["UNTIL"] = until.strftime("%Y%m%d")
+        else:
+            if not isinstance(until, datetime):
+                until = datetime.combine(until, time(23, 59, 59))
+            if until.tzinfo is None:
+                until = recurrence.localise(until, tz)
+            parts["UNTIL"] = until.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return icalendar.vRecur.from_ical(";".join(f"{k}={v}" for k, v in parts.items()))
+
+
+def _person(email: str, name: str) -> icalendar.vCalAddress:
+    address = icalendar.vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = name
+    return address
+
+
+def _component(event: Event, uid: str) -> icalendar.Event:
+    """A VEVENT with ``event``'s content and times (the caller adds series properties)."""
+    vevent = icalendar.Event()
+    vevent.add("uid", uid)
+    vevent.add("dtstamp", event.updated.astimezone(UTC))
+    vevent.add("created", event.created.astimezone(UTC))
+    vevent.add("last-modified", event.updated.astimezone(UTC))
+    vevent.add("sequence", event.version - 1)
+    vevent.add("summary", event.title)
+    if event.location:
+        vevent.add("location", event.location)
+    if event.description:
+        vevent.add("description", strip_tags(event.description))
+        vevent.add("x-alt-desc", event.description, parameters={"FMTTYPE": "text/html"})
+    vevent.add("dtstart", _value(event.start, event.start_date, event))
+    vevent.add("dtend", _value(event.end, event.end_date, event))
+    vevent.add("transp", "TRANSPARENT" if event.show_as == "free" else "OPAQUE")
+    vevent.add("x-microsoft-cdo-busystatus", _BUSY_STATUS[event.show_as])
+    vevent.add("class", _CLASS.get(event.privacy, "CONFIDENTIAL"))
+    vevent.add("status", "CONFIRMED")
+    if event.organizer_email:
+        vevent.add("organizer", _person(event.organizer_email, event.organizer_name))
+    for attendee in event.attendees.all():
+        address = _person(attendee.email, attendee.name)
+        address.params["ROLE"] = _ROLE[attendee.type]
+        address.params["PARTSTAT"] = _PARTSTAT[attendee.status]
+        address.params["CUTYPE"] = "RESOURCE" if attendee.type == "resource" else "INDIVIDUAL"
+        vevent.add("attendee", address)
+    return vevent
+
+
+def _series_components(
+    series: Event, exceptions: list[Event], cancelled: list[datetime]
+) -> list[icalendar.Event]:
+    times = recurrence.SeriesTimes.of(series)
+    first = recurrence.first_slot(times)
+    if first is None:
+        return []
+    master = _component(series, str(series.uid))
+    master.pop("dtstart")
+    master.pop("dtend")
+    master.add("dtstart", _value(first.start, first.start_date, series))
+    master.add("dtend", _value(first.end, first.end_date, series))
+    master.add("rrule", _rule(series))
+    excluded = sorted([*cancelled, *(e.original_start for e in exceptions if not e.active)])
+    if excluded:
+        master.add("exdate", [_value(moment, None, series) for moment in excluded])
+    components = [master]
+    for exception in exceptions:
+        if not exception.active:
+            continue
+        vevent = _component(exception, str(series.uid))
+        assert exception.original_start is not None
+        vevent.add("recurrence-id", _value(exception.original_start, None, series))
+        components.append(vevent)
+    return components
+
+
+def calendar_etag(user: User) -> str:
+    """A validator that changes whenever :func:`build_calendar` of ``user`` would: any event
+    of theirs added, changed (``updated`` moves on every save) or deleted."""
+    events = events_visible_to(user)
+    summary = events.aggregate(count=Count("pk"), latest=Max("updated"))
+    cancelled = CancelledOccurrence.objects.filter(series__in=events.values("pk")).count()
+    text = f"{summary['count']}:{summary['latest']}:{cancelled}:{user.display_name}"
+    return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def build_calendar(user: User) -> icalendar.Calendar:
+    """The calendar of ``user`` (their own and attended events, archived ones left out)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", _("calsync: %(user)s") % {"user": user.display_name})
+    events = list(with_details(events_visible_to(user).filter(active=True)).order_by("start"))
+    exceptions: dict[int, list[Event]] = defaultdict(list)
+    for event in events:
+        if event.series_id is not None:
+            exceptions[event.series_id].append(event)
+    archived = with_details(
+        Event.objects.filter(series__in=[e.pk for e in events if e.is_series], active=False)
+    )
+    for event in archived:
+        assert event.series_id is not None
+        exceptions[event.series_id].append(event)
+    cancelled: dict[int, list[datetime]] = defaultdict(list)
+    for series_id, original in CancelledOccurrence.objects.filter(
+        series__in=[e.pk for e in events if e.is_series]
+    ).values_list("series_id", "original_start"):
+        cancelled[series_id].append(original)
+    for event in events:
+        if event.is_series:
+            for component in _series_components(event, exceptions[event.pk], cancelled[event.pk]):
+                calendar.add_component(component)
+        elif event.series_id is None:
+            calendar.add_component(_component(event, str(event.uid)))
+    if events:
+        earliest = min(e.start for e in events).date() - timedelta(days=366)
+        latest = max(django_timezone.now().date(), max(e.end for e in events).date())
+        calendar.add_missing_timezones(first_date=earliest, last_date=latest + timedelta(days=3660))
+    return calendar

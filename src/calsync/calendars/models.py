@@ -1,0 +1,237 @@
+"""The local calendar: events, their attendees, series and their cancelled occurrences.
+
+An :class:`Event` row is one of three things:
+
+* a **single** event: ``recurrence == ""`` and ``series is None``;
+* a **series master**: ``recurrence`` holds an RFC 5545 RRULE (without DTSTART: the
+  event's own start is the DTSTART, read as wall time in ``timezone``);
+* an **exception** (a modified occurrence): ``series`` points at the master and
+  ``original_start`` is the instant the occurrence would have had under the rule.
+
+A cancelled occurrence is a :class:`CancelledOccurrence` row. Instants are stored in UTC;
+all-day events keep their dates in ``start_date``/``end_date`` (end exclusive) and, for
+window queries only, ``start``/``end`` at local midnight of those dates.
+
+Rows are written through :mod:`calsync.calendars.actions` only: they keep ``version``,
+``series_end`` and the exceptions of a series consistent.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ShowAs(models.TextChoices):
+    FREE = "free", _("Free")
+    TENTATIVE = "tentative", _("Tentative")
+    BUSY = "busy", _("Busy")
+    OOF = "oof", _("Away")
+    WORKING_ELSEWHERE = "workingElsewhere", _("Working elsewhere")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Privacy(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    PERSONAL = "personal", _("Personal")
+    PRIVATE = "private", _("Private")
+    CONFIDENTIAL = "confidential", _("Confidential")
+
+
+class AttendeeType(models.TextChoices):
+    REQUIRED = "required", _("Required")
+    OPTIONAL = "optional", _("Optional")
+    RESOURCE = "resource", _("Resource")
+
+
+class ResponseStatus(models.TextChoices):
+    NONE = "none", _("No response")
+    ACCEPTED = "accepted", _("Accepted")
+    TENTATIVE = "tentative", _("Tentative")
+    DECLINED = "declined", _("Declined")
+
+
+TITLE_MAX = 255
+LOCATION_MAX = 255
+DESCRIPTION_MAX = 100 * 1024
+MAX_ATTENDEES = 500
+
+
+class Event(models.Model):
+    """A calendar entry of ``owner``: a single event, a series master or an exception."""
+
+    uid = models.UUIDField(_("UID"), default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("owner"),
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX, blank=True)
+    description = models.TextField(_("description (HTML)"), blank=True)
+    location = models.CharField(_("location"), max_length=LOCATION_MAX, blank=True)
+
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    all_day = models.BooleanField(_("all day"), default=False)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date (exclusive)"), null=True, blank=True)
+
+    show_as = models.CharField(
+        _("show as"), max_length=20, choices=ShowAs.choices, default=ShowAs.BUSY
+    )
+    privacy = models.CharField(
+        _("privacy"), max_length=20, choices=Privacy.choices, default=Privacy.NORMAL
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    organizer_email = models.EmailField(_("organizer email"), blank=True)
+    organizer_name = models.CharField(_("organizer name"), max_length=255, blank=True)
+
+    recurrence = models.TextField(_("recurrence rule"), blank=True)
+    series_end = models.DateTimeField(
+        _("end of the series"),
+        null=True,
+        blank=True,
+        help_text=_("End of the last occurrence; empty when the series never ends."),
+    )
+    series = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exceptions",
+        verbose_name=_("series"),
+    )
+    original_start = models.DateTimeField(_("original start"), null=True, blank=True)
+
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ("start", "id")
+        indexes = [
+            models.Index(fields=["owner", "start", "end"], name="event_owner_window"),
+            models.Index(fields=["series", "original_start"], name="event_series_original"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "original_start"],
+                condition=Q(series__isnull=False),
+                name="event_one_exception_per_occurrence",
+            ),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True, original_start__isnull=True)
+                | Q(series__isnull=False, original_start__isnull=False),
+                name="event_exception_has_original_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True) | Q(recurrence=""),
+                name="event_exception_has_no_rule",
+            ),
+            models.CheckConstraint(
+                condition=Q(all_day=False) | Q(start_date__isnull=False, end_date__isnull=False),
+                name="event_all_day_has_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or str(self.uid)
+
+    @property
+    def is_series(self) -> bool:
+        """True for a series master (it has a rule)."""
+        return bool(self.recurrence) and self.series_id is None
+
+    @property
+    def is_exception(self) -> bool:
+        """True for a modified occurrence of a series."""
+        return self.series_id is not None
+
+
+class Attendee(models.Model):
+    """Someone invited to an event; ``email`` is stored lower-case, unique per event."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="attendees", verbose_name=_("event")
+    )
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    type = models.CharField(
+        _("type"), max_length=10, choices=AttendeeType.choices, default=AttendeeType.REQUIRED
+    )
+    status = models.CharField(
+        _("response"), max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.NONE
+    )
+
+    class Meta:
+        verbose_name = _("attendee")
+        verbose_name_plural = _("attendees")
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=["event", "email"], name="attendee_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["email"], name="attendee_email")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class CancelledOccurrence(models.Model):
+    """One occurrence of a series that does not take place (an EXDATE)."""
+
+    series = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="cancellations",
+        verbose_name=_("series"),
+    )
+    original_start = models.DateTimeField(_("original start"))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cancelled occurrence")
+        verbose_name_plural = _("cancelled occurrences")
+        ordering = ("original_start",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "original_start"], name="cancellation_once_per_occurrence"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series_id}@{self.original_start.isoformat()}"
+
+
+class IcsFeed(models.Model):
+    """A user's private ICS subscription URL.
+
+    The URL token is ``HMAC(SECRET_KEY, secret)``; the database keeps ``secret`` and the
+    SHA-256 of the token, so a copy of the database alone does not open any feed.
+    Rotating replaces ``secret``, which revokes the old URL.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ics_feed",
+        verbose_name=_("user"),
+    )
+    secret = models.CharField(_("secret"), max_length=64)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    created = models.DateTimeField(_("created"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ICS feed")
+        verbose_name_plural = _("ICS feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -1,0 +1,126 @@
+"""Occurrences of series as values, and listing a calendar for a window.
+
+An :class:`Occurrence` is an unmodified occurrence computed from its series' rule: it has
+no row of its own. Its API id is ``"<series id>.<original start YYYYMMDDTHHMMSSZ>"``.
+Modified occurrences (exceptions) are :class:`~calsync.calendars.models.Event` rows and
+cancelled ones are :class:`~calsync.calendars.models.CancelledOccurrence` rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from calsync.calendars import recurrence
+from calsync.calendars.models import Attendee, CancelledOccurrence, Event
+
+OCCURRENCE_ID = re.compile(r"^(?P<series>[1-9][0-9]{0,18})\.(?P<stamp>[0-9]{8}T[0-9]{6}Z)$")
+EVENT_ID = re.compile(r"^[1-9][0-9]{0,18}$")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """An unmodified occurrence of ``series`` at ``slot``."""
+
+    series: Event
+    slot: recurrence.Slot
+
+    @property
+    def api_id(self) -> str:
+        return f"{self.series.pk}.{recurrence.occurrence_key(self.slot.original_start)}"
+
+    @property
+    def original_start(self) -> datetime:
+        return self.slot.original_start
+
+    @property
+    def start(self) -> datetime:
+        return self.slot.start
+
+    @property
+    def end(self) -> datetime:
+        return self.slot.end
+
+    @property
+    def start_date(self) -> date | None:
+        return self.slot.start_date
+
+    @property
+    def end_date(self) -> date | None:
+        return self.slot.end_date
+
+
+def split_occurrence_id(ref: str) -> tuple[int, datetime] | None:
+    """``(series id, original start)`` of an occurrence id, or None if ``ref`` is not one."""
+    match = OCCURRENCE_ID.match(ref)
+    if match is None:
+        return None
+    try:
+        return int(match["series"]), recurrence.parse_occurrence_key(match["stamp"])
+    except ValueError:
+        return None
+
+
+def with_details(events: QuerySet[Event]) -> QuerySet[Event]:
+    """``events`` with attendees (and the Outlook link, once that app adds it) preloaded."""
+    events = events.prefetch_related(Prefetch("attendees", queryset=Attendee.objects.all()))
+    if any(rel.name == "outlook_link" for rel in Event._meta.related_objects):
+        events = events.select_related("outlook_link")
+    return events
+
+
+def list_window(
+    events: QuerySet[Event], start: datetime, end: datetime, *, archived: bool = False
+) -> list[Event | Occurrence]:
+    """What of ``events`` overlaps ``[start, end)``: single events, exceptions, and the
+    occurrences of series (minus their exceptions and cancellations), ordered by start.
+    Archived events, and occurrences of archived series, only with ``archived``."""
+    if not archived:
+        events = events.filter(active=True).exclude(series__active=False)
+    overlapping = Q(start__lt=end, end__gt=start)
+    rows: list[Event | Occurrence] = list(with_details(events.filter(overlapping, recurrence="")))
+    masters = list(
+        with_details(
+            events.filter(series__isnull=True, start__lt=end)
+            .exclude(recurrence="")
+            .filter(Q(series_end__isnull=True) | Q(series_end__gt=start))
+        )
+    )
+    if masters:
+        rows.extend(_expand(masters, start, end))
+    rows.sort(key=_order)
+    return rows
+
+
+def _order(item: Event | Occurrence) -> tuple[datetime, str]:
+    return item.start, item.api_id if isinstance(item, Occurrence) else str(item.pk)
+
+
+def _expand(masters: list[Event], start: datetime, end: datetime) -> list[Occurrence]:
+    """Occurrences of ``masters`` in the window, skipping modified and cancelled ones."""
+    longest = max(m.end - m.start for m in masters) + timedelta(days=2)
+    ids = [m.pk for m in masters]
+    taken: dict[int, set[datetime]] = defaultdict(set)
+    in_window = {
+        "original_start__lt": end + timedelta(days=1),
+        "original_start__gt": start - longest,
+    }
+    for series_id, original in Event.objects.filter(series_id__in=ids, **in_window).values_list(
+        "series_id", "original_start"
+    ):
+        taken[series_id].add(original)
+    for series_id, original in CancelledOccurrence.objects.filter(
+        series_id__in=ids, **in_window
+    ).values_list("series_id", "original_start"):
+        taken[series_id].add(original)
+    result = []
+    for master in masters:
+        times = recurrence.SeriesTimes.of(master)
+        for slot in recurrence.iter_slots(times, start, end):
+            if slot.original_start not in taken[master.pk]:
+                result.append(Occurrence(master, slot))
+    return result

@@ -1,0 +1,71 @@
+"""The calendar page: FullCalendar plus an event editor, driven by the REST API of CONTRACT §4.
+
+The page holds no event data itself: its scripts read ``/api/events`` with the session
+cookie and send ``X-CSRFToken`` on every change. Configuration reaches the scripts through
+``json_script`` (no inline code, no secrets).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.urls import get_script_prefix, reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.generic import TemplateView
+
+# Prefixes of the IANA names worth offering; the rest (``posixrules``, ``SystemV/…``) are noise.
+_ZONE_AREAS = (
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Arctic/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+    "Etc/",
+)
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA zone names the editor suggests, sorted; ``UTC`` first."""
+    names = sorted(n for n in zoneinfo.available_timezones() if n.startswith(_ZONE_AREAS))
+    return ("UTC", *names)
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class CalendarPageView(LoginRequiredMixin, TemplateView):
+    """``/``: the logged-in user's calendar (month, week, day) and the Outlook panel.
+
+    Context for ``calendars/_outlook_panel.html``: ``outlook`` is a dict; while its
+    ``enabled`` is false the panel shows a disabled **Sync with Outlook** button.
+    The Outlook app can replace the panel by shipping a template of the same name
+    (it comes before this app in ``INSTALLED_APPS``).
+    """
+
+    template_name = "calendars/calendar.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        prefix = get_script_prefix()
+        context["calendar_config"] = {
+            "eventsUrl": f"{prefix}api/events",
+            "language": get_language() or "en",
+            "user": {
+                "email": getattr(user, "email", ""),
+                "name": getattr(user, "display_name", ""),
+            },
+            "loginUrl": reverse("login"),
+        }
+        context["time_zones"] = time_zone_names()
+        context.setdefault("outlook", {"enabled": False})
+        return context

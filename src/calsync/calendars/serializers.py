@@ -1,0 +1,363 @@
+"""The event JSON of CONTRACT §4, read and written.
+
+Reading: :class:`EventSerializer` renders an event row or an :class:`Occurrence`. ``start``
+and ``end`` carry the offset of the event's own zone (dates for all-day events, end
+exclusive); ``outlook`` comes from the Outlook app's one-to-one ``outlook_link`` (null until
+linked). Besides the contract's fields it adds ``uid``, ``original_start`` (occurrences and
+exceptions), ``version``, ``editable`` (false when the reader may not change it),
+``created`` and ``updated``.
+
+Writing: :class:`EventWriteSerializer` checks a request body against the event being
+changed (``context["current"]``: None on create, an event or an occurrence on PATCH) and
+turns it into the ``changes`` dict that :mod:`calsync.calendars.actions` take. Times: an
+ISO date-time with an offset, or a naive one read in ``timezone``; all-day events take
+dates. A PATCH that moves only ``start`` keeps the duration; one that changes only
+``timezone`` keeps the instants of a timed event and the dates of an all-day one. On a
+series id, ``start`` is the series' own start (its DTSTART), not an occurrence's. Unknown
+and read-only keys (``id``, ``series_id``, ``outlook`` …) are ignored, so a client may send
+back what it read.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from calsync.calendars import recurrence, validation
+from calsync.calendars.access import can_edit
+from calsync.calendars.models import (
+    DESCRIPTION_MAX,
+    LOCATION_MAX,
+    MAX_ATTENDEES,
+    TITLE_MAX,
+    AttendeeType,
+    Event,
+    Privacy,
+    ResponseStatus,
+    ShowAs,
+)
+from calsync.calendars.occurrences import Occurrence
+
+DEFAULT_TIMEZONE = "UTC"
+
+
+class PersonSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
+
+
+class AttendeeSerializer(PersonSerializer):
+    status = serializers.ChoiceField(
+        choices=ResponseStatus.choices, required=False, default=ResponseStatus.NONE
+    )
+    type = serializers.ChoiceField(
+        choices=AttendeeType.choices, required=False, default=AttendeeType.REQUIRED
+    )
+
+
+class OutlookLinkSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text=gettext_lazy("The Graph event id."))
+    ical_uid = serializers.CharField()
+    synced_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DateOrDateTimeField(serializers.CharField):
+    """An ISO date-time (timed events) or date (all-day events)."""
+
+
+def render_time(instant: datetime, day: date | None, zone: str, all_day: bool) -> str:
+    """A date for all-day values, else the instant with the offset of ``zone``."""
+    if all_day and day is not None:
+        return day.isoformat()
+    return instant.astimezone(ZoneInfo(zone)).isoformat()
+
+
+class EventSerializer(serializers.Serializer):
+    """An event as read: a single event, a series, an exception or an occurrence."""
+
+    id = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "A number for stored events; “<series id>.<YYYYMMDDTHHMMSSZ>” for an "
+            "unmodified occurrence of a series."
+        ),
+    )
+    uid = serializers.UUIDField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    location = serializers.CharField(read_only=True)
+    start = DateOrDateTimeField(read_only=True)
+    end = DateOrDateTimeField(read_only=True)
+    timezone = serializers.CharField(read_only=True)
+    all_day = serializers.BooleanField(read_only=True)
+    show_as = serializers.ChoiceField(choices=ShowAs.choices, read_only=True)
+    privacy = serializers.ChoiceField(choices=Privacy.choices, read_only=True)
+    active = serializers.BooleanField(read_only=True)
+    organizer = PersonSerializer(read_only=True)
+    attendees = AttendeeSerializer(many=True, read_only=True)
+    recurrence = serializers.CharField(read_only=True, allow_null=True)
+    series_id = serializers.IntegerField(read_only=True, allow_null=True)
+    original_start = DateOrDateTimeField(read_only=True, allow_null=True)
+    outlook = OutlookLinkSerializer(read_only=True, allow_null=True)
+    version = serializers.IntegerField(read_only=True)
+    editable = serializers.BooleanField(read_only=True)
+    created = serializers.DateTimeField(read_only=True)
+    updated = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, instance: Event | Occurrence) -> dict[str, Any]:
+        occurrence = instance if isinstance(instance, Occurrence) else None
+        event = occurrence.series if occurrence else instance
+        assert isinstance(event, Event)
+        user = self.context.get("user")
+        zone, all_day = event.timezone, event.all_day
+        original_start = occurrence.original_start if occurrence else event.original_start
+        link = None if occurrence else getattr(event, "outlook_link", None)
+        return {
+            "id": occurrence.api_id if occurrence else event.pk,
+            "uid": str(event.uid),
+            "title": event.title,
+            "description": event.description,
+            "location": event.location,
+            "start": render_time(instance.start, instance.start_date, zone, all_day),
+            "end": render_time(instance.end, instance.end_date, zone, all_day),
+            "timezone": zone,
+            "all_day": all_day,
+            "show_as": event.show_as,
+            "privacy": event.privacy,
+            "active": event.active,
+            "organizer": {"email": event.organizer_email, "name": event.organizer_name},
+            "attendees": [
+                {"email": a.email, "name": a.name, "status": a.status, "type": a.type}
+                for a in event.attendees.all()
+            ],
+            "recurrence": (event.recurrence or None) if occurrence is None else None,
+            "series_id": event.pk if occurrence else event.series_id,
+            "original_start": (
+                None
+                if original_start is None
+                else render_time(
+                    original_start,
+                    recurrence.to_local(original_start, ZoneInfo(zone)).date(),
+                    zone,
+                    all_day,
+                )
+            ),
+            "outlook": (
+                None
+                if link is None
+                else {
+                    "id": link.remote_id,
+                    "ical_uid": link.ical_uid,
+                    "synced_at": link.synced_at.isoformat() if link.synced_at else None,
+                }
+            ),
+            "version": event.version,
+            "editable": bool(user is not None and can_edit(user, event)),
+            "created": event.created.isoformat(),
+            "updated": event.updated.isoformat(),
+        }
+
+
+class EventWriteSerializer(serializers.Serializer):
+    """An event as written (POST: ``start`` and ``end`` required; PATCH: any subset)."""
+
+    title = serializers.CharField(max_length=TITLE_MAX, allow_blank=True, required=False)
+    description = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        trim_whitespace=False,
+        help_text=gettext_lazy("HTML, at most 100 KB."),
+    )
+    location = serializers.CharField(max_length=LOCATION_MAX, allow_blank=True, required=False)
+    start = DateOrDateTimeField(
+        required=False,
+        help_text=gettext_lazy(
+            "ISO 8601 date-time with an offset, or naive in `timezone`; a date if all-day."
+        ),
+    )
+    end = DateOrDateTimeField(
+        required=False, help_text=gettext_lazy("Like `start`; for all-day events exclusive.")
+    )
+    timezone = serializers.CharField(
+        required=False, max_length=64, help_text=gettext_lazy("An IANA time zone name.")
+    )
+    all_day = serializers.BooleanField(required=False)
+    show_as = serializers.ChoiceField(choices=ShowAs.choices, required=False)
+    privacy = serializers.ChoiceField(choices=Privacy.choices, required=False)
+    active = serializers.BooleanField(required=False)
+    organizer = PersonSerializer(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("Defaults to the owner of the calendar."),
+    )
+    attendees = AttendeeSerializer(many=True, required=False, max_length=MAX_ATTENDEES)
+    recurrence = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=1000,
+        help_text=gettext_lazy("An RFC 5545 RRULE without DTSTART, or null."),
+    )
+
+    def validate_description(self, value: str) -> str:
+        if len(value.encode("utf-8")) > DESCRIPTION_MAX:
+            raise serializers.ValidationError(_("The description is larger than 100 KB."))
+        return value
+
+    def validate_timezone(self, value: str) -> str:
+        try:
+            return validation.check_timezone(value.strip())
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def validate_attendees(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
+        seen: set[str] = set()
+        for position, attendee in enumerate(value, start=1):
+            # A PATCH is partial all the way down in DRF, so "email" may be missing here.
+            attendee["email"] = (attendee.get("email") or "").strip().lower()
+            if not attendee["email"]:
+                raise serializers.ValidationError(
+                    _("Attendee %(position)d has no email address.") % {"position": position}
+                )
+            if attendee["email"] in seen:
+                raise serializers.ValidationError(
+                    _("%(email)s appears twice.") % {"email": attendee["email"]}
+                )
+            seen.add(attendee["email"])
+        return value
+
+    def validate_recurrence(self, value: str | None) -> str:
+        if not value:
+            return ""
+        try:
+            return validation.check_rule(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        current: Event | Occurrence | None = self.context.get("current")
+        changes: dict[str, Any] = {
+            name: attrs[name]
+            for name in ("title", "description", "location", "show_as", "privacy", "active")
+            if name in attrs
+        }
+        if "organizer" in attrs:
+            organizer = attrs["organizer"] or {}
+            changes["organizer_email"] = organizer.get("email", "").lower()
+            changes["organizer_name"] = organizer.get("name", "")
+        if "attendees" in attrs:
+            changes["attendees"] = attrs["attendees"]
+        if "recurrence" in attrs:
+            is_instance = isinstance(current, Occurrence) or (
+                isinstance(current, Event) and current.series_id is not None
+            )
+            if attrs["recurrence"] and is_instance:
+                raise serializers.ValidationError(
+                    {"recurrence": [_("An occurrence of a series cannot have its own rule.")]}
+                )
+            changes["recurrence"] = attrs["recurrence"]
+        changes.update(self._times(attrs, current))
+        return changes
+
+    def _times(self, attrs: dict[str, Any], current: Event | Occurrence | None) -> dict[str, Any]:
+        """The time fields of the result, from ``attrs`` over the current values."""
+        if current is None:
+            missing = {
+                name: [_("This field is required.")]
+                for name in ("start", "end")
+                if name not in attrs
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        elif not {"start", "end", "timezone", "all_day"} & attrs.keys():
+            return {}
+        base = current.series if isinstance(current, Occurrence) else current
+        zone = attrs.get("timezone") or (base.timezone if base else DEFAULT_TIMEZONE)
+        tz = ZoneInfo(zone)
+        all_day = attrs.get("all_day", base.all_day if base else False)
+        if all_day:
+            start_date, end_date = self._dates(attrs, current, base, tz)
+            return {
+                "timezone": zone,
+                "all_day": True,
+                "start_date": start_date,
+                "end_date": end_date,
+                "start": validation.midnight(start_date, tz),
+                "end": validation.midnight(end_date, tz),
+            }
+        start, end = self._instants(attrs, current, base, tz)
+        return {
+            "timezone": zone,
+            "all_day": False,
+            "start_date": None,
+            "end_date": None,
+            "start": start,
+            "end": end,
+        }
+
+    @staticmethod
+    def _parse(attrs: dict[str, Any], name: str, parse: Any) -> Any:
+        try:
+            return parse(attrs[name])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({name: exc.messages}) from exc
+
+    def _dates(
+        self,
+        attrs: dict[str, Any],
+        current: Event | Occurrence | None,
+        base: Event | None,
+        tz: ZoneInfo,
+    ) -> tuple[date, date]:
+        if current is not None and base is not None and base.all_day:
+            assert current.start_date is not None and current.end_date is not None
+            cur_start, cur_end = current.start_date, current.end_date
+        elif current is not None:
+            cur_start = recurrence.to_local(current.start, tz).date()
+            local_end = recurrence.to_local(current.end, tz)
+            cur_end = local_end.date() + timedelta(days=1 if local_end.time() else 0)
+            cur_end = max(cur_end, cur_start + timedelta(days=1))
+        start = self._parse(attrs, "start", validation.parse_day) if "start" in attrs else cur_start
+        if "end" in attrs:
+            end = self._parse(attrs, "end", validation.parse_day)
+        else:
+            end = start + (cur_end - cur_start)
+        try:
+            validation.check_day_span(start, end)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"end": exc.messages}) from exc
+        return start, end
+
+    def _instants(
+        self,
+        attrs: dict[str, Any],
+        current: Event | Occurrence | None,
+        base: Event | None,
+        tz: ZoneInfo,
+    ) -> tuple[datetime, datetime]:
+        if current is not None and base is not None and base.all_day:
+            assert current.start_date is not None and current.end_date is not None
+            cur_start = validation.midnight(current.start_date, tz)
+            cur_end = validation.midnight(current.end_date, tz)
+        elif current is not None:
+            cur_start, cur_end = current.start, current.end
+
+        def parse(value: str) -> datetime:
+            return validation.parse_instant(value, tz)
+
+        start = self._parse(attrs, "start", parse) if "start" in attrs else cur_start
+        end = self._parse(attrs, "end", parse) if "end" in attrs else start + (cur_end - cur_start)
+        try:
+            validation.check_span(start, end)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"end": exc.messages}) from exc
+        return start, end

@@ -1,0 +1,421 @@
+// The event editor (<dialog id="event-dialog">): create, edit, archive, unarchive, delete.
+//
+// Editing sends only the fields that changed (PATCH), so untouched fields of a synced
+// event stay exactly as they were. For an occurrence of a series it first asks
+// "This occurrence" or "The whole series"; the series' times then move by the same
+// number of days and take the occurrence's new time of day (see times.js).
+
+import { ApiError, fieldErrors, request } from "./api.js";
+import { ask, askScope } from "./choice.js";
+import { FormErrors } from "./form_errors.js";
+import { RecurrenceForm } from "./recurrence_form.js";
+import { formatAttendees, htmlToText, parseAttendees, textToHtml } from "./text.js";
+import { shiftSeries, timesFromApi, timesToApi } from "./times.js";
+import { TimesForm } from "./times_form.js";
+import { browserZone, localDayWall, wallMs } from "./tz.js";
+
+const FIELDS = ["title", "all_day", "start", "end", "timezone", "location", "description",
+  "attendees", "show_as", "privacy", "recurrence"];
+const TIME_KEYS = new Set(["start", "end", "all_day", "timezone"]);
+
+/** Whether the signed-in user may only read this API event (they are not its organizer). */
+export function isReadOnly(event, userEmail) {
+  if (typeof event.editable === "boolean") return !event.editable;
+  const organizer = event.organizer && event.organizer.email;
+  return Boolean(organizer && userEmail && organizer.toLowerCase() !== userEmail.toLowerCase());
+}
+
+function attendeeStatusLabel(status) {
+  switch (status) {
+    case "accepted": return gettext("Accepted");
+    case "declined": return gettext("Declined");
+    case "tentative":
+    case "tentativelyAccepted": return gettext("Tentative");
+    case "organizer": return gettext("Organizer");
+    default: return gettext("No answer yet");
+  }
+}
+
+/** The API fields of editor values, with the description still as text. */
+function payloadOf(values) {
+  return {
+    title: values.title,
+    ...timesToApi(values.times),
+    location: values.location,
+    description: values.descriptionText,
+    attendees: values.attendees.map((a) => ({ email: a.email.toLowerCase(), name: a.name })),
+    show_as: values.show_as,
+    privacy: values.privacy,
+    recurrence: values.recurrence,
+  };
+}
+
+export class EventEditor {
+  /**
+   * config: the page's calendar-config; eventUrl(id) -> URL; onChanged() after a write;
+   * notify(message, kind) shows a short status message.
+   */
+  constructor({ config, eventUrl, onChanged, notify }) {
+    this.config = config;
+    this.eventUrl = eventUrl;
+    this.onChanged = onChanged;
+    this.notify = notify;
+    this.dialog = document.getElementById("event-dialog");
+    this.form = document.getElementById("event-form");
+    const $ = (id) => document.getElementById(id);
+    this.el = {
+      heading: $("event-dialog-title"), errors: $("event-errors"), fields: $("event-fields"),
+      readonlyNote: $("event-readonly-note"), seriesNote: $("event-series-note"),
+      archivedNote: $("event-archived-note"), title: $("ev-title"), location: $("ev-location"),
+      description: $("ev-description"), attendees: $("ev-attendees"),
+      attendeeStatus: $("ev-attendee-status"), showAs: $("ev-show-as"), privacy: $("ev-privacy"),
+      organizer: $("ev-organizer"), save: $("ev-save"), cancel: $("ev-cancel"),
+      remove: $("ev-delete"), archive: $("ev-archive"), unarchive: $("ev-unarchive"),
+    };
+    this.event = null;
+    this.series = null;
+    this.original = null;
+    this.readOnly = false;
+    this.busy = false;
+    this.errors = new FormErrors(this.form, this.el.errors, FIELDS);
+    this.times = new TimesForm(this.form, { onChange: () => this.recurrence.refresh() });
+    this.recurrence = new RecurrenceForm($("ev-recurrence"), {
+      language: config.language,
+      firstDay: config.firstDay,
+      context: () => ({
+        allDay: this.times.allDay(), zone: this.times.zone(), startWall: this.times.startWall(),
+      }),
+    });
+    this.wire();
+  }
+
+  // ----- opening -----
+
+  /** Open for a new event over [start, end) (Dates from the calendar; allDay: dates only). */
+  openNew({ start, end, allDay }) {
+    const zone = browserZone();
+    const times = allDay
+      ? { allDay: true, zone, startWall: localDayWall(start), endWall: localDayWall(end) }
+      : { allDay: false, zone, startWall: wallMs(start.getTime(), zone),
+        endWall: wallMs(end.getTime(), zone) };
+    this.event = null;
+    this.series = null;
+    this.readOnly = false;
+    this.original = null;
+    this.fill({
+      title: "", times, location: "", descriptionText: "", attendees: [],
+      show_as: "busy", privacy: "normal", recurrence: null,
+    }, []);
+    this.el.heading.textContent = gettext("New event");
+    this.showChrome();
+    this.dialog.showModal();
+    this.el.title.focus();
+  }
+
+  /** Open an API event (an occurrence loads its series for the repeat rule). */
+  async openExisting(event) {
+    this.event = event;
+    this.series = null;
+    if (event.series_id !== null && event.series_id !== undefined) {
+      try {
+        this.series = await request("GET", this.eventUrl(event.series_id));
+      } catch {
+        this.series = null;
+      }
+    }
+    this.readOnly = isReadOnly(event, this.config.user.email);
+    const values = {
+      title: event.title || "",
+      times: timesFromApi(event, browserZone()),
+      location: event.location || "",
+      descriptionText: htmlToText(event.description || ""),
+      attendees: (event.attendees || []).map((a) => ({ email: a.email, name: a.name || "" })),
+      show_as: event.show_as || "busy",
+      privacy: event.privacy || "normal",
+      recurrence: event.recurrence || (this.series && this.series.recurrence) || null,
+    };
+    this.fill(values, event.attendees || []);
+    // The baseline is what the form shows, so only the user's own edits count as changes.
+    const shown = this.readForm().values;
+    this.original = { values: shown, payload: payloadOf(shown) };
+    this.el.heading.textContent = this.readOnly ? gettext("Event") : gettext("Edit event");
+    this.showChrome();
+    if (!this.dialog.open) this.dialog.showModal();
+    (this.readOnly ? this.el.cancel : this.el.title).focus();
+  }
+
+  isOccurrence() {
+    return Boolean(this.event) && this.event.series_id !== null && this.event.series_id !== undefined;
+  }
+
+  showChrome() {
+    const existing = Boolean(this.event);
+    const archived = existing && this.event.active === false;
+    this.errors.clear();
+    this.el.fields.disabled = this.readOnly;
+    this.form.classList.toggle("is-readonly", this.readOnly);
+    this.el.readonlyNote.hidden = !this.readOnly;
+    this.el.seriesNote.hidden = !this.isOccurrence();
+    this.el.archivedNote.hidden = !archived;
+    this.el.save.hidden = this.readOnly;
+    this.el.remove.hidden = !existing || this.readOnly;
+    this.el.archive.hidden = !existing || this.readOnly || archived;
+    this.el.unarchive.hidden = !existing || this.readOnly || !archived;
+    this.el.cancel.textContent = this.readOnly ? gettext("Close") : gettext("Cancel");
+    const organizer = existing && this.event.organizer;
+    this.el.organizer.hidden = !organizer;
+    if (organizer) {
+      const who = organizer.name ? `${organizer.name} <${organizer.email}>` : organizer.email;
+      this.el.organizer.textContent = interpolate(gettext("Organizer: %(who)s"), { who }, true);
+    }
+  }
+
+  // ----- form <-> values -----
+
+  fill(values, attendeesWithStatus) {
+    const { el } = this;
+    el.title.value = values.title;
+    el.location.value = values.location;
+    el.description.value = values.descriptionText;
+    el.attendees.value = formatAttendees(values.attendees);
+    el.showAs.value = values.show_as;
+    if (el.showAs.value !== values.show_as) el.showAs.value = "busy";
+    el.privacy.value = values.privacy;
+    if (el.privacy.value !== values.privacy) el.privacy.value = "normal";
+    this.times.set(values.times);
+    this.renderAttendeeStatus(attendeesWithStatus);
+    this.recurrence.setRule(values.recurrence);
+  }
+
+  /** {values, problems}: the form's values and the mistakes found before asking the server. */
+  readForm() {
+    const { el } = this;
+    const problems = {};
+    const problem = (field, message) => { (problems[field] ||= []).push(message); };
+    const times = this.times.read(problem);
+    const { attendees, invalid } = parseAttendees(el.attendees.value);
+    for (const line of invalid) {
+      problem("attendees", interpolate(gettext("Not an email address: %(line)s"), { line }, true));
+    }
+    const values = {
+      title: el.title.value.trim(),
+      times,
+      location: el.location.value.trim(),
+      descriptionText: el.description.value.replace(/\s+$/, ""),
+      attendees,
+      show_as: el.showAs.value,
+      privacy: el.privacy.value,
+      recurrence: this.recurrence.rule(),
+    };
+    return { values, problems };
+  }
+
+  /** Keys of `payload` that differ from the opened event (all four time keys together). */
+  changedKeys(payload) {
+    const before = this.original.payload;
+    const changed = Object.keys(payload)
+      .filter((key) => JSON.stringify(payload[key]) !== JSON.stringify(before[key]));
+    if (changed.some((key) => TIME_KEYS.has(key))) {
+      return [...new Set([...changed.filter((key) => !TIME_KEYS.has(key)), ...TIME_KEYS])];
+    }
+    return changed;
+  }
+
+  /** The JSON body for `keys` of a payload: HTML description, attendees keep their answers. */
+  toWire(payload, keys) {
+    const known = new Map((this.event && this.event.attendees || [])
+      .map((a) => [String(a.email).toLowerCase(), a]));
+    const body = {};
+    for (const key of keys) {
+      if (key === "description") {
+        body.description = payload.description ? textToHtml(payload.description) : "";
+      } else if (key === "attendees") {
+        body.attendees = payload.attendees.map((a) => {
+          const old = known.get(a.email);
+          return old ? { ...old, email: old.email, name: a.name } : { email: a.email, name: a.name, type: "required" };
+        });
+      } else {
+        body[key] = payload[key];
+      }
+    }
+    return body;
+  }
+
+  // ----- actions -----
+
+  async save() {
+    if (this.readOnly || this.busy) return;
+    this.errors.clear();
+    const { values, problems } = this.readForm();
+    if (Object.keys(problems).length) {
+      this.errors.show(problems);
+      return;
+    }
+    const payload = payloadOf(values);
+    await this.run(async () => {
+      if (!this.event) {
+        await request("POST", this.config.eventsUrl, this.toWire(payload, Object.keys(payload)));
+        return gettext("Event created.");
+      }
+      const changed = this.changedKeys(payload);
+      if (!changed.length) return "";
+      if (!this.isOccurrence()) {
+        await request("PATCH", this.eventUrl(this.event.id), this.toWire(payload, changed));
+        return gettext("Event saved.");
+      }
+      const scope = await askScope({
+        title: gettext("Save recurring event"),
+        message: gettext("Apply the changes to:"),
+        seriesOnlyNote: changed.includes("recurrence")
+          ? gettext("A changed repeat rule applies to the whole series.") : "",
+      });
+      if (!scope) return null;
+      if (scope === "occurrence") {
+        const keys = changed.filter((key) => key !== "recurrence");
+        await request("PATCH", this.eventUrl(this.event.id), this.toWire(payload, keys));
+        return gettext("This occurrence was saved.");
+      }
+      const body = this.toWire(payload, changed.filter((key) => !TIME_KEYS.has(key)));
+      if (changed.some((key) => TIME_KEYS.has(key))) {
+        const series = this.series || await request("GET", this.eventUrl(this.event.series_id));
+        const seriesTimes = timesFromApi(series, values.times.zone);
+        Object.assign(body, timesToApi(shiftSeries(seriesTimes, this.original.values.times, values.times)));
+      }
+      await request("PATCH", this.eventUrl(this.event.series_id), body);
+      return gettext("The whole series was saved.");
+    });
+  }
+
+  async remove() {
+    if (this.readOnly || this.busy || !this.event) return;
+    const event = this.event;
+    const note = event.outlook && (event.attendees || []).length
+      ? gettext("Outlook will send a cancellation to every attendee.") : "";
+    let target = event.id;
+    let done = gettext("Event deleted.");
+    if (this.isOccurrence()) {
+      const scope = await askScope({ title: gettext("Delete recurring event"), message: gettext("Delete:") });
+      if (!scope) return;
+      if (scope === "series") {
+        target = event.series_id;
+        done = gettext("The whole series was deleted.");
+      } else {
+        done = gettext("This occurrence was cancelled.");
+      }
+    } else {
+      const answer = await ask({
+        title: gettext("Delete event"),
+        message: interpolate(gettext("Delete “%(title)s”? This cannot be undone; archive it to keep it."),
+          { title: event.title || gettext("(no title)") }, true),
+        note,
+        choices: [{ value: "delete", label: gettext("Delete"), kind: "danger" }],
+      });
+      if (!answer) return;
+    }
+    await this.run(async () => {
+      await request("DELETE", this.eventUrl(target));
+      return done;
+    });
+  }
+
+  /**
+   * Archive or unarchive. For an occurrence, archiving asks for the scope; unarchiving
+   * restores the series when the series is archived, else that one occurrence.
+   */
+  async setArchived(archived) {
+    if (this.readOnly || this.busy || !this.event) return;
+    const event = this.event;
+    let target = event.id;
+    let done = archived ? gettext("Event archived.") : gettext("Event unarchived.");
+    if (this.isOccurrence() && archived) {
+      const scope = await askScope({ title: gettext("Archive recurring event"), message: gettext("Archive:") });
+      if (!scope) return;
+      if (scope === "series") {
+        target = event.series_id;
+        done = gettext("The whole series was archived.");
+      }
+    } else if (this.isOccurrence() && this.series && this.series.active === false) {
+      target = event.series_id;
+      done = gettext("The whole series was unarchived.");
+    }
+    await this.run(async () => {
+      await request("POST", `${this.eventUrl(target)}/${archived ? "archive" : "unarchive"}`);
+      return done;
+    });
+  }
+
+  /** Run one write; on success close, refresh and tell; on failure show the errors. */
+  async run(action) {
+    this.setBusy(true);
+    try {
+      const message = await action();
+      if (message === null) return;
+      this.close();
+      if (message) {
+        this.notify(message);
+        this.onChanged();
+      }
+    } catch (error) {
+      this.showRequestError(error);
+    } finally {
+      this.setBusy(false);
+    }
+  }
+
+  setBusy(busy) {
+    this.busy = busy;
+    for (const button of [this.el.save, this.el.remove, this.el.archive, this.el.unarchive]) {
+      button.disabled = busy;
+    }
+    this.form.setAttribute("aria-busy", String(busy));
+  }
+
+  close() {
+    if (this.dialog.open) this.dialog.close();
+  }
+
+  showRequestError(error) {
+    if (error instanceof ApiError && error.status === 400) {
+      this.errors.show(fieldErrors(error.body));
+    } else {
+      this.errors.show({ __all__: [error.message || String(error)] });
+      if (error instanceof ApiError && error.status === 404) this.onChanged();
+    }
+  }
+
+  // ----- attendees -----
+
+  renderAttendeeStatus(attendees) {
+    const list = this.el.attendeeStatus;
+    list.replaceChildren();
+    for (const attendee of attendees) {
+      const item = document.createElement("li");
+      const who = document.createElement("span");
+      who.textContent = attendee.name ? `${attendee.name} <${attendee.email}>` : attendee.email;
+      const badge = document.createElement("span");
+      badge.className = `badge badge-${attendee.status || "none"}`;
+      badge.textContent = attendeeStatusLabel(attendee.status);
+      item.append(who, badge);
+      list.append(item);
+    }
+    // While editing, the answers are worth a line only once someone has answered.
+    const answered = attendees.some((a) => a.status && a.status !== "none");
+    list.hidden = attendees.length === 0 || (!this.readOnly && !answered);
+  }
+
+  // ----- wiring -----
+
+  wire() {
+    const { el } = this;
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.save();
+    });
+    for (const button of this.form.querySelectorAll("[data-action=close]")) {
+      button.addEventListener("click", () => this.close());
+    }
+    el.remove.addEventListener("click", () => this.remove());
+    el.archive.addEventListener("click", () => this.setArchived(true));
+    el.unarchive.addEventListener("click", () => this.setArchived(false));
+  }
+}

@@ -1,0 +1,28 @@
+"""``calsync compile_translations``: build the .mo files from the shipped .po files.
+
+Uses polib, so a fresh machine needs no GNU gettext tools (``make install`` runs this).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polib
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Compile the translation catalogues (.po -> .mo) without GNU gettext."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        compiled = 0
+        for locale_dir in map(Path, settings.LOCALE_PATHS):
+            for po_path in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
+                mo_path = po_path.with_suffix(".mo")
+                if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+                    continue
+                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                compiled += 1
+        self.stdout.write(f"compiled {compiled} translation catalogue(s)")

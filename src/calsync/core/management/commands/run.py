@@ -1,0 +1,49 @@
+"""``calsync run``: migrate, then serve the web app with the embedded sync scheduler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger("calsync.run")
+
+
+class Command(BaseCommand):
+    help = "Migrate, then serve the web app with the embedded sync scheduler."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            default=None,
+            help="start the demo (built-in emulator and demo users); default when unconfigured",
+        )
+        parser.add_argument("--no-demo", dest="demo", action="store_false")
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from waitress import serve
+
+        from calsync.core import demo
+        from calsync.outlook import scheduler
+        from calsync.wsgi import application
+
+        call_command("migrate", interactive=False, verbosity=0)
+        base_url = f"http://{options['host']}:{options['port']}"
+        if demo.should_start(options["demo"]):
+            for line in demo.start(base_url):
+                self.stdout.write(line)
+        background = scheduler.default().start()
+        self.stdout.write(_("calsync is serving on %(url)s (Ctrl+C stops it)") % {"url": base_url})
+        try:
+            serve(
+                application, host=options["host"], port=options["port"], threads=options["threads"]
+            )
+        finally:
+            background.stop()

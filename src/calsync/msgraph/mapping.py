@@ -1,0 +1,456 @@
+"""Graph event JSON <-> the sync engine's values: pure functions, no HTTP, no Django.
+
+Reading (:func:`remote_item`): events are read with ``Prefer: outlook.timezone="UTC"``, so
+``start``/``end`` are UTC wall times; the event's own zone comes from
+``originalStartTimeZone`` (a Windows name, or an IANA name) and is turned into an IANA name
+with ``tzlocal.windows_tz``. A Windows zone covers several IANA zones (W. Europe Standard
+Time is Berlin, Amsterdam, Rome...): ``zone_hint`` (the zone we last synced) is kept when it
+maps to the same Windows zone, so a zone never drifts. All-day events are dates: the date
+part of ``start``/``end`` (Graph keeps them midnight to midnight), never through UTC.
+
+Writing (:func:`create_body`, :func:`patch_body`): times are sent as wall time in the
+event's zone with its Windows name (``UTC`` for UTC; a zone without a Windows name is sent
+as UTC instants). ``privacy`` is Graph's ``sensitivity`` (same four words), ``show_as`` is
+``showAs``, ``description`` is the HTML ``body``, ``location`` its ``displayName``.
+``organizer`` is never written (Graph sets it). Attendees are sent without their answers.
+
+Our uid: every event we create carries it twice, in the single-value extended property
+:data:`UID_PROPERTY_ID` (``String {7d3c5e0a-...} Name calsyncUid``, fixed forever) and in the
+``transactionId`` (``calsync:<uid>:<planned id>``, so a retried POST never duplicates).
+Delta does not return extended properties, but it returns ``transactionId``; the property
+is read back (``$expand``) only for events whose transactionId is not ours.
+
+The user's own answer: on a meeting the user does not organise, ``my_response`` carries it
+(from ``responseStatus``) and the user's own attendee entry has its status set to "none" in
+the content, on both sides, so an answer is never also a content change.
+
+Recurrence: Graph's patternedRecurrence and an RRULE are translated both ways
+(:func:`rrule_to_graph`, :func:`graph_to_rrule`); :func:`canonical_rrule` spells any rule the
+way :func:`graph_to_rrule` would, so both sides compare equal. A rule Outlook cannot express
+raises :class:`UnsupportedRule`. Exceptions (modified occurrences) are not mapped yet.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tzlocal.windows_tz import tz_win, win_tz
+
+from calsync.syncengine.model import Attendee, EventData, Person, RemoteItem
+
+UID_PROPERTY_GUID = "7d3c5e0a-4b1f-4c8e-9a2d-6f0b1e5c3a71"
+UID_PROPERTY_ID = f"String {{{UID_PROPERTY_GUID}}} Name calsyncUid"
+"""The single-value extended property holding our event uid (never change it)."""
+
+TRANSACTION_PREFIX = "calsync:"
+
+RESPONSES = {
+    "none": "none",
+    "notResponded": "none",
+    "organizer": "none",
+    "accepted": "accepted",
+    "tentativelyAccepted": "tentative",
+    "declined": "declined",
+}
+"""Graph's responseType -> the engine's answer words."""
+
+UTC_NAME = "UTC"
+
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_GRAPH_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+_INDEX_NAME = {value: key for key, value in _INDEX.items()}
+_NTH_DAY = re.compile(r"^([+-]?\d+)?([A-Z]{2})$")
+
+
+class UnsupportedRule(ValueError):
+    """An RRULE that Outlook's patternedRecurrence cannot express (the message says why)."""
+
+
+# -- time zones ----------------------------------------------------------------------------
+
+
+def graph_zone(iana: str) -> str | None:
+    """The Windows name Graph takes for the IANA zone ``iana``; ``UTC`` for UTC; else None."""
+    if iana in (UTC_NAME, "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Zulu"):
+        return UTC_NAME
+    return tz_win.get(iana)
+
+
+def iana_zone(name: str | None, hint: str | None = None) -> str:
+    """The IANA zone for Graph's zone ``name``; ``hint`` wins when it means the same zone."""
+    if hint and name and (graph_zone(hint) or UTC_NAME) == name:
+        return hint
+    if not name or name == UTC_NAME:
+        return hint if hint and graph_zone(hint) is None and name == UTC_NAME else UTC_NAME
+    if name in win_tz:
+        return win_tz[name]
+    if _known_iana(name):
+        return name
+    return hint or UTC_NAME
+
+
+@lru_cache(maxsize=1024)
+def _known_iana(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _parse_wall(value: str) -> datetime:
+    """Graph's ``2026-11-24T09:00:00.0000000`` as a naive datetime (seconds precision)."""
+    return datetime.fromisoformat(value[:19])
+
+
+def _read_time(node: dict[str, Any]) -> datetime:
+    zone = node.get("timeZone") or UTC_NAME
+    tz = ZoneInfo(iana_zone(zone))
+    return _parse_wall(node["dateTime"]).replace(tzinfo=tz).astimezone(UTC)
+
+
+def _write_time(value: datetime | date, zone: str, all_day: bool) -> dict[str, str]:
+    windows = graph_zone(zone)
+    if all_day:
+        assert isinstance(value, date)
+        day = value if not isinstance(value, datetime) else value.date()
+        return {"dateTime": f"{day.isoformat()}T00:00:00", "timeZone": windows or UTC_NAME}
+    assert isinstance(value, datetime)
+    if windows is None or windows == UTC_NAME:
+        wall = value.astimezone(UTC)
+        return {"dateTime": wall.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": UTC_NAME}
+    wall = value.astimezone(ZoneInfo(zone))
+    return {"dateTime": wall.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": windows}
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def body_html(body: dict[str, Any] | None) -> str:
+    """The event's description as HTML: the inside of Outlook's ``<body>`` wrapper."""
+    if not body:
+        return ""
+    content = str(body.get("content") or "")
+    if body.get("contentType") == "text":
+        from html import escape
+
+        return escape(content)
+    match = _BODY.search(content)
+    return (match.group(1) if match else content).strip()
+
+
+def _person(node: dict[str, Any] | None) -> Person | None:
+    address = ((node or {}).get("emailAddress") or {}).get("address")
+    if not address:
+        return None
+    return Person(address, ((node or {}).get("emailAddress") or {}).get("name") or "")
+
+
+def _attendees(items: list[dict[str, Any]], own: str | None) -> tuple[Attendee, ...]:
+    seen: dict[str, Attendee] = {}
+    for item in items or []:
+        email_node = item.get("emailAddress") or {}
+        address = (email_node.get("address") or "").strip().lower()
+        if not address or address in seen:
+            continue
+        status = RESPONSES.get(((item.get("status") or {}).get("response")) or "none", "none")
+        if own is not None and address == own:
+            status = "none"
+        seen[address] = Attendee(
+            address, email_node.get("name") or "", item.get("type") or "required", status
+        )
+    return tuple(seen.values())
+
+
+def event_data(obj: dict[str, Any], *, mailbox: str, zone_hint: str | None = None) -> EventData:
+    """The engine's content of the Graph event ``obj`` read from ``mailbox``."""
+    zone = iana_zone(obj.get("originalStartTimeZone"), zone_hint)
+    all_day = bool(obj.get("isAllDay"))
+    if all_day:
+        start: datetime | date = date.fromisoformat(obj["start"]["dateTime"][:10])
+        end: datetime | date = date.fromisoformat(obj["end"]["dateTime"][:10])
+    else:
+        start, end = _read_time(obj["start"]), _read_time(obj["end"])
+    organizer = _person(obj.get("organizer"))
+    own = None if obj.get("isOrganizer", True) else mailbox.lower()
+    recurrence = obj.get("recurrence")
+    return EventData(
+        title=obj.get("subject") or "",
+        start=start,
+        end=end,
+        timezone=zone,
+        all_day=all_day,
+        description=body_html(obj.get("body")),
+        location=((obj.get("location") or {}).get("displayName")) or "",
+        show_as=obj.get("showAs") or "busy",
+        privacy=obj.get("sensitivity") or "normal",
+        organizer=organizer,
+        attendees=_attendees(obj.get("attendees") or [], own),
+        recurrence=graph_to_rrule(recurrence, zone) if recurrence else None,
+    )
+
+
+def uid_from_transaction(transaction_id: str | None) -> str | None:
+    """Our uid from a transactionId we wrote (``calsync:<uid>:<planned>``), else None."""
+    if not transaction_id or not transaction_id.startswith(TRANSACTION_PREFIX):
+        return None
+    uid = transaction_id[len(TRANSACTION_PREFIX) :].split(":", 1)[0]
+    return uid or None
+
+
+def uid_from_extended(obj: dict[str, Any]) -> str | None:
+    """Our uid from the expanded extended property, if the event carries it."""
+    for prop in obj.get("singleValueExtendedProperties") or []:
+        if str(prop.get("id", "")).lower() == UID_PROPERTY_ID.lower():
+            return str(prop.get("value") or "") or None
+    return None
+
+
+def modified_at(obj: dict[str, Any]) -> datetime:
+    stamp = obj.get("lastModifiedDateTime") or obj.get("createdDateTime")
+    if not stamp:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")[:19] + "+00:00")
+
+
+def remote_item(
+    obj: dict[str, Any],
+    *,
+    mailbox: str,
+    zone_hint: str | None = None,
+    uid: str | None = None,
+) -> RemoteItem:
+    """The :class:`RemoteItem` of the full Graph event ``obj`` (not a skeletal occurrence)."""
+    is_organizer = bool(obj.get("isOrganizer", True))
+    answer = None
+    if not is_organizer:
+        response = (obj.get("responseStatus") or {}).get("response") or "none"
+        answer = RESPONSES.get(response, "none")
+    found_uid = uid or uid_from_transaction(obj.get("transactionId")) or uid_from_extended(obj)
+    original = obj.get("originalStart")
+    return RemoteItem(
+        remote_id=obj["id"],
+        ical_uid=obj.get("iCalUId"),
+        change_key=obj.get("changeKey"),
+        data=event_data(obj, mailbox=mailbox, zone_hint=zone_hint),
+        modified_at=modified_at(obj),
+        uid=found_uid,
+        is_organizer=is_organizer,
+        my_response=answer,
+        series_remote_id=obj.get("seriesMasterId"),
+        original_start=datetime.fromisoformat(original.replace("Z", "+00:00")[:19] + "+00:00")
+        if original
+        else None,
+        cancelled=bool(obj.get("isCancelled")),
+    )
+
+
+# -- writing -------------------------------------------------------------------------------
+
+WHEN_FIELDS = frozenset({"start", "end", "all_day", "timezone"})
+
+
+def patch_body(data: EventData, fields: set[str] | frozenset[str]) -> dict[str, Any]:
+    """The Graph JSON that writes ``fields`` of ``data`` (a PATCH sends only these)."""
+    body: dict[str, Any] = {}
+    if "title" in fields:
+        body["subject"] = data.title
+    if "description" in fields:
+        body["body"] = {"contentType": "html", "content": data.description}
+    if "location" in fields:
+        body["location"] = {"displayName": data.location}
+    if "show_as" in fields:
+        body["showAs"] = data.show_as
+    if "privacy" in fields:
+        body["sensitivity"] = data.privacy
+    if "attendees" in fields:
+        organizer = data.organizer.email if data.organizer else None
+        body["attendees"] = [
+            {"emailAddress": {"address": a.email, "name": a.name}, "type": a.type}
+            for a in data.attendees
+            if a.email != organizer
+        ]
+    if fields & WHEN_FIELDS or ("recurrence" in fields and data.recurrence):
+        body["isAllDay"] = data.all_day
+        body["start"] = _write_time(data.start, data.timezone, data.all_day)
+        body["end"] = _write_time(data.end, data.timezone, data.all_day)
+    if "recurrence" in fields or (data.recurrence and fields & WHEN_FIELDS):
+        body["recurrence"] = rrule_to_graph(data) if data.recurrence else None
+    return body
+
+
+CONTENT_FIELDS = frozenset(
+    {"title", "description", "location", "show_as", "privacy", "attendees", "recurrence"}
+    | WHEN_FIELDS
+)
+
+
+def transaction_id(uid: str, planned: str) -> str:
+    """The transactionId of the create of ``uid`` planned as ``planned`` (stable on retry)."""
+    return f"{TRANSACTION_PREFIX}{uid}:{planned}"
+
+
+def create_body(data: EventData, uid: str, planned_transaction: str) -> dict[str, Any]:
+    """The Graph JSON of a create: every field, our uid property, the transactionId."""
+    body = patch_body(data, CONTENT_FIELDS)
+    body["transactionId"] = transaction_id(uid, planned_transaction)
+    body["singleValueExtendedProperties"] = [{"id": UID_PROPERTY_ID, "value": uid}]
+    return body
+
+
+# -- recurrence ----------------------------------------------------------------------------
+
+
+def _parts(rule: str) -> dict[str, str]:
+    parts: dict[str, str] = {}
+    for chunk in rule.upper().removeprefix("RRULE:").split(";"):
+        if not chunk:
+            continue
+        key, _sep, value = chunk.partition("=")
+        parts[key.strip()] = value.strip()
+    return parts
+
+
+def _local_start(data: EventData) -> date:
+    if isinstance(data.start, datetime):
+        return data.start.astimezone(ZoneInfo(data.timezone)).date()
+    return data.start
+
+
+def _nth_days(value: str) -> tuple[list[int], int | None]:
+    days: list[int] = []
+    index: int | None = None
+    for token in value.split(","):
+        match = _NTH_DAY.match(token.strip())
+        if not match or match.group(2) not in _DAYS:
+            raise UnsupportedRule(f"BYDAY={value} is not a list of week days")
+        if match.group(1):
+            nth = int(match.group(1))
+            if index is not None and nth != index:
+                raise UnsupportedRule("Outlook takes one week index for all days")
+            index = nth
+        days.append(_DAYS.index(match.group(2)))
+    return sorted(set(days)), index
+
+
+def rrule_to_graph(data: EventData) -> dict[str, Any]:
+    """Graph's patternedRecurrence for ``data.recurrence`` starting at the event's start."""
+    assert data.recurrence is not None
+    parts = _parts(data.recurrence)
+    start = _local_start(data)
+    unsupported = set(parts) - {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY",
+                                "BYMONTH", "BYSETPOS", "WKST"}  # fmt: skip
+    if unsupported:
+        raise UnsupportedRule(f"Outlook has no counterpart for {', '.join(sorted(unsupported))}")
+    freq = parts.get("FREQ")
+    interval = int(parts.get("INTERVAL") or 1)
+    pattern: dict[str, Any] = {"interval": interval}
+    days, index = _nth_days(parts["BYDAY"]) if "BYDAY" in parts else ([], None)
+    if "BYSETPOS" in parts:
+        if index is not None:
+            raise UnsupportedRule("BYSETPOS with numbered BYDAY")
+        index = int(parts["BYSETPOS"])
+    if index is not None and index not in _INDEX_NAME:
+        raise UnsupportedRule(f"Outlook counts weeks first to fourth or last, not {index}")
+    if freq == "DAILY":
+        if days or "BYMONTHDAY" in parts or "BYMONTH" in parts:
+            raise UnsupportedRule("a daily rule with BY parts")
+        pattern["type"] = "daily"
+    elif freq == "WEEKLY":
+        if index is not None or "BYMONTHDAY" in parts or "BYMONTH" in parts:
+            raise UnsupportedRule("a weekly rule with month parts")
+        pattern["type"] = "weekly"
+        pattern["daysOfWeek"] = [_GRAPH_DAYS[d] for d in (days or [start.weekday()])]
+        pattern["firstDayOfWeek"] = _GRAPH_DAYS[_DAYS.index(parts.get("WKST", "MO"))]
+    elif freq in ("MONTHLY", "YEARLY"):
+        yearly = freq == "YEARLY"
+        if yearly:
+            pattern["month"] = int(parts.get("BYMONTH") or start.month)
+        elif "BYMONTH" in parts:
+            raise UnsupportedRule("a monthly rule limited to some months")
+        if days:
+            pattern["type"] = "relativeYearly" if yearly else "relativeMonthly"
+            pattern["daysOfWeek"] = [_GRAPH_DAYS[d] for d in days]
+            pattern["index"] = _INDEX_NAME[index if index is not None else 1]
+        else:
+            if index is not None:
+                raise UnsupportedRule("BYSETPOS without BYDAY")
+            pattern["type"] = "absoluteYearly" if yearly else "absoluteMonthly"
+            pattern["dayOfMonth"] = int(parts.get("BYMONTHDAY") or start.day)
+    else:
+        raise UnsupportedRule(f"FREQ={freq}")
+    zone = graph_zone(data.timezone) or UTC_NAME
+    rng: dict[str, Any] = {"startDate": start.isoformat(), "recurrenceTimeZone": zone}
+    if "COUNT" in parts:
+        rng.update(type="numbered", numberOfOccurrences=int(parts["COUNT"]))
+    elif "UNTIL" in parts:
+        rng.update(type="endDate", endDate=_until_date(parts["UNTIL"], data.timezone).isoformat())
+    else:
+        rng["type"] = "noEnd"
+    return {"pattern": pattern, "range": rng}
+
+
+def _until_date(value: str, zone: str) -> date:
+    if len(value) == 8:
+        return datetime.strptime(value, "%Y%m%d").replace(tzinfo=UTC).date()
+    if value.endswith("Z"):
+        instant = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return instant.astimezone(ZoneInfo(zone)).date()
+    return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=UTC).date()
+
+
+def graph_to_rrule(recurrence: dict[str, Any], zone: str = UTC_NAME) -> str:
+    """The RRULE (canonical spelling) of Graph's patternedRecurrence."""
+    pattern = recurrence.get("pattern") or {}
+    rng = recurrence.get("range") or {}
+    kind = pattern.get("type")
+    parts = []
+    days = [d for d in pattern.get("daysOfWeek") or [] if d in _GRAPH_DAYS]
+    byday = ",".join(_DAYS[i] for i in sorted({_GRAPH_DAYS.index(d) for d in days}))
+    interval = int(pattern.get("interval") or 1)
+    if kind == "daily":
+        parts += ["FREQ=DAILY", f"INTERVAL={interval}"]
+    elif kind == "weekly":
+        parts += ["FREQ=WEEKLY", f"INTERVAL={interval}", f"BYDAY={byday}"]
+    elif kind == "absoluteMonthly":
+        parts += ["FREQ=MONTHLY", f"INTERVAL={interval}", f"BYMONTHDAY={pattern['dayOfMonth']}"]
+    elif kind == "relativeMonthly":
+        index = _INDEX[pattern.get("index") or "first"]
+        parts += ["FREQ=MONTHLY", f"INTERVAL={interval}", f"BYDAY={byday}", f"BYSETPOS={index}"]
+    elif kind == "absoluteYearly":
+        parts += ["FREQ=YEARLY", f"INTERVAL={interval}", f"BYMONTH={pattern['month']}"]
+        parts.append(f"BYMONTHDAY={pattern['dayOfMonth']}")
+    elif kind == "relativeYearly":
+        index = _INDEX[pattern.get("index") or "first"]
+        parts += ["FREQ=YEARLY", f"INTERVAL={interval}", f"BYMONTH={pattern['month']}"]
+        parts += [f"BYDAY={byday}", f"BYSETPOS={index}"]
+    else:
+        raise UnsupportedRule(f"unknown recurrence pattern {kind!r}")
+    if rng.get("type") == "numbered":
+        parts.append(f"COUNT={int(rng['numberOfOccurrences'])}")
+    elif rng.get("type") == "endDate":
+        parts.append(f"UNTIL={date.fromisoformat(rng['endDate']).strftime('%Y%m%d')}")
+    return ";".join(parts)
+
+
+def canonical_rrule(data: EventData) -> str | None:
+    """``data.recurrence`` spelled as Outlook would give it back (unchanged if Outlook
+    cannot express it: pushing it then fails with a clear error for that event)."""
+    if not data.recurrence:
+        return None
+    try:
+        return graph_to_rrule(rrule_to_graph(data), data.timezone)
+    except (UnsupportedRule, ValueError, KeyError):
+        return data.recurrence
+
+
+def window(now: datetime, back_days: int = 365, ahead_days: int = 730) -> tuple[datetime, datetime]:
+    """The rolling sync window around ``now``: whole UTC days, a year back, two ahead."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=back_days), today + timedelta(days=ahead_days)

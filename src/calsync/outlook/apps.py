@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OutlookConfig(AppConfig):
+    name = "calsync.outlook"
+    label = "outlook"
+    verbose_name = _("Outlook Calendar")
+
+    def ready(self) -> None:
+        from calsync.outlook import receivers
+
+        receivers.connect()

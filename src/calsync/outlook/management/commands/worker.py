@@ -1,0 +1,40 @@
+"""``calsync worker``: background sync without the web server (the embedded scheduler alone)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+from calsync.outlook import scheduler
+
+
+class Command(BaseCommand):
+    help = "Sync every connected account periodically (and on changes made in this process)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--interval", type=float, default=None, help="seconds between rounds (default 300)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        runner = scheduler.default()
+        if options["interval"] is not None:
+            if options["interval"] <= 0:
+                from django.core.management.base import CommandError
+
+                raise CommandError(_("--interval must be a positive number of seconds."))
+            runner.interval = options["interval"]
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_a: stop.set())
+        runner.start()
+        self.stdout.write(
+            _("calsync worker: syncing every %(seconds)s s (Ctrl+C stops it)")
+            % {"seconds": int(runner.interval)}
+        )
+        stop.wait()
+        runner.stop()

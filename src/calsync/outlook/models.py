@@ -1,0 +1,247 @@
+"""The Outlook settings (one row) and each user's Outlook account (mailbox + tokens).
+
+Secrets never sit in plain text: the client secret and the MSAL token cache are stored
+encrypted (:mod:`calsync.outlook.crypto`); only the helpers here read or write them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from calsync.outlook import crypto
+
+
+class OutlookSettings(models.Model):
+    """The company-wide Outlook set-up (Odoo's Settings page); a single row, ``pk=1``.
+
+    ``authority_host``, ``graph_url`` and ``ca_bundle`` are blank unless the demo points them
+    at the built-in emulator; the ``CALSYNC_*`` settings win when configured
+    (see :mod:`calsync.outlook.configuration`).
+    """
+
+    enabled = models.BooleanField(_("Outlook Calendar"), default=False)
+    client_id = models.CharField(_("Client ID"), max_length=100, blank=True)
+    client_secret_encrypted = models.TextField(blank=True, editable=False)
+    base_url = models.CharField(_("Base URL"), max_length=300, blank=True)
+    authority_host = models.CharField(max_length=300, blank=True)
+    graph_url = models.CharField(max_length=300, blank=True)
+    ca_bundle = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Outlook settings")
+        verbose_name_plural = _("Outlook settings")
+
+    def __str__(self) -> str:
+        return str(_("Outlook settings"))
+
+    @classmethod
+    def load(cls) -> OutlookSettings:
+        """The settings row, created with defaults on first use."""
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
+
+    @property
+    def has_client_secret(self) -> bool:
+        """Whether a client secret is saved (the page shows only this)."""
+        return bool(self.client_secret_encrypted)
+
+    def get_client_secret(self) -> str:
+        """The decrypted client secret, or "". Raises ``crypto.SecretUnreadable``."""
+        if not self.client_secret_encrypted:
+            return ""
+        return crypto.decrypt(self.client_secret_encrypted, crypto.CLIENT_SECRET)
+
+    def set_client_secret(self, secret: str) -> None:
+        """Store ``secret`` encrypted ("" clears it). The caller saves the row."""
+        self.client_secret_encrypted = (
+            crypto.encrypt(secret, crypto.CLIENT_SECRET) if secret else ""
+        )
+
+
+class OutlookAccount(models.Model):
+    """One calsync user's link to their Outlook mailbox.
+
+    The row outlives its tokens: a disconnect or a revoked grant keeps it (and everything the
+    sync links to it), so reconnecting the same mailbox picks up where it left off.
+    ``token_version`` grows with every write of the token cache, so a slow refresh never
+    brings back tokens that a disconnect removed meanwhile.
+    """
+
+    user = models.OneToOneField(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="outlook_account",
+        verbose_name=_("user"),
+    )
+    mailbox = models.CharField(_("mailbox"), max_length=320, blank=True)
+    display_name = models.CharField(_("name"), max_length=300, blank=True)
+    oid = models.CharField(_("Microsoft user id"), max_length=64, blank=True)
+    tid = models.CharField(_("Microsoft tenant id"), max_length=64, blank=True)
+    home_account_id = models.CharField(max_length=200, blank=True)
+    token_cache_encrypted = models.TextField(blank=True, editable=False)
+    token_version = models.PositiveIntegerField(default=0)
+    needs_reconnect = models.BooleanField(_("reconnect needed"), default=False)
+    connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
+    token_refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_sync = models.DateTimeField(_("last sync"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    # sync state (written only by calsync.outlook.sync, after a run's writes)
+    delta_link = models.TextField(blank=True, editable=False)
+    window_start = models.DateTimeField(null=True, blank=True, editable=False)
+    window_end = models.DateTimeField(null=True, blank=True, editable=False)
+    first_synced_at = models.DateTimeField(
+        _("first sync"),
+        null=True,
+        blank=True,
+        help_text=_("Local events that ended before this time are not pushed to Outlook."),
+    )
+    recheck_local = models.JSONField(default=list, blank=True, editable=False)
+    recheck_remote = models.JSONField(default=list, blank=True, editable=False)
+    sync_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sync_claim = models.CharField(max_length=36, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("Outlook account")
+        verbose_name_plural = _("Outlook accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tid", "oid"],
+                condition=~Q(oid=""),
+                name="outlook_account_one_user_per_mailbox",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.mailbox or str(self.user)
+
+    @property
+    def has_tokens(self) -> bool:
+        """Whether a token cache is stored (connected, or waiting for a reconnect)."""
+        return bool(self.token_cache_encrypted)
+
+    @property
+    def connected(self) -> bool:
+        """Tokens stored and not known to be refused."""
+        return self.has_tokens and not self.needs_reconnect
+
+
+class SyncRecord(models.Model):
+    """The sync status of one linked event for one account (the engine's ``StatusEntry``).
+
+    ``base`` is the content both sides agreed on last time (the three-way merge's base),
+    ``local_id`` the event's id even after the event was destroyed (``event`` is then null:
+    that is how a deletion here is seen), ``remote_id`` the Graph immutable id.
+    """
+
+    account = models.ForeignKey(
+        OutlookAccount, on_delete=models.CASCADE, related_name="sync_records"
+    )
+    uid = models.CharField(max_length=36)
+    event = models.ForeignKey(
+        "calendars.Event",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_records",
+    )
+    local_id = models.CharField(max_length=32)
+    remote_id = models.CharField(max_length=512)
+    ical_uid = models.CharField(max_length=512, blank=True)
+    base = models.JSONField()
+    local_version = models.PositiveIntegerField()
+    remote_hash = models.CharField(max_length=64)
+    remote_change_key = models.CharField(max_length=200, blank=True)
+    my_response = models.CharField(max_length=20, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("sync record")
+        verbose_name_plural = _("sync records")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "uid"], name="syncrecord_one_per_uid"),
+            models.UniqueConstraint(
+                fields=["account", "remote_id"], name="syncrecord_one_per_remote_id"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "local_id"], name="syncrecord_one_per_local_id"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "ical_uid"],
+                condition=~Q(ical_uid=""),
+                name="syncrecord_one_per_ical_uid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uid} <-> {self.remote_id[:16]}"
+
+
+class OutlookLink(models.Model):
+    """An event's Outlook copy in its owner's mailbox (rendered as the event's ``outlook``)."""
+
+    event = models.OneToOneField(
+        "calendars.Event", on_delete=models.CASCADE, related_name="outlook_link"
+    )
+    account = models.ForeignKey(
+        OutlookAccount, on_delete=models.CASCADE, related_name="outlook_links"
+    )
+    remote_id = models.CharField(max_length=512)
+    ical_uid = models.CharField(max_length=512, blank=True, db_index=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Outlook link")
+        verbose_name_plural = _("Outlook links")
+
+    def __str__(self) -> str:
+        return self.remote_id[:16]
+
+
+class SyncRun(models.Model):
+    """One sync run of one account, as the sync log shows it (never a token)."""
+
+    STATUS_RUNNING = "running"
+    STATUS_OK = "ok"
+    STATUS_PARTIAL = "partial"
+    STATUS_FAILED = "failed"
+    STATUS_CONFIRM = "needs_confirmation"
+    STATUS_CHOICES = (
+        (STATUS_RUNNING, _("running")),
+        (STATUS_OK, _("done")),
+        (STATUS_PARTIAL, _("done with errors")),
+        (STATUS_FAILED, _("failed")),
+        (STATUS_CONFIRM, _("needs confirmation")),
+    )
+
+    account = models.ForeignKey(OutlookAccount, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(_("trigger"), max_length=20)
+    preview = models.BooleanField(_("preview"), default=False)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=STATUS_CHOICES)
+    ok = models.BooleanField(default=False)
+    pulled_created = models.PositiveIntegerField(default=0)
+    pulled_updated = models.PositiveIntegerField(default=0)
+    pulled_deleted = models.PositiveIntegerField(default=0)
+    pushed_created = models.PositiveIntegerField(default=0)
+    pushed_updated = models.PositiveIntegerField(default=0)
+    pushed_deleted = models.PositiveIntegerField(default=0)
+    conflicts = models.JSONField(_("conflicts"), default=list, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    graph_requests = models.PositiveIntegerField(default=0)
+    invitations = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        ordering = ("-started_at", "-id")
+        indexes = [models.Index(fields=["account", "-started_at"], name="syncrun_account_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.started_at:%Y-%m-%d %H:%M} {self.status}"

@@ -1,0 +1,30 @@
+"""Signal receivers: a change here or a new connection asks the scheduler for a sync.
+
+A change written by a sync itself is not news (it would sync again for nothing): the sync
+marks its thread (:func:`~calsync.outlook.sync.writing_user`) and such changes are ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calsync.outlook import scheduler
+from calsync.outlook.sync import writing_user
+
+
+def on_calendar_changed(sender: Any, user_id: int, event_id: int, **kwargs: Any) -> None:
+    if writing_user() == user_id:
+        return
+    scheduler.request_sync(user_id, scheduler.default_debounce(), "change")
+
+
+def on_account_connected(sender: Any, user_id: int, **kwargs: Any) -> None:
+    scheduler.request_sync(user_id, 0.0, "change")
+
+
+def connect() -> None:
+    from calsync.calendars.signals import calendar_changed
+    from calsync.outlook.signals import account_connected
+
+    calendar_changed.connect(on_calendar_changed, dispatch_uid="outlook-sync-on-change")
+    account_connected.connect(on_account_connected, dispatch_uid="outlook-sync-on-connect")

@@ -1,0 +1,73 @@
+"""Sync records <-> the engine's status entries (``EventData`` stored as canonical JSON)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from calsync.outlook.models import OutlookAccount, SyncRecord
+from calsync.syncengine.model import Attendee, EventData, Person
+from calsync.syncengine.status import StatusEntry
+
+
+def data_to_json(data: EventData) -> dict[str, Any]:
+    return data.canonical()
+
+
+def data_from_json(value: dict[str, Any]) -> EventData:
+    """The inverse of :func:`data_to_json`."""
+    all_day = bool(value["all_day"])
+    if all_day:
+        start: datetime | date = date.fromisoformat(value["start"])
+        end: datetime | date = date.fromisoformat(value["end"])
+    else:
+        start = datetime.fromisoformat(value["start"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(value["end"].replace("Z", "+00:00"))
+    organizer = value.get("organizer")
+    return EventData(
+        title=value["title"],
+        start=start,
+        end=end,
+        timezone=value["timezone"],
+        all_day=all_day,
+        description=value["description"],
+        location=value["location"],
+        show_as=value["show_as"],
+        privacy=value["privacy"],
+        organizer=Person(**organizer) if organizer else None,
+        attendees=tuple(Attendee(**a) for a in value.get("attendees") or []),
+        recurrence=value.get("recurrence"),
+    )
+
+
+def entry_of(record: SyncRecord) -> StatusEntry:
+    return StatusEntry(
+        uid=record.uid,
+        local_id=record.local_id,
+        remote_id=record.remote_id,
+        ical_uid=record.ical_uid or None,
+        base=data_from_json(record.base),
+        local_version=record.local_version,
+        remote_hash=record.remote_hash,
+        synced_at=record.synced_at,
+        remote_change_key=record.remote_change_key or None,
+        my_response=record.my_response or None,
+    )
+
+
+def record_values(account: OutlookAccount, entry: StatusEntry) -> dict[str, Any]:
+    """The field values of the record of ``entry`` (``event_id`` from its local id)."""
+    return {
+        "account": account,
+        "uid": entry.uid,
+        "event_id": int(entry.local_id) if entry.local_id.isdigit() else None,
+        "local_id": entry.local_id,
+        "remote_id": entry.remote_id,
+        "ical_uid": entry.ical_uid or "",
+        "base": data_to_json(entry.base),
+        "local_version": entry.local_version,
+        "remote_hash": entry.remote_hash,
+        "remote_change_key": entry.remote_change_key or "",
+        "my_response": entry.my_response or "",
+        "synced_at": entry.synced_at,
+    }

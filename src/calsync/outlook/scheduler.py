@@ -1,0 +1,173 @@
+"""When sync runs in the background: every connected account periodically, soon after a
+change here (debounced), and when its calendar page is opened.
+
+:class:`Scheduler` is one daemon thread (``calsync run`` embeds it, ``calsync worker`` runs
+it alone). ``request(user_id, delay)`` asks for a sync of that user's account no later than
+``delay`` seconds from now; repeated requests within the delay collapse into one run (the
+debounce). Every ``interval`` seconds all connected accounts are due. Runs go one at a time
+in this thread; :func:`~calsync.outlook.sync.run_sync` also refuses a second concurrent run
+of an account (another process, the button), so nothing runs twice at once.
+
+Settings: ``CALSYNC_SYNC_INTERVAL`` (seconds, default 300), ``CALSYNC_SYNC_DEBOUNCE``
+(seconds after a change, default 5).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+
+logger = logging.getLogger("calsync.outlook.scheduler")
+
+Runner = Callable[[int, str], Any]
+
+
+def default_interval() -> float:
+    return float(getattr(settings, "CALSYNC_SYNC_INTERVAL", 300))
+
+
+def default_debounce() -> float:
+    return float(getattr(settings, "CALSYNC_SYNC_DEBOUNCE", 5))
+
+
+def sync_user(user_id: int, trigger: str) -> Any:
+    """Sync the connected account of ``user_id`` (nothing when it has none)."""
+    from calsync.outlook.models import OutlookAccount
+    from calsync.outlook.sync import run_sync
+
+    account = OutlookAccount.objects.filter(user_id=user_id).first()
+    if account is None or not account.connected:
+        return None
+    return run_sync(account, trigger)
+
+
+def connected_user_ids() -> list[int]:
+    from calsync.outlook.models import OutlookAccount, OutlookSettings
+
+    row = OutlookSettings.load()
+    if not (row.enabled and row.client_id):
+        return []
+    return [
+        account.user_id
+        for account in OutlookAccount.objects.exclude(token_cache_encrypted="")
+        if account.connected
+    ]
+
+
+class Scheduler:
+    """The background sync thread (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        interval: float | None = None,
+        runner: Runner = sync_user,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = default_interval() if interval is None else interval
+        self._runner = runner
+        self._clock = clock
+        self._due: dict[int, tuple[float, str]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._next_sweep = clock()
+        self.runs = 0
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> Scheduler:
+        if not self.running:
+            self._stopping = False
+            self._thread = threading.Thread(target=self._loop, name="calsync-sync", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def request(self, user_id: int, delay: float = 0.0, trigger: str = "change") -> None:
+        """Sync ``user_id`` in ``delay`` seconds; a newer request within it replaces it."""
+        with self._wake:
+            self._due[user_id] = (self._clock() + delay, trigger)
+            self._wake.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                if self._stopping:
+                    return
+                job = self._next_job()
+                if job is None:
+                    self._wake.wait(self._wait_time())
+                    continue
+            user_id, trigger = job
+            self._run(user_id, trigger)
+
+    def _next_job(self) -> tuple[int, str] | None:
+        now = self._clock()
+        if self.interval > 0 and now >= self._next_sweep:
+            self._next_sweep = now + self.interval
+            try:
+                for user_id in connected_user_ids():
+                    self._due.setdefault(user_id, (now, "schedule"))
+            except Exception:
+                logger.exception("scheduler: listing accounts failed")
+            finally:
+                close_old_connections()
+        ready = [(due, uid) for uid, (due, _t) in self._due.items() if due <= now]
+        if not ready:
+            return None
+        _due, user_id = min(ready)
+        return user_id, self._due.pop(user_id)[1]
+
+    def _wait_time(self) -> float:
+        now = self._clock()
+        times = [due for due, _t in self._due.values()]
+        if self.interval > 0:
+            times.append(self._next_sweep)
+        return max(0.05, min(times) - now) if times else 60.0
+
+    def _run(self, user_id: int, trigger: str) -> None:
+        try:
+            self._runner(user_id, trigger)
+        except Exception:
+            logger.exception("scheduler: sync of user %s failed", user_id)
+        finally:
+            self.runs += 1
+            close_old_connections()
+
+
+_default: Scheduler | None = None
+_default_lock = threading.Lock()
+
+
+def default() -> Scheduler:
+    """The process's scheduler (created on first use, started by ``calsync run``/``worker``)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Scheduler()
+        return _default
+
+
+def request_sync(user_id: int, delay: float = 0.0, trigger: str = "change") -> bool:
+    """Ask the running scheduler for a sync; False when no scheduler runs in this process."""
+    scheduler = _default
+    if scheduler is None or not scheduler.running:
+        return False
+    scheduler.request(user_id, delay, trigger)
+    return True

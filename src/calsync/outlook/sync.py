@@ -1,0 +1,503 @@
+"""One sync run of one Outlook account: collect -> plan -> act -> record (DESIGN §2).
+
+:func:`run_sync` is what every trigger calls (the button, the API, ``calsync sync``, the
+scheduler, Celery). Its guarantees:
+
+* **one run per account at a time**: an atomic claim on the account row (an UPDATE that
+  only succeeds while nobody holds it; works on SQLite and PostgreSQL); a claim older than
+  :data:`CLAIM_TTL` is taken over (its holder crashed). A second caller gets a summary
+  saying a sync is already running.
+* **record after act**: the status rows and the delta link are committed in one
+  transaction *after* the run's writes. A crash at any point loses no edit and creates no
+  duplicate: an unrecorded change is planned again; a create that reached Outlook carries
+  our uid (transactionId and extended property) and comes back in the next delta, where
+  the engine links it instead of creating it again (transactionId also makes a retried
+  POST return the first event).
+* **preview** plans and reports (counts and the mails Outlook would send) and writes
+  nothing: no event, no status, no delta link (only its line in the sync log).
+* **first sync**: local events that already ended are not pushed (nor later: the first
+  sync's time is the push cutoff), unless ``CALSYNC_SYNC_PUSH_PAST`` is set.
+* **mass delete**: a plan deleting more than the configured share of the calendar stops
+  the run before any write (status "needs confirmation"); ``confirm=True`` goes on.
+* every run leaves a :class:`~calsync.outlook.models.SyncRun` and one log line; each failed
+  event one more log line. Tokens never reach either.
+
+The summary (:meth:`SyncSummary.as_json`) is exactly CONTRACT §4's JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from calsync.calendars.models import Event
+from calsync.msgraph import GraphClient, GraphError
+from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
+from calsync.outlook.local_side import OrmLocalSide
+from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
+from calsync.outlook.records import entry_of, record_values
+from calsync.outlook.tokens import ReconnectNeeded, TokenError
+from calsync.syncengine import (
+    Conflict,
+    ExecutionResult,
+    Plan,
+    Policy,
+    RemoteSnapshot,
+    Status,
+    execute,
+    plan,
+)
+
+logger = logging.getLogger("calsync.outlook.sync")
+
+CLAIM_TTL = timedelta(minutes=30)
+TRIGGERS = ("button", "api", "cli", "schedule", "change", "page", "celery", "test", "bench")
+
+_writing = threading.local()
+
+
+def writing_user() -> int | None:
+    """The user whose calendar this thread's sync is writing (its changes are not news)."""
+    return getattr(_writing, "user_id", None)
+
+
+@contextmanager
+def _writing_for(user_id: int) -> Iterator[None]:
+    _writing.user_id = user_id
+    try:
+        yield
+    finally:
+        _writing.user_id = None
+
+
+@dataclass
+class SyncSummary:
+    """The outcome of one run; :meth:`as_json` is CONTRACT §4's summary."""
+
+    user: str
+    ok: bool = True
+    pulled: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "deleted": 0}
+    )
+    pushed: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "deleted": 0}
+    )
+    conflicts: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    graph_requests: int = 0
+    seconds: float = 0.0
+    invitations: int = 0
+    status: str = SyncRun.STATUS_OK
+    preview: bool = False
+    conflict_details: list[dict[str, Any]] = field(default_factory=list)
+    run_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user,
+            "ok": self.ok,
+            "pulled": dict(self.pulled),
+            "pushed": dict(self.pushed),
+            "conflicts": self.conflicts,
+            "errors": list(self.errors),
+            "graph_requests": self.graph_requests,
+            "seconds": round(self.seconds, 3),
+            "invitations": self.invitations,
+        }
+
+
+def run_sync(
+    account: OutlookAccount,
+    trigger: str,
+    preview: bool = False,
+    *,
+    confirm: bool = False,
+    client: GraphClient | None = None,
+    now: datetime | None = None,
+) -> SyncSummary:
+    """Sync ``account`` once (see the module docstring); never raises for a failed run."""
+    account = OutlookAccount.objects.select_related("user").get(pk=account.pk)
+    summary = SyncSummary(user=account.user.email, preview=preview)
+    claim = _claim(account)
+    if claim is None:
+        summary.ok = False
+        summary.status = SyncRun.STATUS_FAILED
+        summary.errors.append({"event": None, "message": _("A sync of this account is running.")})
+        return summary
+    started = time.monotonic()
+    run = SyncRun.objects.create(
+        account=account,
+        trigger=trigger,
+        preview=preview,
+        started_at=timezone.now(),
+        status=SyncRun.STATUS_RUNNING,
+    )
+    summary.run_id = run.pk
+    graph = client
+    try:
+        graph = graph or _client_for(account)
+        before = graph.requests_made
+        try:
+            with _writing_for(account.user_id):
+                _run(account, graph, summary, preview, confirm, now or timezone.now())
+        finally:
+            summary.graph_requests = graph.requests_made - before
+    except ReconnectNeeded as exc:
+        _fail(summary, _("Reconnect needed: %(reason)s") % {"reason": exc})
+    except (TokenError, GraphError) as exc:
+        _fail(summary, _("Outlook could not be reached: %(reason)s") % {"reason": exc})
+    except Exception as exc:
+        logger.exception("sync of account %s failed", account.pk)
+        _fail(summary, _("The sync failed: %(reason)s") % {"reason": type(exc).__name__})
+    finally:
+        summary.seconds = time.monotonic() - started
+        _finish(account, run, summary, claim)
+        if client is None and graph is not None:
+            graph.close()
+    return summary
+
+
+def _client_for(account: OutlookAccount) -> GraphClient:
+    from calsync.outlook.graph import graph_client_for
+
+    return graph_client_for(account)
+
+
+def _fail(summary: SyncSummary, message: str) -> None:
+    summary.ok = False
+    summary.status = SyncRun.STATUS_FAILED
+    summary.errors.append({"event": None, "message": message})
+
+
+def _policy(account: OutlookAccount, now: datetime, confirm: bool) -> Policy:
+    return Policy(
+        now=now,
+        conflict=getattr(settings, "CALSYNC_SYNC_CONFLICT", "latest"),
+        max_delete_share=float(getattr(settings, "CALSYNC_SYNC_MAX_DELETE_SHARE", 0.25)),
+        max_delete_floor=int(getattr(settings, "CALSYNC_SYNC_MAX_DELETE_FLOOR", 10)),
+        first_sync=account.first_synced_at is None,
+        push_past_on_first_sync=bool(getattr(settings, "CALSYNC_SYNC_PUSH_PAST", False)),
+        confirm_mass_delete=confirm,
+        push_cutoff=account.first_synced_at,
+    )
+
+
+class _LazyZones(dict[str, str]):
+    """Zone hints of the linked events, read from the database on first use."""
+
+    def __init__(self, account: OutlookAccount) -> None:
+        super().__init__()
+        self._account = account
+        self._loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            rows = SyncRecord.objects.filter(account=self._account).values_list(
+                "remote_id", "base__timezone"
+            )
+            self.update({rid: zone for rid, zone in rows if zone})
+            self._loaded = True
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self._load()
+        return super().get(key, default)
+
+
+def _linked(account: OutlookAccount) -> Linked:
+    records = SyncRecord.objects.filter(account=account)
+    ids = set(records.values_list("remote_id", flat=True))
+    series = frozenset(
+        records.filter(base__recurrence__isnull=False)
+        .exclude(base__recurrence=None)
+        .values_list("remote_id", flat=True)
+    )
+    linked = _IdLinked(zones=_LazyZones(account), series=series)
+    linked.ids = ids
+    return linked
+
+
+class _IdLinked(Linked):
+    ids: set[str]
+
+    def __contains__(self, remote_id: object) -> bool:
+        return remote_id in self.ids
+
+
+def _run(
+    account: OutlookAccount,
+    graph: GraphClient,
+    summary: SyncSummary,
+    preview: bool,
+    confirm: bool,
+    now: datetime,
+) -> None:
+    local = OrmLocalSide(account)
+    calendar = OutlookCalendar(graph, account.mailbox or account.user.email)
+    local_snapshot = local.snapshot(account.recheck_local or [])
+    state = None
+    if account.delta_link and account.window_start and account.window_end:
+        state = DeltaState(account.delta_link, (account.window_start, account.window_end))
+    collected = calendar.collect(state, now, _linked(account), account.recheck_remote or [])
+    for local_id, message in local.invalid:
+        summary.errors.append({"event": _event_ref(local_id), "message": message})
+    for remote_id, message in collected.invalid:
+        summary.errors.append({"event": None, "message": f"Outlook {remote_id[:24]}…: {message}"})
+    remote_snapshot = RemoteSnapshot(
+        collected.items,
+        collected.removed,
+        complete=collected.complete and not collected.invalid,
+        window=collected.window,
+    )
+    quiet = not (
+        local_snapshot.items
+        or local_snapshot.deleted_local_ids
+        or remote_snapshot.items
+        or remote_snapshot.removed_remote_ids
+        or remote_snapshot.complete
+    )
+    if quiet:
+        decided, status = Plan(), Status()
+    else:
+        status = Status(entry_of(r) for r in SyncRecord.objects.filter(account=account))
+        decided = plan(local_snapshot, remote_snapshot, status, _policy(account, now, confirm))
+    for conflict in decided.identity_conflicts:
+        summary.errors.append({"event": None, "message": str(conflict)})
+    if decided.refused is not None and not confirm:
+        refused = decided.refused
+        summary.ok = False
+        summary.status = SyncRun.STATUS_CONFIRM
+        summary.errors.append(
+            {
+                "event": None,
+                "message": _(
+                    "Stopped: this sync would delete %(remote)s events in Outlook and archive "
+                    "%(local)s here (more than %(limit)s of %(size)s). Nothing was changed. "
+                    "Confirm to go on."
+                )
+                % {
+                    "remote": refused.remote,
+                    "local": refused.local,
+                    "limit": refused.limit,
+                    "size": refused.size,
+                },
+            }
+        )
+        _count_plan(summary, decided)
+        return
+    if preview:
+        _count_plan(summary, decided)
+        summary.status = SyncRun.STATUS_OK
+        return
+    result = execute(decided, local, calendar, status, now) if not quiet else None
+    _record(account, collected, result, now)
+    if result is not None:
+        _count_result(summary, decided, result)
+    if summary.errors:
+        summary.ok = False
+        summary.status = SyncRun.STATUS_PARTIAL
+
+
+def _count_plan(summary: SyncSummary, decided: Plan) -> None:
+    counts = decided.summary()
+    summary.pulled = dict(counts["pulled"])  # type: ignore[arg-type]
+    summary.pushed = dict(counts["pushed"])  # type: ignore[arg-type]
+    summary.conflicts = int(counts["conflicts"])  # type: ignore[arg-type]
+    summary.invitations = int(counts["invitations"])  # type: ignore[arg-type]
+    summary.conflict_details = [_conflict_json(c) for c in decided.conflicts]
+
+
+def _count_result(summary: SyncSummary, decided: Plan, result: ExecutionResult) -> None:
+    kinds = Counter(type(action).__name__ for action in result.done)
+    summary.pulled = {
+        "created": kinds["CreateLocal"],
+        "updated": kinds["UpdateLocal"],
+        "deleted": kinds["ArchiveLocal"],
+    }
+    summary.pushed = {
+        "created": kinds["CreateRemote"],
+        "updated": kinds["UpdateRemote"] + kinds["RespondRemote"],
+        "deleted": kinds["DeleteRemote"],
+    }
+    failed = {failure.uid for failure in result.failures}
+    conflicts = [c for c in decided.conflicts if c.uid not in failed]
+    summary.conflicts = len(conflicts)
+    summary.conflict_details = [_conflict_json(c) for c in conflicts]
+    summary.invitations = result.mails
+    uids = {item.uid: item for item in decided.items}
+    for failure in result.failures:
+        item = uids.get(failure.uid)
+        local_id = _local_id_of(item)
+        message = _failure_message(failure.cause)
+        summary.errors.append({"event": _event_ref(local_id) or failure.uid, "message": message})
+        logger.warning(
+            "sync: event %s (%s) failed: %s",
+            local_id or failure.uid,
+            type(failure.action).__name__,
+            message,
+        )
+
+
+def _local_id_of(item: Any) -> str | None:
+    if item is None:
+        return None
+    if item.entry is not None and item.entry.local_id:
+        return item.entry.local_id
+    for action in item.actions:
+        local_id = getattr(action, "local_id", "")
+        if local_id:
+            return local_id
+    return None
+
+
+def _event_ref(local_id: str | None) -> int | str | None:
+    if local_id is None:
+        return None
+    return int(local_id) if local_id.isdigit() else local_id
+
+
+def _failure_message(cause: BaseException) -> str:
+    text = str(cause) or type(cause).__name__
+    return text[:500]
+
+
+def _conflict_json(conflict: Conflict) -> dict[str, Any]:
+    return {
+        "event": conflict.uid,
+        "field": conflict.field,
+        "winner": conflict.winner,
+        "losing_value": _jsonable(conflict.losing_value),
+        "reason": conflict.reason,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "canonical"):
+        return value.canonical()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value
+
+
+def _record(
+    account: OutlookAccount,
+    collected: Collected,
+    result: ExecutionResult | None,
+    now: datetime,
+) -> None:
+    """Status rows, links and the delta link, in one transaction, after the writes."""
+    with transaction.atomic():
+        if result is not None:
+            touched = set(result.removed) | {entry.uid for entry in result.upserted}
+            old = SyncRecord.objects.filter(account=account, uid__in=touched)
+            old_events = set(old.exclude(event__isnull=True).values_list("event_id", flat=True))
+            old.delete()
+            records = [SyncRecord(**record_values(account, e)) for e in result.upserted]
+            ids = {r.event_id for r in records if r.event_id}
+            alive = set(Event.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            owned = set(
+                Event.objects.filter(pk__in=alive, owner_id=account.user_id).values_list(
+                    "pk", flat=True
+                )
+            )
+            for record in records:
+                if record.event_id not in alive:
+                    record.event_id = None
+            SyncRecord.objects.bulk_create(records)
+            new_events = {r.event_id for r in records if r.event_id}
+            OutlookLink.objects.filter(
+                account=account, event_id__in=old_events | new_events
+            ).delete()
+            OutlookLink.objects.bulk_create(
+                OutlookLink(
+                    event_id=r.event_id,
+                    account=account,
+                    remote_id=r.remote_id,
+                    ical_uid=r.ical_uid,
+                    synced_at=r.synced_at,
+                )
+                for r in records
+                if r.event_id in owned
+            )
+        fields = {
+            "delta_link": collected.state.link,
+            "window_start": collected.state.window[0],
+            "window_end": collected.state.window[1],
+            "recheck_local": sorted(result.recheck_local_ids) if result else [],
+            "recheck_remote": sorted(result.recheck_remote_ids) if result else [],
+            "last_sync": now,
+        }
+        if account.first_synced_at is None:
+            fields["first_synced_at"] = now
+        OutlookAccount.objects.filter(pk=account.pk).update(**fields)
+
+
+def _claim(account: OutlookAccount) -> str | None:
+    token = str(uuid.uuid4())
+    now = timezone.now()
+    claimed = (
+        OutlookAccount.objects.filter(pk=account.pk)
+        .filter(Q(sync_claimed_at__isnull=True) | Q(sync_claimed_at__lt=now - CLAIM_TTL))
+        .update(sync_claimed_at=now, sync_claim=token)
+    )
+    return token if claimed else None
+
+
+def _finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: str) -> None:
+    error_text = "; ".join(str(e["message"]) for e in summary.errors[:3])
+    SyncRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        status=summary.status,
+        ok=summary.ok,
+        pulled_created=summary.pulled["created"],
+        pulled_updated=summary.pulled["updated"],
+        pulled_deleted=summary.pulled["deleted"],
+        pushed_created=summary.pushed["created"],
+        pushed_updated=summary.pushed["updated"],
+        pushed_deleted=summary.pushed["deleted"],
+        conflicts=summary.conflict_details,
+        errors=summary.errors,
+        graph_requests=summary.graph_requests,
+        invitations=summary.invitations,
+        seconds=summary.seconds,
+        message=error_text[:2000],
+    )
+    update: dict[str, Any] = {"sync_claimed_at": None, "sync_claim": ""}
+    if not summary.preview and summary.status != SyncRun.STATUS_CONFIRM:
+        update["last_error"] = error_text[:2000] if not summary.ok else ""
+    OutlookAccount.objects.filter(pk=account.pk, sync_claim=claim).update(**update)
+    logger.info(
+        "sync user=%s trigger=%s preview=%s status=%s pulled=%s pushed=%s conflicts=%s "
+        "errors=%s graph_requests=%s invitations=%s seconds=%.3f",
+        account.user_id,
+        run.trigger,
+        summary.preview,
+        summary.status,
+        summary.pulled,
+        summary.pushed,
+        summary.conflicts,
+        len(summary.errors),
+        summary.graph_requests,
+        summary.invitations,
+        summary.seconds,
+    )
+
+
+__all__ = ["SyncSummary", "run_sync", "writing_user"]

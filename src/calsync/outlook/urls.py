@@ -1,0 +1,20 @@
+"""Routes of the Outlook integration: settings, consent, status, sync, the sync log."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from calsync.outlook import api, log_views, views
+
+app_name = "outlook"
+
+urlpatterns = [
+    path("settings/", views.settings_page, name="settings"),
+    path("outlook/connect", views.connect, name="connect"),
+    path("outlook/disconnect", views.disconnect, name="disconnect"),
+    path("microsoft_account/authentication", views.authentication, name="authentication"),
+    path("outlook/sync", views.sync_now, name="sync"),
+    path("api/outlook/status", api.OutlookStatusView.as_view(), name="api-status"),
+    path("api/outlook/sync", api.OutlookSyncView.as_view(), name="api-sync"),
+    path("users/<int:user_id>/calendar", log_views.user_calendar, name="user-calendar"),
+]

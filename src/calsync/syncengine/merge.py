@@ -1,0 +1,118 @@
+"""Field-level three-way merge of event content against the last synced base.
+
+For each field: changed on one side only -> that side's value; changed on both sides to
+the same value -> that value; changed on both to different values -> a conflict the
+policy decides, the losing value recorded. Attendees merge one person at a time (keyed
+by e-mail), so an attendee added here and an answer received in Outlook both survive.
+Start, end and all-day move together as one unit, ``when``, so a merge never builds an
+event that ends before it starts. Without a base (a link rebuilt after a reset) every
+differing field is a conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from calsync.syncengine.actions import REASON_BOTH_CHANGED, REASON_NOT_ORGANIZER, Conflict
+from calsync.syncengine.model import FIELDS, Attendee, EventData
+
+_MISSING: Any = object()
+
+WHEN = ("start", "end", "all_day")
+"""Fields merged as one unit, reported as the field ``"when"`` with (start, end, all_day)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """The merge result: agreed ``data`` and ``response``, and the conflicts decided."""
+
+    data: EventData
+    response: str | None
+    conflicts: tuple[Conflict, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    uid: str
+    local_wins: bool
+    organizer_owns_content: bool
+
+
+def merge(
+    uid: str,
+    base: tuple[EventData, str | None] | None,
+    local: tuple[EventData, str | None],
+    remote: tuple[EventData, str | None],
+    *,
+    local_wins: bool,
+    local_is_organizer: bool,
+) -> Merged:
+    """Merge ``local`` and ``remote`` (content, my answer) against ``base``.
+
+    When the user is not the organizer (``local_is_organizer=False``) Outlook owns the
+    content: a local content change is refused and reported as a conflict Outlook won;
+    the answer still merges both ways.
+    """
+    rules = _Rules(uid, local_wins, organizer_owns_content=not local_is_organizer)
+    base_data, base_response = base if base is not None else (None, _MISSING)
+    conflicts: list[Conflict] = []
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        if name == "attendees" or name in WHEN:
+            continue
+        old = getattr(base_data, name) if base_data is not None else _MISSING
+        values[name] = _pick(
+            rules, name, old, getattr(local[0], name), getattr(remote[0], name), conflicts
+        )
+    old_when = when(base_data) if base_data is not None else _MISSING
+    chosen = _pick(rules, "when", old_when, when(local[0]), when(remote[0]), conflicts)
+    values.update(zip(WHEN, chosen, strict=True))
+    values["attendees"] = _merge_attendees(
+        rules, base_data.attendees if base_data is not None else None,
+        local[0].attendees, remote[0].attendees, conflicts,
+    )  # fmt: skip
+    answer_rules = _Rules(uid, local_wins, organizer_owns_content=False)
+    response = _pick(answer_rules, "my_response", base_response, local[1], remote[1], conflicts)
+    return Merged(EventData(**values), response, tuple(conflicts))
+
+
+def when(data: EventData) -> tuple[Any, ...]:
+    """The ``when`` unit of an event: (start, end, all_day)."""
+    return tuple(getattr(data, name) for name in WHEN)
+
+
+def _pick(rules: _Rules, name: str, old: Any, mine: Any, theirs: Any, out: list[Conflict]) -> Any:
+    if mine == theirs:
+        return mine
+    if rules.organizer_owns_content:
+        if mine != old:
+            out.append(Conflict(rules.uid, name, mine, theirs, "remote", REASON_NOT_ORGANIZER))
+        return theirs
+    if mine == old:
+        return theirs
+    if theirs == old:
+        return mine
+    winner = "local" if rules.local_wins else "remote"
+    out.append(Conflict(rules.uid, name, mine, theirs, winner, REASON_BOTH_CHANGED))
+    return mine if rules.local_wins else theirs
+
+
+def _merge_attendees(
+    rules: _Rules,
+    base: tuple[Attendee, ...] | None,
+    local: tuple[Attendee, ...],
+    remote: tuple[Attendee, ...],
+    out: list[Conflict],
+) -> tuple[Attendee, ...]:
+    old = {a.email: a for a in base} if base is not None else None
+    mine = {a.email: a for a in local}
+    theirs = {a.email: a for a in remote}
+    kept: list[Attendee] = []
+    for email in sorted(mine.keys() | theirs.keys() | (old.keys() if old else set())):
+        was = old.get(email) if old is not None else _MISSING
+        name = f"attendees[{email}]"
+        chosen = _pick(rules, name, was, mine.get(email), theirs.get(email), out)
+        if chosen is not None:
+            kept.append(chosen)
+    return tuple(kept)

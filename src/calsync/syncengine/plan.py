@@ -1,0 +1,518 @@
+"""plan(): decide what one sync writes, as a pure function over frozen values.
+
+The decision table, per uid (vdirsyncer's ``_get_actions``, made pure): the state of the
+local side (present / archived / deleted / unchanged) against the state of Outlook
+(present / deleted / unchanged), with or without a status entry (a link). Each branch
+is a small function below, with its rule in its docstring; :func:`_decide` picks one.
+
+Rules that cut across branches:
+
+* a change counts only if content changed: the local version moved *and* the content
+  differs from the base; Outlook's ``state_hash`` moved *and* its content differs;
+* a change beats a destruction that cannot be undone (Outlook's edit restores an event
+  destroyed here), and a deletion in Outlook only *archives* here, keeping local edits;
+* a new Outlook event that carries our uid or a known iCalUId is linked, never copied;
+* the user who does not organise a meeting changes only their answer; other local edits
+  are refused (reported, and the local copy is put back to Outlook's content);
+* every write to Outlook says how many mails it causes (:mod:`.notices`);
+* guards (:mod:`.guards`) withhold mass deletions and past events on the first sync.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, replace
+from enum import Enum
+
+from calsync.syncengine import guards, identity
+from calsync.syncengine.actions import (
+    REASON_DELETED_HERE,
+    RESPONSE_VERBS,
+    SKIP_CANNOT_UNANSWER,
+    SKIP_NOT_ORGANIZER,
+    SKIP_PAST,
+    Action,
+    ArchiveLocal,
+    Conflict,
+    CreateLocal,
+    CreateRemote,
+    DeleteRemote,
+    Link,
+    RespondRemote,
+    Skip,
+    Unlink,
+    UpdateLocal,
+    UpdateRemote,
+)
+from calsync.syncengine.errors import IdentityConflict, MassDeleteRefused
+from calsync.syncengine.merge import merge
+from calsync.syncengine.model import FIELDS, EventData, LocalItem, RemoteItem
+from calsync.syncengine.notices import Notice
+from calsync.syncengine.policies import Policy
+from calsync.syncengine.snapshots import LocalSnapshot, RemoteSnapshot
+from calsync.syncengine.status import Status, StatusEntry
+
+UID_NAMESPACE = uuid.UUID("6f1f7c43-6a0e-4c57-9d35-2b1c3e3f1a60")
+"""Namespace of the uids derived from Outlook identities (uuid5: stable, no randomness)."""
+
+
+class Change(Enum):
+    """What happened to an item on one side since the last sync."""
+
+    PRESENT = "present"  # listed and active (maybe changed)
+    ARCHIVED = "archived"  # listed, archived (local side only)
+    DELETED = "deleted"  # destroyed here / deleted or cancelled in Outlook
+    UNCHANGED = "unchanged"  # not listed in a list of changes: as at the last sync
+    ABSENT = "absent"  # no item and no link
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPlan:
+    """What happens to one uid: ``actions`` (writes, links, records) and its status.
+
+    ``status`` is "put" (write ``entry`` once every action succeeded), "drop" (delete the
+    uid's entry) or "keep". In ``entry`` an empty ``local_id``/``remote_id``/``remote_hash``
+    is a placeholder the executor fills from the create's outcome.
+    """
+
+    uid: str
+    actions: tuple[Action, ...]
+    status: str = "keep"
+    entry: StatusEntry | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The decisions of one sync; nothing has been written yet.
+
+    ``refused`` is set when mass deletions were withheld (they are in ``withheld``);
+    ``identity_conflicts`` lists identities the engine left alone.
+    """
+
+    items: tuple[ItemPlan, ...] = ()
+    identity_conflicts: tuple[IdentityConflict, ...] = ()
+    refused: MassDeleteRefused | None = None
+    withheld: tuple[ItemPlan, ...] = ()
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        """Every write and link, in order (the records are in conflicts and skips)."""
+        return tuple(
+            action
+            for item in self.items
+            for action in item.actions
+            if not isinstance(action, Conflict | Skip)
+        )
+
+    @property
+    def conflicts(self) -> tuple[Conflict, ...]:
+        return tuple(a for item in self.items for a in item.actions if isinstance(a, Conflict))
+
+    @property
+    def skips(self) -> tuple[Skip, ...]:
+        return tuple(a for item in self.items for a in item.actions if isinstance(a, Skip))
+
+    @property
+    def mails(self) -> int:
+        """How many mails people will receive because of this plan's writes."""
+        return len(self.notices())
+
+    @property
+    def messages(self) -> int:
+        """How many messages Outlook will send (one per kind and write; an outbox's view)."""
+        return sum(action.messages() for action in self.actions)
+
+    def notices(self) -> tuple[Notice, ...]:
+        return tuple(notice for action in self.actions for notice in action.notices())
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the plan writes nothing and links nothing."""
+        return not self.actions
+
+    def counts(self) -> dict[str, int]:
+        """How many actions of each kind (class name), conflicts and skips included."""
+        return dict(Counter(type(a).__name__ for item in self.items for a in item.actions))
+
+    def summary(self) -> dict[str, object]:
+        """The counts of CONTRACT §4's sync summary that a plan knows."""
+        count = self.counts()
+        return {
+            "pulled": {
+                "created": count.get("CreateLocal", 0),
+                "updated": count.get("UpdateLocal", 0),
+                "deleted": count.get("ArchiveLocal", 0),
+            },
+            "pushed": {
+                "created": count.get("CreateRemote", 0),
+                "updated": count.get("UpdateRemote", 0) + count.get("RespondRemote", 0),
+                "deleted": count.get("DeleteRemote", 0),
+            },
+            "conflicts": count.get("Conflict", 0),
+            "invitations": self.mails,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    local: LocalSnapshot
+    remote: RemoteSnapshot
+    status: Status
+    policy: Policy
+    pairing: identity.Pairing
+
+
+def plan(local: LocalSnapshot, remote: RemoteSnapshot, status: Status, policy: Policy) -> Plan:
+    """Decide the writes that bring both sides and the status in step. Pure.
+
+    ``local`` and ``remote`` may be complete listings or changes only (see
+    :mod:`.snapshots`); ``status`` is the last synced state; ``policy`` the knobs and
+    the current time. Same inputs, same plan.
+    """
+    pairing = identity.pair(local, remote, status)
+    ctx = _Context(local, remote, status, policy, pairing)
+    uids = (set(status) | set(pairing.local) | set(pairing.remote)) - pairing.blocked
+    items = [item for uid in sorted(uids) if (item := _decide(ctx, uid)) is not None]
+    conflicts = list(pairing.conflicts)
+    for remote_item in pairing.new_remote:
+        if remote_item.cancelled:
+            continue  # a cancelled meeting we never had: nothing to do
+        new_uid = remote_item.uid or derived_uid(remote_item)
+        if new_uid in uids:
+            conflicts.append(IdentityConflict("remote", new_uid, (remote_item.remote_id,)))
+            continue
+        items.append(_pull_new(ctx, new_uid, remote_item))
+    items.sort(key=lambda item: item.uid)
+    kept, withheld, refused = guards.withhold_mass_deletes(items, len(status), policy)
+    return Plan(tuple(kept), tuple(conflicts), refused, withheld)
+
+
+def derived_uid(item: RemoteItem) -> str:
+    """Our uid for an Outlook event we never had: stable, and one per meeting (iCalUId)."""
+    key = f"ical:{item.ical_uid}" if item.ical_uid else f"id:{item.remote_id}"
+    return str(uuid.uuid5(UID_NAMESPACE, key))
+
+
+def _decide(ctx: _Context, uid: str) -> ItemPlan | None:
+    """The decision table: one branch per (local change, Outlook change, linked?)."""
+    entry = ctx.status.get(uid)
+    local = ctx.pairing.local.get(uid)
+    remote = ctx.pairing.remote.get(uid)
+    here, there = _local_change(ctx, entry, local), _remote_change(ctx, entry, remote)
+    if entry is None:
+        if local is None:
+            return None  # an Outlook event claiming an unknown uid is new (handled apart)
+        if there is Change.DELETED:
+            # matched an Outlook copy cancelled before we linked it: nothing to link
+            return None
+        if remote is not None and here is Change.ARCHIVED:
+            # archived here, still in Outlook (our uid or iCalUId): archive = delete there
+            return _delete_there(ctx, uid, None, local, remote, here)
+        if remote is not None:
+            # same event on both sides, no link (reset, reinstall, crash): relink, merge
+            return _sync_pair(ctx, uid, None, local, remote)
+        # new here: push it, unless archived, past on the first sync, or not ours
+        return _push_new(ctx, uid, local) if here is Change.PRESENT else None
+    if here in (Change.ARCHIVED, Change.DELETED) and there is Change.DELETED:
+        # gone on both sides: forget the link
+        return ItemPlan(uid, (Unlink(uid),), "drop")
+    if there is Change.DELETED:
+        # deleted or cancelled in Outlook: archive here (restorable; local edits kept)
+        return _archive_here(uid, entry, local)
+    if here is Change.ARCHIVED:
+        # archived here: delete in Outlook (cancellations), keeping Outlook's edits here
+        return _delete_there(ctx, uid, entry, local, remote, here)
+    if here is Change.DELETED:
+        if remote is not None and _remote_moved(entry, remote):
+            # destroyed here but changed in Outlook: the change wins, restore it here
+            return _restore_here(ctx, uid, entry, remote)
+        # destroyed here: delete in Outlook
+        return _delete_there(ctx, uid, entry, local, remote, here)
+    if here is Change.UNCHANGED and there is Change.UNCHANGED:
+        return None  # nothing happened on either side
+    # changed on one side or both: field-level three-way merge against the base
+    return _sync_pair(ctx, uid, entry, local, remote)
+
+
+def _local_change(ctx: _Context, entry: StatusEntry | None, item: LocalItem | None) -> Change:
+    if item is not None:
+        return Change.PRESENT if item.active else Change.ARCHIVED
+    if entry is None:
+        return Change.ABSENT
+    if entry.local_id in ctx.local.deleted_local_ids or ctx.local.complete:
+        return Change.DELETED
+    return Change.UNCHANGED
+
+
+def _remote_change(ctx: _Context, entry: StatusEntry | None, item: RemoteItem | None) -> Change:
+    if item is not None:
+        return Change.DELETED if item.cancelled else Change.PRESENT
+    if entry is None:
+        return Change.ABSENT
+    if ctx.remote.is_gone(entry.remote_id, entry.base):
+        return Change.DELETED
+    return Change.UNCHANGED
+
+
+def _local_moved(entry: StatusEntry, item: LocalItem) -> bool:
+    """The local item was written since the last sync (its content may still be equal)."""
+    return item.version != entry.local_version or item.local_id != entry.local_id
+
+
+def _remote_moved(entry: StatusEntry, item: RemoteItem) -> bool:
+    """What we sync of the Outlook item changed: its change key moved *and* its hash did.
+
+    An unchanged change key settles it without hashing (a change always moves it).
+    """
+    if item.remote_id != entry.remote_id:
+        return True
+    if item.change_key is not None and item.change_key == entry.remote_change_key:
+        return False
+    return item.state_hash() != entry.remote_hash
+
+
+def _sync_pair(
+    ctx: _Context,
+    uid: str,
+    entry: StatusEntry | None,
+    local: LocalItem | None,
+    remote: RemoteItem | None,
+) -> ItemPlan | None:
+    """Both sides hold the event: merge what changed, write each side only what it lacks.
+
+    Without an entry (a link being rebuilt) there is no base: every differing field is
+    a conflict the policy decides. The user's answer goes out as RespondRemote.
+    """
+    local_moved = local is not None and (entry is None or _local_moved(entry, local))
+    remote_moved = remote is not None and (entry is None or _remote_moved(entry, remote))
+    key_moved = (
+        remote is not None and entry is not None and remote.change_key != entry.remote_change_key
+    )
+    if entry is not None and not local_moved and not remote_moved and not key_moved:
+        return None  # (a change key that moved for nothing is still recorded: If-Match)
+    is_organizer = _is_organizer(remote, local)
+    base = (entry.base, _answer(entry.my_response, is_organizer)) if entry else None
+    mine = (local.data, _answer(local.my_response, is_organizer)) if local_moved else base
+    theirs = (remote.data, _answer(remote.my_response, is_organizer)) if remote_moved else base
+    assert mine is not None and theirs is not None
+    local_wins = ctx.policy.local_wins(
+        local.modified_at if local else ctx.policy.now,
+        remote.modified_at if remote else ctx.policy.now,
+    )
+    merged = merge(uid, base, mine, theirs, local_wins=local_wins, local_is_organizer=is_organizer)
+    local_id = local.local_id if local else _entry(entry).local_id
+    remote_id = remote.remote_id if remote else _entry(entry).remote_id
+    answer, writes, records = _answer_out(uid, remote_id, merged.response, theirs, is_organizer)
+    records = [*merged.conflicts, *records]
+    refused = tuple(c.field for c in merged.conflicts if c.reason == SKIP_NOT_ORGANIZER)
+    if refused:
+        records.append(Skip(uid, SKIP_NOT_ORGANIZER, refused))
+    local_fields = _changed_fields(merged.data, local.data if local else _entry(entry).base)
+    local_answer = _answer(local.my_response if local else _entry(entry).my_response, is_organizer)
+    if not is_organizer and answer != local_answer:
+        local_fields["my_response"] = answer
+    if local_fields:
+        writes.insert(0, UpdateLocal(uid, local_id, local_fields))
+    remote_fields = _changed_fields(merged.data, theirs[0])
+    if remote_fields and is_organizer:
+        if_match = remote.change_key if remote else _entry(entry).remote_change_key
+        before = remote.data if remote else _entry(entry).base
+        writes.append(UpdateRemote(uid, remote_id, remote_fields, if_match, before))
+    if entry is None or entry.local_id != local_id or entry.remote_id != remote_id:
+        writes.insert(0, Link(uid, local_id, remote_id))
+    new_entry = _linked_entry(ctx, uid, entry, local, remote, merged.data)
+    new_entry = replace(new_entry, my_response=None if is_organizer else answer)
+    if not writes and entry is not None and _same_link(entry, new_entry):
+        return ItemPlan(uid, tuple(records)) if records else None
+    return ItemPlan(uid, (*writes, *records), "put", new_entry)
+
+
+def _answer_out(
+    uid: str,
+    remote_id: str,
+    answer: str | None,
+    theirs: tuple[EventData, str | None],
+    is_organizer: bool,
+) -> tuple[str | None, list[Action], list[Action]]:
+    """The user's merged answer, and the RespondRemote that sends it when it is new.
+
+    Outlook cannot take an answer back to "none": then Outlook's answer stays (a Skip says
+    so). Returns (the answer both sides end with, writes, records).
+    """
+    if is_organizer or answer == theirs[1]:
+        return answer, [], []
+    if answer in RESPONSE_VERBS:
+        organizer = theirs[0].organizer.email if theirs[0].organizer else None
+        return answer, [RespondRemote(uid, remote_id, RESPONSE_VERBS[answer], organizer)], []
+    return theirs[1], [], [Skip(uid, SKIP_CANNOT_UNANSWER, ("my_response",))]
+
+
+def _linked_entry(
+    ctx: _Context,
+    uid: str,
+    entry: StatusEntry | None,
+    local: LocalItem | None,
+    remote: RemoteItem | None,
+    base: EventData,
+) -> StatusEntry:
+    """The status entry of a pair agreeing on ``base`` (the executor adds write outcomes)."""
+    return StatusEntry(
+        uid=uid,
+        local_id=local.local_id if local else _entry(entry).local_id,
+        remote_id=remote.remote_id if remote else _entry(entry).remote_id,
+        ical_uid=_first(
+            remote.ical_uid if remote else None,
+            entry.ical_uid if entry else None,
+            local.ical_uid if local else None,
+        ),
+        base=base,
+        local_version=local.version if local else _entry(entry).local_version,
+        remote_hash=remote.state_hash() if remote else _entry(entry).remote_hash,
+        synced_at=ctx.policy.now,
+        remote_change_key=remote.change_key if remote else _entry(entry).remote_change_key,
+        my_response=entry.my_response if entry else None,
+    )
+
+
+def _push_new(ctx: _Context, uid: str, local: LocalItem) -> ItemPlan:
+    """A local event never synced: create it in Outlook (invitations go out).
+
+    Not when the user does not organise it (the organizer's copy arrives from Outlook and
+    links by iCalUId), nor when it ended before the policy's cutoff (first sync).
+    """
+    if not local.is_organizer:
+        return ItemPlan(uid, (Skip(uid, SKIP_NOT_ORGANIZER),))
+    cutoff = ctx.policy.cutoff()
+    if cutoff is not None and guards.ended_before(local.data, cutoff):
+        return ItemPlan(uid, (Skip(uid, SKIP_PAST),))
+    transaction = str(uuid.uuid5(UID_NAMESPACE, f"create:{uid}:{local.version}"))
+    entry = StatusEntry(
+        uid=uid,
+        local_id=local.local_id,
+        remote_id="",
+        ical_uid=local.ical_uid,
+        base=local.data,
+        local_version=local.version,
+        remote_hash="",
+        synced_at=ctx.policy.now,
+    )
+    action = CreateRemote(uid, local.data, local.local_id, transaction)
+    return ItemPlan(uid, (action,), "put", entry)
+
+
+def _pull_new(ctx: _Context, uid: str, remote: RemoteItem) -> ItemPlan:
+    """An Outlook event never seen here: create it here (no mail is sent)."""
+    answer = _answer(remote.my_response, remote.is_organizer)
+    action = CreateLocal(
+        remote.data, remote.remote_id, remote.ical_uid, uid, remote.is_organizer, answer
+    )
+    return ItemPlan(uid, (action,), "put", _fresh_entry(ctx, uid, remote, answer))
+
+
+def _restore_here(ctx: _Context, uid: str, entry: StatusEntry, remote: RemoteItem) -> ItemPlan:
+    """Destroyed here, changed in Outlook: recreate it here with Outlook's content.
+
+    The destruction loses to the change (nothing is lost); the Conflict records it.
+    """
+    answer = _answer(remote.my_response, remote.is_organizer)
+    action = CreateLocal(
+        remote.data, remote.remote_id, remote.ical_uid, uid, remote.is_organizer, answer
+    )
+    changed = tuple(sorted(remote.data.diff(entry.base)))
+    record = Conflict(uid, "deleted", True, changed, "remote", REASON_DELETED_HERE)
+    return ItemPlan(uid, (action, record), "put", _fresh_entry(ctx, uid, remote, answer))
+
+
+def _delete_there(
+    ctx: _Context,
+    uid: str,
+    entry: StatusEntry | None,
+    local: LocalItem | None,
+    remote: RemoteItem | None,
+    here: Change,
+) -> ItemPlan:
+    """Archived or destroyed here: delete in Outlook (the organizer's: cancellations).
+
+    When an archived event was also edited in Outlook, the edits are first merged into
+    the archived event here, so unarchiving brings them back.
+    """
+    writes: list[Action] = []
+    remote_edited = remote is not None and (entry is None or _remote_moved(entry, remote))
+    if here is Change.ARCHIVED and local is not None and remote is not None and remote_edited:
+        writes.extend(_keep_in_archive(ctx, uid, entry, local, remote))
+    remote_id = remote.remote_id if remote else _entry(entry).remote_id
+    data = remote.data if remote else _entry(entry).base
+    writes.append(DeleteRemote(uid, remote_id, data, _is_organizer(remote, local)))
+    return ItemPlan(uid, tuple(writes), "drop" if entry is not None else "keep")
+
+
+def _keep_in_archive(
+    ctx: _Context, uid: str, entry: StatusEntry | None, local: LocalItem, remote: RemoteItem
+) -> list[Action]:
+    """Outlook's edits merged into an archived event (which Outlook is about to lose)."""
+    is_organizer = remote.is_organizer
+    base = (entry.base, _answer(entry.my_response, is_organizer)) if entry else None
+    local_moved = entry is None or _local_moved(entry, local)
+    mine = (local.data, _answer(local.my_response, is_organizer)) if local_moved else base
+    theirs = (remote.data, _answer(remote.my_response, is_organizer))
+    assert mine is not None
+    local_wins = ctx.policy.local_wins(local.modified_at, remote.modified_at)
+    merged = merge(uid, base, mine, theirs, local_wins=local_wins, local_is_organizer=True)
+    fields = _changed_fields(merged.data, local.data)
+    if merged.response != _answer(local.my_response, is_organizer):
+        fields["my_response"] = merged.response
+    update: list[Action] = [UpdateLocal(uid, local.local_id, fields)] if fields else []
+    return update + list(merged.conflicts)
+
+
+def _archive_here(uid: str, entry: StatusEntry, local: LocalItem | None) -> ItemPlan:
+    """Deleted or cancelled in Outlook: archive the event here, with any local edits."""
+    local_id = local.local_id if local else entry.local_id
+    return ItemPlan(uid, (ArchiveLocal(uid, local_id),), "drop")
+
+
+def _fresh_entry(ctx: _Context, uid: str, remote: RemoteItem, answer: str | None) -> StatusEntry:
+    return StatusEntry(
+        uid=uid,
+        local_id="",
+        remote_id=remote.remote_id,
+        ical_uid=remote.ical_uid,
+        base=remote.data,
+        local_version=0,
+        remote_hash=remote.state_hash(),
+        synced_at=ctx.policy.now,
+        remote_change_key=remote.change_key,
+        my_response=answer,
+    )
+
+
+def _changed_fields(target: EventData, current: EventData) -> dict[str, object]:
+    """The fields to write so that ``current`` becomes ``target`` (declaration order)."""
+    changed = target.diff(current)
+    return {name: getattr(target, name) for name in FIELDS if name in changed}
+
+
+def _is_organizer(remote: RemoteItem | None, local: LocalItem | None) -> bool:
+    """Outlook knows best who organises; without an Outlook item, the local one says."""
+    if remote is not None:
+        return remote.is_organizer
+    return local.is_organizer if local is not None else True
+
+
+def _answer(response: str | None, is_organizer: bool) -> str | None:
+    """The organizer has no answer of their own."""
+    return None if is_organizer else (response or "none")
+
+
+def _entry(entry: StatusEntry | None) -> StatusEntry:
+    assert entry is not None, "an unchanged side needs a status entry"
+    return entry
+
+
+def _first(*values: str | None) -> str | None:
+    return next((value for value in values if value), None)
+
+
+def _same_link(old: StatusEntry, new: StatusEntry) -> bool:
+    return replace(old, synced_at=new.synced_at) == new

@@ -1,0 +1,160 @@
+"""``EmulatorServer``: the whole emulator over HTTPS on 127.0.0.1, port 0, in a thread.
+
+For tests of the emulator and end-to-end tests of calsync::
+
+    with EmulatorServer() as emu:
+        emu.add_user("ada@example.com", "Ada Lovelace", "pw")
+        token = emu.token_for("ada@example.com")
+        client = emu.client()  # httpx.Client trusting the emulator's CA
+        client.get(f"{emu.graph_url}/me", headers={"Authorization": f"Bearer {token}"})
+
+Every helper makes a real HTTPS call to the control plane. Certificates go to a temporary
+directory unless ``cert_dir`` is given (reused when valid, so share one per session).
+"""
+
+from __future__ import annotations
+
+import ssl
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from graph_emulator.server import Emulator
+from graph_emulator.world import Settings, World
+
+
+class EmulatorServer:
+    """Context manager around a background ``Emulator`` plus control-plane helpers."""
+
+    def __init__(
+        self,
+        *,
+        cert_dir: str | Path | None = None,
+        state_file: str | Path | None = None,
+        world: World | None = None,
+        access_token_lifetime: float = 3600.0,
+    ) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if cert_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="graph-emulator-")
+            cert_dir = self._tmp.name
+        self.world = world or World(settings=Settings(access_token_lifetime=access_token_lifetime))
+        self._emulator = Emulator(self.world, cert_dir=cert_dir, state_file=state_file)
+        self._client: httpx.Client | None = None
+
+    # lifecycle -----------------------------------------------------------------------
+    def start(self) -> EmulatorServer:
+        self._emulator.start()
+        self._client = self.client()
+        return self
+
+    def stop(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        self._emulator.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # addresses ---------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self._emulator.url
+
+    @property
+    def graph_url(self) -> str:
+        return f"{self.url}/v1.0"
+
+    @property
+    def authority(self) -> str:
+        return f"{self.url}/common"
+
+    @property
+    def ca_path(self) -> str:
+        return str(self._emulator.ca_path)
+
+    @property
+    def port(self) -> int:
+        return self._emulator.port
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_path)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """A new httpx client that trusts the emulator's CA (and ignores proxy env vars)."""
+        kwargs.setdefault("timeout", 30.0)
+        return httpx.Client(verify=self.ssl_context(), trust_env=False, **kwargs)
+
+    # control plane -----------------------------------------------------------------
+    def _call(
+        self, method: str, path: str, json: Any = None, expect: tuple[int, ...] = (200,)
+    ) -> Any:
+        assert self._client is not None, "start() first"
+        response = self._client.request(method, f"{self.url}/_emulator{path}", json=json)
+        if response.status_code not in expect:
+            raise RuntimeError(
+                f"control plane {method} {path} -> {response.status_code}: {response.text}"
+            )
+        return response.json() if response.content else None
+
+    def add_app(
+        self, client_id: str, client_secret: str | None, redirect_uris: list[str], name: str = ""
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"client_id": client_id, "redirect_uris": redirect_uris}
+        if client_secret is not None:
+            body["client_secret"] = client_secret
+        if name:
+            body["name"] = name
+        return self._call("POST", "/apps", body, expect=(200, 201))
+
+    def add_user(
+        self,
+        email: str,
+        name: str = "",
+        password: str = "password",  # noqa: S107 - test users
+        **extra: Any,
+    ) -> str:
+        """Create a mailbox; returns the user's id."""
+        body = {"email": email, "name": name or email.split("@")[0].title(), "password": password}
+        return self._call("POST", "/users", {**body, **extra}, expect=(201,))["id"]
+
+    def token_for(self, email: str, client_id: str | None = None) -> str:
+        body = {"client_id": client_id} if client_id else None
+        return self._call("POST", f"/users/{email}/token", body)["access_token"]
+
+    def set_faults(self, **faults: Any) -> dict[str, Any]:
+        """Replace the fault plan (PUT semantics: omitted fields are back to defaults)."""
+        return self._call("PUT", "/faults", faults)
+
+    def set_settings(self, **settings: Any) -> dict[str, Any]:
+        return self._call("PUT", "/settings", settings)
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        return self._call("PUT", "/clock", {"advance_seconds": seconds})
+
+    def outbox(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/outbox")
+
+    def clear_outbox(self) -> None:
+        self._call("DELETE", "/outbox", expect=(204,))
+
+    def stats(self) -> dict[str, Any]:
+        return self._call("GET", "/stats")
+
+    def clear_stats(self) -> None:
+        self._call("DELETE", "/stats", expect=(204,))
+
+    def revoke(self, email: str) -> dict[str, Any]:
+        return self._call("POST", f"/revoke/{email}")
+
+    def reset(self) -> None:
+        self._call("POST", "/reset", expect=(204,))

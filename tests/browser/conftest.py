@@ -1,0 +1,162 @@
+"""Fixtures of the browser tests: Debian's Chromium through Playwright, a user, a signed-in page.
+
+Playwright's sync API runs an asyncio loop in the test thread, so Django's ORM (used by the
+tests to check what the page stored) must be told that this is safe here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from calsync.accounts.actions import do_create_user
+from calsync.accounts.models import User
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEZONE = "Europe/Paris"
+"""The browser's zone in these tests: new events default to it."""
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the session (never a downloaded browser)."""
+    executable = os.environ.get("CALSYNC_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class BrowserErrors:
+    """JavaScript errors and failed requests seen by a page; tests assert it stays empty."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def allow(self, fragment: str) -> None:
+        """Forget the messages containing ``fragment`` (an error the test caused on purpose)."""
+        self.messages[:] = [m for m in self.messages if fragment not in m]
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.messages.append(f"pageerror: {error}"))
+        page.on(
+            "console",
+            lambda msg: (
+                self.messages.append(f"console: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile in English, in Paris, on a desktop-sized screen."""
+    ctx = browser.new_context(
+        locale="en-US", timezone_id=TIMEZONE, viewport={"width": 1400, "height": 900}
+    )
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def user(transactional_db: None) -> User:
+    return do_create_user("ana@example.com", PASSWORD, name="Ana Lima")
+
+
+@pytest.fixture
+def other_user(transactional_db: None) -> User:
+    return do_create_user("bao@example.com", PASSWORD, name="Bao Tran")
+
+
+def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Open ``/``, get sent to the login form, sign in, and wait for the calendar."""
+    page.goto(f"{base_url}/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(password)
+    page.locator(".login button[type=submit]").click()
+    page.wait_for_selector("#calendar[data-ready=true] .fc-view-harness")
+
+
+@dataclass
+class CalendarPage:
+    """A signed-in page on the calendar, with its JavaScript errors."""
+
+    page: Page
+    errors: BrowserErrors
+    base_url: str
+
+    def events(self, title: str) -> Any:
+        """The grid's event elements whose text contains ``title``."""
+        return self.page.locator(".fc-event", has_text=title)
+
+    def open_event(self, title: str, nth: int = 0) -> None:
+        self.events(title).nth(nth).click()
+        self.page.wait_for_selector("#event-dialog[open]")
+
+    def save(self) -> None:
+        self.page.locator("#ev-save").click()
+
+    def choose(self, label: str) -> None:
+        """Answer the modal question (scope or confirmation) with the button ``label``."""
+        self.page.locator("#choice-dialog[open]").get_by_role("button", name=label).click()
+
+    def wait_closed(self) -> None:
+        self.page.wait_for_selector("#event-dialog", state="hidden")
+
+    def assert_no_errors(self) -> None:
+        assert self.errors.messages == [], self.errors.messages
+
+
+@pytest.fixture
+def calendar_page(context: BrowserContext, live_server: Any, user: User) -> Iterator[CalendarPage]:
+    """The calendar page, signed in as ``user``; fails the test on any JavaScript error."""
+    page = context.new_page()
+    errors = BrowserErrors()
+    errors.watch(page)
+    log_in(page, live_server.url, user.email)
+    wrapper = CalendarPage(page=page, errors=errors, base_url=live_server.url)
+    yield wrapper
+    wrapper.assert_no_errors()
+
+
+@pytest.fixture
+def api_as(live_server: Any) -> Iterator[Callable[[str], httpx.Client]]:
+    """``api_as(email)``: an HTTP client of the REST API with that user's token."""
+    clients: list[httpx.Client] = []
+
+    def make(email: str) -> httpx.Client:
+        client = httpx.Client(base_url=live_server.url, trust_env=False, timeout=10)
+        clients.append(client)
+        token = client.post("/api/token", json={"email": email, "password": PASSWORD})
+        token.raise_for_status()
+        client.headers["Authorization"] = f"Token {token.json()['token']}"
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    """Where tests leave screenshots for a person to look at (outside the repository)."""
+    path = Path(os.environ.get("CALSYNC_SCREENSHOTS", "/tmp"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,51 @@
+"""Suite-wide rules: tests that need a service say so, loudly when it is missing.
+
+Browser tests need Debian's Chromium at /usr/bin/chromium. On a newcomer's machine without
+it they are skipped with a reason that names the fix; under CI (``CI`` set) a missing
+browser fails the run instead, so CI can never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("CALSYNC_CHROMIUM", "/usr/bin/chromium"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if CHROMIUM.exists():
+        return
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_items:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(
+            f"CI needs Chromium at {CHROMIUM} for {len(browser_items)} browser tests"
+        )
+    reason = f"SKIPPED LOUDLY: no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        terminalreporter.write_sep(
+            "!", f"{len(skipped)} tests were SKIPPED: read the reasons above"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Hashing passwords properly is slow on purpose; no test here is about it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """The browser the Playwright tests drive (never a downloaded one)."""
+    return str(CHROMIUM)

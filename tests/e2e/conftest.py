@@ -1,0 +1,129 @@
+"""End-to-end fixtures: the Microsoft cloud emulator over real HTTPS (one per session, reset
+per test) and HTTP helpers that act as a browser against Django's live server."""
+
+from __future__ import annotations
+
+import re
+import ssl
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from graph_emulator.testing import EmulatorServer
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def emulator_session() -> Iterator[EmulatorServer]:
+    with EmulatorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(emulator_session: EmulatorServer) -> Iterator[EmulatorServer]:
+    """The session's emulator, forgetting every app, user and token before and after."""
+    emulator_session.reset()
+    yield emulator_session
+    emulator_session.world.set_clock(None)
+    emulator_session.reset()
+
+
+@dataclass
+class AzureApp:
+    """An app registration in the emulator, as an admin creates it in Azure."""
+
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+
+
+@pytest.fixture
+def azure_app(emulator: EmulatorServer, live_server: Any) -> AzureApp:
+    app = AzureApp(
+        client_id=str(uuid.uuid4()),
+        client_secret=f"Sx8~{uuid.uuid4().hex}",
+        redirect_uri=f"{live_server.url}/microsoft_account/authentication",
+    )
+    emulator.add_app(app.client_id, app.client_secret, [app.redirect_uri], name="calsync")
+    return app
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class Browser:
+    """A cookie-keeping HTTP client for calsync (plain http on the live server) that also
+    visits the emulator's pages over HTTPS trusting its CA, without following redirects."""
+
+    def __init__(self, base_url: str, ca_path: str) -> None:
+        self.base_url = base_url
+        self.web = httpx.Client(base_url=base_url, trust_env=False, timeout=30)
+        self.microsoft = httpx.Client(
+            verify=ssl.create_default_context(cafile=ca_path), trust_env=False, timeout=30
+        )
+
+    def close(self) -> None:
+        self.web.close()
+        self.microsoft.close()
+
+    def log_in(self, email: str, password: str) -> None:
+        page = self.web.get("/accounts/login/")
+        answer = self.web.post(
+            "/accounts/login/",
+            data={
+                "username": email,
+                "password": password,
+                "csrfmiddlewaretoken": csrf_token(page.text),
+                "next": "/",
+            },
+        )
+        assert answer.status_code == 302, answer.text
+        assert answer.headers["location"] == "/"
+
+    def press_sync_with_outlook(self) -> httpx.Response:
+        """Submit the panel's **Sync with Outlook** form from the calendar page."""
+        page = self.web.get("/")
+        assert page.status_code == 200
+        assert 'action="/outlook/connect"' in page.text, "no Sync with Outlook form"
+        return self.web.post(
+            "/outlook/connect", data={"csrfmiddlewaretoken": csrf_token(page.text)}
+        )
+
+    def sign_in_at_microsoft(
+        self, authorize_url: str, email: str, password: str, consent: str = "accept"
+    ) -> str:
+        """Show the emulator's sign-in page, post the form back; returns the redirect."""
+        page = self.microsoft.get(authorize_url)
+        assert page.status_code == 200
+        assert 'name="login"' in page.text
+        answer = self.microsoft.post(
+            authorize_url, data={"login": email, "password": password, "consent": consent}
+        )
+        assert answer.status_code in (302, 303), answer.text
+        return answer.headers["location"]
+
+    def follow_to_calsync(self, redirect: str) -> httpx.Response:
+        assert redirect.startswith(self.base_url), redirect
+        return self.web.get(redirect[len(self.base_url) :])
+
+
+@pytest.fixture
+def browsers(live_server: Any, emulator: EmulatorServer) -> Iterator[Any]:
+    made: list[Browser] = []
+
+    def make() -> Browser:
+        browser = Browser(live_server.url, emulator.ca_path)
+        made.append(browser)
+        return browser
+
+    yield make
+    for browser in made:
+        browser.close()

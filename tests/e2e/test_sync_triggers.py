@@ -1,0 +1,149 @@
+"""How a sync starts, end to end with a user connected through the real consent flow:
+the Sync with Outlook button (POST, CSRF), ``POST /api/outlook/sync`` (+ preview),
+``calsync sync --json``, opening the calendar page (a background sync: the page does not
+wait), the scheduler on a change here, and the sync log on the panel and the admin page."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from tests.integration.sync_world import at
+
+from calsync.accounts.actions import do_create_user
+from calsync.calendars import actions
+from calsync.outlook import actions as outlook_actions
+from calsync.outlook import scheduler
+from calsync.outlook.models import OutlookAccount, SyncRun
+
+from .conftest import AzureApp, csrf_token
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pw-calsync"
+MAILBOX = "alice@example.com"
+
+
+@pytest.fixture
+def connected(
+    settings: Any, emulator: Any, azure_app: AzureApp, live_server: Any, browsers: Any
+) -> Any:
+    """Alice (same email here and in Outlook) connected by the real consent flow."""
+    settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
+    settings.CALSYNC_GRAPH_URL = emulator.graph_url
+    settings.CALSYNC_CA_BUNDLE = emulator.ca_path
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    do_create_user("admin@example.com", PASSWORD, name="Ada Admin", admin=True)
+    alice = do_create_user(MAILBOX, PASSWORD, name="Alice")
+    emulator.add_user(MAILBOX, "Alice Nguyen", "pw-ms")
+    outlook_actions.do_update_settings(
+        enabled=True,
+        client_id=azure_app.client_id,
+        client_secret=azure_app.client_secret,
+        base_url=live_server.url,
+    )
+    browser = browsers()
+    browser.log_in(MAILBOX, PASSWORD)
+    authorize = browser.press_sync_with_outlook().headers["location"]
+    redirect = browser.sign_in_at_microsoft(authorize, MAILBOX, "pw-ms")
+    assert browser.follow_to_calsync(redirect).headers["location"] == "/"
+    assert OutlookAccount.objects.get(user=alice).connected
+    browser.user = alice
+    return browser
+
+
+def test_the_button_syncs_and_the_panel_shows_the_log(connected: Any, emulator: Any) -> None:
+    actions.do_create_event(
+        connected.user, {"title": "From the button", "start": at(2), "end": at(2, 10)}
+    )
+    page = connected.web.get("/")
+    assert 'action="/outlook/sync"' in page.text
+    answer = connected.web.post(
+        "/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text)}
+    )
+    assert answer.status_code == 302
+    page = connected.web.get("/")
+    assert "Synced with Outlook" in page.text
+    assert 'id="outlook-log"' in page.text and "To Outlook: 1 new" in page.text
+    run = SyncRun.objects.get()
+    assert (run.trigger, run.status, run.pushed_created) == ("button", "ok", 1)
+    without_csrf = connected.web.post("/outlook/sync")
+    assert without_csrf.status_code == 403
+    assert SyncRun.objects.count() == 1
+
+
+def test_the_api_syncs_and_previews(connected: Any, emulator: Any) -> None:
+    actions.do_create_event(connected.user, {"title": "Via API", "start": at(2), "end": at(2, 10)})
+    connected.web.cookies.clear()  # a script: token authentication, no session
+    token = connected.web.post("/api/token", json={"email": MAILBOX, "password": PASSWORD}).json()[
+        "token"
+    ]
+    auth = {"Authorization": f"Token {token}"}
+    preview = connected.web.post("/api/outlook/sync?preview=1", headers=auth)
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert set(body) == {
+        "user", "ok", "pulled", "pushed", "conflicts", "errors", "graph_requests", "seconds",
+        "invitations",
+    }  # fmt: skip
+    assert body["pushed"]["created"] == 1 and body["ok"] is True
+    assert connected.web.post("/api/outlook/sync?preview=maybe", headers=auth).status_code == 400
+    done = connected.web.post("/api/outlook/sync", headers=auth).json()
+    assert done["pushed"]["created"] == 1 and done["graph_requests"] >= 2
+    again = connected.web.post("/api/outlook/sync", headers=auth).json()
+    assert again["pushed"] == {"created": 0, "updated": 0, "deleted": 0}
+
+
+def test_calsync_sync_json_prints_the_summary(connected: Any) -> None:
+    actions.do_create_event(connected.user, {"title": "Via CLI", "start": at(2), "end": at(2, 10)})
+    out = io.StringIO()
+    call_command("sync", MAILBOX, "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert summary["user"] == MAILBOX and summary["pushed"]["created"] == 1
+    with pytest.raises(Exception, match="No user with the email"):
+        call_command("sync", "nobody@example.com")
+
+
+def test_opening_the_calendar_and_a_change_start_background_syncs(connected: Any) -> None:
+    background = scheduler.default()
+    background.interval = 0  # no periodic sweep in this test
+    background.start()
+    try:
+        started = time.monotonic()
+        page = connected.web.get("/")
+        assert page.status_code == 200 and time.monotonic() - started < 2
+        _wait(lambda: SyncRun.objects.filter(trigger="page", finished_at__isnull=False).exists())
+        actions.do_create_event(
+            connected.user, {"title": "Changed", "start": at(3), "end": at(3, 10)}
+        )
+        changed = SyncRun.objects.filter(trigger="change", pushed_created=1)
+        _wait(changed.exists, 20, lambda: list(SyncRun.objects.values_list("trigger", "status")))
+        runs = SyncRun.objects.count()
+        time.sleep(1.5)
+        assert SyncRun.objects.count() == runs  # the sync's own writes start no new sync
+    finally:
+        background.stop()
+
+
+def test_the_admin_reads_a_users_sync_log(connected: Any, browsers: Any) -> None:
+    call_command("sync", MAILBOX, stdout=io.StringIO())
+    admin = browsers()
+    admin.log_in("admin@example.com", PASSWORD)
+    page = admin.web.get(f"/users/{connected.user.pk}/calendar")
+    assert page.status_code == 200
+    assert "Sync log" in page.text and 'id="reset-account"' in page.text
+    assert "Healthy" in page.text
+    assert connected.web.get(f"/users/{connected.user.pk}/calendar").status_code == 403
+
+
+def _wait(condition: Any, timeout: float = 15, show: Any = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out: {show() if show else ''}")

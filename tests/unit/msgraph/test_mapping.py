@@ -1,0 +1,158 @@
+"""Graph JSON <-> engine values: zones, all-day dates, answers, recurrence, our uid."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from calsync.msgraph import mapping
+from calsync.syncengine.model import Attendee, EventData, Person
+
+ME = "ann@contoso.test"
+WRAPPED = "<html><head></head><body>\r\n<p>x</p>\r\n</body></html>"
+START = datetime(2026, 11, 24, 8, tzinfo=UTC)
+END = datetime(2026, 11, 24, 9, tzinfo=UTC)
+
+
+def graph_event(**extra: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": "AAMk1",
+        "iCalUId": "040000008200E0",
+        "changeKey": "ck1",
+        "lastModifiedDateTime": "2026-11-20T10:00:00.1234567Z",
+        "subject": "Review",
+        "body": {"contentType": "html", "content": WRAPPED},
+        "start": {"dateTime": "2026-11-24T08:00:00.0000000", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-11-24T09:00:00.0000000", "timeZone": "UTC"},
+        "originalStartTimeZone": "Romance Standard Time",
+        "isAllDay": False,
+        "showAs": "busy",
+        "sensitivity": "private",
+        "location": {"displayName": "Room 1"},
+        "organizer": {"emailAddress": {"address": "Bob@Contoso.test", "name": "Bob"}},
+        "isOrganizer": False,
+        "responseStatus": {"response": "tentativelyAccepted"},
+        "attendees": [
+            {"emailAddress": {"address": ME, "name": "Ann"}, "type": "required",
+             "status": {"response": "tentativelyAccepted"}},
+            {"emailAddress": {"address": "cy@x.test", "name": "Cy"}, "type": "optional",
+             "status": {"response": "accepted"}},
+        ],
+    }  # fmt: skip
+    base.update(extra)
+    return base
+
+
+def test_reading_a_meeting_of_someone_else() -> None:
+    item = mapping.remote_item(graph_event(), mailbox=ME)
+    assert item.data.timezone == "Europe/Paris"
+    assert item.data.start == datetime(2026, 11, 24, 8, tzinfo=UTC)
+    assert item.data.description == "<p>x</p>"
+    assert item.data.privacy == "private" and item.data.location == "Room 1"
+    assert item.data.organizer == Person("bob@contoso.test", "Bob")
+    assert item.is_organizer is False and item.my_response == "tentative"
+    own, other = item.data.attendees
+    assert (own.email, own.status) == (ME, "none")  # the answer lives in my_response
+    assert (other.status, other.type) == ("accepted", "optional")
+
+
+def test_a_zone_hint_that_maps_to_the_same_windows_zone_is_kept() -> None:
+    obj = graph_event(originalStartTimeZone="W. Europe Standard Time")
+    assert mapping.remote_item(obj, mailbox=ME).data.timezone == "Europe/Berlin"
+    hinted = mapping.remote_item(obj, mailbox=ME, zone_hint="Europe/Amsterdam")
+    assert hinted.data.timezone == "Europe/Amsterdam"
+    other = mapping.remote_item(obj, mailbox=ME, zone_hint="Asia/Tokyo")
+    assert other.data.timezone == "Europe/Berlin"
+
+
+def test_all_day_dates_never_pass_through_utc() -> None:
+    obj = graph_event(
+        isAllDay=True,
+        originalStartTimeZone="Tokyo Standard Time",
+        start={"dateTime": "2026-12-24T00:00:00.0000000", "timeZone": "UTC"},
+        end={"dateTime": "2026-12-26T00:00:00.0000000", "timeZone": "UTC"},
+    )
+    data = mapping.remote_item(obj, mailbox=ME).data
+    assert (data.start, data.end, data.timezone) == (
+        date(2026, 12, 24),
+        date(2026, 12, 26),
+        "Asia/Tokyo",
+    )
+    body = mapping.patch_body(data, frozenset({"start"}))
+    assert body["start"] == {"dateTime": "2026-12-24T00:00:00", "timeZone": "Tokyo Standard Time"}
+    assert body["isAllDay"] is True
+
+
+def test_a_create_carries_our_uid_twice_and_a_patch_only_what_changed() -> None:
+    data = EventData(
+        title="T", start=START, end=END,
+        timezone="America/New_York", organizer=Person(ME), attendees=(Attendee("cy@x.test", "Cy"),),
+    )  # fmt: skip
+    body = mapping.create_body(data, "u-1", "t-1")
+    assert body["transactionId"] == "calsync:u-1:t-1"
+    assert mapping.uid_from_transaction(body["transactionId"]) == "u-1"
+    assert body["singleValueExtendedProperties"] == [
+        {"id": mapping.UID_PROPERTY_ID, "value": "u-1"}
+    ]
+    assert body["start"] == {"dateTime": "2026-11-24T03:00:00", "timeZone": "Eastern Standard Time"}
+    assert "organizer" not in body
+    assert mapping.patch_body(data, frozenset({"title"})) == {"subject": "T"}
+    assert set(mapping.patch_body(data, frozenset({"end"}))) == {"isAllDay", "start", "end"}
+
+
+RULES = [
+    "FREQ=DAILY;INTERVAL=2;COUNT=10",
+    "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,WE,FR;UNTIL=20270131",
+    "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=15",
+    "FREQ=MONTHLY;INTERVAL=1;BYDAY=TU;BYSETPOS=-1",
+    "FREQ=YEARLY;INTERVAL=1;BYMONTH=11;BYMONTHDAY=24",
+    "FREQ=YEARLY;INTERVAL=1;BYMONTH=3;BYDAY=SU;BYSETPOS=2",
+]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_canonical_rules_survive_a_round_trip_through_graph(rule: str) -> None:
+    data = EventData(
+        title="S", start=START, end=END,
+        timezone="Europe/Paris", recurrence=rule,
+    )  # fmt: skip
+    assert mapping.graph_to_rrule(mapping.rrule_to_graph(data)) == rule
+
+
+def test_rules_outlook_cannot_express_are_refused_by_name() -> None:
+    data = EventData(
+        title="S", start=START, end=END,
+        recurrence="FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO",
+    )  # fmt: skip
+    with pytest.raises(mapping.UnsupportedRule, match="BYWEEKNO"):
+        mapping.rrule_to_graph(data)
+    assert mapping.canonical_rrule(data) == data.recurrence
+
+
+@given(
+    start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)),
+    minutes=st.integers(1, 60 * 24 * 3),
+    zone=st.sampled_from(
+        ["UTC", "Europe/Paris", "America/Los_Angeles", "Asia/Kolkata", "Australia/Sydney"]
+    ),
+)
+def test_timed_events_round_trip_through_graph_json(
+    start: datetime, minutes: int, zone: str
+) -> None:
+    from datetime import timedelta
+
+    begin = start.replace(tzinfo=UTC, microsecond=0)
+    data = EventData(title="x", start=begin, end=begin + timedelta(minutes=minutes), timezone=zone)
+    body = mapping.patch_body(data, mapping.CONTENT_FIELDS)
+    echoed = {
+        "id": "A", "subject": "x", "isAllDay": False, "isOrganizer": True,
+        "originalStartTimeZone": body["start"]["timeZone"],
+        "start": body["start"], "end": body["end"], "attendees": [],
+        "body": body["body"], "location": body["location"], "showAs": body["showAs"],
+        "sensitivity": body["sensitivity"],
+    }  # fmt: skip
+    back = mapping.event_data(echoed, mailbox=ME, zone_hint=zone)
+    assert (back.start, back.end, back.timezone) == (data.start, data.end, zone)
