@@ -204,6 +204,7 @@ def test_archiving_a_series_hides_its_exceptions_but_not_other_events(
     assert [e["id"] for e in as_alice.get("/api/events").json()] == [single["id"]]
     with_archived = as_alice.get("/api/events", {**WINDOW, "archived": "1"}).json()
     assert exception["id"] in [e["id"] for e in with_archived]
+    assert as_alice.get(f"/api/events/{exception['id']}").json()["active"] is False
 
 
 def test_listing_cost_does_not_grow_with_the_number_of_events(

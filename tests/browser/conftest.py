@@ -34,9 +34,11 @@ TIMEZONE = "Europe/Paris"
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One Chromium for the session (never a downloaded browser)."""
+    """One Chromium per test module (never a downloaded browser). Not per session: Playwright's
+    sync API holds a running event loop on the main thread while it lives, which would break
+    ``asyncio.run`` in later, unrelated tests."""
     executable = os.environ.get("CALSYNC_CHROMIUM", "/usr/bin/chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

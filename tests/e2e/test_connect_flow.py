@@ -39,7 +39,6 @@ def point_at_emulator(settings: Any, emulator: Any) -> None:
     settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
     settings.CALSYNC_GRAPH_URL = emulator.graph_url
     settings.CALSYNC_CA_BUNDLE = emulator.ca_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
 
 
 @pytest.fixture

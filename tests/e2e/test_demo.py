@@ -22,7 +22,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def var_dir(tmp_path: Any, monkeypatch: Any, settings: Any) -> Any:
     monkeypatch.setenv("CALSYNC_VAR_DIR", str(tmp_path))
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield tmp_path
     demo.stop()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -29,8 +30,13 @@ def test_control_plane_refuses_non_loopback_clients(emulator: EmulatorServer) ->
         ) as remote:
             return await remote.get("/_emulator/users")
 
-    assert asyncio.run(call(("192.0.2.7", 5000))).status_code == 403
-    assert asyncio.run(call(("127.0.0.1", 5000))).status_code == 200
+    def run(client: tuple[str, int]) -> httpx.Response:
+        # Own thread: a Playwright session earlier in the run may own this thread's event loop.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, call(client)).result()
+
+    assert run(("192.0.2.7", 5000)).status_code == 403
+    assert run(("127.0.0.1", 5000)).status_code == 200
 
 
 def test_health(emulator: EmulatorServer, http: httpx.Client) -> None:

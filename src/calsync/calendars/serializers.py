@@ -133,7 +133,8 @@ class EventSerializer(serializers.Serializer):
             "all_day": all_day,
             "show_as": event.show_as,
             "privacy": event.privacy,
-            "active": event.active,
+            # an exception of an archived series is archived with it
+            "active": event.active and (event.series_id is None or event.series.active),
             "organizer": {"email": event.organizer_email, "name": event.organizer_name},
             "attendees": [
                 {"email": a.email, "name": a.name, "status": a.status, "type": a.type}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from calsync.calendars import actions, recurrence
 from calsync.calendars.models import Event
 from calsync.calendars.occurrences import Occurrence
 from calsync.calendars.serializers import EventSerializer, EventWriteSerializer
+from calsync.outlook.models import OutlookLink
 
 from .conftest import utc
 
@@ -124,8 +124,11 @@ def test_outlook_link_is_rendered_when_the_outlook_app_attached_one(
 ) -> None:
     event = make_event()
     assert _read(event, alice)["outlook"] is None
-    event.outlook_link = SimpleNamespace(  # the shape of the Outlook app's one-to-one model
-        remote_id="AAMkAG=", ical_uid="040000008200E", synced_at=datetime(2026, 3, 1, tzinfo=UTC)
+    event.outlook_link = OutlookLink(  # attached by the Outlook app, unknown to calendars
+        event=event,
+        remote_id="AAMkAG=",
+        ical_uid="040000008200E",
+        synced_at=datetime(2026, 3, 1, tzinfo=UTC),
     )
     assert _read(event, alice)["outlook"] == {
         "id": "AAMkAG=",

@@ -11,12 +11,6 @@ CLIENT_ID = "0b8f6a52-3c1e-4e0f-9d5e-6f1a2b3c4d5e"
 CLIENT_SECRET = "Qx8~abcDEF.ghiJKL_mnoPQR-stuVWX1234yz"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Password hashing is not under test here; keep the suite quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin(db):
     return do_create_user("admin@example.com", "pw-admin", name="Ada Admin", admin=True)
