@@ -73,6 +73,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif config.env("CALSYNC_TEST_DATABASE_NAME"):
+    # the database the test runner creates and drops: unique per run, so runs never collide
+    DATABASES["default"]["TEST"] = {"NAME": config.env("CALSYNC_TEST_DATABASE_NAME")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -90,6 +93,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("vi", _("Vietnamese"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The header's language menu (/i18n/setlang/) remembers the choice for a year; without it,
+# LocaleMiddleware follows the browser's Accept-Language.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -125,6 +132,20 @@ SPECTACULAR_SETTINGS = {
 CALSYNC_MS_AUTHORITY_HOST = config.env("CALSYNC_MS_AUTHORITY_HOST", config.DEFAULT_AUTHORITY_HOST)
 CALSYNC_GRAPH_URL = config.env("CALSYNC_GRAPH_URL", config.DEFAULT_GRAPH_URL)
 CALSYNC_CA_BUNDLE = config.env("CALSYNC_CA_BUNDLE")
+
+# Sync behaviour (README "Configuration"): each knob is an environment variable.
+CALSYNC_SYNC_INTERVAL = float(config.env("CALSYNC_SYNC_INTERVAL", "300"))
+"""Seconds between background syncs of every connected account."""
+CALSYNC_SYNC_DEBOUNCE = float(config.env("CALSYNC_SYNC_DEBOUNCE", "5"))
+"""Seconds after a local change before its account syncs (changes in between collapse)."""
+CALSYNC_SYNC_CONFLICT = config.env("CALSYNC_SYNC_CONFLICT", "latest")
+"""A field changed on both sides: ``latest`` change wins, or always ``local``/``remote``."""
+CALSYNC_SYNC_MAX_DELETE_SHARE = float(config.env("CALSYNC_SYNC_MAX_DELETE_SHARE", "0.25"))
+"""A run deleting more than this share of a calendar stops and asks for confirmation..."""
+CALSYNC_SYNC_MAX_DELETE_FLOOR = int(config.env("CALSYNC_SYNC_MAX_DELETE_FLOOR", "10"))
+"""...unless it deletes at most this many events."""
+CALSYNC_SYNC_PUSH_PAST = config.env("CALSYNC_SYNC_PUSH_PAST") in {"1", "true", "yes"}
+"""The first sync also pushes events that already ended (off by default)."""
 
 LOGGING = {
     "version": 1,

@@ -9,7 +9,7 @@ from calsync.accounts.models import User
 from calsync.cli import main
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the CLI closes connections when done
 def test_adduser_creates_a_user_who_logs_in_by_email(capsys: pytest.CaptureFixture[str]) -> None:
     main(["adduser", "Mai@Example.com", "--password", "s3cret!", "--name", "Mai Lê"])
     user = User.objects.get(email="mai@example.com")
@@ -19,13 +19,13 @@ def test_adduser_creates_a_user_who_logs_in_by_email(capsys: pytest.CaptureFixtu
     assert "mai@example.com" in capsys.readouterr().out
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the CLI closes connections when done
 def test_adduser_admin_flag_makes_an_administrator() -> None:
     main(["adduser", "boss@example.com", "--password", "pw12", "--admin"])
     assert User.objects.get(email="boss@example.com").is_admin
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the CLI closes connections when done
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
