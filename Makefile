@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CALSYNC_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean messages
 
 install: $(VENV)/.installed node_modules/.installed
 	$(BIN)/calsync compile_translations -v0
@@ -32,6 +32,18 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/emulator_bench.py
+
+# Refresh the Vietnamese catalogues (needs GNU gettext): src/calsync/locale/vi/LC_MESSAGES/
+# django.po (Python and templates) and djangojs.po (static JavaScript). Translate what is new.
+# MESSAGES_SRC may point at a copy of src/calsync (the i18n test checks the .po is current).
+MESSAGES_SRC ?= src/calsync
+MAKEMESSAGES := $(abspath $(BIN))/django-admin makemessages --locale=vi --no-obsolete \
+	--add-location=file --ignore=node_modules --ignore=.venv --ignore=var --ignore=tests
+
+messages:
+	mkdir -p $(MESSAGES_SRC)/locale
+	cd $(MESSAGES_SRC) && env -u DJANGO_SETTINGS_MODULE $(MAKEMESSAGES) --domain=django
+	cd $(MESSAGES_SRC) && env -u DJANGO_SETTINGS_MODULE $(MAKEMESSAGES) --domain=djangojs
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -146,6 +146,12 @@ CALSYNC_SYNC_MAX_DELETE_FLOOR = int(config.env("CALSYNC_SYNC_MAX_DELETE_FLOOR", 
 """...unless it deletes at most this many events."""
 CALSYNC_SYNC_PUSH_PAST = config.env("CALSYNC_SYNC_PUSH_PAST") in {"1", "true", "yes"}
 """The first sync also pushes events that already ended (off by default)."""
+CALSYNC_NOTIFICATIONS = config.env("CALSYNC_NOTIFICATIONS", "1") in {"1", "true", "yes"}
+"""Subscribe to Graph change notifications (needs an https Base URL, or http on loopback)."""
+CALSYNC_NOTIFICATION_DEBOUNCE = float(config.env("CALSYNC_NOTIFICATION_DEBOUNCE", "2"))
+"""Seconds between a change notification and the sync it asks for (a burst is one sync)."""
+CALSYNC_CELERY = config.env("CALSYNC_CELERY") in {"1", "true", "yes"}
+"""Hand background syncs to Celery workers (Redis) instead of the in-process scheduler."""
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from starlette.applications import Starlette
@@ -103,6 +104,8 @@ class EmulatorMiddleware:
                 if not batch_item:
                     self.world.stats.count_request()
                 decision = self.world.faults.decide()
+                if batch_item:  # the $batch request paid the network's round trip once
+                    decision = replace(decision, latency_s=0.0)
                 scope[FAULT_SCOPE_KEY] = decision
                 if decision.disconnect and not batch_item and await drop_connection(scope):
                     self.world.stats.count_fault()

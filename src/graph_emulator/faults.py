@@ -31,6 +31,7 @@ class FaultSettings:
     """What ``PUT /_emulator/faults`` accepts (all optional)."""
 
     latency_ms: int = 0
+    processing_ms: int = 0
     throttle_rate: float = 0.0
     error_rate: float = 0.0
     disconnect_rate: float = 0.0
@@ -52,10 +53,9 @@ class FaultSettings:
         for name in ("throttle_rate", "error_rate", "disconnect_rate"):
             if name in data:
                 values[name] = _number(data[name], name, low=0.0, high=1.0)
-        if "latency_ms" in data:
-            values["latency_ms"] = int(
-                _number(data["latency_ms"], "latency_ms", low=0, high=600_000)
-            )
+        for name in ("latency_ms", "processing_ms"):
+            if name in data:
+                values[name] = int(_number(data[name], name, low=0, high=600_000))
         if "retry_after" in data:
             values["retry_after"] = _number(data["retry_after"], "retry_after", low=0, high=3600)
         for name in ("mailbox_concurrency", "requests_per_10_minutes"):
@@ -88,6 +88,9 @@ class FaultDecision:
     """What to do to one request."""
 
     latency_s: float = 0.0
+    """The network's round trip: once per HTTP request (a ``$batch`` pays it once)."""
+    processing_s: float = 0.0
+    """The server's time for one operation: every request and every ``$batch`` item."""
     disconnect: bool = False
     throttle: bool = False
     error_status: int | None = None
@@ -117,11 +120,18 @@ class FaultPlan:
         """Draw the decision for one request (four draws, always)."""
         with self._lock:
             s = self.settings
-            if not (s.throttle_rate or s.error_rate or s.disconnect_rate or s.latency_ms):
+            if not (
+                s.throttle_rate
+                or s.error_rate
+                or s.disconnect_rate
+                or s.latency_ms
+                or s.processing_ms
+            ):
                 return NO_FAULT
             d_disconnect, d_throttle, d_error, d_kind = (self._rng.random() for _ in range(4))
         return FaultDecision(
             latency_s=s.latency_ms / 1000.0,
+            processing_s=s.processing_ms / 1000.0,
             disconnect=d_disconnect < s.disconnect_rate,
             throttle=d_throttle < s.throttle_rate,
             error_status=(503 if d_kind < 0.5 else 504) if d_error < s.error_rate else None,

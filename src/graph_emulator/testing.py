@@ -10,12 +10,17 @@ For tests of the emulator and end-to-end tests of calsync::
 
 Every helper makes a real HTTPS call to the control plane. Certificates go to a temporary
 directory unless ``cert_dir`` is given (reused when valid, so share one per session).
+``EmulatorProcess`` offers the same helpers with the emulator in a child process (benchmarks).
 """
 
 from __future__ import annotations
 
+import os
 import ssl
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +163,81 @@ class EmulatorServer:
 
     def reset(self) -> None:
         self._call("POST", "/reset", expect=(204,))
+
+
+class EmulatorProcess(EmulatorServer):
+    """The same helpers, with the emulator in a child process (``python -m graph_emulator``).
+
+    For benchmarks: the emulator then shares no interpreter (no GIL) with the client it
+    serves, as Microsoft's servers do not. There is no ``world`` to reach into: every
+    helper goes through the control plane. ``start`` waits for the printed URL.
+    """
+
+    def __init__(self, *, cert_dir: str | Path | None = None, startup_timeout: float = 30.0):
+        self._tmp = None
+        if cert_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="graph-emulator-")
+            cert_dir = self._tmp.name
+        self._cert_dir = str(cert_dir)
+        self._startup_timeout = startup_timeout
+        self._process: subprocess.Popen[str] | None = None
+        self._url = ""
+        self._ca = ""
+        self._client = None
+
+    def start(self) -> EmulatorProcess:
+        src = str(Path(__file__).resolve().parent.parent)
+        path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
+        env = {**os.environ, "PYTHONPATH": path}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "graph_emulator", "--port", "0", "--cert-dir", self._cert_dir,
+             "--log-level", "error"],
+            stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert self._process.stdout is not None
+        deadline = time.monotonic() + self._startup_timeout
+        while not (self._url and self._ca):
+            line = self._process.stdout.readline()
+            if not line or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the emulator process did not start")
+            if line.startswith("Microsoft cloud emulator on "):
+                self._url = line.rsplit(" ", 1)[1].strip()
+            elif line.startswith("CA certificate: "):
+                self._ca = line.split(": ", 1)[1].strip()
+        self._client = self.client()
+        return self
+
+    def stop(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+            self._process = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    @property
+    def world(self) -> World:  # type: ignore[override]
+        raise AttributeError("the emulator runs in another process: use the control plane")
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def ca_path(self) -> str:
+        return self._ca
+
+    @property
+    def port(self) -> int:
+        return int(self._url.rsplit(":", 1)[1])

@@ -24,6 +24,13 @@ def emulator_session() -> Iterator[EmulatorServer]:
         yield server
 
 
+@pytest.fixture(autouse=True)
+def _no_change_notifications(settings: Any) -> None:
+    """Only the notification tests subscribe (tests/e2e/test_sync_notifications.py turns it
+    back on): elsewhere a late notification would start a sync after its test ended."""
+    settings.CALSYNC_NOTIFICATIONS = False
+
+
 @pytest.fixture
 def emulator(emulator_session: EmulatorServer) -> Iterator[EmulatorServer]:
     """The session's emulator, forgetting every app, user and token before and after."""

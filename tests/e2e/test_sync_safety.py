@@ -22,7 +22,6 @@ CAROL = "carol@contoso.test"
 
 @pytest.fixture
 def alice(emulator: Any, settings: Any) -> SyncWorld:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     world = SyncWorld(emulator, "alice@contoso.test", "Alice Nguyen")
     world.outlook_create(
         {"subject": "Earlier", "start": graph_time(at(1)), "end": graph_time(at(1, 10))}
@@ -137,7 +136,9 @@ def test_a_kill_in_the_middle_of_a_push_leaves_no_duplicate(alice: SyncWorld) ->
     dying = alice.client(transport=DiesAfterBatches(alice.emulator.ca_path, 1))
     with dying as graph, pytest.raises(Killed):
         run_sync(alice.account, "test", client=graph)
-    assert len(alice.outlook_events()) == 1 + 20  # the first batch reached Outlook
+    # the batches run concurrently (up to 4 in flight): the one that answered first, and
+    # maybe others, reached Outlook before the kill
+    assert 1 + 15 <= len(alice.outlook_events()) <= 1 + 45
     assert alice.records() == []  # nothing was recorded
     summary = alice.sync()
     assert summary.ok, summary.errors

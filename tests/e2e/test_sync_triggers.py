@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import io
 import json
+import ssl
 import time
 from typing import Any
 
+import httpx
 import pytest
 from django.core.management import call_command
 from tests.integration.sync_world import at
@@ -36,7 +38,6 @@ def connected(
     settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
     settings.CALSYNC_GRAPH_URL = emulator.graph_url
     settings.CALSYNC_CA_BUNDLE = emulator.ca_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     do_create_user("admin@example.com", PASSWORD, name="Ada Admin", admin=True)
     alice = do_create_user(MAILBOX, PASSWORD, name="Alice")
     emulator.add_user(MAILBOX, "Alice Nguyen", "pw-ms")
@@ -74,6 +75,31 @@ def test_the_button_syncs_and_the_panel_shows_the_log(connected: Any, emulator: 
     without_csrf = connected.web.post("/outlook/sync")
     assert without_csrf.status_code == 403
     assert SyncRun.objects.count() == 1
+
+
+def test_the_page_asks_to_confirm_a_stopped_mass_delete(connected: Any, emulator: Any) -> None:
+    for n in range(12):
+        actions.do_create_event(
+            connected.user, {"title": f"M{n:02d}", "start": at(3 + n), "end": at(3 + n, 10)}
+        )
+    page = connected.web.get("/")
+    connected.web.post("/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text)})
+    assert len(_outlook_subjects(emulator)) == 12
+    for event in list(connected.user.events.all()):
+        actions.do_delete_event(event)
+    page = connected.web.get("/")
+    stopped = connected.web.post(
+        "/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text)}
+    )
+    assert stopped.status_code == 302
+    page = connected.web.get("/")
+    assert 'id="outlook-confirm"' in page.text and 'name="confirm" value="1"' in page.text
+    assert len(_outlook_subjects(emulator)) == 12
+    connected.web.post(
+        "/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text), "confirm": "1"}
+    )
+    assert _outlook_subjects(emulator) == []
+    assert 'id="outlook-confirm"' not in connected.web.get("/").text
 
 
 def test_the_api_syncs_and_previews(connected: Any, emulator: Any) -> None:
@@ -138,6 +164,19 @@ def test_the_admin_reads_a_users_sync_log(connected: Any, browsers: Any) -> None
     assert "Sync log" in page.text and 'id="reset-account"' in page.text
     assert "Healthy" in page.text
     assert connected.web.get(f"/users/{connected.user.pk}/calendar").status_code == 403
+
+
+def _outlook_subjects(emulator: Any) -> list[str]:
+    """The subjects of the events in Alice's mailbox, read over Graph."""
+    context = ssl.create_default_context(cafile=emulator.ca_path)
+    with httpx.Client(verify=context, trust_env=False) as http:
+        answer = http.get(
+            f"{emulator.graph_url}/me/events",
+            params={"$top": "1000"},
+            headers={"Authorization": f"Bearer {emulator.token_for(MAILBOX)}"},
+        )
+    answer.raise_for_status()
+    return sorted(e["subject"] for e in answer.json()["value"])
 
 
 def _wait(condition: Any, timeout: float = 15, show: Any = None) -> None:

@@ -20,7 +20,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def alice(emulator: Any, settings: Any) -> SyncWorld:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return SyncWorld(emulator, "alice@contoso.test", "Alice Nguyen")
 
 

@@ -140,6 +140,28 @@ def test_generator_reproduces_the_shipped_fragment(tmp_path: Path) -> None:
                     "type": "object",
                     "properties": {"error": {"type": "object"}},
                 },
+                "microsoft.graph.user": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/microsoft.graph.entity"},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "mail": {"type": "string", "nullable": True},
+                                "businessPhones": {"type": "array", "items": {"type": "string"}},
+                                "mailboxSettings": {"$ref": "#/components/schemas/nope"},
+                                "events": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/nope"},
+                                    "x-ms-navigationProperty": True,
+                                },
+                            },
+                        },
+                    ]
+                },
+                "microsoft.graph.subscription": {
+                    "type": "object",
+                    "properties": {"resource": {"type": "string"}},
+                },
             }
         }
     }
@@ -168,4 +190,25 @@ def test_generator_reproduces_the_shipped_fragment(tmp_path: Path) -> None:
     }
     assert event["additionalProperties"] is False and "^@" in event["patternProperties"]
     assert "microsoft.graph.eventDeltaResponse" in built
+    assert set(built["microsoft.graph.user"]["properties"]) == {"id", "mail", "businessPhones"}
+    assert set(built["microsoft.graph.subscription"]["properties"]) == {
+        "resource",
+        "notificationUrlAppId",
+    }
+    assert "microsoft.graph.subscriptionCollectionResponse" in built
     assert FRAGMENT_PATH.exists()
+
+
+def test_the_shipped_fragment_fed_back_comes_out_unchanged(tmp_path: Path) -> None:
+    """Every step of the generator is idempotent: the shipped fragment regenerates itself
+    (how user and subscription were added to it: see the script's docstring)."""
+    out = tmp_path / "again.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts/fetch_graph_schema.py"),
+         "--source", str(FRAGMENT_PATH), "--output", str(out)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    assert json.loads(out.read_text()) == json.loads(FRAGMENT_PATH.read_text())
+    for root in ("microsoft.graph.user", "microsoft.graph.subscription"):
+        assert root in load_fragment()["components"]["schemas"]

@@ -67,6 +67,25 @@ def test_next_round_returns_only_changes_and_removals() -> None:
     assert items == []
 
 
+def test_a_round_begun_on_an_untouched_mailbox_still_reports_removals() -> None:
+    # The first round starts at mailbox sequence 0: its deltaLink must open a *next* round
+    # (changes and @removed), not another initial listing that forgets deletions. A client
+    # that created an event itself (it knows the id) must hear that it was deleted.
+    store = make_store(ADA)
+    items, token, _ = full_round(store)
+    assert items == []
+    kept = day_event(store, 2, "Kept")
+    gone = day_event(store, 3, "Gone")
+    store.delete_event(ADA, gone.id)
+    items, token, _ = full_round(store, token=token)
+    by_id = {i["id"]: i for i in items}
+    assert set(by_id) == {kept.id, gone.id}
+    assert by_id[gone.id]["@removed"] == {"reason": "deleted"}
+    assert by_id[kept.id]["subject"] == "Kept"
+    items, _, _ = full_round(store, token=token)
+    assert items == []
+
+
 def test_created_and_deleted_before_the_round_never_appears() -> None:
     store = make_store(ADA)
     gone = day_event(store, 3)

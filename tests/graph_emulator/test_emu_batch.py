@@ -125,7 +125,7 @@ def test_responses_come_back_shuffled(
 def test_at_most_four_items_run_at_once(
     emulator: EmulatorServer, http: httpx.Client, headers: dict[str, str]
 ) -> None:
-    emulator.set_faults(latency_ms=250, mailbox_concurrency=50)
+    emulator.set_faults(processing_ms=250, mailbox_concurrency=50)
     started = time.monotonic()
     items = by_id(post_batch(emulator, http, headers, [me(i) for i in range(8)]))
     elapsed = time.monotonic() - started
@@ -133,10 +133,21 @@ def test_at_most_four_items_run_at_once(
     assert elapsed >= 0.5  # two waves of four
 
 
+def test_a_batch_pays_the_network_latency_once(
+    emulator: EmulatorServer, http: httpx.Client, headers: dict[str, str]
+) -> None:
+    emulator.set_faults(latency_ms=400)
+    started = time.monotonic()
+    items = by_id(post_batch(emulator, http, headers, [me(i) for i in range(12)]))
+    elapsed = time.monotonic() - started
+    assert {i["status"] for i in items.values()} == {200}
+    assert 0.4 <= elapsed < 1.2  # one round trip, not three waves of four items at 400 ms
+
+
 def test_items_are_throttled_individually(
     emulator: EmulatorServer, http: httpx.Client, headers: dict[str, str]
 ) -> None:
-    emulator.set_faults(latency_ms=300, mailbox_concurrency=2)
+    emulator.set_faults(processing_ms=300, mailbox_concurrency=2)
     items = by_id(post_batch(emulator, http, headers, [me(i) for i in range(4)]))
     statuses = sorted(i["status"] for i in items.values())
     assert statuses == [200, 200, 429, 429]
@@ -148,7 +159,7 @@ def test_items_are_throttled_individually(
 def test_serial_batch_stays_within_mailbox_concurrency(
     emulator: EmulatorServer, http: httpx.Client, headers: dict[str, str]
 ) -> None:
-    emulator.set_faults(latency_ms=50, mailbox_concurrency=1)
+    emulator.set_faults(processing_ms=50, mailbox_concurrency=1)
     requests = [me(0)] + [me(i, dependsOn=[str(i - 1)]) for i in range(1, 5)]
     items = by_id(post_batch(emulator, http, headers, requests))
     assert {i["status"] for i in items.values()} == {200}

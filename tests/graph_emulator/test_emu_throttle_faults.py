@@ -142,6 +142,7 @@ def test_faults_spare_the_control_plane_and_identity_gets_latency_only(
         ({"throttle_rate": 1.5}, "throttle_rate"),
         ({"error_rate": "high"}, "error_rate"),
         ({"latency_ms": -1}, "latency_ms"),
+        ({"processing_ms": "slow"}, "processing_ms"),
         ({"seed": "abc"}, "seed"),
         ({"mailbox_concurrency": 0}, "mailbox_concurrency"),
         ({"requests_per_10_minutes": 2.5}, "requests_per_10_minutes"),

@@ -17,7 +17,7 @@ cancellation has no version of its own).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -155,14 +155,69 @@ def do_create_event(owner: User, values: Mapping[str, Any]) -> Event:
     return event
 
 
+def _attendee_rows(attendees: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    """Checked attendee rows (as :func:`_set_attendees` checks them), emails normalised."""
+    if len(attendees) > MAX_ATTENDEES:
+        raise ValidationError({"attendees": [_("Too many attendees.")]})
+    emails = [a["email"].strip().lower() for a in attendees]
+    if len(set(emails)) != len(emails):
+        raise ValidationError({"attendees": [_("An attendee appears twice.")]})
+    return [
+        {
+            "email": email,
+            "name": a.get("name", ""),
+            "type": a.get("type", "required"),
+            "status": a.get("status", "none"),
+        }
+        for email, a in zip(emails, attendees, strict=True)
+    ]
+
+
 @transaction.atomic
-def do_update_event(event: Event, changes: Mapping[str, Any]) -> Event:
+def do_create_events_bulk(
+    owner: User, items: Sequence[tuple[Mapping[str, Any], str | None]]
+) -> list[Event | ValidationError]:
+    """Create many events of ``owner`` at once: each ``(values, uid)`` as
+    :func:`do_create_event` would (``uid`` sets the event's UID; None: a new one), with one
+    INSERT per table. Values are checked one by one: an invalid set gets its
+    ``ValidationError`` in its place and the others are created. One ``calendar_changed``
+    per created event after commit. A database error rolls back the whole call."""
+    results: list[Event | ValidationError] = []
+    made: list[tuple[Event, list[dict[str, str]]]] = []
+    for values, uid in items:
+        event = Event(owner=owner)
+        if uid is not None:
+            event.uid = uid
+        try:
+            _apply(event, values)
+            _check(event)
+            rows = _attendee_rows(list(values.get("attendees", [])))
+        except ValidationError as exc:
+            results.append(exc)
+            continue
+        results.append(event)
+        made.append((event, rows))
+    Event.objects.bulk_create([event for event, _rows in made])
+    Attendee.objects.bulk_create(
+        Attendee(event=event, **row) for event, rows in made for row in rows
+    )
+    for event, _rows in made:
+        _changed(owner.pk, event.pk)
+    return results
+
+
+@transaction.atomic
+def do_update_event(
+    event: Event, changes: Mapping[str, Any], *, match_by_date: bool = False
+) -> Event:
     """Change ``event`` (a single event, a whole series, or an exception).
 
     For a series, a change of rule, start, zone or all-day keeps the exceptions and
     cancellations whose original start is still an occurrence and drops the others (for
-    all-day series, occurrences are matched by local date). Removing the rule turns the
-    series into a single event and drops them all. ``version`` grows when content changed.
+    all-day series, occurrences are matched by local date; with ``match_by_date``, timed
+    ones too, as Outlook does: the Outlook sync applies Outlook's series changes so).
+    Removing the rule turns the series into a single event and drops them all.
+    ``version`` grows when content changed.
     """
     event = Event.objects.select_for_update().get(pk=event.pk)
     before = _snapshot(event)
@@ -177,12 +232,14 @@ def do_update_event(event: Event, changes: Mapping[str, Any]) -> Event:
     if event.series_id is None and (
         old_times is not None and any(name in changes for name in TIME_FIELDS)
     ):
-        _reconcile_series(event, old_times)
+        _reconcile_series(event, old_times, match_by_date)
     _changed(event.owner_id, event.pk)
     return event
 
 
-def _reconcile_series(series: Event, old: recurrence.SeriesTimes) -> None:
+def _reconcile_series(
+    series: Event, old: recurrence.SeriesTimes, match_by_date: bool = False
+) -> None:
     """After ``series`` changed from ``old``, keep exceptions/cancellations still matching."""
     if not series.recurrence:
         series.exceptions.all().delete()
@@ -193,6 +250,10 @@ def _reconcile_series(series: Event, old: recurrence.SeriesTimes) -> None:
     def moved(original: datetime) -> datetime:
         if old.all_day and new.all_day:
             return validation.midnight(recurrence.to_local(original, old.tz).date(), new.tz)
+        if match_by_date and not old.all_day and not new.all_day:
+            day = recurrence.to_local(original, old.tz).date()
+            wall = datetime.combine(day, new.local_start.time())
+            return recurrence.localise(wall, new.tz)
         return original
 
     for exception in series.exceptions.all():

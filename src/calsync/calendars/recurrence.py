@@ -251,12 +251,19 @@ def iter_slots(series: SeriesTimes, window_start: datetime, window_end: datetime
             yield slot
 
 
+DST_GAP_MAX = timedelta(hours=2)
+"""The longest jump forward of any zone's clocks (double summer time)."""
+
+
 def slot_at(series: SeriesTimes, original_start: datetime) -> Slot | None:
     """The occurrence whose start is exactly ``original_start``, or None."""
     wall = to_local(original_start, series.tz)
     second = timedelta(seconds=1)
-    rule = _rule_for(series, not_before=wall - second)
-    for candidate in rule.between(wall - second, wall + second, inc=True):
+    # an occurrence whose wall time falls in a DST gap starts later on the clock than the
+    # rule says (02:00 -> 03:00): look back as far as the longest gap
+    earliest = wall - DST_GAP_MAX - second
+    rule = _rule_for(series, not_before=earliest)
+    for candidate in rule.between(earliest, wall + second, inc=True):
         slot = _slot(series, candidate)
         if slot.original_start == original_start:
             return slot

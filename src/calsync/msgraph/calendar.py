@@ -11,8 +11,10 @@ changed with ``calendarView/delta``:
   a new round is *complete*: every event of the window is listed, so the engine reconciles
   it against the status (nothing outside the window counts as deleted);
 * nextLinks are followed to the deltaLink (pages of up to :data:`PAGE_SIZE`);
-* occurrences come skeletal: their series master is fetched (``GET /me/events/{id}``) and
-  the series is one item; exceptions are not synced yet (the series issue);
+* occurrences come skeletal: their series master is fetched (``GET /me/events/{id}`` with
+  :data:`~.mapping.MASTER_SELECT`, which brings its ``cancelledOccurrences``) and the series
+  is one item; exceptions (modified occurrences) come in full and are items of their own,
+  following their master (``series_remote_id``, ``original_start``);
 * ``@removed`` is also sent for events that merely left the window, so a removal of a linked
   event is confirmed by a GET (404: deleted; else the event is listed as it is now); a
   removal we cannot place (an occurrence) makes the linked series be checked the same way;
@@ -22,16 +24,25 @@ changed with ``calendarView/delta``:
 
 All reads beyond the delta pages, and every write, go through ``$batch``
 (:mod:`.batching`).
+
+Series writes: an exception made here (``CreateRemote`` with ``series_remote_id``) is a
+PATCH of the master's occurrence at ``original_start``, found with
+``GET /me/events/{master}/instances`` around it; occurrences cancelled here (new entries
+in a master's ``cancelled``) are DELETEs of those occurrences, sent before the master's
+other fields (then without If-Match: our own deletes moved its change key). A master
+written is read back with its ``cancelledOccurrences`` so the status holds what Outlook has.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from calsync.msgraph import mapping
 from calsync.msgraph.batching import SubRequest, SubResponse, run_batch
@@ -98,11 +109,20 @@ class OutlookCalendar:
         *,
         page_size: int = PAGE_SIZE,
         sleep: Callable[[float], None] | None = None,
+        on_thread_exit: Callable[[], None] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
+        """``on_thread_exit``: see :func:`~.batching.run_batch` (worker threads of $batch).
+        ``on_progress(done, total)`` hears how far :meth:`apply_remote` is, from whichever
+        thread a batch was answered in."""
         self.client = client
         self.mailbox = mailbox
         self.page_size = page_size
         self._sleep = sleep
+        self._on_thread_exit = on_thread_exit
+        self._on_progress = on_progress
+        self._progress = (0, 0)
+        self._progress_lock = threading.Lock()
         self.batches = 0
 
     # -- reading -----------------------------------------------------------------------
@@ -143,7 +163,7 @@ class OutlookCalendar:
         self._find_uids(raw, linked)
         items, invalid = [], []
         for remote_id, obj in raw.items():
-            if obj.get("type") in ("occurrence", "exception"):
+            if obj.get("type") == "occurrence" or (obj.get("isCancelled") and _instance(obj)):
                 continue
             try:
                 items.append(
@@ -210,7 +230,7 @@ class OutlookCalendar:
     def _read(self, ids: Iterable[str], raw: dict[str, dict[str, Any]]) -> set[str]:
         """GET each event into ``raw``; returns the ids Graph says do not exist."""
         ordered = sorted(ids)
-        requests = [SubRequest("GET", f"/me/events/{quote(rid, safe='')}") for rid in ordered]
+        requests = [SubRequest("GET", _event_read_url(rid)) for rid in ordered]
         gone: set[str] = set()
         for remote_id, answer in zip(ordered, self._batch(requests), strict=True):
             if answer.ok and isinstance(answer.body, dict):
@@ -247,21 +267,180 @@ class OutlookCalendar:
     # -- writing -----------------------------------------------------------------------
 
     def apply_remote(self, actions: Sequence[RemoteAction]) -> list[RemoteOutcome]:
-        """Carry out ``actions`` through ``$batch``; one outcome per action (engine contract)."""
-        requests: list[SubRequest | BaseException] = []
-        for action in actions:
+        """Carry out ``actions`` through ``$batch``; one outcome per action (engine contract).
+
+        In three rounds: deletes of whole series (the deletes of their exceptions then find
+        nothing, instead of cancelling occurrences one by one, one more mail each); other
+        series writes; the rest (a write of one occurrence moves its master's change key,
+        which would fail the master's If-Match; an exception of a series created in this
+        call takes the new series' id).
+        """
+        actions = list(actions)
+        self._answered(0, total=len(actions))
+        instances = self._find_instances(actions)
+        cancelled = self._cancel_occurrences(actions, instances)
+        outcomes: dict[int, RemoteOutcome] = {
+            index: error for index, error in cancelled.items() if error is not None
+        }
+        phases: tuple[list[int], list[int], list[int]] = ([], [], [])
+        for index, action in enumerate(actions):
+            phases[_phase(action)].append(index)
+        for number, group in enumerate(phases):
+            if number == 2:
+                actions = self._place_exceptions(actions, group, outcomes, instances)
+            todo = [index for index in group if index not in outcomes]
+            self._send(actions, todo, instances, set(cancelled), outcomes)
+        result = [outcomes[index] for index in range(len(actions))]
+        self._cancel_after_create(actions, result)
+        done = self._reread_masters(result)
+        self._answered(len(actions))
+        return done
+
+    def _send(
+        self,
+        actions: list[RemoteAction],
+        indexes: list[int],
+        instances: dict[tuple[str, str], str],
+        cancelled: set[int],
+        outcomes: dict[int, RemoteOutcome],
+    ) -> None:
+        """One ``$batch`` round of the actions at ``indexes``; outcomes filed by index."""
+        requests: dict[int, SubRequest] = {}
+        for index in indexes:
             try:
-                requests.append(_request_for(action))
-            except (ValueError, InvalidData) as exc:
-                requests.append(exc)
-        to_send = [r for r in requests if isinstance(r, SubRequest)]
-        answers = iter(self._batch(to_send))
-        outcomes: list[RemoteOutcome] = []
-        for action, request in zip(actions, requests, strict=True):
-            if isinstance(request, BaseException):
-                outcomes.append(request)
+                requests[index] = _request_for(actions[index], instances, index in cancelled)
+            except (ValueError, InvalidData, ItemNotFound) as exc:
+                outcomes[index] = exc
+        sending = [index for index in indexes if index in requests]
+        answers = self._batch([requests[index] for index in sending])
+        for index, answer in zip(sending, answers, strict=True):
+            outcomes[index] = self._outcome(actions[index], answer)
+
+    def _place_exceptions(
+        self,
+        actions: list[RemoteAction],
+        group: list[int],
+        outcomes: dict[int, RemoteOutcome],
+        instances: dict[tuple[str, str], str],
+    ) -> list[RemoteAction]:
+        """Exceptions of series created in this call, given the new series' id."""
+        created: dict[str, RemoteOutcome] = {
+            action.uid: outcomes.get(index)
+            for index, action in enumerate(actions)
+            if isinstance(action, CreateRemote) and action.data.recurrence
+        }
+        placed = list(actions)
+        pending: list[RemoteAction] = []
+        for index in group:
+            action = actions[index]
+            if not isinstance(action, CreateRemote) or action.series_remote_id:
                 continue
-            outcomes.append(self._outcome(action, next(answers)))
+            if action.series_uid is None:
+                continue
+            master = created.get(action.series_uid)
+            if not isinstance(master, RemoteItem):
+                # the series' create failed: the exception fails for the same reason
+                outcomes[index] = master or ItemNotFound(action.series_uid)
+                continue
+            placed[index] = replace(action, series_remote_id=master.remote_id)
+            pending.append(placed[index])
+        instances.update(self._find_instances(pending))
+        return placed
+
+    def _cancel_after_create(
+        self, actions: Sequence[RemoteAction], outcomes: list[RemoteOutcome]
+    ) -> None:
+        """A series created with cancelled occurrences: DELETE those occurrences now (an
+        outcome becomes the error when one fails; the series is read again after)."""
+        made = [
+            (i, a, o)
+            for i, (a, o) in enumerate(zip(actions, outcomes, strict=True))
+            if isinstance(a, CreateRemote) and a.data.cancelled and isinstance(o, RemoteItem)
+        ]
+        if not made:
+            return
+        as_updates = [
+            UpdateRemote(a.uid, o.remote_id, {"cancelled": a.data.cancelled}, None,
+                         a.data.with_fields({"cancelled": ()}))
+            for _i, a, o in made
+            if isinstance(o, RemoteItem)
+        ]  # fmt: skip
+        instances = self._find_instances(as_updates)
+        errors = self._cancel_occurrences(as_updates, instances)
+        for position, (index, _a, _o) in enumerate(made):
+            error = errors.get(position)
+            if error is not None:
+                outcomes[index] = error
+
+    def _find_instances(self, actions: Sequence[RemoteAction]) -> dict[tuple[str, str], str]:
+        """The ids of the occurrences the actions write: (master id, start key) -> id."""
+        wanted: set[tuple[str, datetime | date, str]] = set()
+        for action in actions:
+            if isinstance(action, CreateRemote) and action.series_remote_id:
+                assert action.original_start is not None
+                start = action.original_start
+                wanted.add((action.series_remote_id, start, action.data.timezone))
+            elif isinstance(action, UpdateRemote) and "cancelled" in action.fields:
+                for start in _added_cancellations(action):
+                    wanted.add((action.remote_id, start, action.before.timezone))
+        ordered = sorted(wanted, key=lambda w: (w[0], _start_key(w[1])))
+        requests = [SubRequest("GET", _instances_url(want[0], want[1])) for want in ordered]
+        found: dict[tuple[str, str], str] = {}
+        for (master, start, zone), answer in zip(
+            ordered, self._batch(requests), strict=True
+        ):
+            if not answer.ok or not isinstance(answer.body, dict):
+                continue
+            for obj in answer.body.get("value") or []:
+                if _same_original(obj, start, zone):
+                    found[(master, _start_key(start))] = obj["id"]
+        return found
+
+    def _cancel_occurrences(
+        self, actions: Sequence[RemoteAction], instances: dict[tuple[str, str], str]
+    ) -> dict[int, BaseException | None]:
+        """DELETE the occurrences cancelled here; index of each such action -> its error."""
+        targets: list[tuple[int, str]] = []
+        for index, action in enumerate(actions):
+            if isinstance(action, UpdateRemote) and "cancelled" in action.fields:
+                for start in _added_cancellations(action):
+                    found = instances.get((action.remote_id, _start_key(start)))
+                    if found is not None:
+                        targets.append((index, found))
+        result: dict[int, BaseException | None] = {
+            i: None
+            for i, a in enumerate(actions)
+            if isinstance(a, UpdateRemote) and _added_cancellations(a)
+        }
+        requests = [SubRequest("DELETE", f"/me/events/{quote(r, safe='')}") for _i, r in targets]
+        for (index, remote_id), answer in zip(targets, self._batch(requests), strict=True):
+            if not answer.ok and answer.status != 404 and result[index] is None:
+                result[index] = _error(answer, f"DELETE occurrence {remote_id}")
+        return result
+
+    def _reread_masters(self, outcomes: list[RemoteOutcome]) -> list[RemoteOutcome]:
+        """Series masters just written, read again with their cancelled occurrences."""
+        masters = [
+            i
+            for i, outcome in enumerate(outcomes)
+            if isinstance(outcome, RemoteItem) and outcome.data.recurrence
+        ]
+        if not masters:
+            return outcomes
+        requests = [SubRequest("GET", _event_read_url(outcomes[i].remote_id)) for i in masters]  # type: ignore[union-attr]
+        for index, answer in zip(masters, self._batch(requests), strict=True):
+            before = outcomes[index]
+            assert isinstance(before, RemoteItem)
+            if answer.ok and isinstance(answer.body, dict):
+                try:
+                    outcomes[index] = mapping.remote_item(
+                        answer.body,
+                        mailbox=self.mailbox,
+                        zone_hint=before.data.timezone,
+                        uid=before.uid,
+                    )
+                except (InvalidData, KeyError, ValueError, TypeError) as exc:
+                    outcomes[index] = exc
         return outcomes
 
     def _outcome(self, action: RemoteAction, answer: SubResponse) -> RemoteOutcome:
@@ -289,7 +468,11 @@ class OutlookCalendar:
     def _batch(self, requests: Sequence[SubRequest]) -> list[SubResponse]:
         if not requests:
             return []
-        kwargs: dict[str, Any] = {"on_batch": self._count}
+        kwargs: dict[str, Any] = {
+            "on_batch": self._count,
+            "on_thread_exit": self._on_thread_exit,
+            "on_answered": self._answered,
+        }
         if self._sleep is not None:
             kwargs["sleep"] = self._sleep
         return run_batch(self.client, requests, **kwargs)
@@ -297,12 +480,32 @@ class OutlookCalendar:
     def _count(self, _size: int) -> None:
         self.batches += 1
 
+    def _answered(self, count: int, total: int | None = None) -> None:
+        """``count`` more actions answered (a retry counts again; capped at the total)."""
+        if self._on_progress is None:
+            return
+        with self._progress_lock:
+            done, known = self._progress if total is None else (0, total)
+            self._progress = (min(done + count, known), known)
+            self._on_progress(*self._progress)
+
 
 class _InvalidToken(Exception):
     """Graph refused the delta token itself: start a new round."""
 
 
-def _request_for(action: RemoteAction) -> SubRequest:
+def _request_for(
+    action: RemoteAction, instances: dict[tuple[str, str], str], cancelled: bool = False
+) -> SubRequest:
+    """The request of ``action``; ``cancelled``: occurrences of this master were just
+    deleted (our own change moved its change key: no If-Match)."""
+    if isinstance(action, CreateRemote) and action.series_remote_id:
+        assert action.original_start is not None
+        key = (action.series_remote_id, _start_key(action.original_start))
+        if key not in instances:
+            raise ItemNotFound(f"{action.series_remote_id} has no occurrence at {key[1]}")
+        body = mapping.patch_body(action.data, mapping.INSTANCE_FIELDS)
+        return SubRequest("PATCH", f"/me/events/{quote(instances[key], safe='')}", body)
     if isinstance(action, CreateRemote):
         body = mapping.create_body(action.data, action.uid, action.transaction_id)
         return SubRequest("POST", "/me/events", body)
@@ -310,13 +513,79 @@ def _request_for(action: RemoteAction) -> SubRequest:
     if isinstance(action, UpdateRemote):
         target = action.before.with_fields(action.fields)
         body = mapping.patch_body(target, frozenset(action.fields))
+        if not body:
+            return SubRequest("GET", _event_read_url(action.remote_id))
         headers = {"If-Match": f'W/"{action.if_match}"'} if action.if_match else {}
+        if cancelled:
+            headers = {}
         return SubRequest("PATCH", path, body, headers)
     if isinstance(action, DeleteRemote):
         return SubRequest("DELETE", path)
     if isinstance(action, RespondRemote):
         return SubRequest("POST", f"{path}/{action.response}", {"sendResponse": True})
     raise TypeError(f"not an Outlook action: {action!r}")
+
+
+def _phase(action: RemoteAction) -> int:
+    """0: deletes of whole series; 1: other writes of series; 2: everything else."""
+    if isinstance(action, DeleteRemote) and action.data.recurrence:
+        return 0
+    if isinstance(action, CreateRemote) and action.data.recurrence:
+        return 1
+    if isinstance(action, UpdateRemote) and (
+        action.before.recurrence or action.fields.get("recurrence")
+    ):
+        return 1
+    return 2
+
+
+def _instance(obj: dict[str, Any]) -> bool:
+    return bool(obj.get("seriesMasterId"))
+
+
+def _event_read_url(remote_id: str) -> str:
+    """GET of one event with every field we read (a master's cancelledOccurrences too)."""
+    return f"/me/events/{quote(remote_id, safe='')}?$select={mapping.MASTER_SELECT}"
+
+
+def _start_key(value: datetime | date) -> str:
+    return value.isoformat()
+
+
+def _added_cancellations(action: UpdateRemote) -> list[datetime | date]:
+    """The original starts a master's update newly cancels."""
+    new = action.fields.get("cancelled")
+    if new is None:
+        return []
+    old = set(action.before.cancelled)
+    return sorted((start for start in new if start not in old), key=_start_key)
+
+
+def _instances_url(master: str, start: datetime | date) -> str:
+    """``/instances`` over two days around the original start ``start`` (UTC)."""
+    instant = _as_utc(start)
+    low = (instant - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    high = (instant + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = f"/me/events/{quote(master, safe='')}/instances"
+    return f"{path}?startDateTime={low}&endDateTime={high}&$select=id,originalStart,type"
+
+
+def _as_utc(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.combine(value, datetime.min.time(), tzinfo=UTC)
+
+
+def _same_original(obj: dict[str, Any], start: datetime | date, zone: str) -> bool:
+    """True when the instance ``obj`` is originally at ``start`` (a date: that local date
+    in ``zone``)."""
+    stamp = obj.get("originalStart")
+    if not stamp or not obj.get("id"):
+        return False
+    original = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")[:19] + "+00:00")
+    if isinstance(start, datetime):
+        return original == start.astimezone(UTC)
+    return original.astimezone(ZoneInfo(zone or "UTC")).date() == start
 
 
 def _error(answer: SubResponse, what: str) -> GraphError:

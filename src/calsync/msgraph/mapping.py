@@ -24,10 +24,16 @@ The user's own answer: on a meeting the user does not organise, ``my_response`` 
 (from ``responseStatus``) and the user's own attendee entry has its status set to "none" in
 the content, on both sides, so an answer is never also a content change.
 
-Recurrence: Graph's patternedRecurrence and an RRULE are translated both ways
-(:func:`rrule_to_graph`, :func:`graph_to_rrule`); :func:`canonical_rrule` spells any rule the
-way :func:`graph_to_rrule` would, so both sides compare equal. A rule Outlook cannot express
-raises :class:`UnsupportedRule`. Exceptions (modified occurrences) are not mapped yet.
+Series: Graph's patternedRecurrence and an RRULE are translated both ways by
+:mod:`.patterned_recurrence` (:func:`recurrence_body`, and ``from_graph`` when reading);
+:func:`canonical_rrule` spells a local rule the way Outlook gives it back, so both sides
+compare equal. A rule Outlook cannot express raises
+:class:`~.patterned_recurrence.UnsupportedRecurrence` (the event stays local; its message is
+a translatable template). A master's ``cancelledOccurrences`` (read only when selected:
+:data:`MASTER_SELECT`) become ``EventData.cancelled``. An exception (a modified occurrence)
+is its own item with ``series_remote_id`` and ``original_start``; it never carries our uid
+(Graph shows the master's extended property and transactionId on every instance): the
+engine keys it by its master (see :mod:`calsync.syncengine.identity`).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tzlocal.windows_tz import tz_win, win_tz
 
+from calsync.msgraph import patterned_recurrence
 from calsync.syncengine.model import Attendee, EventData, Person, RemoteItem
 
 UID_PROPERTY_GUID = "7d3c5e0a-4b1f-4c8e-9a2d-6f0b1e5c3a71"
@@ -61,15 +68,16 @@ RESPONSES = {
 UTC_NAME = "UTC"
 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
-_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_GRAPH_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
-_INDEX_NAME = {value: key for key, value in _INDEX.items()}
-_NTH_DAY = re.compile(r"^([+-]?\d+)?([A-Z]{2})$")
-
-
-class UnsupportedRule(ValueError):
-    """An RRULE that Outlook's patternedRecurrence cannot express (the message says why)."""
+MASTER_SELECT = ",".join(
+    (
+        "id", "subject", "body", "start", "end", "originalStartTimeZone", "isAllDay",
+        "location", "showAs", "sensitivity", "organizer", "attendees", "isOrganizer",
+        "responseStatus", "recurrence", "iCalUId", "changeKey", "lastModifiedDateTime",
+        "createdDateTime", "transactionId", "seriesMasterId", "type", "originalStart",
+        "isCancelled", "cancelledOccurrences",
+    )
+)  # fmt: skip
+"""The ``$select`` that reads a series master with its ``cancelledOccurrences``."""
 
 
 # -- time zones ----------------------------------------------------------------------------
@@ -180,7 +188,7 @@ def event_data(obj: dict[str, Any], *, mailbox: str, zone_hint: str | None = Non
     organizer = _person(obj.get("organizer"))
     own = None if obj.get("isOrganizer", True) else mailbox.lower()
     recurrence = obj.get("recurrence")
-    return EventData(
+    data = EventData(
         title=obj.get("subject") or "",
         start=start,
         end=end,
@@ -192,8 +200,14 @@ def event_data(obj: dict[str, Any], *, mailbox: str, zone_hint: str | None = Non
         privacy=obj.get("sensitivity") or "normal",
         organizer=organizer,
         attendees=_attendees(obj.get("attendees") or [], own),
-        recurrence=graph_to_rrule(recurrence, zone) if recurrence else None,
     )
+    if recurrence:
+        rule = patterned_recurrence.from_graph(recurrence, start, zone, all_day=all_day)
+        data = data.with_fields({"recurrence": rule})
+        cancelled = cancelled_starts(obj, data)
+        if cancelled:
+            data = data.with_fields({"cancelled": cancelled})
+    return data
 
 
 def uid_from_transaction(transaction_id: str | None) -> str | None:
@@ -216,6 +230,11 @@ def modified_at(obj: dict[str, Any]) -> datetime:
     stamp = obj.get("lastModifiedDateTime") or obj.get("createdDateTime")
     if not stamp:
         return datetime(1970, 1, 1, tzinfo=UTC)
+    return _utc_stamp(stamp)
+
+
+def _utc_stamp(stamp: str) -> datetime:
+    """Graph's ``2026-11-24T08:00:00Z`` (or with fractions) as an aware UTC datetime."""
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")[:19] + "+00:00")
 
 
@@ -232,21 +251,28 @@ def remote_item(
     if not is_organizer:
         response = (obj.get("responseStatus") or {}).get("response") or "none"
         answer = RESPONSES.get(response, "none")
+    series_id = obj.get("seriesMasterId")
     found_uid = uid or uid_from_transaction(obj.get("transactionId")) or uid_from_extended(obj)
-    original = obj.get("originalStart")
+    data = event_data(obj, mailbox=mailbox, zone_hint=zone_hint)
+    original: datetime | date | None = None
+    if series_id:
+        found_uid = None  # an instance shows its master's uid: the engine keys it by master
+        stamp = obj.get("originalStart")
+        if stamp:
+            original = _utc_stamp(stamp)
+            if data.all_day:
+                original = original.astimezone(ZoneInfo(data.timezone)).date()
     return RemoteItem(
         remote_id=obj["id"],
         ical_uid=obj.get("iCalUId"),
         change_key=obj.get("changeKey"),
-        data=event_data(obj, mailbox=mailbox, zone_hint=zone_hint),
+        data=data,
         modified_at=modified_at(obj),
         uid=found_uid,
         is_organizer=is_organizer,
         my_response=answer,
-        series_remote_id=obj.get("seriesMasterId"),
-        original_start=datetime.fromisoformat(original.replace("Z", "+00:00")[:19] + "+00:00")
-        if original
-        else None,
+        series_remote_id=series_id,
+        original_start=original,
         cancelled=bool(obj.get("isCancelled")),
     )
 
@@ -281,7 +307,7 @@ def patch_body(data: EventData, fields: set[str] | frozenset[str]) -> dict[str, 
         body["start"] = _write_time(data.start, data.timezone, data.all_day)
         body["end"] = _write_time(data.end, data.timezone, data.all_day)
     if "recurrence" in fields or (data.recurrence and fields & WHEN_FIELDS):
-        body["recurrence"] = rrule_to_graph(data) if data.recurrence else None
+        body["recurrence"] = recurrence_body(data) if data.recurrence else None
     return body
 
 
@@ -289,6 +315,8 @@ CONTENT_FIELDS = frozenset(
     {"title", "description", "location", "show_as", "privacy", "attendees", "recurrence"}
     | WHEN_FIELDS
 )
+INSTANCE_FIELDS = CONTENT_FIELDS - {"recurrence"}
+"""What a PATCH of one occurrence writes when it becomes an exception."""
 
 
 def transaction_id(uid: str, planned: str) -> str:
@@ -307,136 +335,18 @@ def create_body(data: EventData, uid: str, planned_transaction: str) -> dict[str
 # -- recurrence ----------------------------------------------------------------------------
 
 
-def _parts(rule: str) -> dict[str, str]:
-    parts: dict[str, str] = {}
-    for chunk in rule.upper().removeprefix("RRULE:").split(";"):
-        if not chunk:
-            continue
-        key, _sep, value = chunk.partition("=")
-        parts[key.strip()] = value.strip()
-    return parts
-
-
-def _local_start(data: EventData) -> date:
-    if isinstance(data.start, datetime):
-        return data.start.astimezone(ZoneInfo(data.timezone)).date()
-    return data.start
-
-
-def _nth_days(value: str) -> tuple[list[int], int | None]:
-    days: list[int] = []
-    index: int | None = None
-    for token in value.split(","):
-        match = _NTH_DAY.match(token.strip())
-        if not match or match.group(2) not in _DAYS:
-            raise UnsupportedRule(f"BYDAY={value} is not a list of week days")
-        if match.group(1):
-            nth = int(match.group(1))
-            if index is not None and nth != index:
-                raise UnsupportedRule("Outlook takes one week index for all days")
-            index = nth
-        days.append(_DAYS.index(match.group(2)))
-    return sorted(set(days)), index
-
-
-def rrule_to_graph(data: EventData) -> dict[str, Any]:
-    """Graph's patternedRecurrence for ``data.recurrence`` starting at the event's start."""
+def recurrence_body(data: EventData) -> dict[str, Any]:
+    """Graph's patternedRecurrence for the series ``data`` (:func:`patterned_recurrence.to_graph`;
+    ``recurrenceTimeZone`` is the zone's Windows name). Raises
+    :class:`~.patterned_recurrence.UnsupportedRecurrence` when Outlook cannot express it."""
     assert data.recurrence is not None
-    parts = _parts(data.recurrence)
-    start = _local_start(data)
-    unsupported = set(parts) - {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY",
-                                "BYMONTH", "BYSETPOS", "WKST"}  # fmt: skip
-    if unsupported:
-        raise UnsupportedRule(f"Outlook has no counterpart for {', '.join(sorted(unsupported))}")
-    freq = parts.get("FREQ")
-    interval = int(parts.get("INTERVAL") or 1)
-    pattern: dict[str, Any] = {"interval": interval}
-    days, index = _nth_days(parts["BYDAY"]) if "BYDAY" in parts else ([], None)
-    if "BYSETPOS" in parts:
-        if index is not None:
-            raise UnsupportedRule("BYSETPOS with numbered BYDAY")
-        index = int(parts["BYSETPOS"])
-    if index is not None and index not in _INDEX_NAME:
-        raise UnsupportedRule(f"Outlook counts weeks first to fourth or last, not {index}")
-    if freq == "DAILY":
-        if days or "BYMONTHDAY" in parts or "BYMONTH" in parts:
-            raise UnsupportedRule("a daily rule with BY parts")
-        pattern["type"] = "daily"
-    elif freq == "WEEKLY":
-        if index is not None or "BYMONTHDAY" in parts or "BYMONTH" in parts:
-            raise UnsupportedRule("a weekly rule with month parts")
-        pattern["type"] = "weekly"
-        pattern["daysOfWeek"] = [_GRAPH_DAYS[d] for d in (days or [start.weekday()])]
-        pattern["firstDayOfWeek"] = _GRAPH_DAYS[_DAYS.index(parts.get("WKST", "MO"))]
-    elif freq in ("MONTHLY", "YEARLY"):
-        yearly = freq == "YEARLY"
-        if yearly:
-            pattern["month"] = int(parts.get("BYMONTH") or start.month)
-        elif "BYMONTH" in parts:
-            raise UnsupportedRule("a monthly rule limited to some months")
-        if days:
-            pattern["type"] = "relativeYearly" if yearly else "relativeMonthly"
-            pattern["daysOfWeek"] = [_GRAPH_DAYS[d] for d in days]
-            pattern["index"] = _INDEX_NAME[index if index is not None else 1]
-        else:
-            if index is not None:
-                raise UnsupportedRule("BYSETPOS without BYDAY")
-            pattern["type"] = "absoluteYearly" if yearly else "absoluteMonthly"
-            pattern["dayOfMonth"] = int(parts.get("BYMONTHDAY") or start.day)
-    else:
-        raise UnsupportedRule(f"FREQ={freq}")
-    zone = graph_zone(data.timezone) or UTC_NAME
-    rng: dict[str, Any] = {"startDate": start.isoformat(), "recurrenceTimeZone": zone}
-    if "COUNT" in parts:
-        rng.update(type="numbered", numberOfOccurrences=int(parts["COUNT"]))
-    elif "UNTIL" in parts:
-        rng.update(type="endDate", endDate=_until_date(parts["UNTIL"], data.timezone).isoformat())
-    else:
-        rng["type"] = "noEnd"
-    return {"pattern": pattern, "range": rng}
-
-
-def _until_date(value: str, zone: str) -> date:
-    if len(value) == 8:
-        return datetime.strptime(value, "%Y%m%d").replace(tzinfo=UTC).date()
-    if value.endswith("Z"):
-        instant = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        return instant.astimezone(ZoneInfo(zone)).date()
-    return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=UTC).date()
-
-
-def graph_to_rrule(recurrence: dict[str, Any], zone: str = UTC_NAME) -> str:
-    """The RRULE (canonical spelling) of Graph's patternedRecurrence."""
-    pattern = recurrence.get("pattern") or {}
-    rng = recurrence.get("range") or {}
-    kind = pattern.get("type")
-    parts = []
-    days = [d for d in pattern.get("daysOfWeek") or [] if d in _GRAPH_DAYS]
-    byday = ",".join(_DAYS[i] for i in sorted({_GRAPH_DAYS.index(d) for d in days}))
-    interval = int(pattern.get("interval") or 1)
-    if kind == "daily":
-        parts += ["FREQ=DAILY", f"INTERVAL={interval}"]
-    elif kind == "weekly":
-        parts += ["FREQ=WEEKLY", f"INTERVAL={interval}", f"BYDAY={byday}"]
-    elif kind == "absoluteMonthly":
-        parts += ["FREQ=MONTHLY", f"INTERVAL={interval}", f"BYMONTHDAY={pattern['dayOfMonth']}"]
-    elif kind == "relativeMonthly":
-        index = _INDEX[pattern.get("index") or "first"]
-        parts += ["FREQ=MONTHLY", f"INTERVAL={interval}", f"BYDAY={byday}", f"BYSETPOS={index}"]
-    elif kind == "absoluteYearly":
-        parts += ["FREQ=YEARLY", f"INTERVAL={interval}", f"BYMONTH={pattern['month']}"]
-        parts.append(f"BYMONTHDAY={pattern['dayOfMonth']}")
-    elif kind == "relativeYearly":
-        index = _INDEX[pattern.get("index") or "first"]
-        parts += ["FREQ=YEARLY", f"INTERVAL={interval}", f"BYMONTH={pattern['month']}"]
-        parts += [f"BYDAY={byday}", f"BYSETPOS={index}"]
-    else:
-        raise UnsupportedRule(f"unknown recurrence pattern {kind!r}")
-    if rng.get("type") == "numbered":
-        parts.append(f"COUNT={int(rng['numberOfOccurrences'])}")
-    elif rng.get("type") == "endDate":
-        parts.append(f"UNTIL={date.fromisoformat(rng['endDate']).strftime('%Y%m%d')}")
-    return ";".join(parts)
+    return patterned_recurrence.to_graph(
+        data.recurrence,
+        data.start,
+        data.timezone,
+        data.all_day,
+        recurrence_time_zone=graph_zone(data.timezone) or UTC_NAME,
+    )
 
 
 def canonical_rrule(data: EventData) -> str | None:
@@ -445,9 +355,35 @@ def canonical_rrule(data: EventData) -> str | None:
     if not data.recurrence:
         return None
     try:
-        return graph_to_rrule(rrule_to_graph(data), data.timezone)
-    except (UnsupportedRule, ValueError, KeyError):
+        return patterned_recurrence.canonical_rrule(
+            data.recurrence, data.start, data.timezone, data.all_day
+        )
+    except ValueError:  # UnsupportedRecurrence included
         return data.recurrence
+
+
+def cancelled_starts(obj: dict[str, Any], data: EventData) -> tuple[datetime | date, ...]:
+    """The original starts of a master's ``cancelledOccurrences`` (``OID.{id}.{date}``, the
+    date local to the series' zone): dates for an all-day series, else the UTC instant of
+    that date at the series' wall time."""
+    found: list[datetime | date] = []
+    for value in obj.get("cancelledOccurrences") or []:
+        try:
+            day = date.fromisoformat(str(value).rsplit(".", 1)[1][:10])
+        except (IndexError, ValueError):
+            continue
+        found.append(occurrence_start(data, day))
+    return tuple(found)
+
+
+def occurrence_start(data: EventData, day: date) -> datetime | date:
+    """The original start of the occurrence of series ``data`` on its local date ``day``."""
+    if data.all_day:
+        return day
+    assert isinstance(data.start, datetime)
+    tz = ZoneInfo(data.timezone)
+    wall = data.start.astimezone(tz).time()
+    return datetime.combine(day, wall).replace(tzinfo=tz).astimezone(UTC)
 
 
 def window(now: datetime, back_days: int = 365, ahead_days: int = 730) -> tuple[datetime, datetime]:

@@ -295,7 +295,9 @@ def _outlook_day(
     """Outlook's ``dayOfMonth`` picking exactly the days the RFC parts pick in ``months``.
 
     Outlook's day *d* is ``min(d, month length)``; *d* is read from a 31-day month (then
-    bounded by the longest visited month, as Graph refuses 30 February). Raises
+    bounded by the longest of ``spelling_months``: a yearly February series, as Graph
+    refuses 30 February; a monthly one keeps its day even when it visits only short
+    months, as :func:`from_graph` spells it over all months). Raises
     :class:`UnsupportedRecurrence` when some visited month would differ; its message gives
     the spelling of Outlook's behaviour over ``spelling_months``.
     """
@@ -311,7 +313,7 @@ def _outlook_day(
         raise UnsupportedRecurrence(
             gettext_noop("Outlook cannot express this choice of days of the month.")
         )
-    longest = max(length for month in months for length in _month_lengths(month))
+    longest = max(length for month in spelling_months for length in _month_lengths(month))
     day = min(in_long_month.pop(), longest)
     for month in months:
         for length in _month_lengths(month):

@@ -166,12 +166,22 @@ def do_connect_account(
     return account
 
 
-@transaction.atomic
 def do_disconnect(user: Any) -> bool:
     """Remove ``user``'s Outlook tokens; the mailbox link, events and sync links stay.
+    The change-notification subscription is deleted first, while the tokens still work.
 
     Returns whether there were tokens to remove.
     """
+    from calsync.outlook import subscriptions
+
+    account = OutlookAccount.objects.filter(user=user).first()
+    if account is not None:
+        subscriptions.remove(account)
+    return _remove_tokens(user)
+
+
+@transaction.atomic
+def _remove_tokens(user: Any) -> bool:
     account = OutlookAccount.objects.select_for_update().filter(user=user).first()
     if account is None or not account.has_tokens:
         return False

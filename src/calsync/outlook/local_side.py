@@ -1,8 +1,8 @@
 """calsync's side of a sync, over the ORM: snapshots of changed events and engine writes.
 
 Snapshot (:meth:`OrmLocalSide.snapshot`): the events changed since the last sync are those
-of the user (single events and series masters; exceptions are not synced yet) with no sync
-record for the account, or whose ``version`` is not the record's ``local_version``; plus
+of the user (single events, series masters and their exceptions) with no sync record for
+the account, or whose ``version`` is not the record's ``local_version``; plus
 the events of other users this account is linked to (a meeting two calsync users see: one
 event here) whose version moved; plus the ``recheck`` ids a previous run asked for. Archived
 events never synced are left out (nothing is done with them). A deletion here is seen as a
@@ -14,6 +14,14 @@ and fails alone. ``CreateLocal`` is idempotent by uid; an Outlook meeting whose 
 already an event of another calsync user (its organizer's) is linked to that event instead
 of copied. On an event owned by another user only the account's answer is written.
 
+Series: a master's ``cancelled`` are its :class:`CancelledOccurrence` rows; an exception is
+an item whose uid is :func:`~calsync.syncengine.model.occurrence_uid` of its master's uid
+and original start (dates for all-day series), whatever the row's own uid. ``CreateLocal``
+of an exception changes the master's occurrence (``do_update_occurrence``); ``ArchiveLocal``
+of an exception cancels its occurrence (Outlook deleted it); new ``cancelled`` on a master
+cancel those occurrences (ones the rule no longer has are ignored; Outlook cannot undo a
+cancellation, so none is undone here either).
+
 Mapping: the owner's e-mail and the mailbox address are one person (the organizer of the
 user's own events); on a meeting the user does not organise, the user's own attendee entry
 carries their answer (``my_response``) and its status reads "none" in the content.
@@ -22,22 +30,24 @@ carries their answer (``my_response``) and its status reads "none" in the conten
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 
 from calsync.calendars import actions as calendar_actions
+from calsync.calendars import validation
 from calsync.calendars.models import Event
 from calsync.msgraph import mapping
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord
 from calsync.syncengine.actions import ArchiveLocal, CreateLocal, LocalAction, UpdateLocal
 from calsync.syncengine.errors import InvalidData, ItemNotFound
-from calsync.syncengine.model import Attendee, EventData, LocalItem, Person
+from calsync.syncengine.model import Attendee, EventData, LocalItem, Person, occurrence_uid
 from calsync.syncengine.sides import LocalOutcome
 from calsync.syncengine.snapshots import LocalSnapshot
 
@@ -73,11 +83,16 @@ class Identity:
 class OrmLocalSide:
     """The events of ``account``'s user, for the engine (see the module docstring)."""
 
-    def __init__(self, account: OutlookAccount) -> None:
+    def __init__(
+        self, account: OutlookAccount, on_progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """``on_progress(done, total)`` hears how far :meth:`apply_local` is (per chunk)."""
         self.account = account
+        self.on_progress = on_progress
         self.me = Identity.of(account)
         self.invalid: list[tuple[str, str]] = []
         """Events that could not be read, as (event id, message)."""
+        self._uids: dict[int, str] | None = None
 
     # -- snapshot ----------------------------------------------------------------------
 
@@ -86,7 +101,7 @@ class OrmLocalSide:
         records = SyncRecord.objects.filter(account=self.account)
         linked_ids = records.filter(event__isnull=False).values("event_id")
         recheck_ids = [int(i) for i in recheck if str(i).isdigit()]
-        mine = Event.objects.filter(owner_id=self.me.user_id, series__isnull=True)
+        mine = Event.objects.filter(owner_id=self.me.user_id)
         unsynced = mine.exclude(pk__in=linked_ids).filter(active=True)
         moved_ids = (
             records.filter(event__isnull=False)
@@ -94,8 +109,8 @@ class OrmLocalSide:
             .values("event_id")
         )
         query = Q(pk__in=unsynced.values("pk")) | Q(pk__in=moved_ids) | Q(pk__in=recheck_ids)
-        events = Event.objects.filter(query).select_related("owner", "outlook_link")
-        events = events.prefetch_related("attendees")
+        events = Event.objects.filter(query).select_related("owner", "outlook_link", "series")
+        events = events.prefetch_related("attendees", "cancellations")
         items = []
         for event in events:
             try:
@@ -114,8 +129,15 @@ class OrmLocalSide:
         own = None if is_organizer else self._own_attendee(event)
         data = self.data(event, is_organizer)
         link = getattr(event, "outlook_link", None)
+        uid, series_uid, original = str(event.uid), None, None
+        if event.series_id is not None and event.original_start is not None:
+            series = event.series
+            assert series is not None
+            series_uid = str(series.uid)
+            original = _original(event.original_start, series)
+            uid = self._linked_uids().get(event.pk) or occurrence_uid(series_uid, original)
         return LocalItem(
-            uid=str(event.uid),
+            uid=uid,
             local_id=str(event.pk),
             version=event.version,
             data=data,
@@ -123,8 +145,18 @@ class OrmLocalSide:
             modified_at=event.updated,
             is_organizer=is_organizer,
             my_response=None if is_organizer else (own.status if own else "none"),
-            ical_uid=(link.ical_uid or None) if link is not None else None,
+            ical_uid=(link.ical_uid or None) if link is not None and not series_uid else None,
+            series_uid=series_uid,
+            original_start=original,
         )
+
+    def _linked_uids(self) -> dict[int, str]:
+        """The uid each linked event of this account has in the status: an exception keeps
+        the uid it was linked under when its series moves its original start."""
+        if self._uids is None:
+            rows = SyncRecord.objects.filter(account=self.account, event__isnull=False)
+            self._uids = {int(e): str(u) for e, u in rows.values_list("event_id", "uid")}
+        return self._uids
 
     def data(self, event: Event, is_organizer: bool) -> EventData:
         organizer_email = event.organizer_email.lower()
@@ -161,7 +193,10 @@ class OrmLocalSide:
             recurrence=event.recurrence or None,
         )
         if data.recurrence:
-            data = data.with_fields({"recurrence": mapping.canonical_rrule(data)})
+            cancelled = [_original(c.original_start, event) for c in event.cancellations.all()]
+            data = data.with_fields(
+                {"recurrence": mapping.canonical_rrule(data), "cancelled": cancelled}
+            )
         return data
 
     def _own_attendee(self, event: Event) -> Any:
@@ -176,9 +211,81 @@ class OrmLocalSide:
         """Carry out ``actions`` (engine contract: one outcome per action, failures returned)."""
         outcomes: list[LocalOutcome] = []
         for start in range(0, len(actions), CHUNK):
+            if self.on_progress is not None:
+                self.on_progress(start, len(actions))
             with transaction.atomic():
-                for action in actions[start : start + CHUNK]:
-                    outcomes.append(self._apply_one(action))
+                chunk = actions[start : start + CHUNK]
+                bulk = self._create_bulk(chunk)
+                for index, action in enumerate(chunk):
+                    outcomes.append(bulk[index] if index in bulk else self._apply_one(action))
+        if self.on_progress is not None:
+            self.on_progress(len(actions), len(actions))
+        return outcomes
+
+    def _create_bulk(self, chunk: Sequence[LocalAction]) -> dict[int, LocalOutcome]:
+        """The outcomes of ``chunk``'s plain creates, made with a few queries (a pull of a
+        whole calendar): those of a new event with no exception, no cancellation, no event
+        with its uid yet and no other user's event with its iCalUId. Keyed by position in
+        ``chunk``; the rest (and all of them after a database error) go one by one."""
+        picked: dict[int, CreateLocal] = {}
+        for index, action in enumerate(chunk):
+            if (
+                isinstance(action, CreateLocal)
+                and action.series_uid is None
+                and not action.data.cancelled
+            ):
+                picked[index] = action
+        if len(picked) < 2:
+            return {}
+        uids = [action.uid for action in picked.values()]
+        taken = {str(u) for u in Event.objects.filter(uid__in=uids).values_list("uid", flat=True)}
+        icals = [action.ical_uid for action in picked.values() if action.ical_uid]
+        shared = set(
+            OutlookLink.objects.filter(ical_uid__in=icals)
+            .exclude(event__owner_id=self.me.user_id)
+            .values_list("ical_uid", flat=True)
+        )
+        seen: set[str] = set()
+        for index, action in list(picked.items()):
+            if action.uid in taken or action.uid in seen or (action.ical_uid or "") in shared:
+                del picked[index]
+            seen.add(action.uid)
+        order = list(picked)
+        try:
+            with transaction.atomic():
+                made = calendar_actions.do_create_events_bulk(
+                    self.account.user,
+                    [(self._values(picked[i].data, None, picked[i].my_response), picked[i].uid)
+                     for i in order],
+                )  # fmt: skip
+                OutlookLink.objects.bulk_create(
+                    OutlookLink(
+                        event=event,
+                        account=self.account,
+                        remote_id=picked[index].remote_id,
+                        ical_uid=picked[index].ical_uid or "",
+                        synced_at=None,
+                    )
+                    for index, event in zip(order, made, strict=True)
+                    if isinstance(event, Event)
+                )
+        except DatabaseError:
+            logger.warning("sync: bulk create failed; creating the events one by one")
+            return {}
+        reloaded = (
+            Event.objects.select_related("owner", "outlook_link", "series")
+            .prefetch_related("attendees", "cancellations")
+            .in_bulk([event.pk for event in made if isinstance(event, Event)])
+        )
+        outcomes: dict[int, LocalOutcome] = {}
+        for index, result in zip(order, made, strict=True):
+            if isinstance(result, ValidationError):
+                outcomes[index] = InvalidData(_first_field(result), "; ".join(result.messages))
+                continue
+            try:
+                outcomes[index] = self.item(reloaded[result.pk])
+            except (InvalidData, ValueError) as exc:
+                outcomes[index] = exc
         return outcomes
 
     def _apply_one(self, action: LocalAction) -> LocalOutcome:
@@ -198,6 +305,10 @@ class OrmLocalSide:
             return self._create(action)
         event = self._event(action.local_id)
         if isinstance(action, ArchiveLocal):
+            if event.owner_id == self.me.user_id and event.series_id is not None:
+                gone = self.item(self._reload(event))
+                calendar_actions.do_delete_event(event)  # the occurrence is cancelled
+                return gone
             if event.owner_id == self.me.user_id:
                 event = calendar_actions.do_archive_event(event)
             return self.item(self._reload(event))
@@ -206,12 +317,34 @@ class OrmLocalSide:
         answer = fields.pop("my_response", None)
         if event.owner_id != self.me.user_id:
             fields = {}  # another user's event: only our answer is ours to write
+        cancelled = fields.pop("cancelled", None)
+        if event.series_id is not None:
+            fields.pop("recurrence", None)
         changes = self._changes(event, fields, answer)
         if changes:
-            event = calendar_actions.do_update_event(event, changes)
+            event = calendar_actions.do_update_event(event, changes, match_by_date=True)
+        if cancelled is not None:
+            self._cancel(event, cancelled)
         return self.item(self._reload(event))
 
+    def _cancel(self, series: Event, cancelled: Iterable[datetime | date]) -> None:
+        """Cancel the occurrences of ``series`` at ``cancelled`` not cancelled yet."""
+        series = Event.objects.get(pk=series.pk)
+        if not series.is_series:
+            return
+        done = {_original(c.original_start, series) for c in series.cancellations.all()}
+        for original in cancelled:
+            if original in done:
+                continue
+            try:
+                with transaction.atomic():
+                    calendar_actions.do_cancel_occurrence(series, _instant(original, series))
+            except ValidationError:
+                logger.info("sync: series %s has no occurrence to cancel there", series.pk)
+
     def _create(self, action: CreateLocal) -> LocalItem:
+        if action.series_uid is not None:
+            return self._create_exception(action)
         existing = Event.objects.filter(uid=action.uid).first()
         if existing is not None:
             return self.item(self._reload(existing))
@@ -227,6 +360,8 @@ class OrmLocalSide:
         values = self._values(action.data, None, action.my_response)
         event = calendar_actions.do_create_event(self.account.user, values)
         Event.objects.filter(pk=event.pk).update(uid=action.uid)
+        if action.data.cancelled:
+            self._cancel(event, action.data.cancelled)
         # the link now, in the event's transaction: should the run die before it records,
         # the next one pairs this event with its Outlook copy by iCalUId, not a copy of it
         OutlookLink.objects.update_or_create(
@@ -240,6 +375,27 @@ class OrmLocalSide:
         )
         return self.item(self._reload(event))
 
+    def _create_exception(self, action: CreateLocal) -> LocalItem:
+        """Outlook's exception: the master's occurrence here becomes an exception (again
+        the same row when it already is one: a retry creates no copy)."""
+        assert action.original_start is not None
+        series = Event.objects.filter(uid=action.series_uid, owner_id=self.me.user_id).first()
+        if series is None or not series.is_series:
+            raise ItemNotFound(str(action.series_uid))
+        fields = {
+            name: getattr(action.data, name)
+            for name in action.data.canonical()
+            if name not in ("recurrence", "cancelled")
+        }
+        changes = self._changes(None, fields, action.my_response)
+        original = _instant(action.original_start, series)
+        event = calendar_actions.do_update_occurrence(series, original, changes)
+        OutlookLink.objects.update_or_create(
+            event=event,
+            defaults={"account": self.account, "remote_id": action.remote_id, "synced_at": None},
+        )
+        return self.item(self._reload(event))
+
     def _event(self, local_id: str) -> Event:
         event = Event.objects.filter(pk=int(local_id)).first() if local_id.isdigit() else None
         if event is None:
@@ -249,8 +405,8 @@ class OrmLocalSide:
     @staticmethod
     def _reload(event: Event) -> Event:
         return (
-            Event.objects.select_related("owner", "outlook_link")
-            .prefetch_related("attendees")
+            Event.objects.select_related("owner", "outlook_link", "series")
+            .prefetch_related("attendees", "cancellations")
             .get(pk=event.pk)
         )
 
@@ -312,6 +468,21 @@ def _current(event: Event | None, which: str) -> Any:
     if event.all_day:
         return event.start_date if which == "start" else event.end_date
     return event.start if which == "start" else event.end
+
+
+def _original(value: datetime, series: Event) -> datetime | date:
+    """An original start as the engine keys it: the instant, or for an all-day series the
+    local date (rows keep local midnight of that date)."""
+    if series.all_day:
+        return value.astimezone(ZoneInfo(series.timezone)).date()
+    return value
+
+
+def _instant(value: datetime | date, series: Event) -> datetime:
+    """The inverse of :func:`_original` for ``series``."""
+    if isinstance(value, datetime):
+        return value
+    return validation.midnight(value, ZoneInfo(series.timezone))
 
 
 def _exists(event_id: int) -> bool:

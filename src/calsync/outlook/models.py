@@ -99,6 +99,15 @@ class OutlookAccount(models.Model):
         blank=True,
         help_text=_("Local events that ended before this time are not pushed to Outlook."),
     )
+    sync_created_after = models.DateTimeField(
+        _("sync only events created after"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set by Reset Account with 'Synchronize only new events': events created before "
+            "this time are left out of the sync, here and in Outlook."
+        ),
+    )
     recheck_local = models.JSONField(default=list, blank=True, editable=False)
     recheck_remote = models.JSONField(default=list, blank=True, editable=False)
     sync_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -236,6 +245,10 @@ class SyncRun(models.Model):
     invitations = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0.0)
     message = models.TextField(_("message"), blank=True)
+    phase = models.CharField(_("phase"), max_length=20, blank=True)
+    """While running: what the run is doing (see :mod:`calsync.outlook.progress`)."""
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("sync run")
@@ -245,3 +258,53 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    TRIGGER_LABELS = {
+        "button": _("the Sync with Outlook button"),
+        "api": _("the API"),
+        "cli": _("the command line"),
+        "schedule": _("the schedule"),
+        "change": _("a change in calsync"),
+        "page": _("opening the calendar"),
+        "celery": _("a background worker"),
+        "reset": _("Reset Account"),
+        "notification": _("a change in Outlook"),
+    }
+    """What started a run, in words (an unknown trigger is shown as stored)."""
+
+    @property
+    def trigger_label(self) -> str:
+        """The translated :attr:`TRIGGER_LABELS` entry of :attr:`trigger`."""
+        return str(self.TRIGGER_LABELS.get(self.trigger, self.trigger))
+
+
+class OutlookSubscription(models.Model):
+    """An account's Graph change-notification subscription on ``/me/events`` (one at most).
+
+    ``subscription_id`` is blank while none exists at Graph (not made yet, removed, or the
+    Base URL cannot receive notifications: ``last_error`` says why). The ``clientState`` that
+    proves a notification comes from Graph is stored encrypted, like the tokens; only
+    :mod:`calsync.outlook.subscriptions` and :mod:`calsync.outlook.notifications` read it.
+    """
+
+    account = models.OneToOneField(
+        OutlookAccount, on_delete=models.CASCADE, related_name="subscription"
+    )
+    subscription_id = models.CharField(max_length=200, blank=True, db_index=True)
+    client_state_encrypted = models.TextField(blank=True, editable=False)
+    notification_url = models.CharField(max_length=500, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    renew_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(null=True, blank=True)
+    renewed_at = models.DateTimeField(null=True, blank=True)
+    last_notification_at = models.DateTimeField(_("last notification"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    retry_after = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("Outlook subscription")
+        verbose_name_plural = _("Outlook subscriptions")
+
+    def __str__(self) -> str:
+        return self.subscription_id or "-"

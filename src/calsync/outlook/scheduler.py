@@ -26,6 +26,8 @@ from django.db import close_old_connections
 logger = logging.getLogger("calsync.outlook.scheduler")
 
 Runner = Callable[[int, str], Any]
+NOTIFICATION = "notification"
+"""The trigger of a Graph change notification: it never replaces another pending trigger."""
 
 
 def default_interval() -> float:
@@ -44,6 +46,11 @@ def sync_user(user_id: int, trigger: str) -> Any:
     account = OutlookAccount.objects.filter(user_id=user_id).first()
     if account is None or not account.connected:
         return None
+    if trigger == NOTIFICATION:
+        from calsync.outlook.notifications import take_news
+
+        if not take_news(user_id):
+            return None  # only our own writes came back
     return run_sync(account, trigger)
 
 
@@ -100,9 +107,14 @@ class Scheduler:
         self._thread = None
 
     def request(self, user_id: int, delay: float = 0.0, trigger: str = "change") -> None:
-        """Sync ``user_id`` in ``delay`` seconds; a newer request within it replaces it."""
+        """Sync ``user_id`` in ``delay`` seconds; a newer request within it replaces it
+        (a notification's only moves a pending run of another trigger earlier)."""
         with self._wake:
-            self._due[user_id] = (self._clock() + delay, trigger)
+            due = self._clock() + delay
+            pending = self._due.get(user_id)
+            if trigger == NOTIFICATION and pending is not None and pending[1] != NOTIFICATION:
+                due, trigger = min(due, pending[0]), pending[1]
+            self._due[user_id] = (due, trigger)
             self._wake.notify_all()
 
     def _loop(self) -> None:

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from calsync.outlook.models import OutlookAccount, OutlookSettings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from calsync.outlook.models import (
+    OutlookAccount,
+    OutlookSettings,
+    OutlookSubscription,
+    SyncRun,
+)
+from calsync.outlook.progress import STALE_AFTER, reading_of
 
 HEALTH_DISABLED = "disabled"
 HEALTH_NOT_CONNECTED = "not_connected"
 HEALTH_RECONNECT = "reconnect_needed"
-HEALTH_ERROR = "error"
+HEALTH_DEGRADED = "degraded"
+HEALTH_STOPPED = "stopped"
 HEALTH_OK = "ok"
+
+HEALTH_LABELS = {
+    HEALTH_DISABLED: gettext_lazy("Outlook sync is not set up"),
+    HEALTH_NOT_CONNECTED: gettext_lazy("Not connected"),
+    HEALTH_RECONNECT: gettext_lazy("Reconnect needed"),
+    HEALTH_DEGRADED: gettext_lazy("Degraded"),
+    HEALTH_STOPPED: gettext_lazy("Stopped"),
+    HEALTH_OK: gettext_lazy("Healthy"),
+}
+"""Each health word as people read it."""
+
+STOP_AFTER_FAILURES = 3
+"""This many failed runs in a row make the health "stopped"."""
 
 
 def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[str, Any]:
@@ -20,26 +44,20 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
     ``enabled``: the administrator turned Outlook sync on (with a Client ID and Secret).
     ``connected``: the user has tokens that are not known to be refused.
     ``mailbox``: the linked Outlook mailbox, kept after a disconnect or a revoked grant.
-    ``health``: one word for the whole state: disabled, not_connected, reconnect_needed,
-    error (the last sync or refresh failed) or ok.
+    ``health``: one word for the whole state (:func:`_health`): disabled, not_connected,
+    reconnect_needed, stopped, degraded or ok; ``health_label`` says it in words,
+    ``health_reason`` why (or None when all is well).
+    ``notifications`` and ``progress`` (only while connected): see :func:`_notifications`
+    and :func:`_progress`.
     """
     row = settings_row or OutlookSettings.load()
     enabled = bool(row.enabled and row.client_id and row.has_client_secret)
-    account = OutlookAccount.objects.filter(user=user).first()
+    account = OutlookAccount.objects.filter(user=user).select_related("subscription").first()
     connected = bool(account and account.connected)
     needs_reconnect = bool(account and account.needs_reconnect)
     last_error = (account.last_error if account else "") or None
-    if not enabled:
-        health = HEALTH_DISABLED
-    elif needs_reconnect:
-        health = HEALTH_RECONNECT
-    elif not connected:
-        health = HEALTH_NOT_CONNECTED
-    elif last_error:
-        health = HEALTH_ERROR
-    else:
-        health = HEALTH_OK
-    return {
+    health, reason = _health(enabled, account, last_error)
+    answer = {
         "enabled": enabled,
         "connected": connected,
         "mailbox": (account.mailbox or None) if account else None,
@@ -47,4 +65,78 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
         "last_error": last_error,
         "needs_reconnect": needs_reconnect,
         "health": health,
+        "health_label": str(HEALTH_LABELS[health]),
+        "health_reason": reason,
     }
+    if account is not None and connected:
+        answer["notifications"] = _notifications(account)
+        answer["progress"] = _progress(account)
+    return answer
+
+
+def _progress(account: OutlookAccount) -> dict[str, Any] | None:
+    """The running sync's ``{"phase", "done", "total", "label"}`` (None when none runs)."""
+    running = (
+        SyncRun.objects.filter(
+            account=account,
+            status=SyncRun.STATUS_RUNNING,
+            started_at__gte=timezone.now() - STALE_AFTER,  # older: its process died
+        )
+        .order_by("-started_at", "-id")
+        .values_list("phase", "progress_done", "progress_total")
+        .first()
+    )
+    return None if running is None else reading_of(*running)
+
+
+def _notifications(account: OutlookAccount) -> dict[str, Any] | None:
+    """The change-notification subscription: ``{"active", "expires", "last_notification",
+    "problem"}`` (None before the first sync made one)."""
+    try:
+        row = account.subscription
+    except OutlookSubscription.DoesNotExist:
+        return None
+    active = bool(row.subscription_id and row.expires_at and row.expires_at > timezone.now())
+    return {
+        "active": active,
+        "expires": row.expires_at.isoformat() if active and row.expires_at else None,
+        "last_notification": (
+            row.last_notification_at.isoformat() if row.last_notification_at else None
+        ),
+        "problem": row.last_error or None,
+    }
+
+
+def _health(
+    enabled: bool, account: OutlookAccount | None, last_error: str | None
+) -> tuple[str, str | None]:
+    """(health word, reason). In order: *disabled* (Outlook sync not set up, nobody
+    connected), *stopped* (set up no more while the account holds tokens; or the last run
+    waits for a confirmation; or the last :data:`STOP_AFTER_FAILURES` runs failed),
+    *reconnect_needed*, *not_connected*, *degraded* (the last run failed or had failed
+    events, or the last token refresh failed), *ok*. Previews and resets do not count."""
+    connected = bool(account and account.connected)
+    if not enabled:
+        if connected:
+            return HEALTH_STOPPED, _("Outlook sync was turned off in Settings.")
+        return HEALTH_DISABLED, None
+    if account is not None and account.needs_reconnect:
+        return HEALTH_RECONNECT, last_error or _("Microsoft no longer accepts the sign-in.")
+    if account is None or not connected:
+        return HEALTH_NOT_CONNECTED, None
+    runs = list(
+        SyncRun.objects.filter(account=account, preview=False)
+        .exclude(status=SyncRun.STATUS_RUNNING)
+        .exclude(trigger="reset")
+        .order_by("-started_at", "-id")
+        .values_list("status", flat=True)[:STOP_AFTER_FAILURES]
+    )
+    if runs and runs[0] == SyncRun.STATUS_CONFIRM:
+        return HEALTH_STOPPED, _("The last sync waits for a confirmation to delete many events.")
+    if len(runs) == STOP_AFTER_FAILURES and all(r == SyncRun.STATUS_FAILED for r in runs):
+        return HEALTH_STOPPED, _("The last %(count)s syncs failed.") % {"count": len(runs)}
+    if runs and runs[0] in (SyncRun.STATUS_FAILED, SyncRun.STATUS_PARTIAL):
+        return HEALTH_DEGRADED, last_error or _("The last sync had errors.")
+    if last_error:
+        return HEALTH_DEGRADED, last_error
+    return HEALTH_OK, None

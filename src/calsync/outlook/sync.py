@@ -27,6 +27,7 @@ The summary (:meth:`SyncSummary.as_json`) is exactly CONTRACT §4's JSON.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -39,7 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,8 +48,18 @@ from django.utils.translation import gettext as _
 from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
+from calsync.outlook.created_after import keep_created_after
 from calsync.outlook.local_side import OrmLocalSide
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
+from calsync.outlook.progress import (
+    COLLECTING,
+    PLANNING,
+    RECORDING,
+    WRITING_HERE,
+    WRITING_OUTLOOK,
+    Listener,
+    RunProgress,
+)
 from calsync.outlook.records import entry_of, record_values
 from calsync.outlook.tokens import ReconnectNeeded, TokenError
 from calsync.syncengine import (
@@ -65,7 +76,9 @@ from calsync.syncengine import (
 logger = logging.getLogger("calsync.outlook.sync")
 
 CLAIM_TTL = timedelta(minutes=30)
-TRIGGERS = ("button", "api", "cli", "schedule", "change", "page", "celery", "test", "bench")
+TRIGGERS = (
+    "button", "api", "cli", "schedule", "change", "page", "celery", "notification", "test", "bench"
+)  # fmt: skip
 
 _writing = threading.local()
 
@@ -128,8 +141,12 @@ def run_sync(
     confirm: bool = False,
     client: GraphClient | None = None,
     now: datetime | None = None,
+    listener: Listener | None = None,
 ) -> SyncSummary:
-    """Sync ``account`` once (see the module docstring); never raises for a failed run."""
+    """Sync ``account`` once (see the module docstring); never raises for a failed run.
+
+    Its progress is kept on its :class:`SyncRun` row and told to ``listener`` (the CLI's
+    bar), see :mod:`calsync.outlook.progress`."""
     account = OutlookAccount.objects.select_related("user").get(pk=account.pk)
     summary = SyncSummary(user=account.user.email, preview=preview)
     claim = _claim(account)
@@ -153,7 +170,8 @@ def run_sync(
         before = graph.requests_made
         try:
             with _writing_for(account.user_id):
-                _run(account, graph, summary, preview, confirm, now or timezone.now())
+                progress = RunProgress(run.pk, listener)
+                _run(account, graph, summary, preview, confirm, now or timezone.now(), progress)
         finally:
             summary.graph_requests = graph.requests_made - before
     except ReconnectNeeded as exc:
@@ -168,6 +186,10 @@ def run_sync(
         _finish(account, run, summary, claim)
         if client is None and graph is not None:
             graph.close()
+    if not preview and summary.status in (SyncRun.STATUS_OK, SyncRun.STATUS_PARTIAL):
+        from calsync.outlook.subscriptions import keep_alive
+
+        keep_alive(account.pk)  # Graph change notifications (never raises)
     return summary
 
 
@@ -244,14 +266,23 @@ def _run(
     preview: bool,
     confirm: bool,
     now: datetime,
+    progress: RunProgress,
 ) -> None:
-    local = OrmLocalSide(account)
-    calendar = OutlookCalendar(graph, account.mailbox or account.user.email)
+    progress.phase(COLLECTING)
+    local = OrmLocalSide(account, on_progress=progress.reporter(WRITING_HERE))
+    calendar = OutlookCalendar(
+        graph,
+        account.mailbox or account.user.email,
+        on_thread_exit=connections.close_all,  # $batch workers may read tokens from the DB
+        on_progress=progress.reporter(WRITING_OUTLOOK),
+    )
     local_snapshot = local.snapshot(account.recheck_local or [])
     state = None
     if account.delta_link and account.window_start and account.window_end:
         state = DeltaState(account.delta_link, (account.window_start, account.window_end))
     collected = calendar.collect(state, now, _linked(account), account.recheck_remote or [])
+    if account.sync_created_after is not None:  # Reset Account: "only new events"
+        local_snapshot, collected = keep_created_after(account, local_snapshot, collected, graph)
     for local_id, message in local.invalid:
         summary.errors.append({"event": _event_ref(local_id), "message": message})
     for remote_id, message in collected.invalid:
@@ -273,6 +304,7 @@ def _run(
         decided, status = Plan(), Status()
     else:
         status = Status(entry_of(r) for r in SyncRecord.objects.filter(account=account))
+        progress.phase(PLANNING)
         decided = plan(local_snapshot, remote_snapshot, status, _policy(account, now, confirm))
     for conflict in decided.identity_conflicts:
         summary.errors.append({"event": None, "message": str(conflict)})
@@ -303,6 +335,7 @@ def _run(
         summary.status = SyncRun.STATUS_OK
         return
     result = execute(decided, local, calendar, status, now) if not quiet else None
+    progress.phase(RECORDING)
     _record(account, collected, result, now)
     if result is not None:
         _count_result(summary, decided, result)
@@ -343,12 +376,6 @@ def _count_result(summary: SyncSummary, decided: Plan, result: ExecutionResult) 
         local_id = _local_id_of(item)
         message = _failure_message(failure.cause)
         summary.errors.append({"event": _event_ref(local_id) or failure.uid, "message": message})
-        logger.warning(
-            "sync: event %s (%s) failed: %s",
-            local_id or failure.uid,
-            type(failure.action).__name__,
-            message,
-        )
 
 
 def _local_id_of(item: Any) -> str | None:
@@ -370,7 +397,14 @@ def _event_ref(local_id: str | None) -> int | str | None:
 
 
 def _failure_message(cause: BaseException) -> str:
-    text = str(cause) or type(cause).__name__
+    """The cause's message (at most 500 characters), in the active language when the cause
+    carries a translatable ``template`` and its ``params`` (msgraph's UnsupportedRecurrence)."""
+    template = getattr(cause, "template", None)
+    if isinstance(template, str):
+        params = getattr(cause, "params", None)
+        text = _(template) % params if params else _(template)
+    else:
+        text = str(cause) or type(cause).__name__
     return text[:500]
 
 
@@ -483,15 +517,37 @@ def _finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: 
     if not summary.preview and summary.status != SyncRun.STATUS_CONFIRM:
         update["last_error"] = error_text[:2000] if not summary.ok else ""
     OutlookAccount.objects.filter(pk=account.pk, sync_claim=claim).update(**update)
+    _log_run(account, run, summary)
+
+
+def _log_run(account: OutlookAccount, run: SyncRun, summary: SyncSummary) -> None:
+    """One ``sync_run`` line per run, one ``sync_event_failed`` line per error (key=value,
+    greppable; messages JSON-quoted; never a token)."""
+    for error in summary.errors:
+        logger.warning(
+            "sync_event_failed user=%s run=%s event=%s error=%s",
+            account.user_id,
+            run.pk,
+            error["event"] if error["event"] is not None else "-",
+            json.dumps(str(error["message"]))[:600],
+        )
     logger.info(
-        "sync user=%s trigger=%s preview=%s status=%s pulled=%s pushed=%s conflicts=%s "
+        "sync_run user=%s email=%s run=%s trigger=%s preview=%s status=%s "
+        "pulled_created=%s pulled_updated=%s pulled_deleted=%s "
+        "pushed_created=%s pushed_updated=%s pushed_deleted=%s conflicts=%s "
         "errors=%s graph_requests=%s invitations=%s seconds=%.3f",
         account.user_id,
+        account.user.email,
+        run.pk,
         run.trigger,
-        summary.preview,
+        str(summary.preview).lower(),
         summary.status,
-        summary.pulled,
-        summary.pushed,
+        summary.pulled["created"],
+        summary.pulled["updated"],
+        summary.pulled["deleted"],
+        summary.pushed["created"],
+        summary.pushed["updated"],
+        summary.pushed["deleted"],
         summary.conflicts,
         len(summary.errors),
         summary.graph_requests,

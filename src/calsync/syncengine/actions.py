@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from calsync.syncengine import notices
-from calsync.syncengine.model import EventData
+from calsync.syncengine.model import EventData, When
 from calsync.syncengine.notices import Notice
 
 SKIP_PAST = "past_event"
@@ -63,8 +63,17 @@ class CreateRemote(_Action):
     data: EventData
     local_id: str
     transaction_id: str
+    series_remote_id: str | None = None
+    """For an exception: its master's Outlook id (the occurrence at ``original_start``
+    is changed into the exception instead of a new event being made)."""
+    original_start: When | None = None
+    series_uid: str | None = None
+    """For an exception: its master's uid; without ``series_remote_id``, the master is
+    created in the same run and the remote side takes the id it got."""
 
     def notices(self) -> tuple[Notice, ...]:
+        if self.series_uid is not None or self.series_remote_id is not None:
+            return notices.on_exception(self.data)
         return notices.on_create(self.data)
 
 
@@ -117,7 +126,9 @@ class RespondRemote(_Action):
 
 @dataclass(frozen=True, slots=True)
 class CreateLocal(_Action):
-    """Create the event here, linked to Outlook's ``remote_id``, with our ``uid``."""
+    """Create the event here, linked to Outlook's ``remote_id``, with our ``uid``; with
+    ``series_uid``, the occurrence of that local series at ``original_start`` becomes an
+    exception carrying ``data``."""
 
     side: ClassVar[str | None] = "local"
     data: EventData
@@ -126,6 +137,8 @@ class CreateLocal(_Action):
     uid: str
     is_organizer: bool = True
     my_response: str | None = None
+    series_uid: str | None = None
+    original_start: When | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,18 +11,28 @@ An Outlook event belongs to uid U when, in this order of trust:
 
 Anything else is new. Two items claiming one identity are reported as
 :class:`~.errors.IdentityConflict` and left alone: the engine never guesses.
+
+An exception (a modified occurrence) follows its master: unless the status already links
+its id, its uid is :func:`~.model.occurrence_uid` of the master's uid (the status's, or
+the uid the master gets in this very plan) and its original start; local exceptions carry
+the same uid, so the pair meets with no id of its own, after a reset too. An exception
+whose master cannot be placed is left out (its master is blocked or unknown).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from calsync.syncengine.errors import IdentityConflict
-from calsync.syncengine.model import LocalItem, RemoteItem
+from calsync.syncengine.model import LocalItem, RemoteItem, occurrence_uid
 from calsync.syncengine.snapshots import LocalSnapshot, RemoteSnapshot
 from calsync.syncengine.status import Status
+
+UID_NAMESPACE = uuid.UUID("6f1f7c43-6a0e-4c57-9d35-2b1c3e3f1a60")
+"""Namespace of the uids derived from Outlook identities (uuid5: stable, no randomness)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +54,12 @@ def pair(local: LocalSnapshot, remote: RemoteSnapshot, status: Status) -> Pairin
     local_by_ical = _unique_by_ical(local_by_uid.values())
     claims: dict[str, list[RemoteItem]] = defaultdict(list)
     unclaimed: list[RemoteItem] = []
-    for item in sorted(remote.items, key=lambda r: r.remote_id):
+    masters: dict[str, str] = {}
+    for item in remote.items:
+        if item.series_remote_id is None:
+            owner = _owner(item, status, local_by_uid, local_by_ical)
+            masters[item.remote_id] = owner or item.uid or derived_uid(item)
+    for item in sorted(_placed(remote.items, status, masters), key=lambda r: r.remote_id):
         uid = _owner(item, status, local_by_uid, local_by_ical)
         if uid is None:
             unclaimed.append(item)
@@ -70,6 +85,30 @@ def pair(local: LocalSnapshot, remote: RemoteSnapshot, status: Status) -> Pairin
         conflicts=tuple(conflicts),
         blocked=frozenset(blocked),
     )
+
+
+def derived_uid(item: RemoteItem) -> str:
+    """Our uid for an Outlook event we never had: stable, and one per meeting (iCalUId)."""
+    key = f"ical:{item.ical_uid}" if item.ical_uid else f"id:{item.remote_id}"
+    return str(uuid.uuid5(UID_NAMESPACE, key))
+
+
+def _placed(
+    items: Iterable[RemoteItem], status: Status, masters: dict[str, str]
+) -> list[RemoteItem]:
+    """The items, exceptions given their master's uid and their own occurrence uid."""
+    placed: list[RemoteItem] = []
+    for item in items:
+        if item.series_remote_id is None:
+            placed.append(item)
+            continue
+        entry = status.by_remote_id(item.series_remote_id)
+        master_uid = entry.uid if entry is not None else masters.get(item.series_remote_id)
+        if master_uid is None or item.original_start is None:
+            continue  # the master is not here to follow
+        uid = occurrence_uid(master_uid, item.original_start)
+        placed.append(replace(item, uid=uid, series_uid=master_uid, ical_uid=None))
+    return placed
 
 
 def _owner(

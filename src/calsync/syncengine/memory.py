@@ -203,10 +203,13 @@ class MemoryOutlook:
         return self._store(item)
 
     def edit(self, remote_id: str, **changes: Any) -> RemoteItem:
-        """Fields change in Outlook (or ``my_response``, ``cancelled``)."""
+        """Fields change in Outlook (or ``my_response``, ``cancelled``: the meeting is
+        cancelled; ``cancelled_occurrences``: the series' ``data.cancelled``)."""
         item = self._get(remote_id)
         answer = changes.pop("my_response", item.my_response)
         cancelled = changes.pop("cancelled", item.cancelled)
+        if "cancelled_occurrences" in changes:
+            changes["cancelled"] = changes.pop("cancelled_occurrences")
         changed = replace(
             item, data=item.data.with_fields(changes), my_response=answer, cancelled=cancelled
         )

@@ -6,7 +6,9 @@ policy decides, the losing value recorded. Attendees merge one person at a time 
 by e-mail), so an attendee added here and an answer received in Outlook both survive.
 Start, end and all-day move together as one unit, ``when``, so a merge never builds an
 event that ends before it starts. Without a base (a link rebuilt after a reset) every
-differing field is a conflict.
+differing field is a conflict. A series' cancelled occurrences merge as a set (a
+cancellation made on either side stays; one side's rule change may drop some): never a
+conflict, except on a meeting the user does not organise (Outlook's stand, as for content).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def merge(
     conflicts: list[Conflict] = []
     values: dict[str, Any] = {}
     for name in FIELDS:
-        if name == "attendees" or name in WHEN:
+        if name in ("attendees", "cancelled") or name in WHEN:
             continue
         old = getattr(base_data, name) if base_data is not None else _MISSING
         values[name] = _pick(
@@ -68,6 +70,13 @@ def merge(
     old_when = when(base_data) if base_data is not None else _MISSING
     chosen = _pick(rules, "when", old_when, when(local[0]), when(remote[0]), conflicts)
     values.update(zip(WHEN, chosen, strict=True))
+    old_cancelled = base_data.cancelled if base_data is not None else None
+    if rules.organizer_owns_content:  # another's series: Outlook's cancellations stand
+        old = old_cancelled if old_cancelled is not None else _MISSING
+        pick = _pick(rules, "cancelled", old, local[0].cancelled, remote[0].cancelled, conflicts)
+        values["cancelled"] = pick
+    else:
+        values["cancelled"] = _merge_set(old_cancelled, local[0].cancelled, remote[0].cancelled)
     values["attendees"] = _merge_attendees(
         rules, base_data.attendees if base_data is not None else None,
         local[0].attendees, remote[0].attendees, conflicts,
@@ -96,6 +105,16 @@ def _pick(rules: _Rules, name: str, old: Any, mine: Any, theirs: Any, out: list[
     winner = "local" if rules.local_wins else "remote"
     out.append(Conflict(rules.uid, name, mine, theirs, winner, REASON_BOTH_CHANGED))
     return mine if rules.local_wins else theirs
+
+
+def _merge_set(
+    base: tuple[Any, ...] | None, local: tuple[Any, ...], remote: tuple[Any, ...]
+) -> tuple[Any, ...]:
+    """Three-way merge of a set: kept by both, or added by either since the base."""
+    if base is None:
+        return tuple(sorted(set(local) | set(remote)))
+    old, mine, theirs = set(base), set(local), set(remote)
+    return tuple(sorted((mine & theirs) | (mine - old) | (theirs - old)))
 
 
 def _merge_attendees(

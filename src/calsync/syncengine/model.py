@@ -4,11 +4,12 @@ All are frozen dataclasses. Constructing one normalises it (see :mod:`.normalise
 values with the same content compare equal and hash the same; bad input raises
 :class:`~.errors.InvalidData` naming the field.
 
-Series: a series is an item whose ``data.recurrence`` holds an RRULE; an exception (a
+Series: a series (master) is an item whose ``data.recurrence`` holds an RRULE, and whose
+``data.cancelled`` lists the original starts of its cancelled occurrences. An exception (a
 modified occurrence) is an item with ``series_uid`` (local) or ``series_remote_id``
-(remote) and ``original_start``. For now the engine syncs every such item's content both
-ways like a single event; series-specific rules (exceptions following their master,
-cancelled occurrences, a master deleted with its exceptions) come with the series issue.
+(remote) and ``original_start``; its uid is :func:`occurrence_uid` of its master's uid and
+its original start on both sides, so it pairs without any id of its own and survives a
+reset (see :mod:`.identity`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import uuid
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -61,7 +63,9 @@ class EventData:
 
     ``start``/``end`` are aware datetimes stored in UTC, or dates when ``all_day`` (end
     exclusive). ``timezone`` is the event's IANA zone. ``attendees`` is a tuple sorted by
-    e-mail with no e-mail twice. ``recurrence`` is RRULE text or None.
+    e-mail with no e-mail twice. ``recurrence`` is RRULE text or None; ``cancelled`` the
+    sorted original starts of the series' cancelled occurrences (instants, or dates for an
+    all-day series).
     """
 
     title: str
@@ -76,6 +80,7 @@ class EventData:
     organizer: Person | None = None
     attendees: tuple[Attendee, ...] = ()
     recurrence: str | None = None
+    cancelled: tuple[When, ...] = ()
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -96,6 +101,7 @@ class EventData:
             raise InvalidData("organizer", "expected a Person or None")
         put(self, "attendees", _attendees(self.attendees))
         put(self, "recurrence", normalise.rrule("recurrence", self.recurrence))
+        put(self, "cancelled", _cancelled(self.cancelled, convert))
 
     def with_fields(self, changes: dict[str, Any]) -> EventData:
         """A copy with ``changes`` (field name -> value) applied and normalised."""
@@ -109,8 +115,12 @@ class EventData:
         return {name for name in FIELDS if getattr(self, name) != getattr(other, name)}
 
     def canonical(self) -> dict[str, Any]:
-        """A JSON-ready dict with one stable spelling per value."""
-        return {name: _jsonable(getattr(self, name)) for name in FIELDS}
+        """A JSON-ready dict with one stable spelling per value (``cancelled`` only when
+        there are some: the hashes of events without them never changed)."""
+        values = {name: _jsonable(getattr(self, name)) for name in FIELDS}
+        if not self.cancelled:
+            del values["cancelled"]
+        return values
 
     def content_hash(self) -> str:
         """sha256 of the canonical JSON: equal content, equal hash, on any machine."""
@@ -154,6 +164,7 @@ class RemoteItem:
     ``remote_id`` is the Graph (immutable) id, ``change_key`` moves on every change (even
     for nothing), ``uid`` is our UUID read back from the extended property (None for
     events made in Outlook). ``cancelled`` is Graph's ``isCancelled``: treated as deleted.
+    An exception has ``series_remote_id`` (its master's id) and ``original_start``.
     """
 
     remote_id: str
@@ -167,6 +178,8 @@ class RemoteItem:
     series_remote_id: str | None = None
     original_start: When | None = None
     cancelled: bool = False
+    series_uid: str | None = None
+    """An exception's master uid, filled in by :func:`~.identity.pair`."""
 
     def __post_init__(self) -> None:
         _check_item(self.remote_id, "remote_id", self.modified_at, self.my_response)
@@ -179,6 +192,24 @@ class RemoteItem:
 def state_hash(data: EventData, my_response: str | None, cancelled: bool = False) -> str:
     """The hash a :class:`RemoteItem` with these values has (see ``StatusEntry.remote_hash``)."""
     return _sha256({"data": data.content_hash(), "response": my_response, "cancelled": cancelled})
+
+
+OCCURRENCE_NAMESPACE = uuid.UUID("0b6a8c9e-2f4d-4e71-b3a5-7c1d9e8f2a46")
+
+
+def occurrence_uid(series_uid: str, original_start: When) -> str:
+    """The uid of the occurrence of ``series_uid`` originally at ``original_start``: the same
+    on both sides, stable across restarts (uuid5 of the master's uid and the start)."""
+    if isinstance(original_start, datetime):
+        original_start = normalise.instant("original_start", original_start)
+    key = f"{series_uid}@{_jsonable(original_start)}"
+    return str(uuid.uuid5(OCCURRENCE_NAMESPACE, key))
+
+
+def _cancelled(value: object, convert: Any) -> tuple[When, ...]:
+    if not isinstance(value, tuple | list | frozenset | set):
+        raise InvalidData("cancelled", "expected a list of original starts")
+    return tuple(sorted({convert("cancelled", item) for item in value}))
 
 
 def _check_item(key: str, key_name: str, modified_at: datetime, response: str | None) -> None:

@@ -12,6 +12,8 @@ made by the organizer (one mail per recipient):
   (:data:`MEETING_FIELDS`: time, place, subject, body, privacy, recurrence) every
   remaining attendee not just invited gets an *update*;
 * delete of a meeting on the organizer's calendar: a *cancellation* to each attendee;
+  so does each occurrence of a series cancelled by an update (new ``cancelled`` entries);
+* an exception made here (the occurrence's PATCH): an *update* to each attendee;
 * an attendee's accept / tentativelyAccept / decline: a *response* to the organizer;
 * an attendee deleting their own copy: nothing (facts §3.4: undocumented, nothing seen).
 
@@ -67,9 +69,15 @@ def on_delete(data: EventData, is_organizer: bool) -> tuple[Notice, ...]:
     return tuple(Notice("cancellation", email) for email in _guests(data))
 
 
+def on_exception(data: EventData) -> tuple[Notice, ...]:
+    """Updates for an occurrence the organizer turned into the exception ``data``."""
+    return tuple(Notice("update", email) for email in _guests(data))
+
+
 def on_update(before: EventData, after: EventData) -> tuple[Notice, ...]:
     """Invitations, cancellations and updates for the organizer's change ``before -> after``."""
     old, new = _guests(before), _guests(after)
+    dropped = len(set(after.cancelled) - set(before.cancelled))
     added = sorted(new.keys() - old.keys())
     removed = sorted(old.keys() - new.keys())
     kept = sorted(old.keys() & new.keys())
@@ -79,6 +87,7 @@ def on_update(before: EventData, after: EventData) -> tuple[Notice, ...]:
         notices += [Notice("update", email) for email in kept]
     else:
         notices += [Notice("update", e) for e in kept if old[e].type != new[e].type]
+    notices += [Notice("cancellation", email) for email in kept for _n in range(dropped)]
     return tuple(notices)
 
 

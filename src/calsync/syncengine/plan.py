@@ -47,14 +47,14 @@ from calsync.syncengine.actions import (
 )
 from calsync.syncengine.errors import IdentityConflict, MassDeleteRefused
 from calsync.syncengine.merge import merge
-from calsync.syncengine.model import FIELDS, EventData, LocalItem, RemoteItem
+from calsync.syncengine.model import FIELDS, EventData, LocalItem, RemoteItem, When
 from calsync.syncengine.notices import Notice
 from calsync.syncengine.policies import Policy
 from calsync.syncengine.snapshots import LocalSnapshot, RemoteSnapshot
 from calsync.syncengine.status import Status, StatusEntry
 
-UID_NAMESPACE = uuid.UUID("6f1f7c43-6a0e-4c57-9d35-2b1c3e3f1a60")
-"""Namespace of the uids derived from Outlook identities (uuid5: stable, no randomness)."""
+derived_uid = identity.derived_uid
+UID_NAMESPACE = identity.UID_NAMESPACE
 
 
 class Change(Enum):
@@ -182,16 +182,20 @@ def plan(local: LocalSnapshot, remote: RemoteSnapshot, status: Status, policy: P
         if new_uid in uids:
             conflicts.append(IdentityConflict("remote", new_uid, (remote_item.remote_id,)))
             continue
+        if _cancelled_in(ctx.pairing.local.get(remote_item.series_uid or ""), remote_item):
+            continue  # an occurrence edited in Outlook but cancelled here: the cancel wins
+        master = ctx.status.get(remote_item.series_uid or "")
+        if master is not None and _master_going(ctx, master):
+            continue  # its series is being deleted or archived: it goes with it
         items.append(_pull_new(ctx, new_uid, remote_item))
-    items.sort(key=lambda item: item.uid)
+    items.sort(key=_order)
     kept, withheld, refused = guards.withhold_mass_deletes(items, len(status), policy)
     return Plan(tuple(kept), tuple(conflicts), refused, withheld)
 
 
-def derived_uid(item: RemoteItem) -> str:
-    """Our uid for an Outlook event we never had: stable, and one per meeting (iCalUId)."""
-    key = f"ical:{item.ical_uid}" if item.ical_uid else f"id:{item.remote_id}"
-    return str(uuid.uuid5(UID_NAMESPACE, key))
+def _order(item: ItemPlan) -> tuple[bool, str]:
+    """Masters and single events first, then exceptions (they need their master)."""
+    return (any(getattr(a, "series_uid", None) for a in item.actions), item.uid)
 
 
 def _decide(ctx: _Context, uid: str) -> ItemPlan | None:
@@ -217,6 +221,10 @@ def _decide(ctx: _Context, uid: str) -> ItemPlan | None:
     if here in (Change.ARCHIVED, Change.DELETED) and there is Change.DELETED:
         # gone on both sides: forget the link
         return ItemPlan(uid, (Unlink(uid),), "drop")
+    if entry.series_uid is not None:
+        follows = _follow_master(ctx, uid, entry, here, there, remote)
+        if follows is not None:
+            return follows
     if there is Change.DELETED:
         # deleted or cancelled in Outlook: archive here (restorable; local edits kept)
         return _archive_here(uid, entry, local)
@@ -372,20 +380,43 @@ def _linked_entry(
         synced_at=ctx.policy.now,
         remote_change_key=remote.change_key if remote else _entry(entry).remote_change_key,
         my_response=entry.my_response if entry else None,
+        series_uid=_first(
+            local.series_uid if local else None,
+            remote.series_uid if remote else None,
+            entry.series_uid if entry else None,
+        ),
+        original_start=_original(local, remote, entry),
     )
 
 
-def _push_new(ctx: _Context, uid: str, local: LocalItem) -> ItemPlan:
+def _push_new(ctx: _Context, uid: str, local: LocalItem) -> ItemPlan | None:
     """A local event never synced: create it in Outlook (invitations go out).
 
     Not when the user does not organise it (the organizer's copy arrives from Outlook and
-    links by iCalUId), nor when it ended before the policy's cutoff (first sync).
+    links by iCalUId), nor when it ended before the policy's cutoff (first sync). An
+    exception changes its occurrence of the linked master, or of the master this plan
+    creates (in the same run, after it); otherwise it waits (nothing is planned, it is
+    listed again next time).
     """
     if not local.is_organizer:
         return ItemPlan(uid, (Skip(uid, SKIP_NOT_ORGANIZER),))
     cutoff = ctx.policy.cutoff()
     if cutoff is not None and guards.ended_before(local.data, cutoff):
         return ItemPlan(uid, (Skip(uid, SKIP_PAST),))
+    series_remote_id = None
+    if local.series_uid is not None:
+        master = ctx.status.get(local.series_uid)
+        remote_master = ctx.pairing.remote.get(local.series_uid)
+        if master is None and remote_master is None and not _pushed_now(ctx, local.series_uid):
+            return None  # the series is not in Outlook yet: the exception follows it later
+        if _cancelled_in(remote_master, local):
+            return None  # edited here but cancelled in Outlook: the cancel wins
+        if master is not None and _master_going(ctx, master):
+            return None  # the series is being deleted or archived: nothing to change in it
+        if master is not None:
+            series_remote_id = master.remote_id
+        elif remote_master is not None:
+            series_remote_id = remote_master.remote_id  # the series is being relinked
     transaction = str(uuid.uuid5(UID_NAMESPACE, f"create:{uid}:{local.version}"))
     entry = StatusEntry(
         uid=uid,
@@ -396,18 +427,39 @@ def _push_new(ctx: _Context, uid: str, local: LocalItem) -> ItemPlan:
         local_version=local.version,
         remote_hash="",
         synced_at=ctx.policy.now,
+        series_uid=local.series_uid,
+        original_start=local.original_start,
     )
-    action = CreateRemote(uid, local.data, local.local_id, transaction)
+    action = CreateRemote(
+        uid,
+        local.data,
+        local.local_id,
+        transaction,
+        series_remote_id,
+        local.original_start,
+        local.series_uid,
+    )
     return ItemPlan(uid, (action,), "put", entry)
 
 
 def _pull_new(ctx: _Context, uid: str, remote: RemoteItem) -> ItemPlan:
     """An Outlook event never seen here: create it here (no mail is sent)."""
     answer = _answer(remote.my_response, remote.is_organizer)
-    action = CreateLocal(
-        remote.data, remote.remote_id, remote.ical_uid, uid, remote.is_organizer, answer
-    )
+    action = _create_local(uid, remote, answer)
     return ItemPlan(uid, (action,), "put", _fresh_entry(ctx, uid, remote, answer))
+
+
+def _create_local(uid: str, remote: RemoteItem, answer: str | None) -> CreateLocal:
+    return CreateLocal(
+        remote.data,
+        remote.remote_id,
+        remote.ical_uid,
+        uid,
+        remote.is_organizer,
+        answer,
+        remote.series_uid,
+        remote.original_start,
+    )
 
 
 def _restore_here(ctx: _Context, uid: str, entry: StatusEntry, remote: RemoteItem) -> ItemPlan:
@@ -416,9 +468,7 @@ def _restore_here(ctx: _Context, uid: str, entry: StatusEntry, remote: RemoteIte
     The destruction loses to the change (nothing is lost); the Conflict records it.
     """
     answer = _answer(remote.my_response, remote.is_organizer)
-    action = CreateLocal(
-        remote.data, remote.remote_id, remote.ical_uid, uid, remote.is_organizer, answer
-    )
+    action = _create_local(uid, remote, answer)
     changed = tuple(sorted(remote.data.diff(entry.base)))
     record = Conflict(uid, "deleted", True, changed, "remote", REASON_DELETED_HERE)
     return ItemPlan(uid, (action, record), "put", _fresh_entry(ctx, uid, remote, answer))
@@ -472,6 +522,87 @@ def _archive_here(uid: str, entry: StatusEntry, local: LocalItem | None) -> Item
     return ItemPlan(uid, (ArchiveLocal(uid, local_id),), "drop")
 
 
+def _follow_master(
+    ctx: _Context,
+    uid: str,
+    entry: StatusEntry,
+    here: Change,
+    there: Change,
+    remote: RemoteItem | None,
+) -> ItemPlan | None:
+    """An exception whose series is deleted or archived on one side goes with it.
+
+    Destroyed here with its series: nothing of its own is deleted in Outlook (the series'
+    delete takes it), unless the series comes back (changed in Outlook meanwhile): then
+    the exception comes back too. Gone in Outlook with its series: the link is dropped and
+    the exception stays in the archived series here. Gone here because its series changed
+    (its occurrence is not cancelled): the link is dropped, Outlook decides. None: the
+    ordinary rules apply (an exception deleted here cancels its occurrence there).
+    """
+    master = ctx.status.get(entry.series_uid or "")
+    if master is None:
+        return None
+    master_here = _local_change(ctx, master, ctx.pairing.local.get(master.uid))
+    master_remote = ctx.pairing.remote.get(master.uid)
+    master_there = _remote_change(ctx, master, master_remote)
+    if here is Change.DELETED and master_here is Change.DELETED:
+        if master_remote is not None and _remote_moved(master, master_remote):
+            return _restore_here(ctx, uid, entry, remote or _as_remote(entry))
+        return ItemPlan(uid, (Unlink(uid),), "drop")
+    if there is Change.DELETED and master_there is Change.DELETED:
+        return ItemPlan(uid, (Unlink(uid),), "drop")
+    local_master = ctx.pairing.local.get(master.uid)
+    if here is Change.DELETED and local_master is not None and not _cancelled_in(
+        local_master, entry
+    ):
+        # gone with a change of its series here (not cancelled): Outlook keeps or drops it
+        # itself when the series is written; if kept, it comes back as Outlook's exception
+        return ItemPlan(uid, (Unlink(uid),), "drop")
+    return None
+
+
+def _as_remote(entry: StatusEntry) -> RemoteItem:
+    """The Outlook item of ``entry`` as last synced (unchanged since)."""
+    return RemoteItem(
+        remote_id=entry.remote_id,
+        ical_uid=None,
+        change_key=entry.remote_change_key,
+        data=entry.base,
+        modified_at=entry.synced_at,
+        series_uid=entry.series_uid,
+        original_start=entry.original_start,
+    )
+
+
+def _pushed_now(ctx: _Context, series_uid: str) -> bool:
+    """True when the local series ``series_uid``, never synced, is created in Outlook by
+    this plan (then its exceptions go in the same run, after it)."""
+    master = ctx.pairing.local.get(series_uid)
+    if master is None or not master.active or not master.is_organizer:
+        return False
+    cutoff = ctx.policy.cutoff()
+    return cutoff is None or not guards.ended_before(master.data, cutoff)
+
+
+def _master_going(ctx: _Context, master: StatusEntry) -> bool:
+    """True when the linked series ``master`` is deleted in Outlook or archived or
+    destroyed here in this plan."""
+    remote = ctx.pairing.remote.get(master.uid)
+    local = ctx.pairing.local.get(master.uid)
+    if _remote_change(ctx, master, remote) is Change.DELETED:
+        return True
+    return _local_change(ctx, master, local) in (Change.ARCHIVED, Change.DELETED)
+
+
+def _cancelled_in(
+    master: LocalItem | RemoteItem | None, item: LocalItem | RemoteItem | StatusEntry
+) -> bool:
+    """True when ``master`` (the other side's series) cancelled the occurrence ``item``."""
+    if master is None or item.original_start is None:
+        return False
+    return item.original_start in master.data.cancelled
+
+
 def _fresh_entry(ctx: _Context, uid: str, remote: RemoteItem, answer: str | None) -> StatusEntry:
     return StatusEntry(
         uid=uid,
@@ -484,6 +615,8 @@ def _fresh_entry(ctx: _Context, uid: str, remote: RemoteItem, answer: str | None
         synced_at=ctx.policy.now,
         remote_change_key=remote.change_key,
         my_response=answer,
+        series_uid=remote.series_uid,
+        original_start=remote.original_start,
     )
 
 
@@ -508,6 +641,15 @@ def _answer(response: str | None, is_organizer: bool) -> str | None:
 def _entry(entry: StatusEntry | None) -> StatusEntry:
     assert entry is not None, "an unchanged side needs a status entry"
     return entry
+
+
+def _original(
+    local: LocalItem | None, remote: RemoteItem | None, entry: StatusEntry | None
+) -> When | None:
+    for holder in (local, remote, entry):
+        if holder is not None and holder.original_start is not None:
+            return holder.original_start
+    return None
 
 
 def _first(*values: str | None) -> str | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calsync.syncengine.errors import InvalidData
-from calsync.syncengine.model import EventData
+from calsync.syncengine.model import EventData, When
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,9 @@ class StatusEntry:
     synced_at: datetime
     remote_change_key: str | None = None
     my_response: str | None = None
+    series_uid: str | None = None
+    """For an exception: its master's uid (with ``original_start``, its occurrence)."""
+    original_start: When | None = None
 
 
 class Status(Mapping[str, StatusEntry]):

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from graph_emulator.calendar.store import CalendarStore
 
 DEFAULT_PAGE_SIZE = 10
+#: ``Cursor.base`` of a round begun from a window: list the current state, report no removals.
+#: (Not 0: a round whose deltaLink was issued at mailbox sequence 0 is a *next* round.)
+INITIAL = -1
 MAX_PAGE_SIZE = 1000
 _MAC_LEN = 12
 
@@ -53,7 +56,7 @@ class Cursor:
     mailbox: str
     start: datetime
     end: datetime
-    base: int  # changes after this seq belong to the round
+    base: int  # changes after this seq belong to the round; INITIAL: the first round
     snapshot: int  # the mailbox seq when the round began (the next round's base)
     after: int  # record numbers <= after are done in this round
     generation: int
@@ -134,7 +137,7 @@ def _new_generation(store: CalendarStore, mb: Mailbox) -> int:
 
 def _candidates(mb: Mailbox, base: int, after: int) -> list[int]:
     """Record numbers to visit in this round after ``after``, ascending."""
-    if base == 0:
+    if base == INITIAL:
         return mb.numbers[bisect_right(mb.numbers, after) :]
     changed = sorted(set(mb.log_numbers[bisect_right(mb.log_seqs, base) :]))
     return changed[bisect_right(changed, after) :]
@@ -156,10 +159,11 @@ def _old_occurrence_ids(
 
 def _items(mb: Mailbox, number: int, cursor: Cursor, view: View) -> list[dict[str, Any]]:
     start, end, base = cursor.start, cursor.end, cursor.base
+    later = base != INITIAL  # a next round: report what left the window or was deleted
     rec = mb.records.get(number)
     if rec is None:
         tomb = mb.tombstones.get(number)
-        if tomb is None or base == 0:
+        if tomb is None or not later:
             return []
         removed = [removed_json(tomb.id)]
         if tomb.recurrence is not None:
@@ -170,18 +174,18 @@ def _items(mb: Mailbox, number: int, cursor: Cursor, view: View) -> list[dict[st
     if rec.recurrence is None:
         if overlaps(rec.span.start, rec.span.end, start, end):
             items.append(delta_json(stored_instance(rec), view))
-        elif base:
+        elif later:
             items.append(removed_json(rec.id))
     else:
         for inst in expand(rec, start, end):
             current.add(inst.id)
             items.append(delta_json(inst, view))
-        if base:
+        if later:
             for day in sorted(rec.cancelled):
                 span = rec.occurrence_span(day)
                 if overlaps(span.start, span.end, start, end):
                     items.append(removed_json(ids.occurrence_id(rec.id, day)))
-    if base:
+    if later:
         seen: set[str] = set()
         for old_id in _old_occurrence_ids(rec, base, start, end):
             if old_id not in current and old_id not in seen:
@@ -214,7 +218,7 @@ def page(
                 "This request requires a time window specified by the query string parameters "
                 "StartDateTime and EndDateTime."
             )
-        cursor = Cursor(mb.user_id, start, end, 0, mb.seq, 0, 0)
+        cursor = Cursor(mb.user_id, start, end, INITIAL, mb.seq, 0, 0)
     limit = min(max(1, max_page_size or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
     items: list[dict[str, Any]] = []
     candidates = _candidates(mb, cursor.base, cursor.after)

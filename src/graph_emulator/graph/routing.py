@@ -163,8 +163,8 @@ def _graph_handler(endpoint: Endpoint, template: str, *, addressed: bool) -> Cal
                 ) from None
             try:
                 decision: FaultDecision = request.scope.get(FAULT_SCOPE_KEY, NO_FAULT)
-                if decision.latency_s:
-                    await asyncio.sleep(decision.latency_s)
+                if decision.latency_s or decision.processing_s:
+                    await asyncio.sleep(decision.latency_s + decision.processing_s)
                 injected = fault_error(decision, world.faults.settings.retry_after)
                 if injected is not None:
                     world.stats.count_fault()

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calsync.msgraph import mapping
+from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
 from calsync.syncengine.model import Attendee, EventData, Person
 
 ME = "ann@contoso.test"
@@ -105,31 +106,81 @@ def test_a_create_carries_our_uid_twice_and_a_patch_only_what_changed() -> None:
 
 RULES = [
     "FREQ=DAILY;INTERVAL=2;COUNT=10",
-    "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,WE,FR;UNTIL=20270131",
-    "FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=15",
-    "FREQ=MONTHLY;INTERVAL=1;BYDAY=TU;BYSETPOS=-1",
-    "FREQ=YEARLY;INTERVAL=1;BYMONTH=11;BYMONTHDAY=24",
-    "FREQ=YEARLY;INTERVAL=1;BYMONTH=3;BYDAY=SU;BYSETPOS=2",
+    "FREQ=WEEKLY;BYDAY=MO,WE,FR;UNTIL=20270131",
+    "FREQ=MONTHLY;BYMONTHDAY=15",
+    "FREQ=MONTHLY;BYDAY=-1TU",
+    "FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=24",
+    "FREQ=YEARLY;BYMONTH=3;BYDAY=2SU",
+    "FREQ=DAILY",
 ]
 
 
 @pytest.mark.parametrize("rule", RULES)
-def test_canonical_rules_survive_a_round_trip_through_graph(rule: str) -> None:
+def test_rules_are_written_by_patterned_recurrence_and_read_back_canonical(rule: str) -> None:
     data = EventData(
         title="S", start=START, end=END,
         timezone="Europe/Paris", recurrence=rule,
     )  # fmt: skip
-    assert mapping.graph_to_rrule(mapping.rrule_to_graph(data)) == rule
+    canonical = mapping.canonical_rrule(data)
+    assert canonical is not None
+    body = mapping.patch_body(data, frozenset({"recurrence"}))
+    assert body["recurrence"]["range"]["recurrenceTimeZone"] == "Romance Standard Time"
+    assert body["recurrence"]["range"]["startDate"] == "2026-11-24"
+    master = graph_event(recurrence=body["recurrence"], type="seriesMaster", isOrganizer=True)
+    read = mapping.event_data(master, mailbox=ME, zone_hint="Europe/Paris")
+    assert read.recurrence == canonical
+    again = data.with_fields({"recurrence": canonical})
+    assert mapping.canonical_rrule(again) == canonical
 
 
-def test_rules_outlook_cannot_express_are_refused_by_name() -> None:
+def test_rules_outlook_cannot_express_are_refused_with_a_translatable_reason() -> None:
     data = EventData(
         title="S", start=START, end=END,
         recurrence="FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO",
     )  # fmt: skip
-    with pytest.raises(mapping.UnsupportedRule, match="BYWEEKNO"):
-        mapping.rrule_to_graph(data)
+    with pytest.raises(UnsupportedRecurrence) as caught:
+        mapping.patch_body(data, frozenset({"recurrence"}))
+    assert caught.value.template and "BYWEEKNO" in str(caught.value)
     assert mapping.canonical_rrule(data) == data.recurrence
+
+
+def test_a_master_reads_its_cancelled_occurrences_at_the_series_wall_time() -> None:
+    paris = {"dateTime": "2027-03-23T09:00:00.0000000", "timeZone": "Romance Standard Time"}
+    master = graph_event(
+        id="M1", type="seriesMaster", isOrganizer=True,
+        start=paris, end=paris | {"dateTime": "2027-03-23T10:00:00.0000000"},
+        recurrence={
+            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["tuesday"],
+                        "firstDayOfWeek": "monday"},
+            "range": {"type": "noEnd", "startDate": "2027-03-23"},
+        },
+        cancelledOccurrences=["OID.M1.2027-03-23", "OID.M1.2027-03-30"],
+    )  # fmt: skip
+    data = mapping.event_data(master, mailbox=ME)
+    # 09:00 Paris is 08:00Z before the DST change (28 March 2027), 07:00Z after it
+    assert data.cancelled == (
+        datetime(2027, 3, 23, 8, tzinfo=UTC),
+        datetime(2027, 3, 30, 7, tzinfo=UTC),
+    )
+    assert data.recurrence == "FREQ=WEEKLY;BYDAY=TU;WKST=MO"
+
+
+def test_an_exception_is_keyed_by_its_master_and_never_carries_the_master_uid() -> None:
+    exception = graph_event(
+        id="OCC1", type="exception", seriesMasterId="M1", isOrganizer=True,
+        transactionId="calsync:master-uid:t", originalStart="2026-11-24T08:00:00Z",
+    )  # fmt: skip
+    item = mapping.remote_item(exception, mailbox=ME)
+    assert item.uid is None
+    assert item.series_remote_id == "M1"
+    assert item.original_start == START
+    all_day = graph_event(
+        id="OCC2", type="exception", seriesMasterId="M2", isAllDay=True,
+        originalStartTimeZone="Tokyo Standard Time", originalStart="2026-11-23T15:00:00Z",
+        start={"dateTime": "2026-11-25T00:00:00", "timeZone": "UTC"},
+        end={"dateTime": "2026-11-26T00:00:00", "timeZone": "UTC"},
+    )  # fmt: skip
+    assert mapping.remote_item(all_day, mailbox=ME).original_start == date(2026, 11, 24)
 
 
 @given(

@@ -732,3 +732,18 @@ def test_huge_count_is_counted_without_running_the_rule() -> None:
     parse_recurrence(graph, start_date=date(2026, 1, 1), default_zone="Europe/Paris")
     daily = to_graph("FREQ=DAILY;COUNT=1000000", paris(2026, 1, 1, 9), "Europe/Paris", False)
     assert daily["range"]["endDate"] == (date(2026, 1, 1) + timedelta(days=999_999)).isoformat()
+
+
+def test_a_monthly_day_that_only_visits_february_keeps_its_day_back_and_forth() -> None:
+    # found by the round-trip property: every 12 months from February, day 30 (Outlook puts
+    # it on the last day of February); the rule's spelling over all months keeps day 30
+    graph = {
+        "pattern": {"type": "absoluteMonthly", "interval": 12, "dayOfMonth": 30},
+        "range": {"type": "noEnd", "startDate": "2000-02-01"},
+    }
+    start = datetime(2000, 1, 31, 23, tzinfo=UTC)  # 1 February 00:00 in Paris
+    rule = from_graph(graph, start, "Europe/Paris")
+    assert rule == "FREQ=MONTHLY;INTERVAL=12;BYMONTHDAY=28,29,30;BYSETPOS=-1"
+    back = to_graph(rule, start, "Europe/Paris", False)
+    assert back == canonical_graph(graph, "Europe/Paris")
+    assert back["pattern"]["dayOfMonth"] == 30

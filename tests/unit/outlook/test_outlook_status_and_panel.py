@@ -58,6 +58,8 @@ def test_not_set_up(client, alice):
         "last_error": None,
         "needs_reconnect": False,
         "health": "disabled",
+        "health_label": "Outlook sync is not set up",
+        "health_reason": None,
     }
     html = panel(alice)
     assert "Outlook sync is not set up yet" in html
@@ -97,7 +99,7 @@ def test_last_sync_and_error_are_reported(client, alice, configured):
     body = status(client)
     assert body["last_sync"] == when.isoformat()
     assert body["last_error"] == "boom"
-    assert body["health"] == "error"
+    assert body["health"] == "degraded"
 
 
 def test_reconnect_needed_keeps_the_mailbox(client, alice, configured):

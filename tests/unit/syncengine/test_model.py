@@ -8,7 +8,7 @@ import pytest
 from tests.unit.syncengine.builders import NOW, event, linked, local_item
 
 from calsync.syncengine import Attendee, EventData, InvalidData, Person, Policy, StatusEntry
-from calsync.syncengine.model import FIELDS
+from calsync.syncengine.model import FIELDS, occurrence_uid
 from calsync.syncengine.status import Status
 
 
@@ -56,8 +56,26 @@ def test_different_content_hashes_differently_and_diff_names_the_fields() -> Non
 def test_content_hash_is_sha256_of_the_canonical_json() -> None:
     data = event("Review")
     assert len(data.content_hash()) == 64
-    assert set(data.canonical()) == set(FIELDS)
+    assert set(data.canonical()) == set(FIELDS) - {"cancelled"}
     assert data.canonical()["start"] == "2026-11-24T09:00:00Z"
+
+
+def test_cancelled_occurrences_are_a_sorted_set_hashed_only_when_present() -> None:
+    data = event("Weekly").with_fields({"recurrence": "FREQ=WEEKLY;BYDAY=TU"})
+    later, earlier = datetime(2026, 12, 8, 9, tzinfo=UTC), datetime(2026, 12, 1, 9, tzinfo=UTC)
+    with_two = data.with_fields({"cancelled": [later, earlier, later]})
+    assert with_two.cancelled == (earlier, later)
+    assert with_two.canonical()["cancelled"] == ["2026-12-01T09:00:00Z", "2026-12-08T09:00:00Z"]
+    assert with_two.content_hash() != data.content_hash()
+    with pytest.raises(InvalidData, match="cancelled"):
+        data.with_fields({"cancelled": [date(2026, 12, 1)]})
+
+
+def test_an_occurrence_uid_depends_only_on_its_master_and_original_start() -> None:
+    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    assert occurrence_uid("m-1", start) == occurrence_uid("m-1", start.astimezone())
+    assert occurrence_uid("m-1", start) != occurrence_uid("m-2", start)
+    assert occurrence_uid("m-1", start) != occurrence_uid("m-1", date(2026, 12, 1))
 
 
 def test_all_day_events_keep_their_dates() -> None:

@@ -1,10 +1,11 @@
 """The sync machine: random edits on both sides, syncs (some with faults), invariants.
 
 vdirsyncer's ``SyncMachine`` idea over our two in-memory sides. Rules create, edit any
-field, move, archive, unarchive, destroy, delete in Outlook, cancel, add or remove
-attendees, change answers (ours, and attendees' in Outlook), turn faults on and off
-(writes fail, or succeed with their answer lost as on a timeout) and sync with a
-complete listing or with changes only. After every sync: no uid and no Outlook
+field, move, archive, unarchive, destroy, delete in Outlook, cancel, cancel one
+occurrence (a set merged from both sides), add or remove attendees, change answers
+(ours, and attendees' in Outlook), turn faults on and off (writes fail, or succeed
+with their answer lost as on a timeout) and sync with a complete listing or with
+changes only. After every sync: no uid and no Outlook
 identity twice; after a sync without faults also: both sides hold the same events and
 no edit is lost (each edit is on both sides, kept in an archived event, or recorded as
 the losing value of a Conflict).
@@ -45,7 +46,15 @@ def field_value(data: EventData, answer: str | None, field: str) -> Any:
         return next((a for a in data.attendees if a.email == email), None)
     if field == "my_response":
         return answer or "none"
+    if field.startswith("cancelled["):
+        stamp = field.removeprefix("cancelled[").removesuffix("]")
+        return any(start.isoformat() == stamp for start in data.cancelled)
     return getattr(data, field)
+
+
+def occurrence(data: EventData, days: int) -> date:
+    """An original start ``days`` after the item's start (a date for all-day items)."""
+    return data.start + timedelta(days=days)  # type: ignore[return-value]
 
 
 def shifted(data: EventData, days: int, hours: int) -> tuple[Any, ...]:
@@ -114,6 +123,14 @@ class SyncMachine(RuleBasedStateMachine):
             item, f"attendees[{email}]", attendees=_toggled(item.data.attendees, email)
         )
 
+    @precondition(lambda self: any(i.is_organizer for i in self.local.items.values()))
+    @rule(data=st.data(), days=st.integers(1, 4))
+    def cancel_occurrence_here(self, data: st.DataObject, days: int) -> None:
+        item = self._pick_local(data, organizer=True)
+        start = occurrence(item.data, days)
+        cancelled = (*item.data.cancelled, start)
+        self._edit_local(item, f"cancelled[{start.isoformat()}]", cancelled=cancelled)
+
     @precondition(lambda self: any(not i.is_organizer for i in self.local.items.values()))
     @rule(data=st.data(), answer=ANSWERS)
     def answer_here(self, data: st.DataObject, answer: str) -> None:
@@ -169,6 +186,16 @@ class SyncMachine(RuleBasedStateMachine):
         item = self._pick_remote(data)
         people = _toggled(item.data.attendees, email)
         self._edit_remote(item, f"attendees[{email}]", attendees=people)
+
+    @precondition(lambda self: self._live_remote(organizer=True))
+    @rule(data=st.data(), days=st.integers(1, 4))
+    def cancel_occurrence_in_outlook(self, data: st.DataObject, days: int) -> None:
+        item = self._pick_remote(data, organizer=True)
+        start = occurrence(item.data, days)
+        cancelled = (*item.data.cancelled, start)
+        self._edit_remote(
+            item, f"cancelled[{start.isoformat()}]", cancelled_occurrences=cancelled
+        )
 
     @precondition(lambda self: self._live_remote(organizer=True, meeting=True))
     @rule(data=st.data(), status=STATUSES)

@@ -1,8 +1,9 @@
 """``calsync sync [EMAIL ...] [--all] [--json] [--preview] [--confirm]``: one sync now.
 
 Prints one line per account (or, with ``--json``, CONTRACT §4's summary: one object for one
-account, a list for several). A progress bar shows on a terminal when several accounts
-sync. Exits 1 when a sync failed or stopped for confirmation; bad input is one line, exit 2.
+account, a list for several). On a terminal a progress bar shows the events written of one
+account's sync, or the accounts done of several. Exits 1 when a sync failed or stopped for
+confirmation; bad input is one line, exit 2.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from calsync.accounts.models import User
 from calsync.outlook.models import OutlookAccount
+from calsync.outlook.progress import Snapshot
 from calsync.outlook.sync import SyncSummary, run_sync
 
 
@@ -39,10 +41,19 @@ class Command(BaseCommand):
             from tqdm import tqdm
 
             progress = tqdm(total=len(accounts), unit=_("account"), file=sys.stderr)
+        bar = EventBar() if len(accounts) == 1 and sys.stderr.isatty() else None
         for account in accounts:
-            summary = run_sync(
-                account, "cli", preview=options["preview"], confirm=options["confirm"]
-            )
+            try:
+                summary = run_sync(
+                    account,
+                    "cli",
+                    preview=options["preview"],
+                    confirm=options["confirm"],
+                    listener=bar,
+                )
+            finally:
+                if bar is not None:
+                    bar.close()
             summaries.append(summary)
             if progress is not None:
                 progress.update(1)
@@ -111,3 +122,34 @@ def _line(summary: SyncSummary) -> str:
             "message": error["message"],
         }
     return line
+
+
+class EventBar:
+    """A terminal bar for one account's sync: each phase, and the events written of its
+    total (a listener of :func:`~calsync.outlook.sync.run_sync`)."""
+
+    def __init__(self, file: Any = None) -> None:
+        self.file = file or sys.stderr
+        self.phase: str | None = None
+        self.bar: Any = None
+
+    def __call__(self, snapshot: Snapshot) -> None:
+        from tqdm import tqdm
+
+        if snapshot.phase != self.phase or self.bar is None:
+            self.close()
+            self.phase = snapshot.phase
+            self.bar = tqdm(
+                total=snapshot.total or None,
+                desc=snapshot.title(),
+                unit=_("event"),
+                file=self.file,
+                leave=False,
+            )
+        self.bar.n = snapshot.done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

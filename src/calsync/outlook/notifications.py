@@ -1,0 +1,264 @@
+"""The receiver of Microsoft Graph change notifications: ``POST /outlook/notifications``.
+
+Contract (see the Graph facts, §6):
+
+* ``?validationToken=...`` (Graph's handshake when a subscription is created): answered at
+  once with ``200 text/plain`` and the URL-decoded token;
+* a notification batch ``{"value": [...]}``: each item must name a subscription we hold and
+  carry its ``clientState`` (compared in constant time); others are ignored and logged (never
+  with the value). The answer is ``202`` for every well-formed batch, forged items included
+  (a 5xx would only make Graph retry them); malformed bodies get ``400``;
+* no sync runs inside the request: a change asks the background scheduler (or Celery, when
+  ``CALSYNC_CELERY`` is set) for a sync of that account after a short debounce
+  (``CALSYNC_NOTIFICATION_DEBOUNCE`` seconds, default 2), so a burst makes one run;
+* when that run is due, :func:`take_news` drops it if every change is one the last syncs
+  already recorded (our own writes coming back), so a sync does not trigger another;
+* lifecycle events: ``reauthorizationRequired`` renews the subscription, ``subscriptionRemoved``
+  recreates it (both right after the next sync, which they start), ``missed`` starts a sync
+  (the delta catches up).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from calsync.outlook import scheduler, subscriptions
+from calsync.outlook.models import OutlookSubscription, SyncRecord
+
+logger = logging.getLogger("calsync.outlook.notifications")
+
+TRIGGER = "notification"
+MAX_TOKEN_LENGTH = 1024
+MAX_PENDING = 500
+MAX_ITEMS = 1000
+"""Items read from one POST (Graph sends far fewer); the rest are dropped."""
+NOTED_EVERY = timedelta(minutes=1)
+"""How often ``last_notification_at`` is written (not on every notification of a burst)."""
+
+
+# -- pure parts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One event change Graph told us about (``change_key`` from its ``@odata.etag``)."""
+
+    remote_id: str
+    change_type: str
+    change_key: str | None = None
+
+
+def change_key_of(etag: Any) -> str | None:
+    """The changeKey inside an ``@odata.etag`` (``W/"DwAAABYA..."``), or None."""
+    if not isinstance(etag, str) or not etag:
+        return None
+    value = etag[2:] if etag.startswith("W/") else etag
+    return value.strip('"') or None
+
+
+def change_of(item: Mapping[str, Any]) -> Change | None:
+    """The :class:`Change` a notification item describes, or None without an event id."""
+    data = item.get("resourceData")
+    data = data if isinstance(data, Mapping) else {}
+    remote_id = data.get("id")
+    if not isinstance(remote_id, str) or not remote_id:
+        resource = item.get("resource")
+        remote_id = resource.rsplit("/", 1)[-1] if isinstance(resource, str) else ""
+    if not remote_id:
+        return None
+    change_type = item.get("changeType")
+    return Change(
+        remote_id,
+        change_type if isinstance(change_type, str) else "updated",
+        change_key_of(data.get("@odata.etag")),
+    )
+
+
+def is_news(change: Change, known: Mapping[str, str]) -> bool:
+    """Whether a sync must look at ``change``, given ``known``: remote id -> the changeKey
+    the last sync recorded. A deletion of an event we never linked, and a change whose
+    changeKey we recorded (our own write coming back), are not news; anything else is."""
+    if change.change_type == "deleted":
+        return change.remote_id in known
+    recorded = known.get(change.remote_id)
+    return recorded is None or change.change_key is None or change.change_key != recorded
+
+
+def items_of(body: bytes) -> list[Mapping[str, Any]] | None:
+    """The notification items of a POST body, or None when it is not ``{"value": [...]}``."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("value"), list):
+        return None
+    return [item for item in data["value"] if isinstance(item, Mapping)]
+
+
+def same_secret(expected: str | None, received: Any) -> bool:
+    """Constant-time comparison of ``clientState`` values (False when either is missing)."""
+    if not expected or not isinstance(received, str):
+        return False
+    return hmac.compare_digest(expected.encode(), received.encode())
+
+
+# -- what waits for the scheduler (in this process) -------------------------------------------
+
+
+@dataclass
+class _Waiting:
+    changes: list[Change] = field(default_factory=list)
+    force: bool = False
+
+
+_waiting: dict[int, _Waiting] = {}
+_waiting_lock = threading.Lock()
+
+
+def _remember(user_id: int, changes: Iterable[Change], force: bool) -> None:
+    with _waiting_lock:
+        waiting = _waiting.setdefault(user_id, _Waiting())
+        waiting.changes.extend(changes)
+        if force or len(waiting.changes) > MAX_PENDING:
+            waiting.force = True
+            waiting.changes.clear()
+
+
+def take_news(user_id: int) -> bool:
+    """Whether the notification-triggered sync of ``user_id`` due now has anything to do;
+    forgets what was waiting. Unknown here (another process received it): True."""
+    with _waiting_lock:
+        waiting = _waiting.pop(user_id, None)
+    if waiting is None or waiting.force:
+        return True
+    ids = {change.remote_id for change in waiting.changes}
+    known = dict(
+        SyncRecord.objects.filter(account__user_id=user_id, remote_id__in=ids).values_list(
+            "remote_id", "remote_change_key"
+        )
+    )
+    return any(is_news(change, known) for change in waiting.changes)
+
+
+def _debounce() -> float:
+    return float(settings.CALSYNC_NOTIFICATION_DEBOUNCE)
+
+
+def _celery_configured() -> bool:
+    return bool(settings.CALSYNC_CELERY)
+
+
+def _ask_for_sync(user_id: int) -> str:
+    """Ask the scheduler (else Celery) for a debounced sync; returns who will run it."""
+    delay = _debounce()
+    if scheduler.request_sync(user_id, delay, TRIGGER):
+        return "scheduler"
+    if _celery_configured():
+        from calsync.outlook import tasks
+
+        try:
+            tasks.sync_user.apply_async(args=(user_id, TRIGGER), countdown=delay)
+        except Exception as exc:  # the broker is down: the periodic sync still runs
+            logger.warning(
+                "notification for user %s: Celery refused: %s", user_id, type(exc).__name__
+            )
+            return "none"
+        return "celery"
+    logger.info("notification for user %s: no background sync runs in this process", user_id)
+    return "none"
+
+
+# -- the view ---------------------------------------------------------------------------------
+
+
+@csrf_exempt
+@never_cache
+@require_POST
+def receive(request: HttpRequest) -> HttpResponse:
+    """Graph's validation handshake, or a batch of change / lifecycle notifications."""
+    token = request.GET.get("validationToken")
+    if token is not None:
+        if len(token) > MAX_TOKEN_LENGTH:
+            return HttpResponseBadRequest(b"", content_type="text/plain")
+        return HttpResponse(token, content_type="text/plain; charset=utf-8")
+    items = items_of(request.body)
+    if items is None:
+        return HttpResponseBadRequest(b"", content_type="text/plain")
+    handle(items)
+    return HttpResponse(status=202)
+
+
+def handle(items: Iterable[Mapping[str, Any]]) -> dict[int, str]:
+    """Check and act on notification items; returns who syncs each user (``user_id -> how``)."""
+    rows: dict[str, OutlookSubscription | None] = {}
+    secrets_: dict[str, str | None] = {}
+    changes: dict[int, list[Change]] = {}
+    forced: set[int] = set()
+    for item in list(items)[:MAX_ITEMS]:
+        sub_id = item.get("subscriptionId")
+        if not isinstance(sub_id, str) or not sub_id:
+            logger.info("notification without a subscription id ignored")
+            continue
+        if sub_id not in rows:
+            rows[sub_id] = (
+                OutlookSubscription.objects.select_related("account")
+                .filter(subscription_id=sub_id)
+                .first()
+            )
+            row = rows[sub_id]
+            secrets_[sub_id] = subscriptions.client_state_of(row) if row else None
+        row = rows[sub_id]
+        if row is None:
+            logger.info("notification for unknown subscription %r ignored", sub_id[:40])
+            continue
+        if not same_secret(secrets_[sub_id], item.get("clientState")):
+            logger.warning(
+                "notification for subscription %r with a wrong clientState ignored", sub_id[:40]
+            )
+            continue
+        user_id = row.account.user_id
+        event = item.get("lifecycleEvent")
+        if event is not None:
+            _on_lifecycle(row, str(event))
+            forced.add(user_id)
+            continue
+        change = change_of(item)
+        if change is not None:
+            changes.setdefault(user_id, []).append(change)
+    now = timezone.now()
+    stale = {  # a burst writes the time once: each write competes with the sync's own
+        row.pk
+        for row in rows.values()
+        if row is not None
+        and (row.last_notification_at is None or now - row.last_notification_at > NOTED_EVERY)
+        and row.account.user_id in forced | set(changes)
+    }
+    if stale:
+        OutlookSubscription.objects.filter(pk__in=stale).update(last_notification_at=now)
+    started: dict[int, str] = {}
+    for user_id in forced | set(changes):
+        _remember(user_id, changes.get(user_id, ()), user_id in forced)
+        started[user_id] = _ask_for_sync(user_id)
+    return started
+
+
+def _on_lifecycle(row: OutlookSubscription, event: str) -> None:
+    logger.info("subscription %s: lifecycle event %r", row.subscription_id[:40], event[:40])
+    if event == "reauthorizationRequired":
+        subscriptions.request_renewal(row.pk)
+    elif event == "subscriptionRemoved":
+        subscriptions.forget(row.pk)

@@ -1,0 +1,83 @@
+"""The panel's progress bar in Chromium: a user opens the calendar before their first sync;
+while a sync of 100 events runs, the panel shows how far it is, and when it ends the page
+reloads with the run in the sync log."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+from tests.integration.sync_world import SyncWorld, at
+
+from calsync.outlook import actions as outlook_actions
+from calsync.outlook import crypto
+from calsync.outlook.models import OutlookAccount
+from graph_emulator.testing import EmulatorServer
+
+from .conftest import BrowserErrors, log_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.usefixtures("readers_do_not_lock_sqlite"),
+]
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatorServer]:
+    with EmulatorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def lan(emulator: EmulatorServer, transactional_db: None) -> SyncWorld:
+    """Lan, connected (a token cache) but never synced, with 100 events to push."""
+    emulator.reset()
+    outlook_actions.do_update_settings(
+        enabled=True,
+        client_id="0b8f6a52-3c1e-4e0f-9d5e-6f1a2b3c4d5e",
+        client_secret="Qx8~abcDEF.ghiJKL_mnoPQR-stuVWX1234yz",
+        base_url="http://127.0.0.1",
+    )
+    world = SyncWorld(emulator, "lan@contoso.test", "Lan Vo")
+    for n in range(100):
+        world.create(title=f"Visit {n}", start=at(1 + n % 25, 8), end=at(1 + n % 25, 9))
+    OutlookAccount.objects.filter(pk=world.account.pk).update(
+        token_cache_encrypted=crypto.encrypt(json.dumps({"RefreshToken": {}}), crypto.TOKEN_CACHE)
+    )
+    return world
+
+
+def test_the_panel_shows_a_running_sync_and_its_result(
+    context: BrowserContext, live_server: Any, lan: SyncWorld, emulator: EmulatorServer
+) -> None:
+    page = context.new_page()
+    errors = BrowserErrors()
+    errors.watch(page)
+    log_in(page, live_server.url, lan.email, "pw-calsync")
+    panel = page.locator("#outlook-panel")
+    expect(panel).to_have_attribute("data-first-sync", "true")
+    expect(page.locator("#outlook-progress")).to_be_hidden()
+
+    emulator.set_faults(processing_ms=60)  # 100 creates, 4 at a time: a few seconds
+    outcome: dict[str, Any] = {}
+    sync = threading.Thread(target=lambda: outcome.update(summary=lan.sync()))
+    sync.start()
+    try:
+        bar = page.locator("#outlook-progress")
+        expect(bar).to_be_visible()
+        expect(bar.locator(".progress-label")).to_contain_text("Sending changes to Outlook")
+        expect(bar.locator(".progress-label")).to_contain_text("of 100")
+    finally:
+        sync.join()
+        emulator.set_faults()
+    assert outcome["summary"].ok, outcome["summary"].errors
+    # the run ended: the page reloads by itself and the log shows the run
+    expect(page.locator("#outlook-log")).to_contain_text("100", timeout=15_000)
+    expect(page.locator("#outlook-progress")).to_be_hidden()
+    expect(panel).to_have_attribute("data-first-sync", "false")
+    assert errors.messages == [], errors.messages

@@ -1,0 +1,308 @@
+"""Graph change notifications end to end: a user connected through the real consent flow, the
+emulator over HTTPS as Microsoft, and calsync's live server (http on loopback) as the
+notification URL. The background scheduler runs without its periodic sweep, so only a
+notification can start the syncs these tests wait for."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from django.core.management import call_command
+from django.db import OperationalError
+
+from calsync.accounts.actions import do_create_user
+from calsync.calendars import actions
+from calsync.calendars.models import Event
+from calsync.outlook import actions as outlook_actions
+from calsync.outlook import scheduler, subscriptions
+from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRun
+from graph_emulator.webhooks import validate_endpoint
+
+from .conftest import AzureApp, csrf_token
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("readers_do_not_lock_sqlite"),
+]
+
+PASSWORD = "pw-calsync"
+MAILBOX = "alice@example.com"
+
+
+@pytest.fixture(autouse=True)
+def _change_notifications_on(settings: Any) -> None:
+    settings.CALSYNC_NOTIFICATIONS = True
+
+
+@pytest.fixture
+def connected(
+    settings: Any, emulator: Any, azure_app: AzureApp, live_server: Any, browsers: Any
+) -> Any:
+    """Alice connected by the real consent flow; Base URL = the live server (loopback)."""
+    settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
+    settings.CALSYNC_GRAPH_URL = emulator.graph_url
+    settings.CALSYNC_CA_BUNDLE = emulator.ca_path
+    alice = do_create_user(MAILBOX, PASSWORD, name="Alice")
+    emulator.add_user(MAILBOX, "Alice Nguyen", "pw-ms")
+    outlook_actions.do_update_settings(
+        enabled=True,
+        client_id=azure_app.client_id,
+        client_secret=azure_app.client_secret,
+        base_url=live_server.url,
+    )
+    browser = browsers()
+    browser.log_in(MAILBOX, PASSWORD)
+    authorize = browser.press_sync_with_outlook().headers["location"]
+    redirect = browser.sign_in_at_microsoft(authorize, MAILBOX, "pw-ms")
+    assert browser.follow_to_calsync(redirect).headers["location"] == "/"
+    browser.user = alice
+    browser.account = OutlookAccount.objects.get(user=alice)
+    return browser
+
+
+@pytest.fixture
+def background(connected: Any) -> Iterator[scheduler.Scheduler]:
+    """The process's scheduler (started once Alice is connected), with no periodic sweep:
+    only requests start syncs."""
+    runner = scheduler.default()
+    runner.interval = 0
+    runner.start()
+    yield runner
+    runner.stop()
+
+
+def emulator_subscriptions(emulator: Any) -> list[dict[str, Any]]:
+    with emulator.client() as http:
+        return http.get(f"{emulator.url}/_emulator/subscriptions").json()
+
+
+def outlook(emulator: Any, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """A change made in Alice's Outlook (Graph over HTTPS with her delegated token)."""
+    headers = {"Authorization": f"Bearer {emulator.token_for(MAILBOX)}"}
+    with emulator.client() as http:
+        return http.request(method, f"{emulator.graph_url}{path}", headers=headers, **kwargs)
+
+
+def outlook_event(subject: str, days: int = 2) -> dict[str, Any]:
+    start = (datetime.now(UTC) + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+    end = start + timedelta(hours=1)
+    return {
+        "subject": subject,
+        "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        "end": {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+    }
+
+
+def first_sync(connected: Any) -> OutlookSubscription:
+    call_command("sync", MAILBOX)
+    row = OutlookSubscription.objects.get(account=connected.account)
+    assert row.subscription_id, row.last_error
+    return row
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 15, show: Any = None) -> float:
+    """Seconds until ``condition()`` held (AssertionError after ``timeout``). The test
+    database is SQLite's shared in-memory one, whose table locks are not waited for while
+    the scheduler thread writes: such a read is simply tried again."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if condition():
+                return time.monotonic() - started
+        except OperationalError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"timed out: {show() if show else ''}")
+
+
+def runs(trigger: str) -> int:
+    return SyncRun.objects.filter(trigger=trigger, finished_at__isnull=False).count()
+
+
+def test_the_handshake_answers_graph(live_server: Any) -> None:
+    url = f"{live_server.url}/outlook/notifications"
+    assert validate_endpoint(url) is None  # the emulator's own check of Graph's rules
+    assert validate_endpoint(f"{url}?lifecycle=1") is None
+    with httpx.Client(trust_env=False) as http:
+        answer = http.post(url, params={"validationToken": "a b+c&<d>"}, content=b"")
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/plain")
+        assert answer.text == "a b+c&<d>"
+        assert http.get(url).status_code == 405
+        assert http.post(url, content=b"not json").status_code == 400
+        assert http.post(url, json={"value": []}).status_code == 202
+
+
+def test_the_first_sync_subscribes_with_a_secret_client_state(
+    connected: Any, emulator: Any, live_server: Any
+) -> None:
+    row = first_sync(connected)
+    [sub] = emulator_subscriptions(emulator)
+    assert sub["id"] == row.subscription_id
+    assert sub["notificationUrl"] == f"{live_server.url}/outlook/notifications"
+    assert sub["lifecycleNotificationUrl"] == f"{live_server.url}/outlook/notifications?lifecycle=1"
+    assert sub["resource"] == "/me/events" and sub["changeType"] == "created,updated,deleted"
+    state = subscriptions.client_state_of(row)
+    assert state and sub["clientState"] == state
+    assert state not in row.client_state_encrypted  # encrypted at rest
+    call_command("sync", MAILBOX)  # a live subscription is left alone
+    assert [s["id"] for s in emulator_subscriptions(emulator)] == [row.subscription_id]
+    status = connected.web.get("/api/outlook/status").json()
+    assert status["notifications"]["active"] is True and status["notifications"]["problem"] is None
+
+
+def test_an_outlook_change_arrives_within_seconds(
+    connected: Any, emulator: Any, background: scheduler.Scheduler
+) -> None:
+    first_sync(connected)
+    created = outlook(emulator, "POST", "/me/events", json=outlook_event("Made in Outlook"))
+    assert created.status_code == 201, created.text
+    mine = Event.objects.filter(owner=connected.user, title="Made in Outlook")
+    seconds = wait_for(mine.exists, 15, lambda: list(SyncRun.objects.values("trigger", "status")))
+    print(f"\nOutlook create -> calsync event: {seconds:.2f} s")
+    assert seconds < 10
+    wait_for(lambda: runs("notification") == 1 and runs("schedule") == 0)
+    event_id = created.json()["id"]
+    outlook(emulator, "PATCH", f"/me/events/{event_id}", json={"subject": "Renamed in Outlook"})
+    renamed = Event.objects.filter(owner=connected.user, title="Renamed in Outlook", active=True)
+    wait_for(renamed.exists, 15)
+    outlook(emulator, "DELETE", f"/me/events/{event_id}")
+    archived = Event.objects.filter(owner=connected.user, title="Renamed in Outlook", active=False)
+    wait_for(archived.exists, 15)
+    wait_for(lambda: runs("notification") == 3)
+    assert OutlookSubscription.objects.get().last_notification_at is not None
+
+
+def test_our_own_writes_coming_back_start_no_sync(
+    connected: Any, emulator: Any, background: scheduler.Scheduler, settings: Any
+) -> None:
+    settings.CALSYNC_NOTIFICATION_DEBOUNCE = 0.3
+    settings.CALSYNC_SYNC_DEBOUNCE = 0.1
+    first_sync(connected)
+    delivered = emulator.stats().get("notifications_sent", 0)
+    actions.do_create_event(
+        connected.user,
+        {
+            "title": "Made here",
+            "start": datetime.now(UTC) + timedelta(days=3),
+            "end": datetime.now(UTC) + timedelta(days=3, hours=1),
+        },
+    )
+    wait_for(lambda: SyncRun.objects.filter(trigger="change", pushed_created=1).exists())
+    wait_for(lambda: emulator.stats().get("notifications_sent", 0) > delivered, 10, emulator.stats)
+    time.sleep(1.5)  # the debounce, then the check against what the sync recorded
+    assert runs("notification") == 0
+    assert SyncRun.objects.count() == 2  # the first sync and the push
+
+
+def test_a_wrong_client_state_starts_nothing(
+    connected: Any, background: scheduler.Scheduler, live_server: Any, settings: Any
+) -> None:
+    settings.CALSYNC_NOTIFICATION_DEBOUNCE = 0.1
+    row = first_sync(connected)
+    url = f"{live_server.url}/outlook/notifications"
+
+    def notify(client_state: str) -> int:
+        item = {
+            "subscriptionId": row.subscription_id,
+            "clientState": client_state,
+            "changeType": "created",
+            "resource": "Users/x/Events/AAMkForged",
+            "resourceData": {"id": "AAMkForged", "@odata.etag": 'W/"forged"'},
+        }
+        with httpx.Client(trust_env=False) as http:
+            return http.post(url, json={"value": [item]}).status_code
+
+    assert notify("guessed-" + "x" * 56) == 202
+    time.sleep(1.5)
+    assert runs("notification") == 0
+    assert notify(subscriptions.client_state_of(row) or "") == 202  # the control: it does run
+    wait_for(lambda: runs("notification") == 1)
+
+
+def test_reauthorization_renews_and_a_removed_subscription_is_recreated(
+    connected: Any, emulator: Any, background: scheduler.Scheduler, settings: Any
+) -> None:
+    settings.CALSYNC_NOTIFICATION_DEBOUNCE = 0.1
+    row = first_sync(connected)
+    # the access token the subscription was made with expires: Graph asks to reauthorize
+    emulator.advance_clock(2 * 3600)
+    renewed = OutlookSubscription.objects.filter(pk=row.pk, renewed_at__isnull=False)
+    wait_for(renewed.exists, 15, lambda: list(SyncRun.objects.values("trigger", "status")))
+    after = renewed.get()
+    assert after.subscription_id == row.subscription_id and not after.renew_requested
+    assert after.expires_at > row.expires_at
+    # Outlook removes it (e.g. a password reset): subscriptionRemoved -> a new one
+    with emulator.client() as http:
+        http.post(f"{emulator.url}/_emulator/subscriptions/{row.subscription_id}/remove")
+    recreated = OutlookSubscription.objects.exclude(subscription_id__in=["", row.subscription_id])
+    wait_for(recreated.exists, 15)
+    assert [s["id"] for s in emulator_subscriptions(emulator)] == [recreated.get().subscription_id]
+    # and it works: a change in Outlook still arrives
+    outlook(emulator, "POST", "/me/events", json=outlook_event("After the recreation"))
+    wait_for(Event.objects.filter(title="After the recreation").exists, 15)
+
+
+def test_a_subscription_gone_silently_is_recreated_at_renewal(
+    connected: Any, emulator: Any
+) -> None:
+    row = first_sync(connected)
+    with emulator.world.lock:
+        emulator.world.subscriptions.items.pop(row.subscription_id)
+    later = datetime.now(UTC) + timedelta(days=2, hours=1)  # within a day of expiring
+    assert subscriptions.keep_alive(connected.account.pk, now=later) == subscriptions.CREATED
+    new = OutlookSubscription.objects.get()
+    assert new.subscription_id != row.subscription_id
+    assert [s["id"] for s in emulator_subscriptions(emulator)] == [new.subscription_id]
+    assert subscriptions.keep_alive(connected.account.pk) == subscriptions.UNCHANGED
+
+
+def test_disconnect_deletes_the_subscription(connected: Any, emulator: Any) -> None:
+    first_sync(connected)
+    assert len(emulator_subscriptions(emulator)) == 1
+    page = connected.web.get("/")
+    answer = connected.web.post(
+        "/outlook/disconnect", data={"csrfmiddlewaretoken": csrf_token(page.text)}
+    )
+    assert answer.status_code == 302
+    assert emulator_subscriptions(emulator) == []
+    assert not OutlookSubscription.objects.exists()
+
+
+def test_a_base_url_graph_cannot_reach_keeps_the_periodic_sync(
+    connected: Any, emulator: Any
+) -> None:
+    outlook_actions.do_update_settings(base_url="http://calendar.example.com")
+    call_command("sync", MAILBOX)
+    assert SyncRun.objects.get().status == "ok"
+    assert emulator_subscriptions(emulator) == []
+    row = OutlookSubscription.objects.get()
+    assert not row.subscription_id and "https" in row.last_error
+    status = connected.web.get("/api/outlook/status").json()
+    assert status["notifications"]["active"] is False
+    assert "https" in status["notifications"]["problem"]
+
+
+def test_a_failed_subscription_is_not_retried_on_every_sync(
+    connected: Any, emulator: Any
+) -> None:
+    outlook_actions.do_update_settings(base_url="https://localhost:9")  # nothing listens
+    emulator.clear_stats()
+    call_command("sync", MAILBOX)
+    assert SyncRun.objects.get().status == "ok"  # the sync itself is fine
+    row = OutlookSubscription.objects.get()
+    assert not row.subscription_id and "validation" in row.last_error
+    assert row.retry_after is not None
+    call_command("sync", MAILBOX)
+    assert subscriptions.keep_alive(connected.account.pk) == subscriptions.UNCHANGED
+    assert emulator.stats()["by_route"].get("POST /subscriptions") == 1
+    later = row.retry_after + timedelta(seconds=1)
+    assert subscriptions.keep_alive(connected.account.pk, now=later) == subscriptions.FAILED
+    status = connected.web.get("/api/outlook/status").json()
+    assert "validation" in status["notifications"]["problem"]

@@ -1,0 +1,51 @@
+"""Integration fixtures: services beyond the database, needed loudly.
+
+Tests marked ``redis`` need the Redis server at ``CALSYNC_REDIS_URL`` (default
+``redis://127.0.0.1:6379/0``). Without it they are skipped with a reason that names the fix;
+under CI (``CI`` set) a missing Redis fails the run instead (as tests/conftest.py does for
+Chromium), so CI can never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from tests.e2e.conftest import (  # noqa: F401 - the e2e fixtures, used here by name
+    azure_app,
+    browsers,
+    emulator,
+    emulator_session,
+)
+
+REDIS_URL = os.environ.get("CALSYNC_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_answers(url: str = REDIS_URL) -> bool:
+    """Whether a Redis server answers PING at ``url`` (within half a second)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    redis_items = [item for item in items if item.get_closest_marker("redis")]
+    if not redis_items or redis_answers():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(
+            f"CI needs Redis at {REDIS_URL} for {len(redis_items)} Celery tests"
+        )
+    reason = (
+        f"SKIPPED LOUDLY: no Redis at {REDIS_URL} "
+        "(apt-get install -y redis-server, or set CALSYNC_REDIS_URL)"
+    )
+    for item in redis_items:
+        item.add_marker(pytest.mark.skip(reason=reason))

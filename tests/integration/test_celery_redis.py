@@ -1,0 +1,131 @@
+"""Celery on Redis for scale-out: a real worker runs calsync's sync task against the emulator.
+
+The worker is Celery's own (``celery.contrib.testing.worker``, a thread pool of two in this
+process) on the Redis broker and result backend at ``CALSYNC_REDIS_URL``, fed through a queue
+of its own; the account is connected through the real consent flow. Proves that the task
+syncs a connected account, and that two tasks for one account at once make one run (the
+account claim), the other answering that a sync is running.
+"""
+
+from __future__ import annotations
+
+import ssl
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from tests.e2e.conftest import AzureApp
+from tests.integration.sync_world import at
+
+from calsync.accounts.actions import do_create_user
+from calsync.calendars import actions
+from calsync.outlook import actions as outlook_actions
+from calsync.outlook.models import OutlookAccount, SyncRun
+
+pytestmark = [pytest.mark.redis, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+MAILBOX = "carol@example.com"
+PASSWORD = "pw-calsync"
+
+
+@pytest.fixture
+def worker() -> Iterator[str]:
+    """A Celery worker (two threads) consuming a fresh queue; yields the queue's name."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    from calsync.outlook import tasks
+
+    def close_connections(**_kwargs: Any) -> None:
+        connections.close_all()  # the worker's threads open their own
+
+    queue = f"calsync-test-{uuid.uuid4().hex}"
+    task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(
+            tasks.app,
+            pool="threads",
+            concurrency=2,
+            queues=[queue],
+            perform_ping_check=False,
+            shutdown_timeout=30,
+            loglevel="WARNING",
+        ):
+            yield queue
+    finally:
+        task_postrun.disconnect(close_connections)
+
+
+@pytest.fixture
+def carol(
+    settings: Any, emulator: Any, azure_app: AzureApp, live_server: Any, browsers: Any
+) -> Any:
+    """Carol, connected to her Outlook mailbox by the real consent flow."""
+    settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
+    settings.CALSYNC_GRAPH_URL = emulator.graph_url
+    settings.CALSYNC_CA_BUNDLE = emulator.ca_path
+    user = do_create_user(MAILBOX, PASSWORD, name="Carol")
+    emulator.add_user(MAILBOX, "Carol Diaz", "pw-ms")
+    outlook_actions.do_update_settings(
+        enabled=True,
+        client_id=azure_app.client_id,
+        client_secret=azure_app.client_secret,
+        base_url=live_server.url,
+    )
+    browser = browsers()
+    browser.log_in(MAILBOX, PASSWORD)
+    authorize = browser.press_sync_with_outlook().headers["location"]
+    redirect = browser.sign_in_at_microsoft(authorize, MAILBOX, "pw-ms")
+    assert browser.follow_to_calsync(redirect).headers["location"] == "/"
+    assert OutlookAccount.objects.get(user=user).connected
+    SyncRun.objects.all().delete()  # the connect flow may have synced once already
+    return user
+
+
+def _subjects(emulator: Any) -> list[str]:
+    """The subjects of the events in Carol's mailbox, read over Graph."""
+    context = ssl.create_default_context(cafile=emulator.ca_path)
+    with httpx.Client(verify=context, trust_env=False) as http:
+        answer = http.get(
+            f"{emulator.graph_url}/me/events",
+            params={"$top": "1000"},
+            headers={"Authorization": f"Bearer {emulator.token_for(MAILBOX)}"},
+        )
+    assert answer.status_code == 200, answer.text
+    return sorted(event["subject"] for event in answer.json()["value"])
+
+
+def test_a_worker_syncs_a_connected_account(carol: Any, emulator: Any, worker: str) -> None:
+    from calsync.outlook import tasks
+
+    for n in range(30):  # more than one $batch: concurrent batches from the worker's thread
+        actions.do_create_event(
+            carol, {"title": f"Via Celery {n:02d}", "start": at(2 + n), "end": at(2 + n, 10)}
+        )
+    summary = tasks.sync_user.apply_async((carol.pk,), queue=worker).get(timeout=60)
+    assert summary["ok"], summary["errors"]
+    assert summary["user"] == MAILBOX
+    assert summary["pushed"]["created"] == 30
+    assert _subjects(emulator) == [f"Via Celery {n:02d}" for n in range(30)]
+    run = SyncRun.objects.get()
+    assert (run.trigger, run.status) == ("celery", "ok")
+
+
+def test_two_tasks_for_one_account_at_once_run_once(
+    carol: Any, emulator: Any, worker: str
+) -> None:
+    from calsync.outlook import tasks
+
+    actions.do_create_event(carol, {"title": "Once", "start": at(3), "end": at(3, 10)})
+    emulator.set_faults(latency_ms=400)  # each run takes a while: the two overlap
+    pending = [tasks.sync_user.apply_async((carol.pk,), queue=worker) for _ in range(2)]
+    summaries = [result.get(timeout=90) for result in pending]
+    emulator.set_faults()
+    assert sorted(s["ok"] for s in summaries) == [False, True]
+    refused = next(s for s in summaries if not s["ok"])
+    assert refused["errors"] == [{"event": None, "message": "A sync of this account is running."}]
+    assert SyncRun.objects.count() == 1
+    assert _subjects(emulator) == ["Once"]

@@ -1,0 +1,255 @@
+"""Change notifications without Graph: the pure rules (which Base URL can receive them, what a
+notification says, what is news), the receiver's checks through Django's test client, and
+the scheduler's merging of notification requests. The emulator round trips are in
+tests/e2e/test_sync_notifications.py."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from calsync.outlook import crypto, notifications, subscriptions
+from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord
+from calsync.outlook.notifications import Change, change_key_of, change_of, is_news
+from calsync.outlook.scheduler import Scheduler
+from calsync.outlook.subscriptions import endpoint_problem, needs_work
+
+URL = "/outlook/notifications"
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "ok"),
+    [
+        ("https://calendar.example.com", True),
+        ("https://calendar.example.com/sub/", True),
+        ("http://127.0.0.1:8000", True),
+        ("http://localhost:8000", True),
+        ("http://[::1]:8000", True),
+        ("http://calendar.example.com", False),
+        ("http://10.0.0.5:8000", False),
+        ("ftp://calendar.example.com", False),
+        ("", False),
+    ],
+)
+def test_which_base_urls_can_receive_notifications(base_url: str, ok: bool) -> None:
+    assert (endpoint_problem(base_url) is None) is ok
+
+
+def test_the_urls_registered_at_graph() -> None:
+    assert subscriptions.notification_url_for("https://c.example/") == (
+        "https://c.example/outlook/notifications"
+    )
+    assert subscriptions.lifecycle_url_for("https://c.example") == (
+        "https://c.example/outlook/notifications?lifecycle=1"
+    )
+
+
+def test_graph_times_round_trip() -> None:
+    text = subscriptions.graph_time(NOW)
+    assert text == "2026-12-01T12:00:00.0000000Z"
+    assert subscriptions.parse_graph_time(text) == NOW
+    assert subscriptions.parse_graph_time("2026-12-01T12:00:00.1234567Z") == NOW.replace(
+        microsecond=123456
+    )
+    assert subscriptions.parse_graph_time("soon") is None
+    assert subscriptions.parse_graph_time(None) is None
+
+
+def test_when_a_subscription_needs_work() -> None:
+    url = "https://c.example/outlook/notifications"
+    live = OutlookSubscription(
+        subscription_id="s1", notification_url=url, expires_at=NOW + timedelta(days=2)
+    )
+    assert needs_work(None, url, NOW)
+    assert not needs_work(live, url, NOW)
+    assert needs_work(live, url, NOW + timedelta(days=1, hours=1))  # expires within a day
+    assert needs_work(live, "https://moved.example/outlook/notifications", NOW)
+    live.renew_requested = True
+    assert needs_work(live, url, NOW)
+    assert needs_work(OutlookSubscription(notification_url=url), url, NOW)
+    failed = OutlookSubscription(retry_after=NOW + timedelta(minutes=5))
+    assert not needs_work(failed, url, NOW)  # the last attempt failed a moment ago
+    assert needs_work(failed, url, NOW + timedelta(minutes=6))
+
+
+def test_client_states_are_random_and_fit_graph() -> None:
+    states = {subscriptions.new_client_state() for _ in range(50)}
+    assert len(states) == 50
+    assert all(32 <= len(state) <= 128 for state in states)
+
+
+def test_what_a_notification_says() -> None:
+    item = {
+        "changeType": "updated",
+        "resource": "Users/u1/Events/AAMk1",
+        "resourceData": {"id": "AAMk1", "@odata.etag": 'W/"DwAAABYA"'},
+    }
+    assert change_of(item) == Change("AAMk1", "updated", "DwAAABYA")
+    assert change_of({"changeType": "deleted", "resource": "Users/u1/Events/AAMk2"}) == Change(
+        "AAMk2", "deleted", None
+    )
+    assert change_of({"changeType": "created"}) is None
+    assert change_key_of('"abc"') == "abc" and change_key_of(None) is None
+
+
+def test_what_is_news() -> None:
+    known = {"ours": "ck1"}
+    assert not is_news(Change("ours", "updated", "ck1"), known)  # our own write came back
+    assert is_news(Change("ours", "updated", "ck2"), known)
+    assert is_news(Change("ours", "updated", None), known)
+    assert is_news(Change("theirs", "created", "ck9"), known)
+    assert is_news(Change("ours", "deleted"), known)
+    assert not is_news(Change("never-linked", "deleted"), known)
+
+
+def test_items_and_secrets() -> None:
+    assert notifications.items_of(b'{"value": [{"a": 1}, 2]}') == [{"a": 1}]
+    assert notifications.items_of(b"[]") is None
+    assert notifications.items_of(b"\xff") is None
+    assert notifications.same_secret("s3cret", "s3cret")
+    assert not notifications.same_secret("s3cret", "s3creT")
+    assert not notifications.same_secret("s3cret", None)
+    assert not notifications.same_secret(None, "")
+
+
+# -- the receiver, through Django's test client (CSRF checks on) ------------------------------
+
+
+@pytest.fixture
+def subscribed(alice: Any, configured: Any) -> OutlookSubscription:
+    account = OutlookAccount.objects.create(
+        user=alice,
+        mailbox=alice.email,
+        token_cache_encrypted=crypto.encrypt("{}", crypto.TOKEN_CACHE),
+    )
+    row = OutlookSubscription.objects.create(
+        account=account,
+        subscription_id="sub-1",
+        client_state_encrypted=crypto.encrypt("right-state", subscriptions.CLIENT_STATE),
+        notification_url="http://testserver/outlook/notifications",
+        expires_at=NOW + timedelta(days=2),
+    )
+    yield row
+    notifications._waiting.clear()
+
+
+def _item(**extra: Any) -> dict[str, Any]:
+    return {
+        "subscriptionId": "sub-1",
+        "clientState": "right-state",
+        "changeType": "created",
+        "resource": "Users/u/Events/AAMk1",
+        "resourceData": {"id": "AAMk1", "@odata.etag": 'W/"ck1"'},
+        **extra,
+    }
+
+
+@pytest.fixture
+def csrf_client(client: Any) -> Any:
+    client.handler.enforce_csrf_checks = True
+    return client
+
+
+def test_the_handshake_echoes_the_decoded_token(csrf_client: Any) -> None:
+    plain = "text/plain; charset=utf-8"
+    answer = csrf_client.post(f"{URL}?validationToken=Validation%3A%20a%2Bb", b"", plain)
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("text/plain")
+    assert answer.content == b"Validation: a+b"
+    too_long = csrf_client.post(f"{URL}?validationToken={'x' * 2000}", b"", plain)
+    assert too_long.status_code == 400
+
+
+def test_a_valid_notification_is_accepted_and_remembered(
+    csrf_client: Any, subscribed: OutlookSubscription
+) -> None:
+    answer = csrf_client.post(URL, {"value": [_item()]}, content_type="application/json")
+    assert answer.status_code == 202
+    user_id = subscribed.account.user_id
+    assert notifications._waiting[user_id].changes == [Change("AAMk1", "created", "ck1")]
+    assert OutlookSubscription.objects.get().last_notification_at is not None
+    assert notifications.take_news(user_id) is True  # never synced: news
+    assert user_id not in notifications._waiting
+
+
+def test_forged_and_unknown_notifications_are_ignored(
+    csrf_client: Any, subscribed: OutlookSubscription, caplog: Any
+) -> None:
+    forged = [_item(clientState="wrong-state"), _item(clientState=None), _item(subscriptionId="x")]
+    answer = csrf_client.post(URL, {"value": forged}, content_type="application/json")
+    assert answer.status_code == 202
+    assert notifications._waiting == {}
+    assert "wrong clientState" in caplog.text and "right-state" not in caplog.text
+    assert csrf_client.post(URL, b"{", content_type="application/json").status_code == 400
+    assert csrf_client.get(URL).status_code == 405
+    assert notifications.handle([_item()]) == {subscribed.account.user_id: "none"}
+
+
+def test_our_own_change_coming_back_is_not_news(subscribed: OutlookSubscription) -> None:
+    account = subscribed.account
+    SyncRecord.objects.create(
+        account=account, uid="u1", local_id="1", remote_id="AAMk1", base={}, local_version=1,
+        remote_hash="h", remote_change_key="ck1", synced_at=NOW,
+    )  # fmt: skip
+    notifications.handle([_item()])
+    assert notifications.take_news(account.user_id) is False
+    notifications.handle([_item(resourceData={"id": "AAMk1", "@odata.etag": 'W/"ck2"'})])
+    assert notifications.take_news(account.user_id) is True
+    assert notifications.take_news(account.user_id) is True  # nothing known here: sync
+
+
+def test_lifecycle_events_mark_the_subscription(subscribed: OutlookSubscription) -> None:
+    lifecycle = {"subscriptionId": "sub-1", "clientState": "right-state"}
+    notifications.handle([{**lifecycle, "lifecycleEvent": "reauthorizationRequired"}])
+    assert OutlookSubscription.objects.get().renew_requested
+    assert notifications.take_news(subscribed.account.user_id) is True
+    notifications.handle([{**lifecycle, "lifecycleEvent": "subscriptionRemoved"}])
+    row = OutlookSubscription.objects.get()
+    assert (row.subscription_id, row.client_state_encrypted, row.expires_at) == ("", "", None)
+    assert notifications.handle([{**lifecycle, "lifecycleEvent": "missed"}]) == {}  # forgotten
+
+
+# -- the scheduler ----------------------------------------------------------------------------
+
+
+def _recording_scheduler() -> tuple[Scheduler, list[tuple[int, str]], threading.Event]:
+    calls: list[tuple[int, str]] = []
+    ran = threading.Event()
+
+    def runner(user_id: int, trigger: str) -> None:
+        calls.append((user_id, trigger))
+        ran.set()
+
+    return Scheduler(interval=0, runner=runner), calls, ran
+
+
+def test_a_notification_never_replaces_a_pending_sync_of_another_kind() -> None:
+    background, calls, ran = _recording_scheduler()
+    background.request(7, 0.3, "change")
+    background.request(7, 5.0, "notification")  # keeps "change", and its earlier time
+    background.start()
+    try:
+        assert ran.wait(3)
+        time.sleep(0.2)
+    finally:
+        background.stop()
+    assert calls == [(7, "change")]
+
+
+def test_notifications_in_a_burst_make_one_run() -> None:
+    background, calls, ran = _recording_scheduler()
+    background.start()
+    try:
+        for _ in range(5):
+            background.request(8, 0.3, "notification")
+            time.sleep(0.05)
+        assert ran.wait(3)
+        time.sleep(0.5)
+    finally:
+        background.stop()
+    assert calls == [(8, "notification")]
