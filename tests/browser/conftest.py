@@ -162,3 +162,27 @@ def screenshot_dir() -> Path:
     path = Path(os.environ.get("CALSYNC_SCREENSHOTS", "/tmp"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def set_up_outlook() -> None:
+    """Outlook Calendar ticked in Settings, with a Client ID and Secret (never used here)."""
+    from calsync.outlook import actions as outlook_actions
+
+    outlook_actions.do_update_settings(
+        enabled=True,
+        client_id="0b8f6a52-3c1e-4e0f-9d5e-6f1a2b3c4d5e",
+        client_secret="Qx8~abcDEF.ghiJKL_mnoPQR-stuVWX1234yz",
+        base_url="http://127.0.0.1",
+    )
+
+
+def pretend_connected(account_pk: int, **fields: Any) -> None:
+    """Give an account (synced with a static token) a token cache, as if its user had
+    consented: the page then shows it connected."""
+    import json
+
+    from calsync.outlook import crypto
+    from calsync.outlook.models import OutlookAccount
+
+    cache = crypto.encrypt(json.dumps({"RefreshToken": {}}), crypto.TOKEN_CACHE)
+    OutlookAccount.objects.filter(pk=account_pk).update(token_cache_encrypted=cache, **fields)

@@ -4,7 +4,6 @@ questions, reads the counts on the confirmation step, confirms, and sees the acc
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,12 +14,10 @@ from tests.integration.sync_world import SyncWorld, at, graph_time
 from calsync.accounts.actions import do_create_user
 from calsync.accounts.models import User
 from calsync.calendars.models import Event
-from calsync.outlook import actions as outlook_actions
-from calsync.outlook import crypto
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
 from graph_emulator.testing import EmulatorServer
 
-from .conftest import PASSWORD, BrowserErrors, log_in
+from .conftest import PASSWORD, BrowserErrors, log_in, pretend_connected, set_up_outlook
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -40,23 +37,14 @@ def admin(transactional_db: None) -> User:
 def synced(emulator: EmulatorServer, transactional_db: None) -> SyncWorld:
     """Chi, with two events synced both ways and a token cache (as if connected)."""
     emulator.reset()
-    outlook_actions.do_update_settings(
-        enabled=True,
-        client_id="0b8f6a52-3c1e-4e0f-9d5e-6f1a2b3c4d5e",
-        client_secret="Qx8~abcDEF.ghiJKL_mnoPQR-stuVWX1234yz",
-        base_url="http://127.0.0.1",
-    )
+    set_up_outlook()
     world = SyncWorld(emulator, "chi@contoso.test", "Chi Pham")
     world.create(title="Planning", start=at(2), end=at(2, 10))
     world.outlook_create(
         {"subject": "Dentist", "start": graph_time(at(3)), "end": graph_time(at(3, 10))}
     )
     assert world.sync().ok
-    OutlookAccount.objects.filter(pk=world.account.pk).update(
-        token_cache_encrypted=crypto.encrypt(json.dumps({"RefreshToken": {}}), crypto.TOKEN_CACHE),
-        oid="chi-oid",
-        tid="tid",
-    )
+    pretend_connected(world.account.pk, oid="chi-oid", tid="tid")
     return world
 
 

@@ -4,7 +4,6 @@ reloads with the run in the sync log."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -13,12 +12,9 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 from tests.integration.sync_world import SyncWorld, at
 
-from calsync.outlook import actions as outlook_actions
-from calsync.outlook import crypto
-from calsync.outlook.models import OutlookAccount
 from graph_emulator.testing import EmulatorServer
 
-from .conftest import BrowserErrors, log_in
+from .conftest import BrowserErrors, log_in, pretend_connected, set_up_outlook
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,18 +33,11 @@ def emulator() -> Iterator[EmulatorServer]:
 def lan(emulator: EmulatorServer, transactional_db: None) -> SyncWorld:
     """Lan, connected (a token cache) but never synced, with 100 events to push."""
     emulator.reset()
-    outlook_actions.do_update_settings(
-        enabled=True,
-        client_id="0b8f6a52-3c1e-4e0f-9d5e-6f1a2b3c4d5e",
-        client_secret="Qx8~abcDEF.ghiJKL_mnoPQR-stuVWX1234yz",
-        base_url="http://127.0.0.1",
-    )
+    set_up_outlook()
     world = SyncWorld(emulator, "lan@contoso.test", "Lan Vo")
     for n in range(100):
         world.create(title=f"Visit {n}", start=at(1 + n % 25, 8), end=at(1 + n % 25, 9))
-    OutlookAccount.objects.filter(pk=world.account.pk).update(
-        token_cache_encrypted=crypto.encrypt(json.dumps({"RefreshToken": {}}), crypto.TOKEN_CACHE)
-    )
+    pretend_connected(world.account.pk)
     return world
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import ssl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,3 +134,56 @@ def browsers(live_server: Any, emulator: EmulatorServer) -> Iterator[Any]:
     yield make
     for browser in made:
         browser.close()
+
+
+@pytest.fixture
+def connect_by_consent(
+    settings: Any, emulator: EmulatorServer, azure_app: AzureApp, live_server: Any, browsers: Any
+) -> Callable[..., Browser]:
+    """``connect_by_consent(email, name)``: Outlook set up as an admin would (CALSYNC_*
+    pointing at the emulator, the Settings page's values, Base URL = the live server), then
+    a user with that email here and in Outlook connected by the real consent flow. Returns
+    their :class:`Browser`, with ``user`` and ``account`` set."""
+    from calsync.accounts.actions import do_create_user
+    from calsync.outlook import actions as outlook_actions
+    from calsync.outlook.models import OutlookAccount
+
+    settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
+    settings.CALSYNC_GRAPH_URL = emulator.graph_url
+    settings.CALSYNC_CA_BUNDLE = emulator.ca_path
+    outlook_actions.do_update_settings(
+        enabled=True,
+        client_id=azure_app.client_id,
+        client_secret=azure_app.client_secret,
+        base_url=live_server.url,
+    )
+
+    def connect(
+        email: str, name: str, password: str = "pw-calsync", ms_password: str = "pw-ms"
+    ) -> Browser:
+        user = do_create_user(email, password, name=name)
+        emulator.add_user(email, name, ms_password)
+        browser = browsers()
+        browser.log_in(email, password)
+        authorize = browser.press_sync_with_outlook().headers["location"]
+        redirect = browser.sign_in_at_microsoft(authorize, email, ms_password)
+        assert browser.follow_to_calsync(redirect).headers["location"] == "/"
+        browser.user = user  # type: ignore[attr-defined]
+        browser.account = OutlookAccount.objects.get(user=user)  # type: ignore[attr-defined]
+        assert browser.account.connected  # type: ignore[attr-defined]
+        return browser
+
+    return connect
+
+
+def outlook_subjects(emulator: EmulatorServer, mailbox: str) -> list[str]:
+    """The subjects of the events (singles and series masters) in ``mailbox``, over Graph."""
+    context = ssl.create_default_context(cafile=emulator.ca_path)
+    with httpx.Client(verify=context, trust_env=False) as http:
+        answer = http.get(
+            f"{emulator.graph_url}/me/events",
+            params={"$top": "1000"},
+            headers={"Authorization": f"Bearer {emulator.token_for(mailbox)}"},
+        )
+    assert answer.status_code == 200, answer.text
+    return sorted(event["subject"] for event in answer.json()["value"])

@@ -330,31 +330,16 @@ def test_command_bad_input_is_one_line(alice: SyncWorld) -> None:
 
 
 @pytest.fixture
-def consented(settings: Any, emulator: Any, azure_app: Any, live_server: Any, browsers: Any) -> Any:
+def consented(connect_by_consent: Any, emulator: Any) -> Any:
     """Bao connected through the consent flow (real MSAL tokens), after a first sync."""
     from tests.e2e.conftest import csrf_token
 
     from calsync.accounts.actions import do_create_user
     from calsync.calendars import actions
-    from calsync.outlook import actions as outlook_actions
 
-    settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
-    settings.CALSYNC_GRAPH_URL = emulator.graph_url
-    settings.CALSYNC_CA_BUNDLE = emulator.ca_path
     do_create_user("admin@example.com", "pw-calsync", name="Ada Admin", admin=True)
-    bao = do_create_user("bao@example.com", "pw-calsync", name="Bao")
-    emulator.add_user("bao@example.com", "Bao Tran", "pw-ms")
-    outlook_actions.do_update_settings(
-        enabled=True,
-        client_id=azure_app.client_id,
-        client_secret=azure_app.client_secret,
-        base_url=live_server.url,
-    )
-    browser = browsers()
-    browser.log_in("bao@example.com", "pw-calsync")
-    authorize = browser.press_sync_with_outlook().headers["location"]
-    redirect = browser.sign_in_at_microsoft(authorize, "bao@example.com", "pw-ms")
-    assert browser.follow_to_calsync(redirect).headers["location"] == "/"
+    browser = connect_by_consent("bao@example.com", "Bao Tran")
+    bao = browser.user
     actions.do_create_event(
         bao,
         {
@@ -372,7 +357,6 @@ def consented(settings: Any, emulator: Any, azure_app: Any, live_server: Any, br
     assert answer.status_code in (200, 302)
     assert SyncRecord.objects.filter(account__user=bao).count() == 2
     emulator.clear_outbox()
-    browser.user = bao
     return browser
 
 

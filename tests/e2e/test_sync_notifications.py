@@ -15,15 +15,14 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError
 
-from calsync.accounts.actions import do_create_user
 from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.outlook import actions as outlook_actions
 from calsync.outlook import scheduler, subscriptions
-from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRun
+from calsync.outlook.models import OutlookSubscription, SyncRun
 from graph_emulator.webhooks import validate_endpoint
 
-from .conftest import AzureApp, csrf_token
+from .conftest import csrf_token
 
 pytestmark = [
     pytest.mark.e2e,
@@ -41,29 +40,9 @@ def _change_notifications_on(settings: Any) -> None:
 
 
 @pytest.fixture
-def connected(
-    settings: Any, emulator: Any, azure_app: AzureApp, live_server: Any, browsers: Any
-) -> Any:
+def connected(connect_by_consent: Any) -> Any:
     """Alice connected by the real consent flow; Base URL = the live server (loopback)."""
-    settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
-    settings.CALSYNC_GRAPH_URL = emulator.graph_url
-    settings.CALSYNC_CA_BUNDLE = emulator.ca_path
-    alice = do_create_user(MAILBOX, PASSWORD, name="Alice")
-    emulator.add_user(MAILBOX, "Alice Nguyen", "pw-ms")
-    outlook_actions.do_update_settings(
-        enabled=True,
-        client_id=azure_app.client_id,
-        client_secret=azure_app.client_secret,
-        base_url=live_server.url,
-    )
-    browser = browsers()
-    browser.log_in(MAILBOX, PASSWORD)
-    authorize = browser.press_sync_with_outlook().headers["location"]
-    redirect = browser.sign_in_at_microsoft(authorize, MAILBOX, "pw-ms")
-    assert browser.follow_to_calsync(redirect).headers["location"] == "/"
-    browser.user = alice
-    browser.account = OutlookAccount.objects.get(user=alice)
-    return browser
+    return connect_by_consent(MAILBOX, "Alice Nguyen", PASSWORD)
 
 
 @pytest.fixture

@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import io
 import json
-import ssl
 import time
 from typing import Any
 
-import httpx
 import pytest
 from django.core.management import call_command
 from tests.integration.sync_world import at
 
 from calsync.accounts.actions import do_create_user
 from calsync.calendars import actions
-from calsync.outlook import actions as outlook_actions
 from calsync.outlook import scheduler
-from calsync.outlook.models import OutlookAccount, SyncRun
+from calsync.outlook.models import SyncRun
 
-from .conftest import AzureApp, csrf_token
+from .conftest import csrf_token, outlook_subjects
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,30 +28,10 @@ MAILBOX = "alice@example.com"
 
 
 @pytest.fixture
-def connected(
-    settings: Any, emulator: Any, azure_app: AzureApp, live_server: Any, browsers: Any
-) -> Any:
+def connected(connect_by_consent: Any) -> Any:
     """Alice (same email here and in Outlook) connected by the real consent flow."""
-    settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
-    settings.CALSYNC_GRAPH_URL = emulator.graph_url
-    settings.CALSYNC_CA_BUNDLE = emulator.ca_path
     do_create_user("admin@example.com", PASSWORD, name="Ada Admin", admin=True)
-    alice = do_create_user(MAILBOX, PASSWORD, name="Alice")
-    emulator.add_user(MAILBOX, "Alice Nguyen", "pw-ms")
-    outlook_actions.do_update_settings(
-        enabled=True,
-        client_id=azure_app.client_id,
-        client_secret=azure_app.client_secret,
-        base_url=live_server.url,
-    )
-    browser = browsers()
-    browser.log_in(MAILBOX, PASSWORD)
-    authorize = browser.press_sync_with_outlook().headers["location"]
-    redirect = browser.sign_in_at_microsoft(authorize, MAILBOX, "pw-ms")
-    assert browser.follow_to_calsync(redirect).headers["location"] == "/"
-    assert OutlookAccount.objects.get(user=alice).connected
-    browser.user = alice
-    return browser
+    return connect_by_consent(MAILBOX, "Alice Nguyen", PASSWORD)
 
 
 def test_the_button_syncs_and_the_panel_shows_the_log(connected: Any, emulator: Any) -> None:
@@ -84,7 +61,7 @@ def test_the_page_asks_to_confirm_a_stopped_mass_delete(connected: Any, emulator
         )
     page = connected.web.get("/")
     connected.web.post("/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text)})
-    assert len(_outlook_subjects(emulator)) == 12
+    assert len(outlook_subjects(emulator, MAILBOX)) == 12
     for event in list(connected.user.events.all()):
         actions.do_delete_event(event)
     page = connected.web.get("/")
@@ -94,11 +71,11 @@ def test_the_page_asks_to_confirm_a_stopped_mass_delete(connected: Any, emulator
     assert stopped.status_code == 302
     page = connected.web.get("/")
     assert 'id="outlook-confirm"' in page.text and 'name="confirm" value="1"' in page.text
-    assert len(_outlook_subjects(emulator)) == 12
+    assert len(outlook_subjects(emulator, MAILBOX)) == 12
     connected.web.post(
         "/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text), "confirm": "1"}
     )
-    assert _outlook_subjects(emulator) == []
+    assert outlook_subjects(emulator, MAILBOX) == []
     assert 'id="outlook-confirm"' not in connected.web.get("/").text
 
 
@@ -164,19 +141,6 @@ def test_the_admin_reads_a_users_sync_log(connected: Any, browsers: Any) -> None
     assert "Sync log" in page.text and 'id="reset-account"' in page.text
     assert "Healthy" in page.text
     assert connected.web.get(f"/users/{connected.user.pk}/calendar").status_code == 403
-
-
-def _outlook_subjects(emulator: Any) -> list[str]:
-    """The subjects of the events in Alice's mailbox, read over Graph."""
-    context = ssl.create_default_context(cafile=emulator.ca_path)
-    with httpx.Client(verify=context, trust_env=False) as http:
-        answer = http.get(
-            f"{emulator.graph_url}/me/events",
-            params={"$top": "1000"},
-            headers={"Authorization": f"Bearer {emulator.token_for(MAILBOX)}"},
-        )
-    answer.raise_for_status()
-    return sorted(e["subject"] for e in answer.json()["value"])
 
 
 def _wait(condition: Any, timeout: float = 15, show: Any = None) -> None:

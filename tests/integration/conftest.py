@@ -12,8 +12,10 @@ import os
 
 import pytest
 from tests.e2e.conftest import (  # noqa: F401 - the e2e fixtures, used here by name
+    _no_change_notifications,
     azure_app,
     browsers,
+    connect_by_consent,
     emulator,
     emulator_session,
 )

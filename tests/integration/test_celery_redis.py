@@ -9,20 +9,16 @@ account claim), the other answering that a sync is running.
 
 from __future__ import annotations
 
-import ssl
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-from tests.e2e.conftest import AzureApp
+from tests.e2e.conftest import outlook_subjects
 from tests.integration.sync_world import at
 
-from calsync.accounts.actions import do_create_user
 from calsync.calendars import actions
-from calsync.outlook import actions as outlook_actions
-from calsync.outlook.models import OutlookAccount, SyncRun
+from calsync.outlook.models import SyncRun
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -60,42 +56,11 @@ def worker() -> Iterator[str]:
 
 
 @pytest.fixture
-def carol(
-    settings: Any, emulator: Any, azure_app: AzureApp, live_server: Any, browsers: Any
-) -> Any:
+def carol(connect_by_consent: Any) -> Any:
     """Carol, connected to her Outlook mailbox by the real consent flow."""
-    settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
-    settings.CALSYNC_GRAPH_URL = emulator.graph_url
-    settings.CALSYNC_CA_BUNDLE = emulator.ca_path
-    user = do_create_user(MAILBOX, PASSWORD, name="Carol")
-    emulator.add_user(MAILBOX, "Carol Diaz", "pw-ms")
-    outlook_actions.do_update_settings(
-        enabled=True,
-        client_id=azure_app.client_id,
-        client_secret=azure_app.client_secret,
-        base_url=live_server.url,
-    )
-    browser = browsers()
-    browser.log_in(MAILBOX, PASSWORD)
-    authorize = browser.press_sync_with_outlook().headers["location"]
-    redirect = browser.sign_in_at_microsoft(authorize, MAILBOX, "pw-ms")
-    assert browser.follow_to_calsync(redirect).headers["location"] == "/"
-    assert OutlookAccount.objects.get(user=user).connected
+    user = connect_by_consent(MAILBOX, "Carol Diaz", PASSWORD).user
     SyncRun.objects.all().delete()  # the connect flow may have synced once already
     return user
-
-
-def _subjects(emulator: Any) -> list[str]:
-    """The subjects of the events in Carol's mailbox, read over Graph."""
-    context = ssl.create_default_context(cafile=emulator.ca_path)
-    with httpx.Client(verify=context, trust_env=False) as http:
-        answer = http.get(
-            f"{emulator.graph_url}/me/events",
-            params={"$top": "1000"},
-            headers={"Authorization": f"Bearer {emulator.token_for(MAILBOX)}"},
-        )
-    assert answer.status_code == 200, answer.text
-    return sorted(event["subject"] for event in answer.json()["value"])
 
 
 def test_a_worker_syncs_a_connected_account(carol: Any, emulator: Any, worker: str) -> None:
@@ -109,7 +74,7 @@ def test_a_worker_syncs_a_connected_account(carol: Any, emulator: Any, worker: s
     assert summary["ok"], summary["errors"]
     assert summary["user"] == MAILBOX
     assert summary["pushed"]["created"] == 30
-    assert _subjects(emulator) == [f"Via Celery {n:02d}" for n in range(30)]
+    assert outlook_subjects(emulator, MAILBOX) == [f"Via Celery {n:02d}" for n in range(30)]
     run = SyncRun.objects.get()
     assert (run.trigger, run.status) == ("celery", "ok")
 
@@ -128,4 +93,4 @@ def test_two_tasks_for_one_account_at_once_run_once(
     refused = next(s for s in summaries if not s["ok"])
     assert refused["errors"] == [{"event": None, "message": "A sync of this account is running."}]
     assert SyncRun.objects.count() == 1
-    assert _subjects(emulator) == ["Once"]
+    assert outlook_subjects(emulator, MAILBOX) == ["Once"]

@@ -39,7 +39,6 @@ import enum
 import json
 import logging
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,7 +57,7 @@ from calsync.msgraph.batching import SubRequest, run_batch
 from calsync.outlook.local_side import Identity
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
 from calsync.outlook.records import data_from_json
-from calsync.outlook.sync import CLAIM_TTL
+from calsync.outlook.sync import claim_account
 from calsync.outlook.tokens import TokenError
 from calsync.syncengine import notices
 
@@ -236,7 +235,7 @@ def reset_account(
             )
             % {"email": account.user.email}
         )
-    claim = _claim(account)
+    claim = claim_account(account)
     if claim is None:
         raise ResetError(_("A sync of this account is running; try again in a moment."))
     started, clock = timezone.now(), time.monotonic()
@@ -451,18 +450,6 @@ def _record(
         seconds=seconds,
         message=message[:2000],
     )
-
-
-def _claim(account: OutlookAccount) -> str | None:
-    """Take the account's sync claim (as :func:`calsync.outlook.sync.run_sync` does)."""
-    token = str(uuid.uuid4())
-    now = timezone.now()
-    claimed = (
-        OutlookAccount.objects.filter(pk=account.pk)
-        .filter(Q(sync_claimed_at__isnull=True) | Q(sync_claimed_at__lt=now - CLAIM_TTL))
-        .update(sync_claimed_at=now, sync_claim=token)
-    )
-    return token if claimed else None
 
 
 __all__ = [

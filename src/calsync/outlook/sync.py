@@ -149,7 +149,7 @@ def run_sync(
     bar), see :mod:`calsync.outlook.progress`."""
     account = OutlookAccount.objects.select_related("user").get(pk=account.pk)
     summary = SyncSummary(user=account.user.email, preview=preview)
-    claim = _claim(account)
+    claim = claim_account(account)
     if claim is None:
         summary.ok = False
         summary.status = SyncRun.STATUS_FAILED
@@ -483,7 +483,9 @@ def _record(
         OutlookAccount.objects.filter(pk=account.pk).update(**fields)
 
 
-def _claim(account: OutlookAccount) -> str | None:
+def claim_account(account: OutlookAccount) -> str | None:
+    """Take the account's sync claim (None: someone holds it); see the module docstring.
+    The holder releases it by clearing ``sync_claim``/``sync_claimed_at``."""
     token = str(uuid.uuid4())
     now = timezone.now()
     claimed = (

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from calsync.accounts.actions import do_create_user
 from calsync.outlook import actions
+from calsync.outlook.models import OutlookAccount
 
 CLIENT_ID = "0b8f6a52-3c1e-4e0f-9d5e-6f1a2b3c4d5e"
 CLIENT_SECRET = "Qx8~abcDEF.ghiJKL_mnoPQR-stuVWX1234yz"
@@ -34,4 +38,21 @@ def configured(db):
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         base_url="http://testserver",
+    )
+
+
+FAKE_CACHE = json.dumps({"RefreshToken": {"k": {"secret": "RT-SECRET-VALUE"}}})
+"""An MSAL token cache as calsync stores it (the secret must never show anywhere)."""
+
+
+def connect(user: Any) -> OutlookAccount:
+    """``user`` connected to alice@contoso.test, as the consent callback leaves it."""
+    return actions.do_connect_account(
+        user,
+        mailbox="alice@contoso.test",
+        display_name="Alice",
+        oid="oid-alice",
+        tid="tid-1",
+        home_account_id="oid-alice.tid-1",
+        token_cache=FAKE_CACHE,
     )

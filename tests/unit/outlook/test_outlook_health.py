@@ -3,7 +3,6 @@ on the calendar panel and on the admin's user calendar page; the wizard's page s
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -15,22 +14,9 @@ from calsync.outlook import actions
 from calsync.outlook.models import OutlookAccount, SyncRun
 from calsync.outlook.status import STOP_AFTER_FAILURES, status_for
 
+from .conftest import connect
+
 pytestmark = pytest.mark.django_db
-
-FAKE_CACHE = json.dumps({"RefreshToken": {"k": {"secret": "RT-SECRET-VALUE"}}})
-
-
-def connect(user) -> OutlookAccount:
-    return actions.do_connect_account(
-        user,
-        mailbox="alice@contoso.test",
-        display_name="Alice",
-        oid="oid-alice",
-        tid="tid-1",
-        home_account_id="oid-alice.tid-1",
-        token_cache=FAKE_CACHE,
-    )
-
 
 def run(account: OutlookAccount, status: str, minutes_ago: int, **extra) -> SyncRun:
     when = timezone.now() - timedelta(minutes=minutes_ago)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,6 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.translation import override
 
-from calsync.outlook import actions
 from calsync.outlook.models import OutlookAccount, SyncRun
 from calsync.outlook.progress import (
     COLLECTING,
@@ -24,19 +22,9 @@ from calsync.outlook.progress import (
 )
 from calsync.outlook.status import status_for
 
+from .conftest import connect
+
 pytestmark = pytest.mark.django_db
-
-
-def connect(user) -> OutlookAccount:
-    return actions.do_connect_account(
-        user,
-        mailbox="alice@contoso.test",
-        display_name="Alice",
-        oid="oid-alice",
-        tid="tid-1",
-        home_account_id="oid-alice.tid-1",
-        token_cache=json.dumps({"RefreshToken": {}}),
-    )
 
 
 def running(account: OutlookAccount, minutes_ago: int = 0) -> SyncRun:
