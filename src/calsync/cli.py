@@ -3,13 +3,14 @@
 ``calsync emulator`` runs the Microsoft cloud emulator without Django; every other command
 is a Django management command (``calsync reset-account`` runs ``reset_account``), so
 Django's own commands (``migrate``, ``shell``, ...) work too. A user mistake prints one line
-and exits non-zero, never a traceback.
+and exits non-zero, never a traceback. Messages follow the shell's language (``LANG``).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 OUR_COMMANDS = (
     ("run", "migrate, then serve the web app with the embedded sync scheduler"),
@@ -45,9 +46,30 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.exit(emulator_main(rest))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "calsync.settings")
+    import django
     from django.core.management import execute_from_command_line
+    from django.utils import translation
 
+    django.setup()
+    translation.activate(shell_language(os.environ))
     execute_from_command_line(["calsync", command.replace("-", "_"), *rest])
+
+
+def shell_language(environ: Mapping[str, str]) -> str:
+    """The language of the shell (``LC_ALL``, ``LC_MESSAGES`` or ``LANG``, e.g.
+    ``vi_VN.UTF-8``) if calsync speaks it, else the default language."""
+    from django.conf import settings
+    from django.utils.translation import get_supported_language_variant
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            code = value.split(".")[0].split("@")[0].replace("_", "-").lower()
+            try:
+                return get_supported_language_variant(code)
+            except LookupError:
+                return settings.LANGUAGE_CODE
+    return settings.LANGUAGE_CODE
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import authenticate
 
 from calsync.accounts.models import User
-from calsync.cli import main
+from calsync.cli import main, shell_language
 
 
 @pytest.mark.django_db(transaction=True)  # the CLI closes connections when done
@@ -44,6 +44,24 @@ def test_adduser_bad_input_is_one_line_and_nonzero(
     assert message in err
     assert "Traceback" not in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the CLI closes connections when done
+def test_messages_follow_the_shells_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANG", "vi_VN.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    with pytest.raises(SystemExit):
+        main(["adduser", "not-an-email", "--password", "pw12"])
+    assert "không phải là một địa chỉ email hợp lệ" in capsys.readouterr().err
+
+
+def test_shell_language_falls_back_to_english() -> None:
+    assert shell_language({"LANG": "C.UTF-8"}) == "en"
+    assert shell_language({"LANG": "de_DE.UTF-8", "LC_ALL": "vi_VN"}) == "vi"
+    assert shell_language({}) == "en"
 
 
 def test_calsync_without_arguments_lists_the_contract_commands(
