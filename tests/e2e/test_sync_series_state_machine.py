@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+from hypothesis.stateful import precondition, rule
+from tests.integration.sync_rules import SyncRules
 from tests.integration.sync_world import SyncWorld, at
 
 from calsync.accounts.models import User
@@ -42,7 +42,7 @@ LOW, HIGH = at(-2), at(60)
 ROMANCE = "Romance Standard Time"
 
 
-class SeriesOnBothSides(RuleBasedStateMachine):
+class SeriesOnBothSides(SyncRules):
     emulator: Any = None
 
     def __init__(self) -> None:
@@ -171,27 +171,6 @@ class SeriesOnBothSides(RuleBasedStateMachine):
         masters = self._masters()
         if masters:
             self.world.outlook_delete(data.draw(st.sampled_from(masters))["id"])
-
-    # -- syncs ---------------------------------------------------------------------------
-    @rule()
-    def sync(self) -> None:
-        summary = self.world.sync(confirm=True)
-        assert summary.ok, summary.errors
-        self.synced_clean = True
-        self.check()
-
-    @rule(seed=st.integers(0, 1000))
-    def sync_with_faults(self, seed: int) -> None:
-        self.emulator.set_faults(
-            disconnect_rate=0.15, throttle_rate=0.2, error_rate=0.1, seed=seed, retry_after=0.01
-        )
-        try:
-            self.world.sync(confirm=True)
-        except ValidationError:
-            pass
-        finally:
-            self.emulator.set_faults()
-        self.synced_clean = False
 
     def check(self) -> None:
         local = sorted(self._local_view())

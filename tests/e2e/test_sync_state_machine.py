@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import invariant, precondition, rule
+from tests.integration.sync_rules import SyncRules
 from tests.integration.sync_world import SyncWorld, at, graph_time
 
 from calsync.accounts.models import User
@@ -42,7 +43,7 @@ PROFILES = {
 GUESTS = ("g1@external.test", "g2@external.test", "g3@external.test")
 
 
-class BothSides(RuleBasedStateMachine):
+class BothSides(SyncRules):
     emulator: Any = None
 
     def __init__(self) -> None:
@@ -140,25 +141,6 @@ class BothSides(RuleBasedStateMachine):
         remotes = self._remotes()
         if remotes:
             self.world.outlook_delete(data.draw(st.sampled_from(remotes))["id"])
-
-    # -- syncs ---------------------------------------------------------------------------
-    @rule()
-    def sync(self) -> None:
-        summary = self.world.sync(confirm=True)
-        assert summary.ok, summary.errors
-        self.synced_clean = True
-        self.check()
-
-    @rule(seed=st.integers(0, 1000))
-    def sync_with_faults(self, seed: int) -> None:
-        self.emulator.set_faults(
-            disconnect_rate=0.15, throttle_rate=0.2, error_rate=0.1, seed=seed, retry_after=0.01
-        )
-        try:
-            self.world.sync(confirm=True)
-        finally:
-            self.emulator.set_faults()
-        self.synced_clean = False
 
     def check(self) -> None:
         local = sorted(
