@@ -149,10 +149,13 @@ def test_series_verbs_on_the_series_id(as_alice: APIClient) -> None:
     assert later.status_code == 200
     assert later.json()["end"] == "2026-03-16T11:00:00+01:00"
     listed = _window(as_alice)
-    assert {e["start"][11:16] for e in listed} == {"10:00"}
-    # the exception and the cancellation no longer match an occurrence: dropped
-    assert exception["id"] not in [e["id"] for e in listed]
-    assert not CancelledOccurrence.objects.exists()
+    # as in Outlook, the exception and the cancellation stay on their dates (the exception
+    # at its own time), the other occurrences move to the new time
+    assert {e["start"][11:16] for e in listed if e["id"] != exception["id"]} == {"10:00"}
+    kept = next(e for e in listed if e["id"] == exception["id"])
+    assert (kept["title"], kept["start"]) == ("First", "2026-03-16T09:00:00+01:00")
+    assert [c.isoformat() for c in CancelledOccurrence.objects.values_list(
+        "original_start", flat=True)] == ["2026-03-23T09:00:00+00:00"]  # fmt: skip
     assert as_alice.delete(f"/api/events/{series['id']}").status_code == 204
     assert _window(as_alice) == []
 

@@ -207,15 +207,13 @@ def do_create_events_bulk(
 
 
 @transaction.atomic
-def do_update_event(
-    event: Event, changes: Mapping[str, Any], *, match_by_date: bool = False
-) -> Event:
+def do_update_event(event: Event, changes: Mapping[str, Any]) -> Event:
     """Change ``event`` (a single event, a whole series, or an exception).
 
     For a series, a change of rule, start, zone or all-day keeps the exceptions and
-    cancellations whose original start is still an occurrence and drops the others (for
-    all-day series, occurrences are matched by local date; with ``match_by_date``, timed
-    ones too, as Outlook does: the Outlook sync applies Outlook's series changes so).
+    cancellations whose original *date* (in the series' zone) is still an occurrence, at
+    the new time of day, and drops the others, as Outlook does (so a series moved here or
+    in Outlook ends the same on both sides). An exception keeps its own times.
     Removing the rule turns the series into a single event and drops them all.
     ``version`` grows when content changed.
     """
@@ -232,14 +230,12 @@ def do_update_event(
     if event.series_id is None and (
         old_times is not None and any(name in changes for name in TIME_FIELDS)
     ):
-        _reconcile_series(event, old_times, match_by_date)
+        _reconcile_series(event, old_times)
     _changed(event.owner_id, event.pk)
     return event
 
 
-def _reconcile_series(
-    series: Event, old: recurrence.SeriesTimes, match_by_date: bool = False
-) -> None:
+def _reconcile_series(series: Event, old: recurrence.SeriesTimes) -> None:
     """After ``series`` changed from ``old``, keep exceptions/cancellations still matching."""
     if not series.recurrence:
         series.exceptions.all().delete()
@@ -250,7 +246,7 @@ def _reconcile_series(
     def moved(original: datetime) -> datetime:
         if old.all_day and new.all_day:
             return validation.midnight(recurrence.to_local(original, old.tz).date(), new.tz)
-        if match_by_date and not old.all_day and not new.all_day:
+        if not old.all_day and not new.all_day:
             day = recurrence.to_local(original, old.tz).date()
             wall = datetime.combine(day, new.local_start.time())
             return recurrence.localise(wall, new.tz)

@@ -322,7 +322,7 @@ class OrmLocalSide:
             fields.pop("recurrence", None)
         changes = self._changes(event, fields, answer)
         if changes:
-            event = calendar_actions.do_update_event(event, changes, match_by_date=True)
+            event = calendar_actions.do_update_event(event, changes)
         if cancelled is not None:
             self._cancel(event, cancelled)
         return self.item(self._reload(event))
@@ -379,9 +379,15 @@ class OrmLocalSide:
         """Outlook's exception: the master's occurrence here becomes an exception (again
         the same row when it already is one: a retry creates no copy)."""
         assert action.original_start is not None
-        series = Event.objects.filter(uid=action.series_uid, owner_id=self.me.user_id).first()
+        series = self._series(str(action.series_uid))
         if series is None or not series.is_series:
             raise ItemNotFound(str(action.series_uid))
+        shared = series.owner_id != self.me.user_id  # another calsync user's meeting
+        if shared:
+            original = _instant(action.original_start, series)
+            existing = series.exceptions.filter(original_start=original).first()
+            if existing is not None:  # the organiser's sync brought it: the same one event
+                return self.item(self._reload(existing))
         fields = {
             name: getattr(action.data, name)
             for name in action.data.canonical()
@@ -390,11 +396,29 @@ class OrmLocalSide:
         changes = self._changes(None, fields, action.my_response)
         original = _instant(action.original_start, series)
         event = calendar_actions.do_update_occurrence(series, original, changes)
-        OutlookLink.objects.update_or_create(
-            event=event,
-            defaults={"account": self.account, "remote_id": action.remote_id, "synced_at": None},
-        )
+        if not shared:  # a shared meeting's link is its organiser's
+            OutlookLink.objects.update_or_create(
+                event=event,
+                defaults={
+                    "account": self.account,
+                    "remote_id": action.remote_id,
+                    "synced_at": None,
+                },
+            )
         return self.item(self._reload(event))
+
+    def _series(self, series_uid: str) -> Event | None:
+        """The master an exception follows: one of the user's own events by uid, or (a
+        meeting another calsync user organises) the event this account's status links it to."""
+        own = Event.objects.filter(uid=series_uid, owner_id=self.me.user_id).first()
+        if own is not None:
+            return own
+        record = (
+            SyncRecord.objects.filter(account=self.account, uid=series_uid)
+            .select_related("event")
+            .first()
+        )
+        return record.event if record is not None else None
 
     def _event(self, local_id: str) -> Event:
         event = Event.objects.filter(pk=int(local_id)).first() if local_id.isdigit() else None

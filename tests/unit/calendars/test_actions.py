@@ -167,12 +167,34 @@ def test_rule_change_keeps_exceptions_that_still_match(make_event: Callable[...,
     ]
 
 
-def test_moving_the_series_start_drops_exceptions_off_the_new_grid(
+def test_moving_the_series_time_keeps_exceptions_by_date_as_outlook_does(
+    make_event: Callable[..., Event],
+) -> None:
+    series = make_event(recurrence=WEEKLY_MONDAY)
+    exception = actions.do_update_occurrence(series, utc(2026, 3, 23, 8), {"title": "x"})
+    actions.do_cancel_occurrence(series, utc(2026, 3, 30, 7))
+    actions.do_update_event(series, {"start": utc(2026, 3, 16, 9), "end": utc(2026, 3, 16, 10)})
+    exception.refresh_from_db()
+    assert exception.original_start == utc(2026, 3, 23, 9)  # the same Monday, the new time
+    assert exception.title == "x" and exception.start == utc(2026, 3, 23, 8)  # its own time
+    assert list(CancelledOccurrence.objects.values_list("original_start", flat=True)) == [
+        utc(2026, 3, 30, 8)
+    ]
+
+
+def test_moving_the_series_to_another_day_drops_exceptions_off_the_new_grid(
     make_event: Callable[..., Event],
 ) -> None:
     series = make_event(recurrence=WEEKLY_MONDAY)
     actions.do_update_occurrence(series, utc(2026, 3, 23, 8), {"title": "x"})
-    actions.do_update_event(series, {"start": utc(2026, 3, 16, 9), "end": utc(2026, 3, 16, 10)})
+    actions.do_update_event(
+        series,
+        {
+            "start": utc(2026, 3, 17, 8),
+            "end": utc(2026, 3, 17, 9),
+            "recurrence": "FREQ=WEEKLY;BYDAY=TU",
+        },
+    )
     assert not Event.objects.filter(series=series).exists()
 
 
