@@ -382,9 +382,9 @@ class OrmLocalSide:
         series = self._series(str(action.series_uid))
         if series is None or not series.is_series:
             raise ItemNotFound(str(action.series_uid))
+        original = _instant(action.original_start, series)
         shared = series.owner_id != self.me.user_id  # another calsync user's meeting
         if shared:
-            original = _instant(action.original_start, series)
             existing = series.exceptions.filter(original_start=original).first()
             if existing is not None:  # the organiser's sync brought it: the same one event
                 return self.item(self._reload(existing))
@@ -394,7 +394,6 @@ class OrmLocalSide:
             if name not in ("recurrence", "cancelled")
         }
         changes = self._changes(None, fields, action.my_response)
-        original = _instant(action.original_start, series)
         event = calendar_actions.do_update_occurrence(series, original, changes)
         if not shared:  # a shared meeting's link is its organiser's
             OutlookLink.objects.update_or_create(
