@@ -118,23 +118,28 @@ def _check(event: Event) -> None:
         event.series_end = None
 
 
-def _set_attendees(event: Event, attendees: list[Mapping[str, str]]) -> None:
+def _attendee_rows(attendees: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    """Checked attendee rows (at most MAX_ATTENDEES, no email twice), emails normalised."""
     if len(attendees) > MAX_ATTENDEES:
         raise ValidationError({"attendees": [_("Too many attendees.")]})
     emails = [a["email"].strip().lower() for a in attendees]
     if len(set(emails)) != len(emails):
         raise ValidationError({"attendees": [_("An attendee appears twice.")]})
-    event.attendees.all().delete()
-    Attendee.objects.bulk_create(
-        Attendee(
-            event=event,
-            email=email,
-            name=a.get("name", ""),
-            type=a.get("type", "required"),
-            status=a.get("status", "none"),
-        )
+    return [
+        {
+            "email": email,
+            "name": a.get("name", ""),
+            "type": a.get("type", "required"),
+            "status": a.get("status", "none"),
+        }
         for email, a in zip(emails, attendees, strict=True)
-    )
+    ]
+
+
+def _set_attendees(event: Event, attendees: list[Mapping[str, str]]) -> None:
+    rows = _attendee_rows(attendees)
+    event.attendees.all().delete()
+    Attendee.objects.bulk_create(Attendee(event=event, **row) for row in rows)
     if hasattr(event, "_prefetched_objects_cache"):
         event._prefetched_objects_cache.pop("attendees", None)
 
@@ -153,24 +158,6 @@ def do_create_event(owner: User, values: Mapping[str, Any]) -> Event:
     _set_attendees(event, list(values.get("attendees", [])))
     _changed(owner.pk, event.pk)
     return event
-
-
-def _attendee_rows(attendees: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
-    """Checked attendee rows (as :func:`_set_attendees` checks them), emails normalised."""
-    if len(attendees) > MAX_ATTENDEES:
-        raise ValidationError({"attendees": [_("Too many attendees.")]})
-    emails = [a["email"].strip().lower() for a in attendees]
-    if len(set(emails)) != len(emails):
-        raise ValidationError({"attendees": [_("An attendee appears twice.")]})
-    return [
-        {
-            "email": email,
-            "name": a.get("name", ""),
-            "type": a.get("type", "required"),
-            "status": a.get("status", "none"),
-        }
-        for email, a in zip(emails, attendees, strict=True)
-    ]
 
 
 @transaction.atomic

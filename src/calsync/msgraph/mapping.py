@@ -233,6 +233,22 @@ def modified_at(obj: dict[str, Any]) -> datetime:
     return _utc_stamp(stamp)
 
 
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_graph_time(value: Any) -> datetime | None:
+    """A Graph DateTimeOffset (``createdDateTime``, ``expirationDateTime``: any number of
+    fraction digits, ``Z`` or an offset; none: UTC) as an aware UTC datetime; None if bad."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = _FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
 def _utc_stamp(stamp: str) -> datetime:
     """Graph's ``2026-11-24T08:00:00Z`` (or with fractions) as an aware UTC datetime."""
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")[:19] + "+00:00")

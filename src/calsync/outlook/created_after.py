@@ -28,6 +28,7 @@ from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient
 from calsync.msgraph.batching import SubRequest, run_batch
 from calsync.msgraph.calendar import Collected
+from calsync.msgraph.mapping import parse_graph_time
 from calsync.outlook.models import OutlookAccount, SyncRecord
 from calsync.syncengine.snapshots import LocalSnapshot
 
@@ -45,9 +46,10 @@ def keep_created_after(
     if cutoff is None:
         return local, collected
     records = SyncRecord.objects.filter(account=account)
-    linked_local = set(records.values_list("local_id", flat=True))
-    linked_remote = set(records.values_list("remote_id", flat=True))
-    linked_uids = set(records.values_list("uid", flat=True))
+    links = list(records.values_list("local_id", "remote_id", "uid"))
+    linked_local = {local_id for local_id, _remote, _uid in links}
+    linked_remote = {remote_id for _local, remote_id, _uid in links}
+    linked_uids = {uid for _local, _remote, uid in links}
 
     unlinked_local = [
         int(item.local_id)
@@ -98,18 +100,6 @@ def _created_times(graph: GraphClient, remote_ids: Iterable[str]) -> dict[str, d
     found: dict[str, datetime | None] = {}
     for remote_id, answer in zip(ordered, run_batch(graph, requests), strict=True):
         stamp = answer.body.get("createdDateTime") if isinstance(answer.body, dict) else None
-        found[remote_id] = _instant(stamp) if answer.ok and stamp else None
+        found[remote_id] = parse_graph_time(stamp) if answer.ok else None
     return found
 
-
-def _instant(stamp: str) -> datetime | None:
-    """Graph's ``2026-11-24T09:00:00.1234567Z`` as an aware datetime."""
-    text = stamp.replace("Z", "+00:00")
-    head, _sep, rest = text.partition(".")
-    if rest:
-        digits = rest.split("+")[0].split("-")[0]
-        text = f"{head}.{digits[:6]}{rest[len(digits):]}"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None

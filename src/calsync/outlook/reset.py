@@ -57,7 +57,7 @@ from calsync.msgraph.batching import SubRequest, run_batch
 from calsync.outlook.local_side import Identity
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
 from calsync.outlook.records import data_from_json
-from calsync.outlook.sync import claim_account
+from calsync.outlook.sync import claim_account, release_claim
 from calsync.outlook.tokens import TokenError
 from calsync.syncengine import notices
 
@@ -254,9 +254,7 @@ def reset_account(
             _disconnect(account, next_sync, result.reset_at, result.gone)
             _record(account, existing, next_sync, result, started, time.monotonic() - clock)
     finally:
-        OutlookAccount.objects.filter(pk=account.pk, sync_claim=claim).update(
-            sync_claimed_at=None, sync_claim=""
-        )
+        release_claim(account, claim)
     logger.info(
         "outlook_reset user=%s email=%s existing=%s next=%s outlook_deleted=%s "
         "local_deleted=%s cancellations=%s links_dropped=%s errors=%s",

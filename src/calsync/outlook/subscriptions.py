@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import re
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -43,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.errors import NotFound
+from calsync.msgraph.mapping import parse_graph_time
 from calsync.outlook import crypto
 from calsync.outlook.configuration import OutlookConfiguration, current
 from calsync.outlook.models import OutlookAccount, OutlookSubscription
@@ -117,21 +116,6 @@ def lifecycle_url_for(base_url: str) -> str:
 def graph_time(value: datetime) -> str:
     """A UTC instant as Graph writes it: ``2026-03-20T11:00:00.0000000Z``."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
-
-
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
-def parse_graph_time(value: Any) -> datetime | None:
-    """Graph's ``expirationDateTime`` (any number of fraction digits), aware UTC; None if bad."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = _FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def needs_work(row: OutlookSubscription | None, url: str, now: datetime) -> bool:

@@ -485,7 +485,7 @@ def _record(
 
 def claim_account(account: OutlookAccount) -> str | None:
     """Take the account's sync claim (None: someone holds it); see the module docstring.
-    The holder releases it by clearing ``sync_claim``/``sync_claimed_at``."""
+    The holder gives it back with :func:`release_claim`."""
     token = str(uuid.uuid4())
     now = timezone.now()
     claimed = (
@@ -494,6 +494,14 @@ def claim_account(account: OutlookAccount) -> str | None:
         .update(sync_claimed_at=now, sync_claim=token)
     )
     return token if claimed else None
+
+
+def release_claim(account: OutlookAccount, claim: str, **also: Any) -> None:
+    """Give back the claim :func:`claim_account` returned (if still held: a run that outlived
+    CLAIM_TTL lost it), writing the account fields ``also`` in the same UPDATE."""
+    OutlookAccount.objects.filter(pk=account.pk, sync_claim=claim).update(
+        sync_claimed_at=None, sync_claim="", **also
+    )
 
 
 def _finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: str) -> None:
@@ -515,10 +523,10 @@ def _finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: 
         seconds=summary.seconds,
         message=error_text[:2000],
     )
-    update: dict[str, Any] = {"sync_claimed_at": None, "sync_claim": ""}
+    update: dict[str, Any] = {}
     if not summary.preview and summary.status != SyncRun.STATUS_CONFIRM:
         update["last_error"] = error_text[:2000] if not summary.ok else ""
-    OutlookAccount.objects.filter(pk=account.pk, sync_claim=claim).update(**update)
+    release_claim(account, claim, **update)
     _log_run(account, run, summary)
 
 
