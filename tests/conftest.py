@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.backends.signals import connection_created
 from django.utils import translation
 
 CHROMIUM = Path(os.environ.get("CALSYNC_CHROMIUM", "/usr/bin/chromium"))
@@ -62,23 +60,3 @@ def _fast_password_hashing(settings: Any) -> None:
 def chromium_path() -> str:
     """The browser the Playwright tests drive (never a downloaded one)."""
     return str(CHROMIUM)
-
-
-@pytest.fixture
-def readers_do_not_lock_sqlite(django_db_setup: Any) -> Iterator[None]:
-    """The SQLite test database is a shared in-memory one, where a reader's table lock makes
-    a concurrent writer fail at once (no busy wait), e.g. the scheduler thread's sync while
-    a test polls. Reading uncommitted rows takes no such locks; PostgreSQL needs nothing."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-
-    def pragma(sender: Any, connection: Any, **kwargs: Any) -> None:
-        connection.cursor().execute("PRAGMA read_uncommitted = 1")
-
-    connection_created.connect(pragma, weak=False, dispatch_uid="e2e-readers")
-    connection.ensure_connection()
-    pragma(None, connection)
-    yield
-    connection_created.disconnect(dispatch_uid="e2e-readers")
-    connection.cursor().execute("PRAGMA read_uncommitted = 0")

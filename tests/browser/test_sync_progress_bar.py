@@ -19,7 +19,6 @@ from .conftest import BrowserErrors, log_in, pretend_connected, set_up_outlook
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.e2e,
-    pytest.mark.usefixtures("readers_do_not_lock_sqlite"),
 ]
 
 

@@ -55,7 +55,6 @@ def test_a_first_sync_reports_each_phase_and_every_event(alice: SyncWorld) -> No
     assert (run.phase, run.status) == (RECORDING, SyncRun.STATUS_OK)
 
 
-@pytest.mark.usefixtures("readers_do_not_lock_sqlite")
 def test_the_status_shows_the_progress_while_the_sync_runs(alice: SyncWorld) -> None:
     for n in range(40):
         alice.create(title=f"Slow {n}", start=at(1 + n % 20, 9), end=at(1 + n % 20, 10))
