@@ -12,32 +12,52 @@ import os
 import sys
 from collections.abc import Mapping
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a msgid for the catalogue (as Django's, which needs settings to import)."""
+    return message
+
+
 OUR_COMMANDS = (
-    ("run", "migrate, then serve the web app with the embedded sync scheduler"),
-    ("emulator", "run the Microsoft cloud emulator alone (HTTPS)"),
-    ("adduser", "create a local user (login is the email)"),
-    ("outlook-config", "the Outlook settings, from the shell"),
-    ("sync", "run one sync now for some users"),
-    ("reset-account", "the Reset Account wizard"),
-    ("worker", "run background sync without the web server"),
+    ("run", gettext_noop("migrate, then serve the web app with the embedded sync scheduler")),
+    ("emulator", gettext_noop("run the Microsoft cloud emulator alone (HTTPS)")),
+    ("adduser", gettext_noop("create a local user (login is the email)")),
+    ("outlook-config", gettext_noop("the Outlook settings, from the shell")),
+    ("sync", gettext_noop("run one sync now for some users")),
+    ("reset-account", gettext_noop("the Reset Account wizard")),
+    ("worker", gettext_noop("run background sync without the web server")),
 )
 
 
 def _usage() -> str:
-    lines = ["usage: calsync COMMAND [options]", "", "commands:"]
-    lines += [f"  {name:<16}{text}" for name, text in OUR_COMMANDS]
+    """The command list, in the shell's language."""
+    from django.utils.translation import gettext as _
+
+    lines = [_("usage: calsync COMMAND [options]"), "", _("commands:")]
+    lines += [f"  {name:<16}{_(text)}" for name, text in OUR_COMMANDS]
     lines += [
         "",
-        "Django's management commands (migrate, shell, ...) are available too.",
-        "'calsync COMMAND --help' describes a command.",
+        _("Django's management commands (migrate, shell, ...) are available too."),
+        _("'calsync COMMAND --help' describes a command."),
     ]
     return "\n".join(lines)
+
+
+def _set_up_django() -> None:
+    """Django set up, speaking the shell's language."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "calsync.settings")
+    import django
+    from django.utils import translation
+
+    django.setup()
+    translation.activate(shell_language(os.environ))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
+        _set_up_django()
         sys.stdout.write(_usage() + "\n")
         return
     command, rest = args[0], args[1:]
@@ -45,13 +65,9 @@ def main(argv: list[str] | None = None) -> None:
         from graph_emulator.server import main as emulator_main
 
         sys.exit(emulator_main(rest))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "calsync.settings")
-    import django
     from django.core.management import execute_from_command_line
-    from django.utils import translation
 
-    django.setup()
-    translation.activate(shell_language(os.environ))
+    _set_up_django()
     execute_from_command_line(["calsync", command.replace("-", "_"), *rest])
 
 

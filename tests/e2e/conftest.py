@@ -143,10 +143,13 @@ def connect_by_consent(
     """``connect_by_consent(email, name)``: Outlook set up as an admin would (CALSYNC_*
     pointing at the emulator, the Settings page's values, Base URL = the live server), then
     a user with that email here and in Outlook connected by the real consent flow. Returns
-    their :class:`Browser`, with ``user`` and ``account`` set."""
+    their :class:`Browser`, with ``user`` and ``account`` set. Connecting asks for a first
+    sync; no scheduler runs in this process, so it is handed to the database
+    (``SyncRequest``, tested in tests/unit/outlook/test_sync_handoff.py): forgotten here, so
+    a test's scheduler starts from nothing."""
     from calsync.accounts.actions import do_create_user
     from calsync.outlook import actions as outlook_actions
-    from calsync.outlook.models import OutlookAccount
+    from calsync.outlook.models import OutlookAccount, SyncRequest
 
     settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
     settings.CALSYNC_GRAPH_URL = emulator.graph_url
@@ -171,6 +174,7 @@ def connect_by_consent(
         browser.user = user  # type: ignore[attr-defined]
         browser.account = OutlookAccount.objects.get(user=user)  # type: ignore[attr-defined]
         assert browser.account.connected  # type: ignore[attr-defined]
+        SyncRequest.objects.filter(account=browser.account).delete()  # type: ignore[attr-defined]
         return browser
 
     return connect

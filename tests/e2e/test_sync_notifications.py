@@ -1,7 +1,9 @@
 """Graph change notifications end to end: a user connected through the real consent flow, the
 emulator over HTTPS as Microsoft, and calsync's live server (http on loopback) as the
 notification URL. The background scheduler runs without its periodic sweep, so only a
-notification can start the syncs these tests wait for."""
+notification can start the syncs these tests wait for. The ``worker`` tests run no scheduler
+in the live server's process: a separate :class:`~calsync.outlook.scheduler.Scheduler`, as
+``calsync worker`` runs it, learns of notifications only through the database hand-off."""
 
 from __future__ import annotations
 
@@ -13,13 +15,14 @@ from typing import Any
 import httpx
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError
 
 from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.outlook import actions as outlook_actions
 from calsync.outlook import scheduler, subscriptions
-from calsync.outlook.models import OutlookSubscription, SyncRun
+from calsync.outlook import sync as outlook_sync
+from calsync.outlook.models import OutlookSubscription, SyncRequest, SyncRun
+from calsync.outlook.progress import WRITING_OUTLOOK
 from graph_emulator.webhooks import validate_endpoint
 
 from .conftest import csrf_token
@@ -27,7 +30,6 @@ from .conftest import csrf_token
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("readers_do_not_lock_sqlite"),
 ]
 
 PASSWORD = "pw-calsync"
@@ -52,6 +54,17 @@ def background(connected: Any) -> Iterator[scheduler.Scheduler]:
     runner = scheduler.default()
     runner.interval = 0
     runner.start()
+    yield runner
+    runner.stop()
+
+
+@pytest.fixture
+def worker(connected: Any, settings: Any) -> Iterator[scheduler.Scheduler]:
+    """A scheduler of its own (no periodic sweep), as ``calsync worker`` runs it, while the
+    web server's process runs none: notifications reach it only through the database."""
+    settings.CALSYNC_NOTIFICATION_DEBOUNCE = 0.3
+    assert not scheduler.poke()  # no scheduler in the process that receives notifications
+    runner = scheduler.Scheduler(interval=0).start()
     yield runner
     runner.stop()
 
@@ -86,22 +99,46 @@ def first_sync(connected: Any) -> OutlookSubscription:
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 15, show: Any = None) -> float:
-    """Seconds until ``condition()`` held (AssertionError after ``timeout``). The test
-    database is SQLite's shared in-memory one, whose table locks are not waited for while
-    the scheduler thread writes: such a read is simply tried again."""
+    """Seconds until ``condition()`` held (AssertionError after ``timeout``)."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        try:
-            if condition():
-                return time.monotonic() - started
-        except OperationalError:
-            pass
+        if condition():
+            return time.monotonic() - started
         time.sleep(0.05)
     raise AssertionError(f"timed out: {show() if show else ''}")
 
 
+def created_in_outlook_arrives(
+    connected: Any, emulator: Any, subject: str, path: str, within: float
+) -> httpx.Response:
+    """After a first sync, an event created in Outlook reaches calsync within ``within``
+    seconds (printed, with the ``path`` it took); returns Graph's answer to the create."""
+    first_sync(connected)
+    created = outlook(emulator, "POST", "/me/events", json=outlook_event(subject))
+    assert created.status_code == 201, created.text
+    mine = Event.objects.filter(owner=connected.user, title=subject)
+    seconds = wait_for(mine.exists, 15, lambda: list(SyncRun.objects.values("trigger", "status")))
+    print(f"\nOutlook create -> calsync event{path}: {seconds:.2f} s")
+    assert seconds < within
+    return created
+
+
 def runs(trigger: str) -> int:
     return SyncRun.objects.filter(trigger=trigger, finished_at__isnull=False).count()
+
+
+def requested_ids() -> set[str]:
+    """The Outlook event ids the waiting sync requests are about."""
+    return {
+        row[0]
+        for changes in SyncRequest.objects.values_list("changes", flat=True)
+        for row in changes
+    }
+
+
+def local_event(title: str, days: int) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(days=days)
+    return {"title": title, "start": start, "end": start + timedelta(hours=1)}
 
 
 def test_the_handshake_answers_graph(live_server: Any) -> None:
@@ -139,13 +176,7 @@ def test_the_first_sync_subscribes_with_a_secret_client_state(
 def test_an_outlook_change_arrives_within_seconds(
     connected: Any, emulator: Any, background: scheduler.Scheduler
 ) -> None:
-    first_sync(connected)
-    created = outlook(emulator, "POST", "/me/events", json=outlook_event("Made in Outlook"))
-    assert created.status_code == 201, created.text
-    mine = Event.objects.filter(owner=connected.user, title="Made in Outlook")
-    seconds = wait_for(mine.exists, 15, lambda: list(SyncRun.objects.values("trigger", "status")))
-    print(f"\nOutlook create -> calsync event: {seconds:.2f} s")
-    assert seconds < 10
+    created = created_in_outlook_arrives(connected, emulator, "Made in Outlook", "", 10)
     wait_for(lambda: runs("notification") == 1 and runs("schedule") == 0)
     event_id = created.json()["id"]
     outlook(emulator, "PATCH", f"/me/events/{event_id}", json={"subject": "Renamed in Outlook"})
@@ -268,9 +299,7 @@ def test_a_base_url_graph_cannot_reach_keeps_the_periodic_sync(
     assert "https" in status["notifications"]["problem"]
 
 
-def test_a_failed_subscription_is_not_retried_on_every_sync(
-    connected: Any, emulator: Any
-) -> None:
+def test_a_failed_subscription_is_not_retried_on_every_sync(connected: Any, emulator: Any) -> None:
     outlook_actions.do_update_settings(base_url="https://localhost:9")  # nothing listens
     emulator.clear_stats()
     call_command("sync", MAILBOX)
@@ -285,3 +314,89 @@ def test_a_failed_subscription_is_not_retried_on_every_sync(
     assert subscriptions.keep_alive(connected.account.pk, now=later) == subscriptions.FAILED
     status = connected.web.get("/api/outlook/status").json()
     assert "validation" in status["notifications"]["problem"]
+
+
+# -- a web process without a scheduler: the database hand-off to a worker ----------------------
+
+
+def test_a_worker_syncs_an_outlook_change_that_the_web_process_received(
+    connected: Any, emulator: Any, worker: scheduler.Scheduler
+) -> None:
+    created_in_outlook_arrives(connected, emulator, "Via the worker", " (web -> worker)", 5)
+    wait_for(lambda: runs("notification") == 1)
+    assert not SyncRequest.objects.exists()  # taken
+    wait_for(lambda: worker.runs == 1, 5)
+
+
+def test_a_worker_runs_nothing_for_our_own_writes_coming_back(
+    connected: Any, emulator: Any, worker: scheduler.Scheduler
+) -> None:
+    first_sync(connected)
+    delivered = emulator.stats().get("notifications_sent", 0)
+    actions.do_create_event(connected.user, local_event("Pushed by the CLI", 3))
+    call_command("sync", MAILBOX)  # pushes it: Outlook notifies about our own write
+    assert SyncRun.objects.filter(trigger="cli", pushed_created=1).exists()
+    wait_for(lambda: emulator.stats().get("notifications_sent", 0) > delivered, 10, emulator.stats)
+    wait_for(lambda: not SyncRequest.objects.exists(), 5)  # the worker took it...
+    time.sleep(0.5)
+    assert runs("notification") == 0  # ...and ran nothing
+    wait_for(lambda: worker.runs == 1, 5)
+    # the control: a change made in Outlook does run
+    outlook(emulator, "POST", "/me/events", json=outlook_event("Theirs"))
+    wait_for(Event.objects.filter(owner=connected.user, title="Theirs").exists, 10)
+    wait_for(lambda: runs("notification") == 1)
+
+
+def test_a_request_waits_for_a_run_held_elsewhere_and_is_not_lost(
+    connected: Any, emulator: Any, worker: scheduler.Scheduler
+) -> None:
+    first_sync(connected)
+    claim = outlook_sync.claim_account(connected.account)  # e.g. the button's run, elsewhere
+    assert claim is not None
+    created = outlook(emulator, "POST", "/me/events", json=outlook_event("While busy"))
+    wait_for(lambda: created.json()["id"] in requested_ids(), 5)
+    time.sleep(1.5)  # past the debounce, and more than one poll
+    assert SyncRun.objects.filter(trigger="notification").count() == 0
+    assert created.json()["id"] in requested_ids()  # still waiting
+    outlook_sync.release_claim(connected.account, claim)
+    wait_for(Event.objects.filter(owner=connected.user, title="While busy").exists, 5)
+    time.sleep(1.2)
+    assert runs("notification") == 1 and not SyncRequest.objects.exists()
+
+
+def test_a_worker_pushes_a_change_made_where_no_scheduler_runs(
+    connected: Any, emulator: Any, worker: scheduler.Scheduler, settings: Any
+) -> None:
+    settings.CALSYNC_SYNC_DEBOUNCE = 0.3
+    first_sync(connected)
+    actions.do_create_event(connected.user, local_event("Made on the web", 3))
+    pushed = SyncRun.objects.filter(trigger="change", pushed_created=1, finished_at__isnull=False)
+    seconds = wait_for(pushed.exists, 10)
+    print(f"\ncalsync change (web, no scheduler) -> worker -> Outlook: {seconds:.2f} s")
+    assert "Made on the web" in [
+        e["subject"] for e in outlook(emulator, "GET", "/me/events").json()["value"]
+    ]
+
+
+def test_a_notification_during_a_run_makes_exactly_one_more_run(
+    connected: Any, emulator: Any, worker: scheduler.Scheduler, settings: Any
+) -> None:
+    settings.CALSYNC_SYNC_DEBOUNCE = 0.3
+    first_sync(connected)
+    emulator.set_faults(processing_ms=400)  # the run's pushes take a while
+    for n in range(16):
+        actions.do_create_event(connected.user, local_event(f"Pushed {n:02d}", 3 + n))
+    # no scheduler in this process: the changes were handed to the worker (one request)
+    wait_for(SyncRun.objects.filter(trigger="change", phase=WRITING_OUTLOOK).exists, 10)
+    created = outlook(emulator, "POST", "/me/events", json=outlook_event("During the run"))
+    event_id = created.json()["id"]
+    wait_for(lambda: event_id in requested_ids(), 5)
+    assert SyncRun.objects.get(trigger="change").finished_at is None  # it came during the run
+    emulator.set_faults()
+    wait_for(Event.objects.filter(owner=connected.user, title="During the run").exists, 10)
+    wait_for(lambda: runs("notification") == 1)
+    time.sleep(1.2)  # the pushes' own notifications came back too: they start nothing more
+    assert runs("notification") == 1
+    change = SyncRun.objects.get(trigger="change")
+    assert (change.pushed_created, change.pulled_created) == (16, 0)
+    assert SyncRun.objects.get(trigger="notification").pulled_created == 1

@@ -222,3 +222,30 @@ def test_one_meeting_seen_by_two_calsync_users_is_one_event(
     assert Event.objects.filter(title="Shared").count() == 1
     assert SyncRecord.objects.filter(event__title="Shared").count() == 2
     assert bob.sync().pulled == {"created": 0, "updated": 0, "deleted": 0}
+
+
+def test_a_run_that_lost_its_claim_records_nothing_and_the_next_links(alice: SyncWorld) -> None:
+    """A run that outlived CLAIM_TTL (here: its claim taken while it writes to Outlook) does
+    not record over the run that took the account; its writes are recognised next time."""
+    from calsync.outlook.progress import WRITING_OUTLOOK, Snapshot
+
+    alice.create(title="Made here", start=at(2), end=at(2, 10))
+
+    def another_run_takes_over(snapshot: Snapshot) -> None:
+        if snapshot.phase == WRITING_OUTLOOK:
+            OutlookAccount.objects.filter(pk=alice.account.pk).update(sync_claim="another-run")
+
+    lost = alice.sync(listener=another_run_takes_over)
+    assert not lost.ok
+    assert [e["code"] for e in lost.errors] == ["claim_lost"]
+    assert sorted(subjects(alice)) == ["Earlier", "Made here"]  # the writes were made
+    assert not SyncRecord.objects.filter(account=alice.account).exists()  # not recorded
+    account = OutlookAccount.objects.get(pk=alice.account.pk)
+    assert (account.sync_claim, account.delta_link) == ("another-run", "")  # not ours
+
+    OutlookAccount.objects.filter(pk=alice.account.pk).update(sync_claim="", sync_claimed_at=None)
+    again = alice.sync()
+    assert again.ok, again.errors
+    assert sorted(subjects(alice)) == ["Earlier", "Made here"]  # no duplicate either side
+    assert sorted(e.title for e in alice.events()) == ["Earlier", "Made here"]
+    assert SyncRecord.objects.filter(account=alice.account).count() == 2

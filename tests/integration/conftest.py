@@ -9,6 +9,9 @@ Chromium), so CI can never pass by skipping them.
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from tests.e2e.conftest import (  # noqa: F401 - the e2e fixtures, used here by name
@@ -51,3 +54,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     )
     for item in redis_items:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def celery_queue() -> Iterator[str]:
+    """A real Celery worker (two threads, in this process) on the Redis broker, consuming a
+    fresh queue; yields the queue's name."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    from calsync.outlook import tasks
+
+    def close_connections(**_kwargs: Any) -> None:
+        connections.close_all()  # the worker's threads open their own
+
+    queue = f"calsync-test-{uuid.uuid4().hex}"
+    task_postrun.connect(close_connections, weak=False)
+    try:
+        with start_worker(
+            tasks.app,
+            pool="threads",
+            concurrency=2,
+            queues=[queue],
+            perform_ping_check=False,
+            shutdown_timeout=30,
+            loglevel="WARNING",
+        ):
+            yield queue
+    finally:
+        task_postrun.disconnect(close_connections)

@@ -9,8 +9,6 @@ account claim), the other answering that a sync is running.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,32 +25,9 @@ PASSWORD = "pw-calsync"
 
 
 @pytest.fixture
-def worker() -> Iterator[str]:
-    """A Celery worker (two threads) consuming a fresh queue; yields the queue's name."""
-    from celery.contrib.testing.worker import start_worker
-    from celery.signals import task_postrun
-    from django.db import connections
-
-    from calsync.outlook import tasks
-
-    def close_connections(**_kwargs: Any) -> None:
-        connections.close_all()  # the worker's threads open their own
-
-    queue = f"calsync-test-{uuid.uuid4().hex}"
-    task_postrun.connect(close_connections, weak=False)
-    try:
-        with start_worker(
-            tasks.app,
-            pool="threads",
-            concurrency=2,
-            queues=[queue],
-            perform_ping_check=False,
-            shutdown_timeout=30,
-            loglevel="WARNING",
-        ):
-            yield queue
-    finally:
-        task_postrun.disconnect(close_connections)
+def worker(celery_queue: str) -> str:
+    """The queue a Celery worker consumes."""
+    return celery_queue
 
 
 @pytest.fixture
@@ -91,6 +66,8 @@ def test_two_tasks_for_one_account_at_once_run_once(
     emulator.set_faults()
     assert sorted(s["ok"] for s in summaries) == [False, True]
     refused = next(s for s in summaries if not s["ok"])
-    assert refused["errors"] == [{"event": None, "message": "A sync of this account is running."}]
+    assert [(e["code"], e["message"]) for e in refused["errors"]] == [
+        ("sync_running", "A sync of this account is running.")
+    ]
     assert SyncRun.objects.count() == 1
     assert outlook_subjects(emulator, MAILBOX) == ["Once"]

@@ -84,7 +84,7 @@ class Collected:
     complete: bool
     window: tuple[datetime, datetime]
     state: DeltaState
-    invalid: tuple[tuple[str, str], ...] = ()
+    invalid: tuple[tuple[str, Exception], ...] = ()
     """Events Graph gave us that we could not read: (remote id, reason)."""
 
 
@@ -172,7 +172,7 @@ class OutlookCalendar:
                     )
                 )
             except (InvalidData, KeyError, ValueError, TypeError) as exc:
-                invalid.append((remote_id, str(exc)))
+                invalid.append((remote_id, exc))
         return Collected(
             tuple(items),
             frozenset(removed),

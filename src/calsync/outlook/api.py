@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from calsync.outlook import log_messages
 from calsync.outlook.progress import PHASES
 from calsync.outlook.status import status_for
 
@@ -105,7 +106,7 @@ class OutlookSyncView(APIView):
                 status=409,
             )
         summary = run_sync(account, "api", preview=flags["preview"], confirm=flags["confirm"])
-        return Response(summary.as_json())
+        return Response(_localised_errors(summary.as_json()))
 
 
 class IsAdmin(permissions.BasePermission):
@@ -189,4 +190,11 @@ class OutlookResetView(APIView):
             result = reset.reset_account(subject, choices["existing"], choices["next"])
         except reset.ResetError as exc:
             return Response({"detail": str(exc)}, status=409)
-        return Response(result.as_json())
+        return Response(_localised_errors(result.as_json()))
+
+
+def _localised_errors(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with each error's ``message`` in the request's language (the other keys,
+    ``event``, ``code``, ``template`` and ``params``, as stored)."""
+    errors = payload.get("errors") or []
+    return {**payload, "errors": [log_messages.localised(e) for e in errors]}

@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from calsync.outlook import scheduler
+from calsync.outlook.receivers import ask_for_sync
 from calsync.outlook.status import status_for
 
 PANEL_RUNS = 5
@@ -27,7 +27,7 @@ def outlook(request: HttpRequest) -> dict[str, Any]:
         return {"outlook_panel": None, "outlook_runs": None}
     match = getattr(request, "resolver_match", None)
     if match is not None and match.url_name == "calendar" and request.method == "GET":
-        scheduler.request_sync(user.pk, 0.0, "page")
+        ask_for_sync(user.pk, 0.0, "page")
     return {
         "outlook_panel": SimpleLazyObject(lambda: status_for(user)),
         "outlook_runs": SimpleLazyObject(lambda: recent_runs(user)),

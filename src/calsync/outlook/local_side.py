@@ -90,8 +90,8 @@ class OrmLocalSide:
         self.account = account
         self.on_progress = on_progress
         self.me = Identity.of(account)
-        self.invalid: list[tuple[str, str]] = []
-        """Events that could not be read, as (event id, message)."""
+        self.invalid: list[tuple[str, Exception]] = []
+        """Events that could not be read, as (event id, the reason)."""
         self._uids: dict[int, str] | None = None
 
     # -- snapshot ----------------------------------------------------------------------
@@ -116,7 +116,7 @@ class OrmLocalSide:
             try:
                 items.append(self.item(event))
             except (InvalidData, ValueError) as exc:
-                self.invalid.append((str(event.pk), str(exc)))
+                self.invalid.append((str(event.pk), exc))
         deleted = set(records.filter(event__isnull=True).values_list("local_id", flat=True))
         found = {item.local_id for item in items}
         deleted |= {str(i) for i in recheck_ids if str(i) not in found and not _exists(i)}

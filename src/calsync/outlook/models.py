@@ -245,6 +245,9 @@ class SyncRun(models.Model):
     invitations = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0.0)
     message = models.TextField(_("message"), blank=True)
+    message_parts = models.JSONField(default=list, blank=True, editable=False)
+    """:attr:`message` by meaning: entries of :mod:`calsync.outlook.log_messages`
+    (empty on rows from before, whose ``message`` is the only text)."""
     phase = models.CharField(_("phase"), max_length=20, blank=True)
     """While running: what the run is doing (see :mod:`calsync.outlook.progress`)."""
     progress_done = models.PositiveIntegerField(default=0)
@@ -277,6 +280,14 @@ class SyncRun(models.Model):
         """The translated :attr:`TRIGGER_LABELS` entry of :attr:`trigger`."""
         return str(self.TRIGGER_LABELS.get(self.trigger, self.trigger))
 
+    @property
+    def message_text(self) -> str:
+        """:attr:`message` in the active language (:attr:`message_parts` rendered; the
+        stored text for rows without parts)."""
+        from calsync.outlook.log_messages import render_all
+
+        return render_all(self.message_parts) if self.message_parts else self.message
+
 
 class OutlookSubscription(models.Model):
     """An account's Graph change-notification subscription on ``/me/events`` (one at most).
@@ -308,3 +319,30 @@ class OutlookSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.subscription_id or "-"
+
+
+class SyncRequest(models.Model):
+    """A sync of ``account`` asked for by a process that may not run it (the hand-off of
+    :mod:`calsync.outlook.handoff`): at most one per account. Any scheduler (``calsync run``,
+    ``calsync worker``) or Celery task takes it (deletes it) once ``not_before`` has passed
+    and no run holds the account. ``changes`` lists the Graph changes it is about, as
+    ``[remote_id, change_type, change_key]``, for the own-writes filter; ``force`` says sync
+    whatever they are. ``version`` grows with every addition: a take deletes only the
+    version it read, so nothing added meanwhile is lost."""
+
+    account = models.OneToOneField(
+        OutlookAccount, on_delete=models.CASCADE, related_name="sync_request"
+    )
+    trigger = models.CharField(max_length=20)
+    not_before = models.DateTimeField(db_index=True)
+    changes = models.JSONField(default=list, blank=True)
+    force = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("sync request")
+        verbose_name_plural = _("sync requests")
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.trigger} {self.not_before:%H:%M:%S}"

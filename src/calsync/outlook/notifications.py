@@ -8,11 +8,16 @@ Contract (see the Graph facts, §6):
   carry its ``clientState`` (compared in constant time); others are ignored and logged (never
   with the value). The answer is ``202`` for every well-formed batch, forged items included
   (a 5xx would only make Graph retry them); malformed bodies get ``400``;
-* no sync runs inside the request: a change asks the background scheduler (or Celery, when
-  ``CALSYNC_CELERY`` is set) for a sync of that account after a short debounce
-  (``CALSYNC_NOTIFICATION_DEBOUNCE`` seconds, default 2), so a burst makes one run;
-* when that run is due, :func:`take_news` drops it if every change is one the last syncs
-  already recorded (our own writes coming back), so a sync does not trigger another;
+* no sync runs inside the request: the changes are recorded in the database as the
+  account's sync request (:mod:`calsync.outlook.handoff`), due after a short debounce
+  (``CALSYNC_NOTIFICATION_DEBOUNCE`` seconds, default 2), so a burst makes one run. Every
+  scheduler (``calsync run``'s, ``calsync worker``'s) polls for such requests, so the web
+  process need not run one; a scheduler in this process is woken at once, and with
+  ``CALSYNC_CELERY`` set (and no scheduler here) a Celery task is queued for it;
+* whoever takes the request runs the sync only if :func:`news_in` finds a change the last
+  syncs did not record (not just our own writes coming back), so a sync does not trigger
+  another; a request is taken only while no run holds the account, so the writes of a
+  running sync are recorded before their notifications are judged;
 * lifecycle events: ``reauthorizationRequired`` renews the subscription, ``subscriptionRemoved``
   recreates it (both right after the next sync, which they start), ``missed`` starts a sync
   (the delta catches up).
@@ -23,9 +28,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -36,14 +40,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from calsync.outlook import scheduler, subscriptions
+from calsync.outlook import handoff, scheduler, subscriptions
 from calsync.outlook.models import OutlookSubscription, SyncRecord
 
 logger = logging.getLogger("calsync.outlook.notifications")
 
 TRIGGER = "notification"
 MAX_TOKEN_LENGTH = 1024
-MAX_PENDING = 500
 MAX_ITEMS = 1000
 """Items read from one POST (Graph sends far fewer); the rest are dropped."""
 NOTED_EVERY = timedelta(minutes=1)
@@ -60,6 +63,16 @@ class Change:
     remote_id: str
     change_type: str
     change_key: str | None = None
+
+    def as_row(self) -> list[str | None]:
+        """As a sync request stores it: ``[remote_id, change_type, change_key]``."""
+        return [self.remote_id, self.change_type, self.change_key]
+
+    @classmethod
+    def of_row(cls, row: Sequence[Any]) -> Change:
+        """The inverse of :meth:`as_row`."""
+        remote_id, change_type, change_key = [*row, None, None, None][:3]
+        return cls(str(remote_id), str(change_type or "updated"), change_key or None)
 
 
 def change_key_of(etag: Any) -> str | None:
@@ -116,70 +129,61 @@ def same_secret(expected: str | None, received: Any) -> bool:
     return hmac.compare_digest(expected.encode(), received.encode())
 
 
-# -- what waits for the scheduler (in this process) -------------------------------------------
+# -- what a sync request's taker asks ---------------------------------------------------------
 
 
-@dataclass
-class _Waiting:
-    changes: list[Change] = field(default_factory=list)
-    force: bool = False
-
-
-_waiting: dict[int, _Waiting] = {}
-_waiting_lock = threading.Lock()
-
-
-def _remember(user_id: int, changes: Iterable[Change], force: bool) -> None:
-    with _waiting_lock:
-        waiting = _waiting.setdefault(user_id, _Waiting())
-        waiting.changes.extend(changes)
-        if force or len(waiting.changes) > MAX_PENDING:
-            waiting.force = True
-            waiting.changes.clear()
-
-
-def take_news(user_id: int) -> bool:
-    """Whether the notification-triggered sync of ``user_id`` due now has anything to do;
-    forgets what was waiting. Unknown here (another process received it): True."""
-    with _waiting_lock:
-        waiting = _waiting.pop(user_id, None)
-    if waiting is None or waiting.force:
+def news_in(account_id: int, rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether the changes of a sync request (:meth:`Change.as_row` rows) hold anything the
+    account's last syncs did not record (see :func:`is_news`); no changes at all: True."""
+    changes = [Change.of_row(row) for row in rows]
+    if not changes:
         return True
-    ids = {change.remote_id for change in waiting.changes}
     known = dict(
-        SyncRecord.objects.filter(account__user_id=user_id, remote_id__in=ids).values_list(
-            "remote_id", "remote_change_key"
-        )
+        SyncRecord.objects.filter(
+            account_id=account_id, remote_id__in={change.remote_id for change in changes}
+        ).values_list("remote_id", "remote_change_key")
     )
-    return any(is_news(change, known) for change in waiting.changes)
+    return any(is_news(change, known) for change in changes)
 
 
 def _debounce() -> float:
-    return float(settings.CALSYNC_NOTIFICATION_DEBOUNCE)
+    return scheduler.notification_debounce()
 
 
 def _celery_configured() -> bool:
     return bool(settings.CALSYNC_CELERY)
 
 
-def _ask_for_sync(user_id: int) -> str:
-    """Ask the scheduler (else Celery) for a debounced sync; returns who will run it."""
-    delay = _debounce()
-    if scheduler.request_sync(user_id, delay, TRIGGER):
+def ask_for_sync(
+    user_id: int,
+    changes: Sequence[Change] = (),
+    *,
+    force: bool,
+    delay: float | None = None,
+    trigger: str = TRIGGER,
+) -> str:
+    """Record the account's sync request (due after ``delay``, the debounce by default) and
+    tell who will take it: ``scheduler`` (this process's, woken now), ``celery`` (a task is
+    queued), ``database`` (any scheduler polling the database, e.g. ``calsync worker``) or
+    ``none`` (no account). ``force``: sync whatever ``changes`` say (a change made here)."""
+    delay = _debounce() if delay is None else delay
+    rows = [change.as_row() for change in changes]
+    if not handoff.add(user_id, rows, force=force, delay=delay, trigger=trigger):
+        return "none"
+    if scheduler.poke():
         return "scheduler"
     if _celery_configured():
         from calsync.outlook import tasks
 
         try:
-            tasks.sync_user.apply_async(args=(user_id, TRIGGER), countdown=delay)
-        except Exception as exc:  # the broker is down: the periodic sync still runs
+            tasks.enqueue_requested(user_id, countdown=delay)
+        except Exception as exc:  # the broker is down: a polling scheduler may still take it
             logger.warning(
                 "notification for user %s: Celery refused: %s", user_id, type(exc).__name__
             )
-            return "none"
+            return "database"
         return "celery"
-    logger.info("notification for user %s: no background sync runs in this process", user_id)
-    return "none"
+    return "database"
 
 
 # -- the view ---------------------------------------------------------------------------------
@@ -251,8 +255,9 @@ def handle(items: Iterable[Mapping[str, Any]]) -> dict[int, str]:
         OutlookSubscription.objects.filter(pk__in=stale).update(last_notification_at=now)
     started: dict[int, str] = {}
     for user_id in forced | set(changes):
-        _remember(user_id, changes.get(user_id, ()), user_id in forced)
-        started[user_id] = _ask_for_sync(user_id)
+        started[user_id] = ask_for_sync(
+            user_id, changes.get(user_id, []), force=user_id in forced
+        )
     return started
 
 

@@ -1,4 +1,6 @@
-"""Signal receivers: a change here or a new connection asks the scheduler for a sync.
+"""Signal receivers: a change here or a new connection asks the scheduler for a sync
+(this process's; without one, a sync request in the database that ``calsync worker`` or
+Celery takes, see :mod:`calsync.outlook.handoff`).
 
 A change written by a sync itself is not news (it would sync again for nothing): the sync
 marks its thread (:func:`~calsync.outlook.sync.writing_user`) and such changes are ignored.
@@ -15,11 +17,20 @@ from calsync.outlook.sync import writing_user
 def on_calendar_changed(sender: Any, user_id: int, event_id: int, **kwargs: Any) -> None:
     if writing_user() == user_id:
         return
-    scheduler.request_sync(user_id, scheduler.default_debounce(), "change")
+    ask_for_sync(user_id, scheduler.default_debounce(), "change")
 
 
 def on_account_connected(sender: Any, user_id: int, **kwargs: Any) -> None:
-    scheduler.request_sync(user_id, 0.0, "change")
+    ask_for_sync(user_id, 0.0, "change")
+
+
+def ask_for_sync(user_id: int, delay: float, trigger: str) -> None:
+    """A sync of ``user_id`` in ``delay`` seconds: by this process's scheduler, else handed
+    off through the database to whichever scheduler or Celery worker runs."""
+    if not scheduler.request_sync(user_id, delay, trigger):
+        from calsync.outlook import notifications
+
+        notifications.ask_for_sync(user_id, force=True, delay=delay, trigger=trigger)
 
 
 def connect() -> None:

@@ -10,8 +10,11 @@ The two questions:
   there by the next sync, and the guide says "deletes the events from the application";
   a series goes with its exceptions), ``delete-both``.
   "The events this account synced" are the user's own events (``Event.owner``) linked to
-  the account: never an event of another calsync user (a meeting they organise), never a
-  local event that was never synced, never an Outlook event calsync never saw.
+  the account, archived ones included, plus, in Outlook, every linked copy whose event was
+  archived or destroyed here since the last sync (the deletion the next sync would have
+  pushed; ``keep`` and ``delete-local`` leave those copies in Outlook): never a live event
+  of another calsync user (a meeting they organise), never a local event that was never
+  synced, never an Outlook event calsync never saw.
   Deleting a meeting the user organises makes Outlook mail a cancellation to each
   attendee; deleting the user's copy of someone else's meeting mails nobody.
 * :class:`NextSync`: ``new`` (after reconnecting, only events created after the reset
@@ -26,11 +29,14 @@ disconnected: tokens, delta link, the mailbox's identity (so the user may reconn
 mailbox), sync state, and the change-notification subscription. The row, its sync log and
 the mailbox address (for display) stay. A :class:`~calsync.outlook.models.SyncRun` with
 trigger ``reset`` records what was done in the sync log; one ``outlook_reset`` log line,
-plus one ``outlook_reset_event_failed`` line per event Outlook refused.
+plus one ``outlook_reset_event_failed`` line per event Outlook refused; an event Outlook
+no longer has (404) is done, not an error.
 
 :func:`reset_preview` counts what a combination touches and writes nothing (no network
-either: counts come from the last sync's records). :func:`reset_account` does it; it holds
-the account's sync claim meanwhile, so no sync runs in between.
+either): counts are taken now from the sync links and the events here, so what Outlook
+holds is known as of the last sync (see :class:`ResetPreview`). :func:`reset_account` does
+it; it holds the account's sync claim meanwhile, so no sync runs in between, and changes
+nothing here if it lost the claim (:func:`_check_claim`).
 """
 
 from __future__ import annotations
@@ -48,15 +54,16 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from calsync.calendars import actions as calendar_actions
 from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.batching import SubRequest, run_batch
+from calsync.outlook import log_messages
 from calsync.outlook.local_side import Identity
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
-from calsync.outlook.records import data_from_json
+from calsync.outlook.records import SERIES_KEY, data_from_json
 from calsync.outlook.sync import claim_account, release_claim
 from calsync.outlook.tokens import TokenError
 from calsync.syncengine import notices
@@ -140,11 +147,18 @@ def parse_next(value: str) -> NextSync:
 
 @dataclass
 class ResetPreview:
-    """What a combination touches (counts as of the last sync; a series counts once).
+    """What a combination touches, counted now from the sync links and the events here (a
+    series counts once). What Outlook holds is known as of the last sync (``last_sync``):
+    an event created there since is neither counted nor touched; one deleted there since is
+    counted and found gone (done); mails are counted from the meetings' last synced guests.
 
     ``cancellations``: mails attendees get (one per attendee and deleted meeting);
     ``cancellation_messages``: messages Outlook sends (one per deleted meeting, as its
     outbox records them). ``linked``: sync links that are dropped (all of them).
+    ``pending_deletions``: linked events archived or destroyed here whose deletion has not
+    reached Outlook yet (whatever the choice; deleted there only by the Outlook options).
+    ``changed_here``: events the choice destroys here while Outlook keeps them, that were
+    changed here since the last sync (Outlook's copies lack those changes).
     """
 
     user: str
@@ -159,9 +173,18 @@ class ResetPreview:
     cancellations: int = 0
     cancellation_messages: int = 0
     linked: int = 0
+    pending_deletions: int = 0
+    changed_here: int = 0
+    last_sync: datetime | None = None
+
+    @property
+    def deletes_outlook(self) -> bool:
+        return ExistingEvents(self.existing).deletes_outlook
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["last_sync"] = self.last_sync.isoformat() if self.last_sync else None
+        return data
 
 
 @dataclass
@@ -173,6 +196,8 @@ class ResetResult:
     outlook_deleted: int = 0
     local_deleted: int = 0
     cancellations: int = 0
+    already_gone: int = 0
+    """Events to delete from Outlook that it no longer had (deleted there): done too."""
     errors: list[dict[str, Any]] = field(default_factory=list)
     gone: set[str] = field(default_factory=set)
     """Remote ids no longer in Outlook (deleted now, or already gone)."""
@@ -187,6 +212,7 @@ class ResetResult:
             "done": True,
             "reset_at": self.reset_at.isoformat(),
             "outlook_deleted": self.outlook_deleted,
+            "already_gone": self.already_gone,
             "local_deleted": self.local_deleted,
             "cancellations": self.cancellations,
             "errors": list(self.errors),
@@ -220,11 +246,12 @@ def reset_account(
     """Apply ``existing``, drop the account's sync links, set up ``next_sync``, disconnect.
 
     Raises :class:`ResetError` (nothing changed here) when the account is missing, a sync
-    of it is running, or Outlook deletions are asked for but Outlook cannot be reached
-    (no tokens, reconnect needed; deletions already made in Outlook stay made, and a retry
-    finds them gone). An event Outlook refuses to delete is reported in ``errors``; the
-    rest of the reset still happens. ``client`` replaces the account's own Graph client
-    (tests); ``now`` is the reset's instant, the "only new events" cutoff.
+    of it is running or took it over meanwhile, or Outlook deletions are asked for but
+    Outlook cannot be reached or stops answering (no tokens, reconnect needed; deletions
+    already made in Outlook stay made, and a retry counts them as done). An event Outlook
+    refuses to delete is reported in ``errors``; the rest of the reset still happens.
+    ``client`` replaces the account's own Graph client (tests); ``now`` is the reset's
+    instant, the "only new events" cutoff.
     """
     account = account_of(user)
     if existing.deletes_outlook and client is None and not account.connected:
@@ -244,10 +271,12 @@ def reset_account(
         result = ResetResult(preview, reset_at=started)
         if existing.deletes_outlook:
             _delete_in_outlook(account, result, client)
+        _check_claim(account, claim)
         from calsync.outlook import subscriptions
 
         subscriptions.remove(account)  # while the tokens still work; never raises
         with transaction.atomic():
+            _check_claim(account, claim)  # locked: no sync takes it over from here on
             if existing.deletes_local:
                 result.local_deleted = _delete_here(account)
             result.reset_at = now or timezone.now()
@@ -271,18 +300,45 @@ def reset_account(
     return result
 
 
+def _check_claim(account: OutlookAccount, claim: str) -> None:
+    """:class:`ResetError` when a sync took the account's claim over (the reset outlived
+    ``CLAIM_TTL``): the reset then changes nothing here. Locks the row inside a transaction."""
+    rows = OutlookAccount.objects.filter(pk=account.pk, sync_claim=claim)
+    if transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update()
+    if not rows.exists():
+        raise ResetError(
+            _(
+                "A sync took this account over during the reset (the reset ran too long). "
+                "Nothing was changed in calsync; any event already deleted in Outlook stays "
+                "deleted, and running the same reset again finishes it."
+            )
+        )
+
+
 # -- what is touched -----------------------------------------------------------------------
 
 
 def _outlook_targets(account: OutlookAccount) -> QuerySet[SyncRecord]:
-    """The Outlook copies to delete: the user's own linked events, singles and masters."""
+    """The Outlook copies to delete, singles and masters (an exception goes with its master):
+    the user's own linked events, and every link whose event is archived or destroyed here
+    (:func:`_pending_here`) whoever owned it: the next sync would have deleted its copy."""
+    own = Q(event__owner_id=account.user_id, event__series__isnull=True)
     return (
-        SyncRecord.objects.filter(
-            account=account, event__owner_id=account.user_id, event__series__isnull=True
-        )
+        SyncRecord.objects.filter(account=account)
+        .filter(own | _pending_here())
         .select_related("event")
-        .order_by("event_id")
+        .order_by("pk")
     )
+
+
+def _pending_here() -> Q:
+    """Sync records (singles and masters) whose event was archived or destroyed here since
+    the last sync: the deletion has not reached Outlook yet. A destroyed event leaves its
+    record with ``event`` null; a destroyed exception's record is known by its series key."""
+    gone = Q(event__isnull=True) & ~Q(base__has_key=SERIES_KEY)
+    archived = Q(event__active=False, event__series__isnull=True)
+    return gone | archived
 
 
 def _local_targets(account: OutlookAccount) -> QuerySet[Event]:
@@ -310,11 +366,15 @@ def _preview(
         next_sync=next_sync.value,
         connected=account.connected,
         linked=SyncRecord.objects.filter(account=account).count(),
+        pending_deletions=SyncRecord.objects.filter(account=account)
+        .filter(_pending_here())
+        .count(),
+        last_sync=account.last_sync,
     )
     if existing.deletes_outlook:
         for record in _outlook_targets(account):
             preview.outlook_events += 1
-            preview.outlook_series += bool(record.event and record.event.recurrence)
+            preview.outlook_series += bool(record.base.get("recurrence"))
             mails = _cancellation_notices(account, record)
             preview.cancellations += len(mails)
             preview.cancellation_messages += notices.messages(mails)
@@ -322,7 +382,18 @@ def _preview(
         targets = _local_targets(account)
         preview.local_events = targets.count()
         preview.local_series = targets.exclude(recurrence="").count()
+        if not existing.deletes_outlook:
+            preview.changed_here = _changed_here(account, targets)
     return preview
+
+
+def _changed_here(account: OutlookAccount, targets: QuerySet[Event]) -> int:
+    """How many of ``targets`` (or of their exceptions) changed since the last sync."""
+    moved = SyncRecord.objects.filter(account=account, event__isnull=False).exclude(
+        local_version=F("event__version")
+    )
+    changed = Q(pk__in=moved.values("event_id")) | Q(exceptions__pk__in=moved.values("event_id"))
+    return targets.filter(changed).distinct().count()
 
 
 # -- doing it ------------------------------------------------------------------------------
@@ -346,8 +417,14 @@ def _delete_in_outlook(
             graph = graph_client_for(account)
         answers = run_batch(graph, requests)
     except (TokenError, GraphError) as exc:
+        # earlier batches may have gone through: those deletions (and mails) are made
         raise ResetError(
-            _("Outlook could not be reached: %(reason)s. Nothing was reset.") % {"reason": exc}
+            _(
+                "Outlook stopped answering (%(reason)s). Nothing was changed in calsync; any "
+                "event already deleted in Outlook stays deleted, and running the same reset "
+                "again finishes it."
+            )
+            % {"reason": log_messages.reason_text(exc).rstrip(".")}
         ) from exc
     finally:
         if client is None and graph is not None:
@@ -357,19 +434,30 @@ def _delete_in_outlook(
             result.outlook_deleted += 1
             result.cancellations += len(_cancellation_notices(account, record))
             result.gone.add(record.remote_id)
-        elif answer.status == 404:
+        elif answer.status == 404:  # deleted in Outlook since the last sync: done
+            result.already_gone += 1
             result.gone.add(record.remote_id)
         else:
             code, message = answer.error()
             text = f"{code}: {message}" if code else message
-            result.errors.append({"event": record.event_id, "message": text[:500]})
+            refused = gettext_noop("Outlook refused to delete this event: %(reason)s")
+            result.errors.append(
+                log_messages.entry("delete_refused", refused, _event_ref(record), reason=text[:500])
+            )
             logger.warning(
                 "outlook_reset_event_failed user=%s event=%s status=%s error=%s",
                 account.user_id,
-                record.event_id,
+                _event_ref(record),
                 answer.status,
                 json.dumps(text)[:600],
             )
+
+
+def _event_ref(record: SyncRecord) -> int | str:
+    """The event a record links, also when it is destroyed here (its kept local id)."""
+    if record.event_id is not None:
+        return record.event_id
+    return int(record.local_id) if record.local_id.isdigit() else record.local_id
 
 
 def _delete_here(account: OutlookAccount) -> int:
@@ -425,16 +513,20 @@ def _record(
     started: datetime,
     seconds: float,
 ) -> None:
-    """The reset's entry in the sync log."""
-    message = _(
-        "Reset Account: existing events: %(existing)s; next sync: %(next)s. "
-        "%(outlook)s deleted in Outlook, %(local)s deleted here; disconnected."
-    ) % {
-        "existing": existing.label,
-        "next": next_sync.label,
-        "outlook": result.outlook_deleted,
-        "local": result.local_deleted,
-    }
+    """The reset's entry in the sync log (its message stored by meaning, see
+    :mod:`calsync.outlook.log_messages`)."""
+    part = log_messages.entry(
+        "reset",
+        gettext_noop(
+            "Reset Account: existing events: %(existing)s; next sync: %(next)s. "
+            "%(outlook)s deleted in Outlook, %(local)s deleted here; disconnected."
+        ),
+        existing=log_messages.msgid_phrase(EXISTING_LABELS[existing]),
+        next=log_messages.msgid_phrase(NEXT_LABELS[next_sync]),
+        outlook=result.outlook_deleted,
+        local=result.local_deleted,
+    )
+    message = part["message"]
     SyncRun.objects.create(
         account=account,
         trigger=TRIGGER,
@@ -447,6 +539,7 @@ def _record(
         invitations=result.cancellations,
         seconds=seconds,
         message=message[:2000],
+        message_parts=log_messages.message_parts([part]),
     )
 
 

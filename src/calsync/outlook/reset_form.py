@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.boundfield import BoundWidget
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from calsync.outlook.reset import EXISTING_LABELS, NEXT_LABELS, ExistingEvents, NextSync
 
 EXISTING_HELP = {
-    ExistingEvents.KEEP: _("No change to the events, here or in Outlook."),
+    ExistingEvents.KEEP: _(
+        "No change to the events, here or in Outlook: an event deleted or archived in "
+        "calsync since the last sync stays in Outlook."
+    ),
     ExistingEvents.DELETE_OUTLOOK: _(
-        "The synced events are deleted from Outlook (whole series too); calsync keeps them. "
+        "The synced events are deleted from Outlook (whole series too), and so are those "
+        "deleted or archived in calsync since the last sync; calsync keeps its events. "
         "Outlook mails a cancellation to each attendee of a meeting the user organises."
     ),
     ExistingEvents.DELETE_LOCAL: _(
-        "The user's synced events are deleted from calsync (whole series too); Outlook "
-        "keeps them."
+        "The user's synced events are deleted from calsync (whole series too); Outlook keeps them."
     ),
     ExistingEvents.DELETE_BOTH: _("Both of the above."),
 }
@@ -46,6 +51,17 @@ class ResetAccountForm(forms.Form):
         initial=NextSync.NEW.value,
         widget=forms.RadioSelect,
     )
+
+    def existing_options(self) -> list[tuple[BoundWidget, Promise]]:
+        """Each radio of **User's existing events** with what it does."""
+        return [
+            (radio, EXISTING_HELP[ExistingEvents(radio.data["value"])])
+            for radio in self["existing"]
+        ]
+
+    def next_options(self) -> list[tuple[BoundWidget, Promise]]:
+        """Each radio of **Next synchronization** with what it does."""
+        return [(radio, NEXT_HELP[NextSync(radio.data["value"])]) for radio in self["next_sync"]]
 
     def choices(self) -> tuple[ExistingEvents, NextSync]:
         """The validated answers (call after ``is_valid()``)."""

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from calsync.outlook.log_messages import last_error_text
 from calsync.outlook.models import (
     OutlookAccount,
     OutlookSettings,
@@ -55,7 +56,7 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
     account = OutlookAccount.objects.filter(user=user).select_related("subscription").first()
     connected = bool(account and account.connected)
     needs_reconnect = bool(account and account.needs_reconnect)
-    last_error = (account.last_error if account else "") or None
+    last_error = (last_error_text(account) if account else "") or None
     health, reason = _health(enabled, account, last_error)
     answer = {
         "enabled": enabled,

@@ -43,13 +43,14 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
 from calsync.outlook.created_after import keep_created_after
 from calsync.outlook.local_side import OrmLocalSide
+from calsync.outlook.log_messages import entry, message_parts, reason_of, render
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
 from calsync.outlook.progress import (
     COLLECTING,
@@ -153,7 +154,8 @@ def run_sync(
     if claim is None:
         summary.ok = False
         summary.status = SyncRun.STATUS_FAILED
-        summary.errors.append({"event": None, "message": _("A sync of this account is running.")})
+        running = gettext_noop("A sync of this account is running.")
+        summary.errors.append(entry("sync_running", running))
         return summary
     started = time.monotonic()
     run = SyncRun.objects.create(
@@ -171,16 +173,25 @@ def run_sync(
         try:
             with _writing_for(account.user_id):
                 progress = RunProgress(run.pk, listener)
-                _run(account, graph, summary, preview, confirm, now or timezone.now(), progress)
+                when = now or timezone.now()
+                _run(account, graph, summary, preview, confirm, when, progress, claim)
         finally:
             summary.graph_requests = graph.requests_made - before
+    except ClaimLost:
+        took_over = gettext_noop(
+            "This sync ran longer than %(reason)s minutes and another run took the account over: "
+            "its changes were made but not recorded; the next sync recognises them."
+        )
+        _fail(summary, "claim_lost", took_over, int(CLAIM_TTL.total_seconds() // 60))
     except ReconnectNeeded as exc:
-        _fail(summary, _("Reconnect needed: %(reason)s") % {"reason": exc})
+        _fail(summary, "reconnect_needed", gettext_noop("Reconnect needed: %(reason)s"), exc)
     except (TokenError, GraphError) as exc:
-        _fail(summary, _("Outlook could not be reached: %(reason)s") % {"reason": exc})
+        reason = gettext_noop("Outlook could not be reached: %(reason)s")
+        _fail(summary, "outlook_unreachable", reason, exc)
     except Exception as exc:
         logger.exception("sync of account %s failed", account.pk)
-        _fail(summary, _("The sync failed: %(reason)s") % {"reason": type(exc).__name__})
+        reason = gettext_noop("The sync failed: %(reason)s")
+        _fail(summary, "sync_failed", reason, type(exc).__name__)
     finally:
         summary.seconds = time.monotonic() - started
         _finish(account, run, summary, claim)
@@ -199,10 +210,11 @@ def _client_for(account: OutlookAccount) -> GraphClient:
     return graph_client_for(account)
 
 
-def _fail(summary: SyncSummary, message: str) -> None:
+def _fail(summary: SyncSummary, code: str, template: str, reason: object) -> None:
+    """The run failed as a whole: ``template`` (a msgid with ``%(reason)s``) says why."""
     summary.ok = False
     summary.status = SyncRun.STATUS_FAILED
-    summary.errors.append({"event": None, "message": message})
+    summary.errors.append(entry(code, template, reason=reason_of(reason)))
 
 
 def _policy(account: OutlookAccount, now: datetime, confirm: bool) -> Policy:
@@ -267,6 +279,7 @@ def _run(
     confirm: bool,
     now: datetime,
     progress: RunProgress,
+    claim: str,
 ) -> None:
     progress.phase(COLLECTING)
     local = OrmLocalSide(account, on_progress=progress.reporter(WRITING_HERE))
@@ -283,10 +296,16 @@ def _run(
     collected = calendar.collect(state, now, _linked(account), account.recheck_remote or [])
     if account.sync_created_after is not None:  # Reset Account: "only new events"
         local_snapshot, collected = keep_created_after(account, local_snapshot, collected, graph)
-    for local_id, message in local.invalid:
-        summary.errors.append({"event": _event_ref(local_id), "message": message})
-    for remote_id, message in collected.invalid:
-        summary.errors.append({"event": None, "message": f"Outlook {remote_id[:24]}…: {message}"})
+    for local_id, cause in local.invalid:
+        template = gettext_noop("This event cannot be synced: %(reason)s")
+        summary.errors.append(
+            entry("invalid_event", template, _event_ref(local_id), reason=reason_of(cause))
+        )
+    for remote_id, cause in collected.invalid:
+        template = gettext_noop("The Outlook event %(id)s… cannot be synced: %(reason)s")
+        summary.errors.append(
+            entry("invalid_outlook_event", template, id=remote_id[:24], reason=reason_of(cause))
+        )
     remote_snapshot = RemoteSnapshot(
         collected.items,
         collected.removed,
@@ -307,26 +326,24 @@ def _run(
         progress.phase(PLANNING)
         decided = plan(local_snapshot, remote_snapshot, status, _policy(account, now, confirm))
     for conflict in decided.identity_conflicts:
-        summary.errors.append({"event": None, "message": str(conflict)})
+        summary.errors.append(_identity_entry(conflict))
     if decided.refused is not None and not confirm:
         refused = decided.refused
         summary.ok = False
         summary.status = SyncRun.STATUS_CONFIRM
         summary.errors.append(
-            {
-                "event": None,
-                "message": _(
+            entry(
+                "mass_delete_refused",
+                gettext_noop(
                     "Stopped: this sync would delete %(remote)s events in Outlook and archive "
                     "%(local)s here (more than %(limit)s of %(size)s). Nothing was changed. "
                     "Confirm to go on."
-                )
-                % {
-                    "remote": refused.remote,
-                    "local": refused.local,
-                    "limit": refused.limit,
-                    "size": refused.size,
-                },
-            }
+                ),
+                remote=refused.remote,
+                local=refused.local,
+                limit=refused.limit,
+                size=refused.size,
+            )
         )
         _count_plan(summary, decided)
         return
@@ -336,12 +353,28 @@ def _run(
         return
     result = execute(decided, local, calendar, status, now) if not quiet else None
     progress.phase(RECORDING)
-    _record(account, collected, result, now)
+    _record(account, collected, result, now, claim)
     if result is not None:
         _count_result(summary, decided, result)
     if summary.errors:
         summary.ok = False
         summary.status = SyncRun.STATUS_PARTIAL
+
+
+def _identity_entry(conflict: Any) -> dict[str, Any]:
+    """A log entry for an engine ``IdentityConflict`` (items left alone)."""
+    if conflict.side == "local":
+        template = gettext_noop(
+            "%(count)s calsync events claim the same identity %(key)s (%(ids)s): they are "
+            "not synced until only one is left."
+        )
+    else:
+        template = gettext_noop(
+            "%(count)s Outlook events claim the same identity %(key)s (%(ids)s): they are "
+            "not synced until only one is left."
+        )
+    ids = ", ".join(str(i)[:24] for i in conflict.ids)
+    return entry("identity_conflict", template, count=len(conflict.ids), key=conflict.key, ids=ids)
 
 
 def _count_plan(summary: SyncSummary, decided: Plan) -> None:
@@ -350,7 +383,8 @@ def _count_plan(summary: SyncSummary, decided: Plan) -> None:
     summary.pushed = dict(counts["pushed"])  # type: ignore[arg-type]
     summary.conflicts = int(counts["conflicts"])  # type: ignore[arg-type]
     summary.invitations = int(counts["invitations"])  # type: ignore[arg-type]
-    summary.conflict_details = [_conflict_json(c) for c in decided.conflicts]
+    zones = _zones(decided)
+    summary.conflict_details = [_conflict_json(c, zones) for c in decided.conflicts]
 
 
 def _count_result(summary: SyncSummary, decided: Plan, result: ExecutionResult) -> None:
@@ -368,14 +402,14 @@ def _count_result(summary: SyncSummary, decided: Plan, result: ExecutionResult) 
     failed = {failure.uid for failure in result.failures}
     conflicts = [c for c in decided.conflicts if c.uid not in failed]
     summary.conflicts = len(conflicts)
-    summary.conflict_details = [_conflict_json(c) for c in conflicts]
+    zones = _zones(decided)
+    summary.conflict_details = [_conflict_json(c, zones) for c in conflicts]
     summary.invitations = result.mails
     uids = {item.uid: item for item in decided.items}
     for failure in result.failures:
         item = uids.get(failure.uid)
         local_id = _local_id_of(item)
-        message = _failure_message(failure.cause)
-        summary.errors.append({"event": _event_ref(local_id) or failure.uid, "message": message})
+        summary.errors.append(_failure_entry(_event_ref(local_id) or failure.uid, failure.cause))
 
 
 def _local_id_of(item: Any) -> str | None:
@@ -396,26 +430,45 @@ def _event_ref(local_id: str | None) -> int | str | None:
     return int(local_id) if local_id.isdigit() else local_id
 
 
-def _failure_message(cause: BaseException) -> str:
-    """The cause's message (at most 500 characters), in the active language when the cause
-    carries a translatable ``template`` and its ``params`` (msgraph's UnsupportedRecurrence)."""
+def _failure_entry(event: int | str | None, cause: BaseException) -> dict[str, Any]:
+    """The log entry of one event's failed write: the cause's own translatable ``template``
+    and ``params`` when it has them (msgraph's UnsupportedRecurrence), Graph's answer framed
+    by a translated sentence, or the cause's text framed likewise."""
     template = getattr(cause, "template", None)
     if isinstance(template, str):
-        params = getattr(cause, "params", None)
-        text = _(template) % params if params else _(template)
-    else:
-        text = str(cause) or type(cause).__name__
-    return text[:500]
+        params = getattr(cause, "params", None) or {}
+        return entry("unsupported", template, event, **params)
+    if isinstance(cause, GraphError):
+        framing = gettext_noop("Outlook refused the change: %(reason)s")
+        return entry("outlook_refused", framing, event, reason=str(cause)[:500])
+    framing = gettext_noop("The change could not be written: %(reason)s")
+    return entry("write_failed", framing, event, reason=(str(cause) or type(cause).__name__)[:500])
 
 
-def _conflict_json(conflict: Conflict) -> dict[str, Any]:
-    return {
+def _failure_message(cause: BaseException) -> str:
+    """The cause's message (at most 500 characters) in the active language."""
+    return render(_failure_entry(None, cause))[:500]
+
+
+def _zones(decided: Plan) -> dict[str, str]:
+    """Each planned uid's time zone (conflict values are shown in the event's zone)."""
+    return {item.uid: item.entry.base.timezone for item in decided.items if item.entry is not None}
+
+
+def _conflict_json(conflict: Conflict, zones: dict[str, str] | None = None) -> dict[str, Any]:
+    details = {
         "event": conflict.uid,
         "field": conflict.field,
         "winner": conflict.winner,
         "losing_value": _jsonable(conflict.losing_value),
         "reason": conflict.reason,
     }
+    zone = (zones or {}).get(conflict.uid)
+    if zone:
+        details["timezone"] = zone
+    if conflict.field == "deleted":  # restored from Outlook: which fields changed there
+        details["changed"] = _jsonable(conflict.remote_value)
+    return details
 
 
 def _jsonable(value: Any) -> Any:
@@ -435,9 +488,14 @@ def _record(
     collected: Collected,
     result: ExecutionResult | None,
     now: datetime,
+    claim: str,
 ) -> None:
-    """Status rows, links and the delta link, in one transaction, after the writes."""
+    """Status rows, links and the delta link, in one transaction, after the writes; raises
+    :class:`ClaimLost` (recording nothing) when the run no longer holds the account's claim."""
     with transaction.atomic():
+        held = OutlookAccount.objects.select_for_update().filter(pk=account.pk, sync_claim=claim)
+        if not held.exists():
+            raise ClaimLost
         if result is not None:
             touched = set(result.removed) | {entry.uid for entry in result.upserted}
             old = SyncRecord.objects.filter(account=account, uid__in=touched)
@@ -483,6 +541,10 @@ def _record(
         OutlookAccount.objects.filter(pk=account.pk).update(**fields)
 
 
+class ClaimLost(Exception):
+    """The run outlived :data:`CLAIM_TTL` and another run (or a reset) took the account."""
+
+
 def claim_account(account: OutlookAccount) -> str | None:
     """Take the account's sync claim (None: someone holds it); see the module docstring.
     The holder gives it back with :func:`release_claim`."""
@@ -507,6 +569,7 @@ def release_claim(account: OutlookAccount, claim: str, **also: Any) -> None:
 def _finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: str) -> None:
     error_text = "; ".join(str(e["message"]) for e in summary.errors[:3])
     SyncRun.objects.filter(pk=run.pk).update(
+        message_parts=message_parts(summary.errors),
         finished_at=timezone.now(),
         status=summary.status,
         ok=summary.ok,

@@ -22,10 +22,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from typing import Any
 
 import msal
 import requests
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from calsync.outlook import actions, crypto, identity
 from calsync.outlook.configuration import OutlookConfiguration, current
@@ -40,7 +41,15 @@ _locks_guard = threading.Lock()
 
 
 class TokenError(Exception):
-    """No access token could be obtained for an account."""
+    """No access token could be obtained for an account.
+
+    ``template`` is an untranslated msgid and ``params`` its values, so the sync log can say
+    it in its reader's language; ``str()`` is the English text (what gets stored)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
 
 
 class ReconnectNeeded(TokenError):
@@ -80,50 +89,60 @@ class AccountTokenProvider:
         with _lock_for(self.account_id):
             return self._acquire(force_refresh)
 
-    def _reconnect(self, message: str, log_reason: str) -> ReconnectNeeded:
-        actions.do_mark_reconnect_needed(self.account_id, message)
+    def _reconnect(self, log_reason: str, template: str, **params: Any) -> ReconnectNeeded:
+        error = ReconnectNeeded(template, **params)
+        actions.do_mark_reconnect_needed(self.account_id, str(error))
         logger.warning("outlook: account %s needs reconnect: %s", self.account_id, log_reason)
-        return ReconnectNeeded(message)
+        return error
 
     def _acquire(self, force_refresh: bool) -> str:
         account = OutlookAccount.objects.get(pk=self.account_id)
         if not account.has_tokens:
-            raise ReconnectNeeded(_("Outlook is not connected."))
+            raise ReconnectNeeded(gettext_noop("Outlook is not connected."))
         if account.needs_reconnect:
-            raise ReconnectNeeded(account.last_error or _("Outlook needs to be reconnected."))
+            raise ReconnectNeeded(
+                account.last_error or gettext_noop("Outlook needs to be reconnected.")
+            )
         try:
             cache = load_cache(account)
         except crypto.SecretUnreadable:
             raise self._reconnect(
-                _("The saved Outlook sign-in cannot be read any more; please reconnect."),
                 "token cache unreadable",
+                gettext_noop(
+                    "The saved Outlook sign-in cannot be read any more; please reconnect."
+                ),
             ) from None
         try:
             config = self._config or current()
         except crypto.SecretUnreadable:
             raise TokenUnavailable(
-                _("The Outlook Client Secret cannot be read; an administrator must enter it again.")
+                gettext_noop(
+                    "The Outlook Client Secret cannot be read; "
+                    "an administrator must enter it again."
+                )
             ) from None
         try:
             app = identity.build_app(config, cache)
         except identity.IdentityUnavailable as exc:
             raise TokenUnavailable(
-                _("The Microsoft sign-in service at %(host)s cannot be reached.")
-                % {"host": config.authority_host}
+                gettext_noop("The Microsoft sign-in service at %(host)s cannot be reached."),
+                host=config.authority_host,
             ) from exc
         msal_accounts = [
             a for a in app.get_accounts() if a.get("home_account_id") == account.home_account_id
         ] or app.get_accounts()
         if not msal_accounts:
-            raise self._reconnect(_("Outlook needs to be reconnected."), "no account in cache")
+            raise self._reconnect(
+                "no account in cache", gettext_noop("Outlook needs to be reconnected.")
+            )
         try:
             result = app.acquire_token_silent_with_error(
                 identity.SCOPES, msal_accounts[0], force_refresh=force_refresh
             )
         except requests.RequestException as exc:
             raise TokenUnavailable(
-                _("The Microsoft sign-in service at %(host)s cannot be reached.")
-                % {"host": config.authority_host}
+                gettext_noop("The Microsoft sign-in service at %(host)s cannot be reached."),
+                host=config.authority_host,
             ) from exc
         if result and "access_token" in result:
             if cache.has_state_changed:
@@ -136,26 +155,29 @@ class AccountTokenProvider:
                     .exclude(token_cache_encrypted="")
                     .exists()
                 ):
-                    raise ReconnectNeeded(_("Outlook is not connected."))
+                    raise ReconnectNeeded(gettext_noop("Outlook is not connected."))
             return result["access_token"]
         if not result:
-            raise self._reconnect(_("Outlook needs to be reconnected."), "no refresh token")
+            raise self._reconnect(
+                "no refresh token", gettext_noop("Outlook needs to be reconnected.")
+            )
         summary = _error_summary(result)
         if result.get("error") in RECONNECT_ERRORS:
             raise self._reconnect(
-                _(
+                summary,
+                gettext_noop(
                     "Microsoft no longer accepts the saved sign-in (%(error)s). "
                     "Press Sync with Outlook to reconnect."
-                )
-                % {"error": summary},
-                summary,
+                ),
+                error=summary,
             )
-        message = _("Microsoft refused a new access token (%(error)s).") % {"error": summary}
+        template = gettext_noop("Microsoft refused a new access token (%(error)s).")
         if result.get("error") in {"invalid_client", "unauthorized_client"}:
-            message = _(
+            template = gettext_noop(
                 "Microsoft refused the Outlook app's Client ID or Client Secret (%(error)s); "
                 "an administrator must check the Outlook settings."
-            ) % {"error": summary}
-        OutlookAccount.objects.filter(pk=account.pk).update(last_error=message)
+            )
+        error = TokenUnavailable(template, error=summary)
+        OutlookAccount.objects.filter(pk=account.pk).update(last_error=str(error))
         logger.warning("outlook: account %s token refresh failed: %s", account.pk, summary)
-        raise TokenUnavailable(message)
+        raise error

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from calsync.outlook import actions, consent, crypto, validation
+from calsync.outlook import actions, consent, crypto, log_messages, validation
 from calsync.outlook.configuration import (
     current,
     redirect_uri_for,
@@ -164,6 +164,6 @@ def sync_now(request: HttpRequest) -> HttpResponse:
               "%(mails)s mails sent by Outlook.") % counts,
         )  # fmt: skip
     else:
-        text = "; ".join(str(e["message"]) for e in summary.errors[:3])
+        text = "; ".join(log_messages.render(e) for e in summary.errors[:3])
         messages.warning(request, _("Sync with Outlook: %(errors)s") % {"errors": text})
     return redirect("/")

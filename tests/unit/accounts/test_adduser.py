@@ -46,13 +46,17 @@ def test_adduser_bad_input_is_one_line_and_nonzero(
     assert len(err.splitlines()) == 1
 
 
-@pytest.mark.django_db(transaction=True)  # the CLI closes connections when done
-def test_messages_follow_the_shells_language(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def vietnamese_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shell whose language is Vietnamese (``LANG``, nothing overriding it)."""
     monkeypatch.setenv("LANG", "vi_VN.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
+
+
+@pytest.mark.django_db(transaction=True)  # the CLI closes connections when done
+@pytest.mark.usefixtures("vietnamese_shell")
+def test_messages_follow_the_shells_language(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["adduser", "not-an-email", "--password", "pw12"])
     assert "không phải là một địa chỉ email hợp lệ" in capsys.readouterr().err
@@ -79,3 +83,15 @@ def test_calsync_without_arguments_lists_the_contract_commands(
         "worker",
     ):
         assert f"  {command} " in out
+
+
+@pytest.mark.usefixtures("vietnamese_shell")
+def test_help_follows_the_shells_language(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--help"])
+    assert "tạo một người dùng cục bộ" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["adduser", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "Tạo một người dùng cục bộ" in out
+    assert "biến người dùng này thành quản trị viên" in out

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from calsync.accounts.actions import do_create_user
-from calsync.outlook import actions
-from calsync.outlook.models import OutlookAccount
+from calsync.outlook import actions, crypto, subscriptions
+from calsync.outlook.models import OutlookAccount, OutlookSubscription
 
 CLIENT_ID = "0b8f6a52-3c1e-4e0f-9d5e-6f1a2b3c4d5e"
 CLIENT_SECRET = "Qx8~abcDEF.ghiJKL_mnoPQR-stuVWX1234yz"
@@ -56,3 +57,27 @@ def connect(user: Any) -> OutlookAccount:
         home_account_id="oid-alice.tid-1",
         token_cache=FAKE_CACHE,
     )
+
+
+def subscribe(account: OutlookAccount, now: datetime) -> OutlookSubscription:
+    """``account``'s Graph subscription ``sub-1`` (clientState ``right-state``), as the first
+    sync leaves it."""
+    return OutlookSubscription.objects.create(
+        account=account,
+        subscription_id="sub-1",
+        client_state_encrypted=crypto.encrypt("right-state", subscriptions.CLIENT_STATE),
+        notification_url="http://testserver/outlook/notifications",
+        expires_at=now + timedelta(days=2),
+    )
+
+
+def notification_item(**extra: Any) -> dict[str, Any]:
+    """One change notification for :func:`subscribe`'s subscription (``extra`` overrides)."""
+    return {
+        "subscriptionId": "sub-1",
+        "clientState": "right-state",
+        "changeType": "created",
+        "resource": "Users/u/Events/AAMk1",
+        "resourceData": {"id": "AAMk1", "@odata.etag": 'W/"ck1"'},
+        **extra,
+    }

@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 
 from calsync.outlook import crypto, notifications, subscriptions
-from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord
+from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord, SyncRequest
 from calsync.outlook.notifications import Change, change_key_of, change_of, is_news
 from calsync.outlook.scheduler import Scheduler
 from calsync.outlook.subscriptions import endpoint_problem, needs_work
+
+from .conftest import notification_item, subscribe
 
 URL = "/outlook/notifications"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -127,26 +129,7 @@ def subscribed(alice: Any, configured: Any) -> OutlookSubscription:
         mailbox=alice.email,
         token_cache_encrypted=crypto.encrypt("{}", crypto.TOKEN_CACHE),
     )
-    row = OutlookSubscription.objects.create(
-        account=account,
-        subscription_id="sub-1",
-        client_state_encrypted=crypto.encrypt("right-state", subscriptions.CLIENT_STATE),
-        notification_url="http://testserver/outlook/notifications",
-        expires_at=NOW + timedelta(days=2),
-    )
-    yield row
-    notifications._waiting.clear()
-
-
-def _item(**extra: Any) -> dict[str, Any]:
-    return {
-        "subscriptionId": "sub-1",
-        "clientState": "right-state",
-        "changeType": "created",
-        "resource": "Users/u/Events/AAMk1",
-        "resourceData": {"id": "AAMk1", "@odata.etag": 'W/"ck1"'},
-        **extra,
-    }
+    return subscribe(account, NOW)
 
 
 @pytest.fixture
@@ -168,26 +151,31 @@ def test_the_handshake_echoes_the_decoded_token(csrf_client: Any) -> None:
 def test_a_valid_notification_is_accepted_and_remembered(
     csrf_client: Any, subscribed: OutlookSubscription
 ) -> None:
-    answer = csrf_client.post(URL, {"value": [_item()]}, content_type="application/json")
+    answer = csrf_client.post(
+        URL, {"value": [notification_item()]}, content_type="application/json"
+    )
     assert answer.status_code == 202
-    user_id = subscribed.account.user_id
-    assert notifications._waiting[user_id].changes == [Change("AAMk1", "created", "ck1")]
+    request = SyncRequest.objects.get(account=subscribed.account)
+    assert [Change.of_row(row) for row in request.changes] == [Change("AAMk1", "created", "ck1")]
     assert OutlookSubscription.objects.get().last_notification_at is not None
-    assert notifications.take_news(user_id) is True  # never synced: news
-    assert user_id not in notifications._waiting
+    assert notifications.news_in(request.account_id, request.changes)  # never synced: news
 
 
 def test_forged_and_unknown_notifications_are_ignored(
     csrf_client: Any, subscribed: OutlookSubscription, caplog: Any
 ) -> None:
-    forged = [_item(clientState="wrong-state"), _item(clientState=None), _item(subscriptionId="x")]
+    forged = [
+        notification_item(clientState="wrong-state"),
+        notification_item(clientState=None),
+        notification_item(subscriptionId="x"),
+    ]
     answer = csrf_client.post(URL, {"value": forged}, content_type="application/json")
     assert answer.status_code == 202
-    assert notifications._waiting == {}
+    assert not SyncRequest.objects.exists()
     assert "wrong clientState" in caplog.text and "right-state" not in caplog.text
     assert csrf_client.post(URL, b"{", content_type="application/json").status_code == 400
     assert csrf_client.get(URL).status_code == 405
-    assert notifications.handle([_item()]) == {subscribed.account.user_id: "none"}
+    assert notifications.handle([notification_item()]) == {subscribed.account.user_id: "database"}
 
 
 def test_our_own_change_coming_back_is_not_news(subscribed: OutlookSubscription) -> None:
@@ -196,18 +184,19 @@ def test_our_own_change_coming_back_is_not_news(subscribed: OutlookSubscription)
         account=account, uid="u1", local_id="1", remote_id="AAMk1", base={}, local_version=1,
         remote_hash="h", remote_change_key="ck1", synced_at=NOW,
     )  # fmt: skip
-    notifications.handle([_item()])
-    assert notifications.take_news(account.user_id) is False
-    notifications.handle([_item(resourceData={"id": "AAMk1", "@odata.etag": 'W/"ck2"'})])
-    assert notifications.take_news(account.user_id) is True
-    assert notifications.take_news(account.user_id) is True  # nothing known here: sync
+    notifications.handle([notification_item()])
+    assert not notifications.news_in(account.pk, SyncRequest.objects.get().changes)
+    notifications.handle(
+        [notification_item(resourceData={"id": "AAMk1", "@odata.etag": 'W/"ck2"'})]
+    )
+    assert notifications.news_in(account.pk, SyncRequest.objects.get().changes)
 
 
 def test_lifecycle_events_mark_the_subscription(subscribed: OutlookSubscription) -> None:
     lifecycle = {"subscriptionId": "sub-1", "clientState": "right-state"}
     notifications.handle([{**lifecycle, "lifecycleEvent": "reauthorizationRequired"}])
     assert OutlookSubscription.objects.get().renew_requested
-    assert notifications.take_news(subscribed.account.user_id) is True
+    assert SyncRequest.objects.get().force  # a sync, whatever the changes
     notifications.handle([{**lifecycle, "lifecycleEvent": "subscriptionRemoved"}])
     row = OutlookSubscription.objects.get()
     assert (row.subscription_id, row.client_state_encrypted, row.expires_at) == ("", "", None)
@@ -225,7 +214,7 @@ def _recording_scheduler() -> tuple[Scheduler, list[tuple[int, str]], threading.
         calls.append((user_id, trigger))
         ran.set()
 
-    return Scheduler(interval=0, runner=runner), calls, ran
+    return Scheduler(interval=0, poll=0, runner=runner), calls, ran
 
 
 def test_a_notification_never_replaces_a_pending_sync_of_another_kind() -> None:

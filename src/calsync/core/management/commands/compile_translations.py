@@ -10,11 +10,13 @@ from typing import Any
 
 import polib
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_noop
+
+from calsync.core.commands import TranslatedCommand
 
 
-class Command(BaseCommand):
-    help = "Compile the translation catalogues (.po -> .mo) without GNU gettext."
+class Command(TranslatedCommand):
+    help = gettext_noop("Compile the translation catalogues (.po -> .mo) without GNU gettext.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         compiled = 0

@@ -11,9 +11,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from calsync.core.commands import TranslatedCommand
 from calsync.outlook import actions
 from calsync.outlook.configuration import current, redirect_uri_for
 from calsync.outlook.crypto import SecretUnreadable
@@ -27,8 +29,8 @@ FLAGS = {
 }
 
 
-class Command(BaseCommand):
-    help = "Show or change the Outlook settings (the settings page's fields)."
+class Command(TranslatedCommand):
+    help = gettext_noop("Show or change the Outlook settings (the settings page's fields).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         toggle = parser.add_mutually_exclusive_group()
@@ -37,19 +39,19 @@ class Command(BaseCommand):
             dest="enabled",
             action="store_true",
             default=None,
-            help="tick Outlook Calendar",
+            help=_("tick Outlook Calendar"),
         )
         toggle.add_argument(
-            "--disable", dest="enabled", action="store_false", help="untick Outlook Calendar"
+            "--disable", dest="enabled", action="store_false", help=_("untick Outlook Calendar")
         )
-        parser.add_argument("--client-id", help="the Application (client) ID from Azure")
+        parser.add_argument("--client-id", help=_("the Application (client) ID from Azure"))
         parser.add_argument(
-            "--client-secret", help="the client secret's Value ('-' reads it from stdin)"
+            "--client-secret", help=_("the client secret's Value ('-' reads it from stdin)")
         )
         parser.add_argument(
-            "--clear-secret", action="store_true", help="remove the saved client secret"
+            "--clear-secret", action="store_true", help=_("remove the saved client secret")
         )
-        parser.add_argument("--base-url", help="the address users open calsync at")
+        parser.add_argument("--base-url", help=_("the address users open calsync at"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         secret = options["client_secret"]

@@ -11,10 +11,15 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils import formats
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from calsync.accounts.models import User
+from calsync.core.commands import TranslatedCommand
+from calsync.outlook.log_messages import render
 from calsync.outlook.reset import (
     ExistingEvents,
     NextSync,
@@ -28,8 +33,10 @@ from calsync.outlook.reset import (
 )
 
 
-class Command(BaseCommand):
-    help = "Reset a user's Outlook account: what happens to existing events, what syncs next."
+class Command(TranslatedCommand):
+    help = gettext_noop(
+        "Reset a user's Outlook account: what happens to existing events, what syncs next."
+    )
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,21 +45,17 @@ class Command(BaseCommand):
             "--existing",
             required=True,
             choices=[e.value for e in ExistingEvents],
-            help="what happens to the user's existing synced events",
+            help=_("what happens to the user's existing synced events"),
         )
         parser.add_argument(
             "--next",
             required=True,
             dest="next_sync",
             choices=[n.value for n in NextSync],
-            help="new: only events created after the reset; all: every event",
+            help=_("new: only events created after the reset; all: every event"),
         )
-        parser.add_argument(
-            "--preview", action="store_true", help="count; change nothing"
-        )
-        parser.add_argument(
-            "--yes", action="store_true", help="do not ask for confirmation"
-        )
+        parser.add_argument("--preview", action="store_true", help=_("count; change nothing"))
+        parser.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(email__iexact=options["email"].strip()).first()
@@ -108,7 +111,58 @@ def describe(preview: ResetPreview) -> str:
         + _("%(count)s sync links dropped; the account is disconnected (tokens removed)")
         % {"count": preview.linked},
     ]
+    lines += ["  " + line for line in _caveats(preview)]
     return "\n".join(lines)
+
+
+def _caveats(preview: ResetPreview) -> list[str]:
+    """The wizard's notes on what the counts leave out (same words as the page)."""
+    lines = []
+    count = preview.pending_deletions
+    if count and preview.deletes_outlook:
+        lines.append(
+            ngettext(
+                "This includes %(count)s event deleted or archived here since the last sync: "
+                "its deletion had not reached Outlook yet.",
+                "This includes %(count)s events deleted or archived here since the last sync: "
+                "their deletion had not reached Outlook yet.",
+                count,
+            )
+            % {"count": count}
+        )
+    elif count:
+        lines.append(
+            ngettext(
+                "%(count)s event deleted or archived here since the last sync is still in "
+                "Outlook and stays there.",
+                "%(count)s events deleted or archived here since the last sync are still in "
+                "Outlook and stay there.",
+                count,
+            )
+            % {"count": count}
+        )
+    if preview.changed_here:
+        lines.append(
+            ngettext(
+                "%(count)s of the events deleted from calsync was changed here since the last "
+                "sync: Outlook keeps it without these changes.",
+                "%(count)s of the events deleted from calsync were changed here since the last "
+                "sync: Outlook keeps them without these changes.",
+                preview.changed_here,
+            )
+            % {"count": preview.changed_here}
+        )
+    if preview.last_sync:
+        lines.append(
+            _(
+                "These counts are taken now from calsync's events and sync links; what Outlook "
+                "holds is known as of the last sync (%(time)s): an event created there since is "
+                "neither counted nor touched, one deleted there since counts as done, and "
+                "changes made there since (guests included) are not counted."
+            )
+            % {"time": formats.date_format(localtime(preview.last_sync), "DATETIME_FORMAT")}
+        )
+    return lines
 
 
 def done(result: ResetResult) -> str:
@@ -121,9 +175,13 @@ def done(result: ResetResult) -> str:
         "local": result.local_deleted,
         "mails": result.cancellations,
     }
+    if result.already_gone:
+        text += "\n  " + _(
+            "%(count)s events were already deleted in Outlook: nothing left to delete there."
+        ) % {"count": result.already_gone}
     for error in result.errors:
         text += "\n  " + _("error (event %(event)s): %(message)s") % {
             "event": error["event"] if error["event"] is not None else "-",
-            "message": error["message"],
+            "message": render(error),
         }
     return text

@@ -12,25 +12,30 @@ import json
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from calsync.accounts.models import User
+from calsync.core.commands import TranslatedCommand
+from calsync.outlook.log_messages import render
 from calsync.outlook.models import OutlookAccount
 from calsync.outlook.progress import Snapshot
 from calsync.outlook.sync import SyncSummary, run_sync
 
 
-class Command(BaseCommand):
-    help = "Run one Outlook sync now for the given users (or --all connected users)."
+class Command(TranslatedCommand):
+    help = gettext_noop("Run one Outlook sync now for the given users (or --all connected users).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("emails", nargs="*", metavar="EMAIL")
-        parser.add_argument("--all", action="store_true", help="every connected user")
-        parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-        parser.add_argument("--preview", action="store_true", help="plan and report; write nothing")
+        parser.add_argument("--all", action="store_true", help=_("every connected user"))
+        parser.add_argument("--json", action="store_true", help=_("print the summary as JSON"))
         parser.add_argument(
-            "--confirm", action="store_true", help="go on with a sync that deletes many events"
+            "--preview", action="store_true", help=_("plan and report; write nothing")
+        )
+        parser.add_argument(
+            "--confirm", action="store_true", help=_("go on with a sync that deletes many events")
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -119,7 +124,7 @@ def _line(summary: SyncSummary) -> str:
     for error in summary.errors:
         line += "\n  " + _("error (event %(event)s): %(message)s") % {
             "event": error["event"] if error["event"] is not None else "-",
-            "message": error["message"],
+            "message": render(error),
         }
     return line
 

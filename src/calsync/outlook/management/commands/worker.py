@@ -1,4 +1,8 @@
-"""``calsync worker``: background sync without the web server (the embedded scheduler alone)."""
+"""``calsync worker``: background sync without the web server (the embedded scheduler alone).
+
+It also takes the sync requests that web processes record in the database for Outlook
+change notifications (:mod:`calsync.outlook.handoff`), so the web app may run without a
+scheduler of its own (e.g. under gunicorn)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from calsync.outlook import scheduler
 
 
 class Command(BaseCommand):
-    help = "Sync every connected account periodically (and on changes made in this process)."
+    help = "Sync every connected account periodically and soon after a change in Outlook."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

@@ -1,0 +1,175 @@
+"""Sync requests handed from one process to another through the database.
+
+A web process that runs no scheduler (e.g. gunicorn next to ``calsync worker``) still
+receives Graph change notifications: it records "sync account X (trigger, not before T,
+these changes)" as the account's :class:`~calsync.outlook.models.SyncRequest`, and every
+scheduler polls for such requests (:func:`pending`); a Celery task takes one directly.
+
+Contract:
+
+* :func:`add` merges into the account's one request: new changes are appended (past
+  :data:`MAX_CHANGES` the request becomes ``force`` and forgets them), a waiting request keeps
+  its earlier ``not_before`` (a burst is one run, at most ``delay`` after its first
+  notification), and ``version`` grows;
+* :func:`take` removes the request atomically (a DELETE of the version it read) and returns
+  it, only while no run holds the account (:data:`BUSY` otherwise; the request stays): of two
+  takers exactly one gets it, and an addition racing the take is never lost;
+* :func:`give_back` returns a taken request whose run was refused, merged with whatever
+  arrived meanwhile and due at once;
+* a request added while a run goes is a new row, taken after that run: one more run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from calsync.outlook.models import OutlookAccount, SyncRequest
+
+MAX_CHANGES = 500
+"""Changes kept per request; beyond, the request is ``force`` (sync whatever they were)."""
+PENDING_LIMIT = 100
+"""Requests one :func:`pending` call returns (soonest first)."""
+BUSY: Final = "busy"
+""":func:`take`'s answer while a run holds the account (or other takers keep winning)."""
+
+ChangeRow = list[Any]
+"""``[remote_id, change_type, change_key]`` (JSON-friendly)."""
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A request :func:`take` removed: the taker runs it or gives it back."""
+
+    account_id: int
+    trigger: str
+    changes: list[ChangeRow]
+    force: bool
+
+
+def add(
+    user_id: int,
+    changes: Sequence[Sequence[Any]],
+    *,
+    force: bool,
+    delay: float,
+    trigger: str,
+    now: datetime | None = None,
+) -> bool:
+    """Ask for a sync of ``user_id``'s account, due ``delay`` seconds from ``now`` (merged
+    into a waiting request, see the module docstring). False: the user has no account."""
+    now = now or timezone.now()
+    account_id = OutlookAccount.objects.filter(user_id=user_id).values_list("pk", flat=True).first()
+    if account_id is None:
+        return False
+    rows = [list(change) for change in changes]
+    _merge(account_id, rows, force, now + timedelta(seconds=max(delay, 0.0)), trigger, now)
+    return True
+
+
+def pending(now: datetime | None = None) -> list[tuple[int, float]]:
+    """``(user_id, seconds until due)`` of the requests no run holds, soonest first (a due
+    request has seconds <= 0). One cheap query; at most :data:`PENDING_LIMIT` rows."""
+    now = now or timezone.now()
+    rows = (
+        SyncRequest.objects.filter(_not_claimed(now))
+        .order_by("not_before")
+        .values_list("account__user_id", "not_before")[:PENDING_LIMIT]
+    )
+    return [(user_id, (not_before - now).total_seconds()) for user_id, not_before in rows]
+
+
+def take(user_id: int, now: datetime | None = None) -> Taken | str | None:
+    """Remove and return ``user_id``'s request (None: there is none; :data:`BUSY`: a run holds
+    the account, the request stays)."""
+    for _attempt in range(5):
+        row = (
+            SyncRequest.objects.filter(account__user_id=user_id)
+            .values("pk", "account_id", "trigger", "changes", "force", "version")
+            .first()
+        )
+        if row is None:
+            return None
+        mine = SyncRequest.objects.filter(pk=row["pk"], version=row["version"])
+        # one DELETE ... WHERE version = <read>: SyncRequest has no dependents and no delete
+        # signals, so Django deletes it in a single statement (no select-then-delete by pk)
+        deleted, _kinds = mine.filter(_not_claimed(now)).delete()
+        if deleted:
+            return Taken(row["account_id"], row["trigger"], list(row["changes"]), row["force"])
+        if mine.exists():
+            return BUSY  # same version, so its account is claimed
+    return BUSY
+
+
+def give_back(taken: Taken, now: datetime | None = None) -> None:
+    """Put a taken request back, due at once (merged with any request added meanwhile)."""
+    now = now or timezone.now()
+    _merge(taken.account_id, taken.changes, taken.force, now, taken.trigger, now)
+
+
+def discard(user_id: int) -> None:
+    """Forget ``user_id``'s request (the account cannot sync: not connected)."""
+    SyncRequest.objects.filter(account__user_id=user_id).delete()
+
+
+def _not_claimed(now: datetime | None) -> Q:
+    """No sync run holds the request's account (a claim older than the TTL is dead)."""
+    from calsync.outlook.sync import CLAIM_TTL
+
+    stale = (now or timezone.now()) - CLAIM_TTL
+    return Q(account__sync_claimed_at__isnull=True) | Q(account__sync_claimed_at__lt=stale)
+
+
+def _merged(old: list[ChangeRow], new: list[ChangeRow]) -> list[ChangeRow]:
+    seen = {tuple(change) for change in old}
+    out = list(old)
+    for change in new:
+        if tuple(change) not in seen:
+            seen.add(tuple(change))
+            out.append(change)
+    return out
+
+
+def _merge(
+    account_id: int,
+    changes: list[ChangeRow],
+    force: bool,
+    not_before: datetime,
+    trigger: str,
+    now: datetime,
+) -> None:
+    """Create the account's request, or fold these changes into the existing one."""
+    force = force or len(changes) > MAX_CHANGES
+    for _attempt in range(3):
+        with transaction.atomic():
+            row = SyncRequest.objects.select_for_update().filter(account_id=account_id).first()
+            if row is None:
+                try:
+                    with transaction.atomic():
+                        SyncRequest.objects.create(
+                            account_id=account_id,
+                            trigger=trigger,
+                            not_before=not_before,
+                            changes=[] if force else changes,
+                            force=force,
+                            requested_at=now,
+                        )
+                    return
+                except IntegrityError:
+                    continue  # another process created it first: merge into theirs
+            merged = _merged(row.changes, changes)
+            wide = force or row.force or len(merged) > MAX_CHANGES
+            SyncRequest.objects.filter(pk=row.pk).update(
+                changes=[] if wide else merged,
+                force=wide,
+                not_before=min(row.not_before, not_before),
+                version=F("version") + 1,
+            )
+            return
+    raise IntegrityError(f"sync request of account {account_id}: could not be recorded")

@@ -1,0 +1,25 @@
+"""``{% load outlook_log %}``: sync-log entries in the reader's language
+(see :mod:`calsync.outlook.log_messages`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import template
+
+from calsync.outlook import conflict_lines, log_messages
+
+register = template.Library()
+
+
+@register.filter
+def log_text(entry: Any) -> str:
+    """An error entry (or phrase) rendered in the active language; an old row's message."""
+    return log_messages.render(entry) if isinstance(entry, Mapping) else str(entry or "")
+
+
+@register.filter
+def conflict_text(conflict: Any) -> str:
+    """A stored conflict as one translated sentence, field label and readable value."""
+    return conflict_lines.conflict_text(conflict) if isinstance(conflict, Mapping) else ""
