@@ -6,14 +6,17 @@ import logging
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from calsync.core.commands import TranslatedCommand
 
 logger = logging.getLogger("calsync.run")
 
 
-class Command(BaseCommand):
-    help = "Migrate, then serve the web app with the embedded sync scheduler."
+class Command(TranslatedCommand):
+    help = gettext_noop("Migrate, then serve the web app with the embedded sync scheduler.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -22,7 +25,9 @@ class Command(BaseCommand):
             "--demo",
             action="store_true",
             default=None,
-            help="start the demo (built-in emulator and demo users); default when unconfigured",
+            help=_(
+                "start the demo (built-in emulator and demo users); default when unconfigured"
+            ),
         )
         parser.add_argument("--no-demo", dest="demo", action="store_false")
         parser.add_argument("--threads", type=int, default=8)

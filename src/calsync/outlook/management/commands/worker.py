@@ -10,18 +10,22 @@ import signal
 import threading
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from calsync.core.commands import TranslatedCommand
 from calsync.outlook import scheduler
 
 
-class Command(BaseCommand):
-    help = "Sync every connected account periodically and soon after a change in Outlook."
+class Command(TranslatedCommand):
+    help = gettext_noop(
+        "Sync every connected account periodically and soon after a change in Outlook."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--interval", type=float, default=None, help="seconds between rounds (default 300)"
+            "--interval", type=float, default=None, help=_("seconds between rounds (default 300)")
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
