@@ -19,7 +19,9 @@ from tests.integration.sync_world import SyncWorld
 from calsync.calendars import actions
 from calsync.calendars.models import CancelledOccurrence, Event
 from calsync.outlook.log_messages import render
-from calsync.outlook.models import OutlookAccount, SyncRecord
+from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun, UnsyncableEvent
+from calsync.outlook.reset import ExistingEvents, NextSync, reset_account
+from calsync.outlook.status import status_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -222,7 +224,9 @@ def test_all_day_exceptions_and_cancellations_keep_their_dates(alice: SyncWorld)
     quiet(alice)
 
 
-def test_a_rule_outlook_cannot_express_stays_local_and_the_log_says_why(alice: SyncWorld) -> None:
+def test_a_rule_outlook_cannot_express_stays_local_and_the_log_says_why_once(
+    alice: SyncWorld,
+) -> None:
     odd = alice.create(
         title="Odd", start=FIRST, end=FIRST + timedelta(hours=1),
         timezone="Europe/Paris", recurrence="FREQ=MONTHLY;BYMONTHDAY=31",
@@ -230,19 +234,57 @@ def test_a_rule_outlook_cannot_express_stays_local_and_the_log_says_why(alice: S
     last = datetime(2027, 3, 31, 9, tzinfo=PARIS).astimezone(UTC)
     moved = actions.do_update_occurrence(odd, last, {"title": "Odd (moved)"})
     summary = alice.sync()
-    assert not summary.ok
+    assert not summary.ok and summary.status == SyncRun.STATUS_PARTIAL
     assert sorted(e["event"] for e in summary.errors) == sorted([odd.pk, moved.pk])
     for error in summary.errors:
         assert "Outlook puts day 31 on the last day of shorter months" in error["message"]
     assert alice.outlook_events() == []
     assert alice.event(odd.pk).recurrence == "FREQ=MONTHLY;BYMONTHDAY=31"
+    # remembered: the series (its exception goes with it), at the version that failed
+    record = only(list(UnsyncableEvent.objects.filter(account=alice.account)))
+    assert (record.event_id, record.version) == (odd.pk, alice.event(odd.pk).version)
+    assert record.entry["message"].startswith("Outlook puts day")  # stored in English
+    with translation.override("vi"):
+        assert "Outlook puts day" not in render(record.entry)  # read in Vietnamese
+    # later runs leave it alone while it is unchanged, even its edited exception
     with translation.override("vi"):
         again = alice.sync()
-    assert sorted(e["event"] for e in again.errors) == sorted([odd.pk, moved.pk])
-    assert again.errors[0]["message"].startswith("Outlook puts day")  # stored in English
-    with translation.override("vi"):
-        assert "Outlook puts day" not in render(again.errors[0])  # read in Vietnamese
+    assert again.ok and again.errors == [] and again.status == SyncRun.STATUS_OK
+    actions.do_update_event(alice.event(moved.pk), {"title": "Odd (moved again)"})
+    quiet(alice)
     assert alice.outlook_events() == []
+    assert status_for(alice.user)["not_in_outlook"] == 1
+    # a rule Outlook can repeat: the series and its exception go, the record goes
+    actions.do_update_event(alice.event(odd.pk), {"recurrence": "FREQ=DAILY;COUNT=20"})
+    done = synced(alice)
+    assert done.pushed["created"] == 2  # the series and its exception
+    master = only(alice.outlook_events())
+    assert master["subject"] == "Odd"
+    assert around(alice, master["id"], last)["subject"] == "Odd (moved again)"
+    assert not UnsyncableEvent.objects.filter(account=alice.account).exists()
+    assert status_for(alice.user)["not_in_outlook"] == 0
+    quiet(alice)
+
+
+def test_an_event_outlook_cannot_hold_is_forgotten_when_deleted_or_reset(
+    alice: SyncWorld,
+) -> None:
+    twice = alice.create(
+        title="Twice a month", start=FIRST, end=FIRST + timedelta(minutes=10),
+        timezone="Europe/Paris", recurrence="FREQ=MONTHLY;BYMONTHDAY=1,15",
+    )  # fmt: skip
+    monthly = alice.create(
+        title="Odd again", start=FIRST, end=FIRST + timedelta(hours=1),
+        timezone="Europe/Paris", recurrence="FREQ=MONTHLY;BYMONTHDAY=31",
+    )  # fmt: skip
+    assert sorted(e["event"] for e in alice.sync().errors) == sorted([twice.pk, monthly.pk])
+    assert UnsyncableEvent.objects.filter(account=alice.account).count() == 2
+    actions.do_delete_event(alice.event(twice.pk))
+    assert list(UnsyncableEvent.objects.filter(account=alice.account).values_list(
+        "event_id", flat=True)) == [monthly.pk]  # fmt: skip
+    quiet(alice)
+    reset_account(alice.user, ExistingEvents.KEEP, NextSync.ALL)
+    assert not UnsyncableEvent.objects.filter(account=alice.account).exists()
 
 
 def test_series_edits_travel_both_ways(alice: SyncWorld) -> None:

@@ -34,6 +34,18 @@ class OutlookStatusView(APIView):
                 ),
                 "health_label": serializers.CharField(),
                 "health_reason": serializers.CharField(allow_null=True),
+                "not_in_outlook": serializers.IntegerField(required=False),
+                "not_in_outlook_events": serializers.ListField(
+                    child=inline_serializer(
+                        "NotInOutlookEvent",
+                        {
+                            "event": serializers.IntegerField(),
+                            "title": serializers.CharField(),
+                            "reason": serializers.CharField(),
+                        },
+                    ),
+                    required=False,
+                ),
                 "notifications": inline_serializer(
                     "OutlookNotifications",
                     {

@@ -6,7 +6,9 @@ the account, or whose ``version`` is not the record's ``local_version``; plus
 the events of other users this account is linked to (a meeting two calsync users see: one
 event here) whose version moved; plus the ``recheck`` ids a previous run asked for. Archived
 events never synced are left out (nothing is done with them). A deletion here is seen as a
-sync record whose event is gone (``event`` null, ``local_id`` kept).
+sync record whose event is gone (``event`` null, ``local_id`` kept). Events Outlook cannot
+hold in their current version, and their exceptions, are left out
+(:mod:`calsync.outlook.unsyncable`).
 
 Writes (:meth:`OrmLocalSide.apply_local`) go through :mod:`calsync.calendars.actions`, so
 the page, the API and the sync obey the same rules; each action runs in its own savepoint
@@ -44,6 +46,7 @@ from calsync.calendars import actions as calendar_actions
 from calsync.calendars import validation
 from calsync.calendars.models import Event
 from calsync.msgraph import mapping
+from calsync.outlook import unsyncable
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord
 from calsync.syncengine.actions import ArchiveLocal, CreateLocal, LocalAction, UpdateLocal
 from calsync.syncengine.errors import InvalidData, ItemNotFound
@@ -109,7 +112,8 @@ class OrmLocalSide:
             .values("event_id")
         )
         query = Q(pk__in=unsynced.values("pk")) | Q(pk__in=moved_ids) | Q(pk__in=recheck_ids)
-        events = Event.objects.filter(query).select_related("owner", "outlook_link", "series")
+        events = Event.objects.filter(query).exclude(unsyncable.skipped(self.account))
+        events = events.select_related("owner", "outlook_link", "series")
         events = events.prefetch_related("attendees", "cancellations")
         items = []
         for event in events:

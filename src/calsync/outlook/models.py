@@ -346,3 +346,34 @@ class SyncRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.trigger} {self.not_before:%H:%M:%S}"
+
+
+class UnsyncableEvent(models.Model):
+    """An event of ``account``'s calendar that Outlook cannot hold in its ``version`` (its
+    rule has no patternedRecurrence: msgraph's ``UnsupportedRecurrence``).
+
+    While the event keeps that ``version`` no sync offers it (nor its exceptions) to the
+    engine: it is reported once, not on every run. A new version is tried again; once it
+    syncs (or fails otherwise) the row goes. ``entry`` is the failed push's log entry
+    (:mod:`calsync.outlook.log_messages`). See :mod:`calsync.outlook.unsyncable`.
+    """
+
+    account = models.ForeignKey(
+        OutlookAccount, on_delete=models.CASCADE, related_name="unsyncable_events"
+    )
+    event = models.ForeignKey("calendars.Event", on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    entry = models.JSONField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("event Outlook cannot hold")
+        verbose_name_plural = _("events Outlook cannot hold")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "event"], name="unsyncable_event_one_per_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} v{self.version}"

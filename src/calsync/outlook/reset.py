@@ -480,6 +480,7 @@ def _disconnect(
     deleted by the reset.
     """
     SyncRecord.objects.filter(account=account).delete()
+    account.unsyncable_events.all().delete()  # links gone: the next sync tries them again
     links = OutlookLink.objects.filter(account=account)
     if next_sync is NextSync.ALL:
         links = links.filter(remote_id__in=gone)

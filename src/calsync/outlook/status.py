@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from calsync.outlook import unsyncable
 from calsync.outlook.log_messages import last_error_text
 from calsync.outlook.models import (
     OutlookAccount,
@@ -50,6 +51,10 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
     ``health_reason`` why (or None when all is well).
     ``notifications`` and ``progress`` (only while connected): see :func:`_notifications`
     and :func:`_progress`.
+    ``not_in_outlook`` (when the user has an Outlook account): how many events stay only in
+    calsync because Outlook cannot hold them (:mod:`calsync.outlook.unsyncable`; not part of
+    the health: reported once, they are not retried until edited); ``not_in_outlook_events``
+    the first of them as ``{"event", "title", "reason"}``, the reason in the active language.
     """
     row = settings_row or OutlookSettings.load()
     enabled = bool(row.enabled and row.client_id and row.has_client_secret)
@@ -69,6 +74,8 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
         "health_label": str(HEALTH_LABELS[health]),
         "health_reason": reason,
     }
+    if account is not None:
+        answer["not_in_outlook"], answer["not_in_outlook_events"] = unsyncable.listing(account)
     if account is not None and connected:
         answer["notifications"] = _notifications(account)
         answer["progress"] = _progress(account)

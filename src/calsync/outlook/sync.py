@@ -21,6 +21,8 @@ scheduler, Celery). Its guarantees:
   the run before any write (status "needs confirmation"); ``confirm=True`` goes on.
 * every run leaves a :class:`~calsync.outlook.models.SyncRun` and one log line; each failed
   event one more log line. Tokens never reach either.
+* an event Outlook cannot hold (a rule it cannot repeat) is reported by the run that meets
+  it, then left out of the runs until it changes (:mod:`calsync.outlook.unsyncable`).
 
 The summary (:meth:`SyncSummary.as_json`) is exactly CONTRACT §4's JSON.
 """
@@ -48,6 +50,8 @@ from django.utils.translation import gettext_noop
 from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
+from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
+from calsync.outlook import unsyncable
 from calsync.outlook.created_after import keep_created_after
 from calsync.outlook.local_side import OrmLocalSide
 from calsync.outlook.log_messages import entry, message_parts, reason_of, render
@@ -66,6 +70,7 @@ from calsync.outlook.tokens import ReconnectNeeded, TokenError
 from calsync.syncengine import (
     Conflict,
     ExecutionResult,
+    LocalSnapshot,
     Plan,
     Policy,
     RemoteSnapshot,
@@ -356,6 +361,7 @@ def _run(
     _record(account, collected, result, now, claim)
     if result is not None:
         _count_result(summary, decided, result)
+        _remember_unsyncable(account, local_snapshot, decided, result)
     if summary.errors:
         summary.ok = False
         summary.status = SyncRun.STATUS_PARTIAL
@@ -412,6 +418,27 @@ def _count_result(summary: SyncSummary, decided: Plan, result: ExecutionResult) 
         summary.errors.append(_failure_entry(_event_ref(local_id) or failure.uid, failure.cause))
 
 
+def _remember_unsyncable(
+    account: OutlookAccount, offered: LocalSnapshot, decided: Plan, result: ExecutionResult
+) -> None:
+    """Events whose push failed for good in this version (:func:`_permanent`) are left out
+    of the next runs until they change; the others offered are forgotten
+    (:mod:`calsync.outlook.unsyncable`)."""
+    items = {item.uid: item for item in decided.items}
+    failed: dict[str, dict[str, Any]] = {}
+    for failure in result.failures:
+        local_id = _local_id_of(items.get(failure.uid))
+        if local_id is not None and _permanent(failure.cause):
+            failed[local_id] = _failure_entry(_event_ref(local_id), failure.cause)
+    unsyncable.remember(account, offered.items, failed)
+
+
+def _permanent(cause: BaseException) -> bool:
+    """Whether ``cause`` fails every push of this version of the event: only a rule Outlook
+    cannot express (not Graph's answers, not the network, not a token problem)."""
+    return isinstance(cause, UnsupportedRecurrence)
+
+
 def _local_id_of(item: Any) -> str | None:
     if item is None:
         return None
@@ -431,13 +458,14 @@ def _event_ref(local_id: str | None) -> int | str | None:
 
 
 def _failure_entry(event: int | str | None, cause: BaseException) -> dict[str, Any]:
-    """The log entry of one event's failed write: the cause's own translatable ``template``
-    and ``params`` when it has them (msgraph's UnsupportedRecurrence), Graph's answer framed
-    by a translated sentence, or the cause's text framed likewise."""
-    template = getattr(cause, "template", None)
-    if isinstance(template, str):
-        params = getattr(cause, "params", None) or {}
-        return entry("unsupported", template, event, **params)
+    """The log entry of one event's failed write: a rule Outlook cannot express in its own
+    words (msgraph's UnsupportedRecurrence), a token problem framed as the run's would be,
+    Graph's answer framed by a translated sentence, or the cause's text framed likewise."""
+    if isinstance(cause, UnsupportedRecurrence):
+        return entry("unsupported", cause.template, event, **cause.params)
+    if isinstance(cause, TokenError):
+        framing = gettext_noop("Outlook could not be reached: %(reason)s")
+        return entry("outlook_unreachable", framing, event, reason=reason_of(cause))
     if isinstance(cause, GraphError):
         framing = gettext_noop("Outlook refused the change: %(reason)s")
         return entry("outlook_refused", framing, event, reason=str(cause)[:500])

@@ -97,6 +97,15 @@ def test_a_cause_with_its_own_template_is_stored_by_meaning() -> None:
     assert vi(made) == "Outlook chấp nhận khoảng lặp tối đa 999, không phải 1200."
 
 
+def test_a_token_problem_on_one_write_reads_in_the_readers_language() -> None:
+    from calsync.outlook.tokens import ReconnectNeeded
+
+    made = _failure_entry(7, ReconnectNeeded("Outlook needs to be reconnected."))
+    assert made["code"] == "outlook_unreachable"
+    assert made["message"] == "Outlook could not be reached: Outlook needs to be reconnected."
+    assert vi(made) == "Không thể kết nối tới Outlook: Cần kết nối lại Outlook."
+
+
 def test_any_other_failure_is_framed_with_its_text() -> None:
     made = _failure_entry("uid-1", RuntimeError("the side returned no item for a create"))
     assert made["code"] == "write_failed"
