@@ -174,8 +174,9 @@ def test_the_first_sync_subscribes_with_a_secret_client_state(
 
 
 def test_an_outlook_change_arrives_within_seconds(
-    connected: Any, emulator: Any, background: scheduler.Scheduler
+    connected: Any, emulator: Any, background: scheduler.Scheduler, settings: Any
 ) -> None:
+    settings.CALSYNC_NOTIFICATION_DEBOUNCE = 0.5  # of the 2 s default, for a quicker test
     created = created_in_outlook_arrives(connected, emulator, "Made in Outlook", "", 10)
     wait_for(lambda: runs("notification") == 1 and runs("schedule") == 0)
     event_id = created.json()["id"]

@@ -111,7 +111,10 @@ def test_calsync_sync_json_prints_the_summary(connected: Any) -> None:
         call_command("sync", "nobody@example.com")
 
 
-def test_opening_the_calendar_and_a_change_start_background_syncs(connected: Any) -> None:
+def test_opening_the_calendar_and_a_change_start_background_syncs(
+    connected: Any, settings: Any
+) -> None:
+    settings.CALSYNC_SYNC_DEBOUNCE = 0.5  # a change waits this long for more changes
     background = scheduler.default()
     background.interval = 0  # no periodic sweep in this test
     background.start()
