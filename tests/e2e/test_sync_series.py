@@ -224,13 +224,18 @@ def test_all_day_exceptions_and_cancellations_keep_their_dates(alice: SyncWorld)
     quiet(alice)
 
 
+def paris_series(world: SyncWorld, title: str, rule: str) -> Event:
+    """A one-hour series made here, first on FIRST, in Paris time."""
+    return world.create(
+        title=title, start=FIRST, end=FIRST + timedelta(hours=1),
+        timezone="Europe/Paris", recurrence=rule,
+    )  # fmt: skip
+
+
 def test_a_rule_outlook_cannot_express_stays_local_and_the_log_says_why_once(
     alice: SyncWorld,
 ) -> None:
-    odd = alice.create(
-        title="Odd", start=FIRST, end=FIRST + timedelta(hours=1),
-        timezone="Europe/Paris", recurrence="FREQ=MONTHLY;BYMONTHDAY=31",
-    )  # fmt: skip
+    odd = paris_series(alice, "Odd", "FREQ=MONTHLY;BYMONTHDAY=31")
     last = datetime(2027, 3, 31, 9, tzinfo=PARIS).astimezone(UTC)
     moved = actions.do_update_occurrence(odd, last, {"title": "Odd (moved)"})
     summary = alice.sync()
@@ -269,14 +274,8 @@ def test_a_rule_outlook_cannot_express_stays_local_and_the_log_says_why_once(
 def test_an_event_outlook_cannot_hold_is_forgotten_when_deleted_or_reset(
     alice: SyncWorld,
 ) -> None:
-    twice = alice.create(
-        title="Twice a month", start=FIRST, end=FIRST + timedelta(minutes=10),
-        timezone="Europe/Paris", recurrence="FREQ=MONTHLY;BYMONTHDAY=1,15",
-    )  # fmt: skip
-    monthly = alice.create(
-        title="Odd again", start=FIRST, end=FIRST + timedelta(hours=1),
-        timezone="Europe/Paris", recurrence="FREQ=MONTHLY;BYMONTHDAY=31",
-    )  # fmt: skip
+    twice = paris_series(alice, "Twice a month", "FREQ=MONTHLY;BYMONTHDAY=1,15")
+    monthly = paris_series(alice, "Odd again", "FREQ=MONTHLY;BYMONTHDAY=31")
     assert sorted(e["event"] for e in alice.sync().errors) == sorted([twice.pk, monthly.pk])
     assert UnsyncableEvent.objects.filter(account=alice.account).count() == 2
     actions.do_delete_event(alice.event(twice.pk))
