@@ -126,14 +126,21 @@ class CalendarPage:
         assert self.errors.messages == [], self.errors.messages
 
 
-@pytest.fixture
-def calendar_page(context: BrowserContext, live_server: Any, user: User) -> Iterator[CalendarPage]:
-    """The calendar page, signed in as ``user``; fails the test on any JavaScript error."""
+def signed_in(
+    context: BrowserContext, base_url: str, email: str, password: str = PASSWORD
+) -> CalendarPage:
+    """A new page signed in as ``email``, on the calendar, watching for JavaScript errors."""
     page = context.new_page()
     errors = BrowserErrors()
     errors.watch(page)
-    log_in(page, live_server.url, user.email)
-    wrapper = CalendarPage(page=page, errors=errors, base_url=live_server.url)
+    log_in(page, base_url, email, password)
+    return CalendarPage(page=page, errors=errors, base_url=base_url)
+
+
+@pytest.fixture
+def calendar_page(context: BrowserContext, live_server: Any, user: User) -> Iterator[CalendarPage]:
+    """The calendar page, signed in as ``user``; fails the test on any JavaScript error."""
+    wrapper = signed_in(context, live_server.url, user.email)
     yield wrapper
     wrapper.assert_no_errors()
 

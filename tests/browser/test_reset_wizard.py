@@ -17,7 +17,7 @@ from calsync.calendars.models import Event
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
 from graph_emulator.testing import EmulatorServer
 
-from .conftest import PASSWORD, BrowserErrors, log_in, pretend_connected, set_up_outlook
+from .conftest import PASSWORD, pretend_connected, set_up_outlook, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -51,10 +51,8 @@ def synced(emulator: EmulatorServer, transactional_db: None) -> SyncWorld:
 def test_admin_runs_the_wizard_in_chromium(
     context: BrowserContext, live_server: Any, admin: User, synced: SyncWorld
 ) -> None:
-    page = context.new_page()
-    errors = BrowserErrors()
-    errors.watch(page)
-    log_in(page, live_server.url, admin.email)
+    signed = signed_in(context, live_server.url, admin.email)
+    page = signed.page
     page.goto(f"{live_server.url}/users/{synced.user.pk}/calendar")
     wizard = page.locator("#reset-account")
     expect(wizard.get_by_role("heading", name="Reset Account")).to_be_visible()
@@ -82,4 +80,4 @@ def test_admin_runs_the_wizard_in_chromium(
     assert not account.has_tokens and account.sync_created_after is None
     assert not SyncRecord.objects.filter(account=account).exists()
     assert SyncRun.objects.filter(account=account, trigger="reset").count() == 1
-    assert errors.messages == [], errors.messages
+    signed.assert_no_errors()

@@ -14,7 +14,7 @@ from tests.integration.sync_world import SyncWorld, at
 
 from graph_emulator.testing import EmulatorServer
 
-from .conftest import BrowserErrors, log_in, pretend_connected, set_up_outlook
+from .conftest import pretend_connected, set_up_outlook, signed_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -43,10 +43,8 @@ def lan(emulator: EmulatorServer, transactional_db: None) -> SyncWorld:
 def test_the_panel_shows_a_running_sync_and_its_result(
     context: BrowserContext, live_server: Any, lan: SyncWorld, emulator: EmulatorServer
 ) -> None:
-    page = context.new_page()
-    errors = BrowserErrors()
-    errors.watch(page)
-    log_in(page, live_server.url, lan.email, "pw-calsync")
+    signed = signed_in(context, live_server.url, lan.email, "pw-calsync")
+    page = signed.page
     panel = page.locator("#outlook-panel")
     expect(panel).to_have_attribute("data-first-sync", "true")
     expect(page.locator("#outlook-progress")).to_be_hidden()
@@ -68,4 +66,4 @@ def test_the_panel_shows_a_running_sync_and_its_result(
     expect(page.locator("#outlook-log")).to_contain_text("100", timeout=15_000)
     expect(page.locator("#outlook-progress")).to_be_hidden()
     expect(panel).to_have_attribute("data-first-sync", "false")
-    assert errors.messages == [], errors.messages
+    signed.assert_no_errors()

@@ -469,16 +469,22 @@ def test_exceptions_survive_a_reset_without_duplicates(alice: SyncWorld) -> None
 # -- a whole series shifted in Outlook -----------------------------------------------------
 
 
+def outlook_weekly_with_a_retro(world: SyncWorld) -> tuple[dict[str, Any], Event, datetime]:
+    """A weekly series made in Outlook whose fifth occurrence Outlook renamed "Retro", both
+    synced here: (the Outlook master, the series here, the fifth occurrence's start)."""
+    made = outlook_weekly(world)
+    synced(world)
+    series = only(world.events())
+    fifth = datetime(2027, 4, 13, 9, tzinfo=PARIS)
+    world.outlook_patch(around(world, made["id"], fifth)["id"], {"subject": "Retro"})
+    synced(world)
+    return made, series, fifth
+
+
 def test_a_series_shifted_in_outlook_is_updated_in_place_keeping_its_exceptions(
     alice: SyncWorld,
 ) -> None:
-    made = outlook_weekly(alice)
-    synced(alice)
-    series = only(alice.events())
-    fifth = datetime(2027, 4, 13, 9, tzinfo=PARIS)
-    occurrence = around(alice, made["id"], fifth)
-    alice.outlook_patch(occurrence["id"], {"subject": "Retro"})
-    synced(alice)
+    made, series, fifth = outlook_weekly_with_a_retro(alice)
     assert Event.objects.filter(series=series).count() == 1
     # shift: a week later, and every Tuesday and Thursday, ten times
     recurrence = alice.outlook_event(made["id"])["recurrence"]
@@ -627,12 +633,7 @@ def test_a_series_with_exceptions_deleted_in_outlook_is_archived_once(alice: Syn
 def test_a_series_moved_to_another_hour_in_outlook_keeps_its_exceptions(
     alice: SyncWorld,
 ) -> None:
-    made = outlook_weekly(alice)
-    synced(alice)
-    series = only(alice.events())
-    fifth = datetime(2027, 4, 13, 9, tzinfo=PARIS)
-    alice.outlook_patch(around(alice, made["id"], fifth)["id"], {"subject": "Retro"})
-    synced(alice)
+    made, series, _fifth = outlook_weekly_with_a_retro(alice)
     alice.outlook_patch(made["id"], {
         "start": {"dateTime": "2027-03-16T14:00:00", "timeZone": ROMANCE},
         "end": {"dateTime": "2027-03-16T14:30:00", "timeZone": ROMANCE},

@@ -9,7 +9,6 @@ emulator. Bounded like the two-way state machine (``CALSYNC_HYPOTHESIS_PROFILE``
 
 from __future__ import annotations
 
-import itertools
 import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,9 +18,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 from tests.integration.sync_rules import SyncRules
-from tests.integration.sync_world import SyncWorld, at
+from tests.integration.sync_world import at
 
-from calsync.accounts.models import User
 from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.calendars.occurrences import Occurrence, list_window
@@ -43,20 +41,6 @@ ROMANCE = "Romance Standard Time"
 
 
 class SeriesOnBothSides(SyncRules):
-    emulator: Any = None
-
-    def __init__(self) -> None:
-        super().__init__()
-        Event.objects.all().delete()
-        User.objects.all().delete()
-        self.emulator.reset()
-        self.emulator.set_faults()
-        self.names = itertools.count(1000)
-        self.world = SyncWorld(self.emulator, "ann@contoso.test", "Ann Lee")
-        self.synced_clean = False
-
-    def fresh(self, prefix: str) -> str:
-        return f"{prefix}{next(self.names)}"
 
     # -- calsync side --------------------------------------------------------------------
     def _series(self) -> list[Event]:

@@ -31,6 +31,7 @@ import logging
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -211,11 +212,7 @@ def _maintain(
             logger.info("subscription of account %s is gone; recreating it", row.account_id)
         else:
             OutlookSubscription.objects.filter(pk=row.pk).update(
-                expires_at=parse_graph_time(answer.get("expirationDateTime")) or now + LIFETIME,
-                renew_requested=False,
-                renewed_at=now,
-                last_error="",
-                retry_after=None,
+                renewed_at=now, **_healthy(answer, now)
             )
             logger.info("subscription of account %s renewed", row.account_id)
             return RENEWED
@@ -238,15 +235,19 @@ def _maintain(
         subscription_id=str(answer["id"]),
         client_state_encrypted=crypto.encrypt(state, CLIENT_STATE),
         notification_url=url,
-        expires_at=parse_graph_time(answer.get("expirationDateTime")) or now + LIFETIME,
-        renew_requested=False,
         created_at=now,
         renewed_at=None,
-        last_error="",
-        retry_after=None,
+        **_healthy(answer, now),
     )
     logger.info("subscription of account %s created", row.account_id)
     return CREATED
+
+
+def _healthy(answer: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The row's fields after Graph created or renewed the subscription (``answer``): its
+    expiry, and no renewal, error or retry waiting."""
+    expires = parse_graph_time(answer.get("expirationDateTime")) or now + LIFETIME
+    return {"expires_at": expires, "renew_requested": False, "last_error": "", "retry_after": None}
 
 
 def remove(account: OutlookAccount) -> bool:
