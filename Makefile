@@ -25,6 +25,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/lint-imports
 
 test: install lint

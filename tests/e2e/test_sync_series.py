@@ -649,5 +649,3 @@ def test_a_series_moved_to_another_hour_in_outlook_keeps_its_exceptions(
     assert CancelledOccurrence.objects.count() == 0
     assert cancelled_occurrences(alice, made["id"]) == []
     quiet(alice)
-
-

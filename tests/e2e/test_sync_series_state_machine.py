@@ -41,7 +41,6 @@ ROMANCE = "Romance Standard Time"
 
 
 class SeriesOnBothSides(SyncRules):
-
     # -- calsync side --------------------------------------------------------------------
     def _series(self) -> list[Event]:
         return [e for e in self.world.events() if e.recurrence]

@@ -28,9 +28,7 @@ PASSWORD = "pw-calsync"
 
 
 @pytest.fixture
-def celery_worker_queue(
-    celery_queue: str, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> str:
+def celery_worker_queue(celery_queue: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
     """The Celery worker's queue, which notification tasks go to."""
     monkeypatch.setattr(tasks, "QUEUE", celery_queue)
     settings.CALSYNC_CELERY = True

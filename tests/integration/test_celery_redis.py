@@ -54,9 +54,7 @@ def test_a_worker_syncs_a_connected_account(carol: Any, emulator: Any, worker: s
     assert (run.trigger, run.status) == ("celery", "ok")
 
 
-def test_two_tasks_for_one_account_at_once_run_once(
-    carol: Any, emulator: Any, worker: str
-) -> None:
+def test_two_tasks_for_one_account_at_once_run_once(carol: Any, emulator: Any, worker: str) -> None:
     from calsync.outlook import tasks
 
     actions.do_create_event(carol, {"title": "Once", "start": at(3), "end": at(3, 10)})

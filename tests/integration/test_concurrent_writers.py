@@ -50,4 +50,3 @@ def test_a_writer_waits_for_a_concurrent_write_transaction() -> None:
     assert names == {"first@example.com": "Held", "second@example.com": "Waited"}
     if connection.vendor == "sqlite":  # the kind of database this proves it for
         assert not connection.creation.is_in_memory_db(connection.settings_dict["NAME"])
-

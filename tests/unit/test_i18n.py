@@ -132,9 +132,7 @@ def test_the_catalogues_are_up_to_date_with_the_sources(tmp_path: Path) -> None:
     """``make messages`` on a copy of the sources finds exactly the msgids of the catalogues."""
     _xgettext_or_skip()
     copy = tmp_path / "calsync"
-    shutil.copytree(
-        SOURCES, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "locale")
-    )
+    shutil.copytree(SOURCES, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "locale"))
     result = subprocess.run(
         ["make", "--no-print-directory", "-C", str(REPO), "messages", f"MESSAGES_SRC={copy}"],
         capture_output=True,

@@ -386,9 +386,7 @@ class OutlookCalendar:
         ordered = sorted(wanted, key=lambda w: (w[0], _start_key(w[1])))
         requests = [SubRequest("GET", _instances_url(want[0], want[1])) for want in ordered]
         found: dict[tuple[str, str], str] = {}
-        for (master, start, zone), answer in zip(
-            ordered, self._batch(requests), strict=True
-        ):
+        for (master, start, zone), answer in zip(ordered, self._batch(requests), strict=True):
             if not answer.ok or not isinstance(answer.body, dict):
                 continue
             for obj in answer.body.get("value") or []:

@@ -102,4 +102,3 @@ def _created_times(graph: GraphClient, remote_ids: Iterable[str]) -> dict[str, d
         stamp = answer.body.get("createdDateTime") if isinstance(answer.body, dict) else None
         found[remote_id] = parse_graph_time(stamp) if answer.ok else None
     return found
-

@@ -27,7 +27,6 @@ from calsync.outlook.status import status_for
 LOG_RUNS = 50
 
 
-
 def _admin_only(request: HttpRequest) -> HttpResponse | None:
     """The login page for visitors; 403 for users who are not administrators."""
     if not request.user.is_authenticated:
@@ -107,7 +106,9 @@ def reset_account_view(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.warning(
             request,
-            text + " " + _("%(count)s events could not be deleted in Outlook (see the log).")
+            text
+            + " "
+            + _("%(count)s events could not be deleted in Outlook (see the log).")
             % {"count": len(result.errors)},
         )
     return redirect("outlook:user-calendar", user_id=subject.pk)

@@ -255,9 +255,7 @@ def handle(items: Iterable[Mapping[str, Any]]) -> dict[int, str]:
         OutlookSubscription.objects.filter(pk__in=stale).update(last_notification_at=now)
     started: dict[int, str] = {}
     for user_id in forced | set(changes):
-        started[user_id] = ask_for_sync(
-            user_id, changes.get(user_id, []), force=user_id in forced
-        )
+        started[user_id] = ask_for_sync(user_id, changes.get(user_id, []), force=user_id in forced)
     return started
 
 

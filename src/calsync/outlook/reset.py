@@ -224,9 +224,7 @@ def account_of(user: Any) -> OutlookAccount:
     """``user``'s Outlook account; :class:`ResetError` when they never connected one."""
     account = OutlookAccount.objects.select_related("user").filter(user=user).first()
     if account is None:
-        raise ResetError(
-            _("%(email)s has no Outlook account to reset.") % {"email": user.email}
-        )
+        raise ResetError(_("%(email)s has no Outlook account to reset.") % {"email": user.email})
     return account
 
 
@@ -406,9 +404,7 @@ def _delete_in_outlook(
     records = list(_outlook_targets(account))
     if not records:
         return
-    requests = [
-        SubRequest("DELETE", f"/me/events/{quote(r.remote_id, safe='')}") for r in records
-    ]
+    requests = [SubRequest("DELETE", f"/me/events/{quote(r.remote_id, safe='')}") for r in records]
     graph = client
     try:
         if graph is None:

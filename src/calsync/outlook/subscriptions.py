@@ -147,9 +147,7 @@ def keep_alive(account_id: int, *, now: datetime | None = None) -> str:
     try:
         return _keep_alive(account_id, now or timezone.now())
     except Exception as exc:
-        logger.warning(
-            "subscription of account %s: unexpected %s", account_id, type(exc).__name__
-        )
+        logger.warning("subscription of account %s: unexpected %s", account_id, type(exc).__name__)
         try:
             _set_error(account_id, _("Could not set up change notifications."), now)
         except Exception:

@@ -552,8 +552,10 @@ def _follow_master(
     if there is Change.DELETED and master_there is Change.DELETED:
         return ItemPlan(uid, (Unlink(uid),), "drop")
     local_master = ctx.pairing.local.get(master.uid)
-    if here is Change.DELETED and local_master is not None and not _cancelled_in(
-        local_master, entry
+    if (
+        here is Change.DELETED
+        and local_master is not None
+        and not _cancelled_in(local_master, entry)
     ):
         # gone with a change of its series here (not cancelled): Outlook keeps or drops it
         # itself when the series is written; if kept, it comes back as Outlook's exception

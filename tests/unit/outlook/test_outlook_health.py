@@ -18,6 +18,7 @@ from .conftest import connect
 
 pytestmark = pytest.mark.django_db
 
+
 def run(account: OutlookAccount, status: str, minutes_ago: int, **extra) -> SyncRun:
     when = timezone.now() - timedelta(minutes=minutes_ago)
     return SyncRun.objects.create(

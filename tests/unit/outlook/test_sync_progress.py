@@ -103,9 +103,10 @@ def test_the_panel_shows_the_bar_while_a_sync_runs(alice, configured):
             request=request,
         )
 
-    assert 'id="outlook-progress"' in panel() and "hidden" in panel().split(
-        'id="outlook-progress"'
-    )[1].split(">")[0]
+    assert (
+        'id="outlook-progress"' in panel()
+        and "hidden" in panel().split('id="outlook-progress"')[1].split(">")[0]
+    )
     RunProgress(running(account).pk).phase(WRITING_OUTLOOK, 200)
     html = panel()
     assert 'data-sync-running="true"' in html

@@ -193,9 +193,7 @@ class SyncMachine(RuleBasedStateMachine):
         item = self._pick_remote(data, organizer=True)
         start = occurrence(item.data, days)
         cancelled = (*item.data.cancelled, start)
-        self._edit_remote(
-            item, f"cancelled[{start.isoformat()}]", cancelled_occurrences=cancelled
-        )
+        self._edit_remote(item, f"cancelled[{start.isoformat()}]", cancelled_occurrences=cancelled)
 
     @precondition(lambda self: self._live_remote(organizer=True, meeting=True))
     @rule(data=st.data(), status=STATUSES)

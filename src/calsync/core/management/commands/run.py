@@ -25,9 +25,7 @@ class Command(TranslatedCommand):
             "--demo",
             action="store_true",
             default=None,
-            help=_(
-                "start the demo (built-in emulator and demo users); default when unconfigured"
-            ),
+            help=_("start the demo (built-in emulator and demo users); default when unconfigured"),
         )
         parser.add_argument("--no-demo", dest="demo", action="store_false")
         parser.add_argument("--threads", type=int, default=8)
