@@ -38,7 +38,7 @@ from calsync.accounts.actions import do_create_user
 from calsync.accounts.models import User
 from calsync.msgraph import GraphClient, GraphError
 from calsync.outlook import actions as outlook_actions
-from calsync.outlook.configuration import redirect_uri_for
+from calsync.outlook.configuration import client_secret_of, redirect_uri_for
 from calsync.outlook.models import OutlookSettings
 
 logger = logging.getLogger("calsync.demo")
@@ -122,7 +122,7 @@ def _wire(emulator: Any, base_url: str, row: OutlookSettings) -> Iterator[str]:
     url = emulator.url
     ca_path = str(emulator.ca_path)
     client_id = row.client_id or str(uuid.uuid4())
-    client_secret = row.get_client_secret() if row.client_id else ""
+    client_secret = client_secret_of(row) if row.client_id else ""
     client_secret = client_secret or f"demo~{secrets.token_urlsafe(24)}"
     with _control_client(ca_path) as control:
         control.post(

@@ -81,10 +81,10 @@ def do_update_settings(
     row.enabled = new_enabled
     row.client_id = new_client_id
     row.base_url = new_base_url
-    if new_secret:
-        row.set_client_secret(new_secret)
-    elif clear_client_secret:
-        row.set_client_secret("")
+    if new_secret or clear_client_secret:
+        row.client_secret_encrypted = (
+            crypto.encrypt(new_secret, crypto.CLIENT_SECRET) if new_secret else ""
+        )
     row.save()
     logger.info(
         "outlook settings saved: enabled=%s client_id=%s secret=%s base_url=%s",
@@ -172,11 +172,9 @@ def do_disconnect(user: Any) -> bool:
 
     Returns whether there were tokens to remove.
     """
-    from calsync.outlook import subscriptions
-
     account = OutlookAccount.objects.filter(user=user).first()
     if account is not None:
-        subscriptions.remove(account)
+        signals.account_disconnecting.send(sender=OutlookAccount, account=account)
     return _remove_tokens(user)
 
 

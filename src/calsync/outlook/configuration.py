@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from calsync import config as calsync_config
+from calsync.outlook import crypto
 from calsync.outlook.models import OutlookSettings
 
 REDIRECT_PATH = "/microsoft_account/authentication"
@@ -66,6 +67,13 @@ def same_origin(url_a: str, url_b: str) -> bool:
     return (a.scheme.lower(), a.netloc.lower()) == (b.scheme.lower(), b.netloc.lower())
 
 
+def client_secret_of(row: OutlookSettings) -> str:
+    """The row's decrypted client secret, or "". Raises ``crypto.SecretUnreadable``."""
+    if not row.client_secret_encrypted:
+        return ""
+    return crypto.decrypt(row.client_secret_encrypted, crypto.CLIENT_SECRET)
+
+
 def _pick(configured: str, default: str, stored: str) -> str:
     configured = (configured or "").rstrip("/")
     if configured and configured != default:
@@ -85,7 +93,7 @@ def current(
     return OutlookConfiguration(
         enabled=row.enabled,
         client_id=row.client_id,
-        client_secret=row.get_client_secret(),
+        client_secret=client_secret_of(row),
         base_url=base_url.rstrip("/"),
         authority_host=_pick(
             settings.CALSYNC_MS_AUTHORITY_HOST,

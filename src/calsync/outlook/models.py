@@ -1,7 +1,8 @@
 """The Outlook settings (one row) and each user's Outlook account (mailbox + tokens).
 
 Secrets never sit in plain text: the client secret and the MSAL token cache are stored
-encrypted (:mod:`calsync.outlook.crypto`); only the helpers here read or write them.
+encrypted (:mod:`calsync.outlook.crypto`); only :mod:`calsync.outlook.configuration` (reading)
+and :mod:`calsync.outlook.actions` (writing) touch them. The models import no room of the app.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-
-from calsync.outlook import crypto
 
 
 class OutlookSettings(models.Model):
@@ -48,18 +47,6 @@ class OutlookSettings(models.Model):
     def has_client_secret(self) -> bool:
         """Whether a client secret is saved (the page shows only this)."""
         return bool(self.client_secret_encrypted)
-
-    def get_client_secret(self) -> str:
-        """The decrypted client secret, or "". Raises ``crypto.SecretUnreadable``."""
-        if not self.client_secret_encrypted:
-            return ""
-        return crypto.decrypt(self.client_secret_encrypted, crypto.CLIENT_SECRET)
-
-    def set_client_secret(self, secret: str) -> None:
-        """Store ``secret`` encrypted ("" clears it). The caller saves the row."""
-        self.client_secret_encrypted = (
-            crypto.encrypt(secret, crypto.CLIENT_SECRET) if secret else ""
-        )
 
 
 class OutlookAccount(models.Model):
@@ -279,14 +266,6 @@ class SyncRun(models.Model):
     def trigger_label(self) -> str:
         """The translated :attr:`TRIGGER_LABELS` entry of :attr:`trigger`."""
         return str(self.TRIGGER_LABELS.get(self.trigger, self.trigger))
-
-    @property
-    def message_text(self) -> str:
-        """:attr:`message` in the active language (:attr:`message_parts` rendered; the
-        stored text for rows without parts)."""
-        from calsync.outlook.log_messages import render_all
-
-        return render_all(self.message_parts) if self.message_parts else self.message
 
 
 class OutlookSubscription(models.Model):

@@ -33,9 +33,25 @@ def ask_for_sync(user_id: int, delay: float, trigger: str) -> None:
         notifications.ask_for_sync(user_id, force=True, delay=delay, trigger=trigger)
 
 
+def on_account_disconnecting(sender: Any, account: Any, **kwargs: Any) -> None:
+    from calsync.outlook import subscriptions
+
+    subscriptions.remove(account)
+
+
+def on_sync_succeeded(sender: Any, account_id: int, **kwargs: Any) -> None:
+    from calsync.outlook import subscriptions
+
+    subscriptions.keep_alive(account_id)
+
+
 def connect() -> None:
     from calsync.calendars.signals import calendar_changed
-    from calsync.outlook.signals import account_connected
+    from calsync.outlook.signals import account_connected, account_disconnecting, sync_succeeded
 
     calendar_changed.connect(on_calendar_changed, dispatch_uid="outlook-sync-on-change")
     account_connected.connect(on_account_connected, dispatch_uid="outlook-sync-on-connect")
+    account_disconnecting.connect(
+        on_account_disconnecting, dispatch_uid="outlook-unsubscribe-on-disconnect"
+    )
+    sync_succeeded.connect(on_sync_succeeded, dispatch_uid="outlook-subscribe-after-sync")

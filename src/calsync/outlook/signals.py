@@ -1,7 +1,13 @@
-"""Signals of the Outlook app.
+"""Signals of the Outlook app: how a lower room tells a higher one (see ``triggers.receivers``).
 
 ``account_connected(sender, user_id)``: a user completed the consent (sent after commit);
 the sync scheduler can start a first sync.
+
+``account_disconnecting(sender, account)``: a user's tokens are about to be removed (sent
+while they still work): the change-notification subscription is deleted at Graph first.
+
+``sync_succeeded(sender, account_id)``: a run (not a preview) ended ok or partial: the
+account's change-notification subscription is kept alive (made or renewed; never raises).
 """
 
 from __future__ import annotations
@@ -9,3 +15,5 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 account_connected = Signal()
+account_disconnecting = Signal()
+sync_succeeded = Signal()

@@ -51,7 +51,7 @@ from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
 from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
-from calsync.outlook import unsyncable
+from calsync.outlook import signals, unsyncable
 from calsync.outlook.created_after import keep_created_after
 from calsync.outlook.local_side import OrmLocalSide
 from calsync.outlook.log_messages import entry, message_parts, reason_of, render
@@ -203,9 +203,7 @@ def run_sync(
         if client is None and graph is not None:
             graph.close()
     if not preview and summary.status in (SyncRun.STATUS_OK, SyncRun.STATUS_PARTIAL):
-        from calsync.outlook.subscriptions import keep_alive
-
-        keep_alive(account.pk)  # Graph change notifications (never raises)
+        signals.sync_succeeded.send(sender=OutlookAccount, account_id=account.pk)
     return summary
 
 

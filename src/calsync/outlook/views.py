@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from calsync.outlook import actions, consent, crypto, log_messages, validation
 from calsync.outlook.configuration import (
+    client_secret_of,
     current,
     redirect_uri_for,
     request_base_url,
@@ -49,7 +50,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     here = request_base_url(request)
     secret_unreadable = False
     try:
-        row.get_client_secret()
+        client_secret_of(row)
     except crypto.SecretUnreadable:
         secret_unreadable = True
     if request.method == "POST":

@@ -20,6 +20,7 @@ from calsync.outlook.conflict_lines import display_value, field_label
 from calsync.outlook.log_messages import entry, phrase, render
 from calsync.outlook.models import OutlookAccount, SyncRun
 from calsync.outlook.sync import _failure_entry, _identity_entry
+from calsync.outlook.templatetags.outlook_log import run_message
 from calsync.syncengine.errors import IdentityConflict
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,7 @@ def test_an_old_row_still_renders_in_both_languages(
     assert escape("Xung đột ở Tiêu đề: giá trị trong Outlook được giữ") in page
     assert "“Old”" in page
     with translation.override("vi"):
-        assert old_run.message_text == "An old English line"
+        assert run_message(old_run) == "An old English line"
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     english = client.get(f"/users/{alice.pk}/calendar").content.decode()
     assert "Conflict on Title: the Outlook value won; the calsync value was “Old”." in english

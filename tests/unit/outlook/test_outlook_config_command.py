@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from calsync.outlook.configuration import client_secret_of
 from calsync.outlook.models import OutlookSettings
 
 from .conftest import CLIENT_ID, CLIENT_SECRET
@@ -43,7 +44,7 @@ def test_configure_everything_and_print_without_the_secret():
         CLIENT_ID,
         "https://cal.example.com",
     )
-    assert row.get_client_secret() == CLIENT_SECRET
+    assert client_secret_of(row) == CLIENT_SECRET
     assert CLIENT_SECRET not in out
     assert "Client Secret: set" in out
     assert "Redirect URI: https://cal.example.com/microsoft_account/authentication" in out
@@ -58,7 +59,7 @@ def test_no_options_only_prints():
 
 def test_secret_from_stdin():
     run("--client-secret", "-", stdin=CLIENT_SECRET + "\n")
-    assert OutlookSettings.load().get_client_secret() == CLIENT_SECRET
+    assert client_secret_of(OutlookSettings.load()) == CLIENT_SECRET
 
 
 def test_disable_and_clear_secret():

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from calsync.outlook.configuration import client_secret_of
 from calsync.outlook.models import OutlookSettings
 
 from .conftest import CLIENT_ID, CLIENT_SECRET
@@ -60,7 +61,7 @@ def test_save_stores_settings_and_never_echoes_the_secret(client, admin):
     assert row.enabled is True
     assert row.client_id == CLIENT_ID
     assert row.base_url == "https://calendar.example.com"
-    assert row.get_client_secret() == CLIENT_SECRET
+    assert client_secret_of(row) == CLIENT_SECRET
     html = client.get("/settings/").content.decode()
     assert CLIENT_SECRET not in html
     assert "<strong>set</strong>" in html
@@ -89,7 +90,7 @@ def test_secret_is_encrypted_in_the_database(client, admin):
 def test_empty_secret_keeps_the_saved_one(client, admin, configured):
     client.force_login(admin)
     post(client, enabled="on", client_id=CLIENT_ID, base_url="http://testserver")
-    assert OutlookSettings.load().get_client_secret() == CLIENT_SECRET
+    assert client_secret_of(OutlookSettings.load()) == CLIENT_SECRET
 
 
 def test_clear_removes_the_secret_only_when_disabled(client, admin, configured):
@@ -209,4 +210,4 @@ def test_an_unreadable_secret_is_shown_and_can_be_replaced(client, admin, config
         client_secret="new~secret",
         base_url="http://testserver",
     )
-    assert OutlookSettings.load().get_client_secret() == "new~secret"
+    assert client_secret_of(OutlookSettings.load()) == "new~secret"

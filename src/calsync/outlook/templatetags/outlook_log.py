@@ -23,3 +23,12 @@ def log_text(entry: Any) -> str:
 def conflict_text(conflict: Any) -> str:
     """A stored conflict as one translated sentence, field label and readable value."""
     return conflict_lines.conflict_text(conflict) if isinstance(conflict, Mapping) else ""
+
+
+@register.filter
+def run_message(run: Any) -> str:
+    """A ``SyncRun``'s one-line message in the active language (its ``message_parts``
+    rendered; the stored text for rows without parts)."""
+    if run.message_parts:
+        return log_messages.render_all(run.message_parts)
+    return str(run.message or "")
