@@ -173,7 +173,7 @@ def screenshot_dir() -> Path:
 
 def set_up_outlook() -> None:
     """Outlook Calendar ticked in Settings, with a Client ID and Secret (never used here)."""
-    from calsync.outlook import actions as outlook_actions
+    from calsync.outlook.connection import actions as outlook_actions
 
     outlook_actions.do_update_settings(
         enabled=True,
@@ -188,7 +188,7 @@ def pretend_connected(account_pk: int, **fields: Any) -> None:
     consented: the page then shows it connected."""
     import json
 
-    from calsync.outlook import crypto
+    from calsync.outlook.connection import crypto
     from calsync.outlook.models import OutlookAccount
 
     cache = crypto.encrypt(json.dumps({"RefreshToken": {}}), crypto.TOKEN_CACHE)

@@ -148,7 +148,7 @@ def connect_by_consent(
     (``SyncRequest``, tested in tests/unit/outlook/test_sync_handoff.py): forgotten here, so
     a test's scheduler starts from nothing."""
     from calsync.accounts.actions import do_create_user
-    from calsync.outlook import actions as outlook_actions
+    from calsync.outlook.connection import actions as outlook_actions
     from calsync.outlook.models import OutlookAccount, SyncRequest
 
     settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url

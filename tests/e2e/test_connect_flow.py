@@ -19,10 +19,10 @@ import pytest
 from django.db import connection
 
 from calsync.accounts.actions import do_create_user
-from calsync.outlook import crypto
-from calsync.outlook.graph import graph_client_for
+from calsync.outlook.connection import crypto
+from calsync.outlook.connection.graph import graph_client_for
+from calsync.outlook.connection.tokens import AccountTokenProvider, ReconnectNeeded
 from calsync.outlook.models import OutlookAccount, OutlookSettings
-from calsync.outlook.tokens import AccountTokenProvider, ReconnectNeeded
 
 from .conftest import AzureApp, csrf_token
 

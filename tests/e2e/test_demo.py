@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from calsync.core import demo
-from calsync.outlook.graph import graph_client_for
+from calsync.outlook.connection.graph import graph_client_for
 from calsync.outlook.models import OutlookAccount, OutlookSettings
 
 from .conftest import Browser
@@ -96,7 +96,7 @@ def test_demo_wires_everything_and_alice_connects(var_dir: Any, live_server: Any
 
 
 def test_demo_leaves_a_real_microsoft_setup_alone(var_dir: Any, live_server: Any) -> None:
-    from calsync.outlook import actions
+    from calsync.outlook.connection import actions
 
     actions.do_update_settings(
         enabled=True,

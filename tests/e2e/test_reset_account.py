@@ -17,7 +17,7 @@ from tests.integration.sync_world import SyncWorld, at, graph_time
 
 from calsync.calendars import actions
 from calsync.calendars.models import Event
-from calsync.outlook import crypto
+from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
 from calsync.outlook.reset import (
     ExistingEvents,
@@ -187,7 +187,7 @@ def test_reset_refuses_while_a_sync_holds_the_account(alice: SyncWorld) -> None:
 
 
 def test_delete_from_outlook_needs_a_connection(alice: SyncWorld) -> None:
-    from calsync.outlook.actions import do_mark_reconnect_needed
+    from calsync.outlook.connection.actions import do_mark_reconnect_needed
 
     do_mark_reconnect_needed(alice.account.pk, "invalid_grant")
     with pytest.raises(ResetError, match="reconnect"):

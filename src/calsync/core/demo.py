@@ -37,8 +37,8 @@ from calsync import config
 from calsync.accounts.actions import do_create_user
 from calsync.accounts.models import User
 from calsync.msgraph import GraphClient, GraphError
-from calsync.outlook import actions as outlook_actions
-from calsync.outlook.configuration import client_secret_of, redirect_uri_for
+from calsync.outlook.connection import actions as outlook_actions
+from calsync.outlook.connection.configuration import client_secret_of, redirect_uri_for
 from calsync.outlook.models import OutlookSettings
 
 logger = logging.getLogger("calsync.demo")

@@ -1,5 +1,5 @@
-"""The settings page's form. Checks live in :mod:`calsync.outlook.actions` (shared with the
-CLI); the form only collects values and shows the errors next to their fields."""
+"""The settings page's form. Checks live in :mod:`calsync.outlook.connection.actions`
+(shared with the CLI); the form only collects values and shows the errors next to their fields."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """The Outlook settings (one row) and each user's Outlook account (mailbox + tokens).
 
 Secrets never sit in plain text: the client secret and the MSAL token cache are stored
-encrypted (:mod:`calsync.outlook.crypto`); only :mod:`calsync.outlook.configuration` (reading)
-and :mod:`calsync.outlook.actions` (writing) touch them. The models import no room of the app.
+encrypted (:mod:`calsync.outlook.connection.crypto`); only
+:mod:`calsync.outlook.connection.configuration` (reading) and
+:mod:`calsync.outlook.connection.actions` (writing) touch them. The models import no room of
+the app.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ class OutlookSettings(models.Model):
 
     ``authority_host``, ``graph_url`` and ``ca_bundle`` are blank unless the demo points them
     at the built-in emulator; the ``CALSYNC_*`` settings win when configured
-    (see :mod:`calsync.outlook.configuration`).
+    (see :mod:`calsync.outlook.connection.configuration`).
     """
 
     enabled = models.BooleanField(_("Outlook Calendar"), default=False)

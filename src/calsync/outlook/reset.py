@@ -61,11 +61,11 @@ from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.batching import SubRequest, run_batch
 from calsync.outlook import log_messages
+from calsync.outlook.connection.tokens import TokenError
 from calsync.outlook.local_side import Identity
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
 from calsync.outlook.records import SERIES_KEY, data_from_json
 from calsync.outlook.sync import claim_account, release_claim
-from calsync.outlook.tokens import TokenError
 from calsync.syncengine import notices
 
 logger = logging.getLogger("calsync.outlook.reset")
@@ -408,7 +408,7 @@ def _delete_in_outlook(
     graph = client
     try:
         if graph is None:
-            from calsync.outlook.graph import graph_client_for
+            from calsync.outlook.connection.graph import graph_client_for
 
             graph = graph_client_for(account)
         answers = run_batch(graph, requests)

@@ -43,15 +43,15 @@ from django.utils.translation import gettext as _
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.errors import NotFound
 from calsync.msgraph.mapping import parse_graph_time
-from calsync.outlook import crypto
-from calsync.outlook.configuration import OutlookConfiguration, current
+from calsync.outlook.connection import crypto
+from calsync.outlook.connection.configuration import OutlookConfiguration, current
+from calsync.outlook.connection.tokens import TokenError
 from calsync.outlook.models import OutlookAccount, OutlookSubscription
-from calsync.outlook.tokens import TokenError
 
 logger = logging.getLogger("calsync.outlook.subscriptions")
 
 CLIENT_STATE = "outlook.subscription-client-state"
-"""The :mod:`~calsync.outlook.crypto` purpose of the stored ``clientState``."""
+"""The :mod:`~calsync.outlook.connection.crypto` purpose of the stored ``clientState``."""
 
 NOTIFICATIONS_PATH = "/outlook/notifications"
 LIFETIME = timedelta(minutes=4200)
@@ -305,7 +305,7 @@ def _delete_at_graph(graph: GraphClient, subscription_id: str) -> bool:
 
 
 def _graph(account: OutlookAccount, config: OutlookConfiguration) -> GraphClient:
-    from calsync.outlook.graph import graph_client_for
+    from calsync.outlook.connection.graph import graph_client_for
 
     return graph_client_for(account, config)
 

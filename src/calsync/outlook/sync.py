@@ -52,6 +52,7 @@ from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
 from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
 from calsync.outlook import signals, unsyncable
+from calsync.outlook.connection.tokens import ReconnectNeeded, TokenError
 from calsync.outlook.created_after import keep_created_after
 from calsync.outlook.local_side import OrmLocalSide
 from calsync.outlook.log_messages import entry, message_parts, reason_of, render
@@ -66,7 +67,6 @@ from calsync.outlook.progress import (
     RunProgress,
 )
 from calsync.outlook.records import entry_of, record_values
-from calsync.outlook.tokens import ReconnectNeeded, TokenError
 from calsync.syncengine import (
     Conflict,
     ExecutionResult,
@@ -208,7 +208,7 @@ def run_sync(
 
 
 def _client_for(account: OutlookAccount) -> GraphClient:
-    from calsync.outlook.graph import graph_client_for
+    from calsync.outlook.connection.graph import graph_client_for
 
     return graph_client_for(account)
 

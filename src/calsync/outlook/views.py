@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from calsync.outlook import actions, consent, crypto, log_messages, validation
-from calsync.outlook.configuration import (
+from calsync.outlook import log_messages
+from calsync.outlook.connection import actions, consent, crypto, validation
+from calsync.outlook.connection.configuration import (
     client_secret_of,
     current,
     redirect_uri_for,

@@ -99,7 +99,7 @@ def test_a_cause_with_its_own_template_is_stored_by_meaning() -> None:
 
 
 def test_a_token_problem_on_one_write_reads_in_the_readers_language() -> None:
-    from calsync.outlook.tokens import ReconnectNeeded
+    from calsync.outlook.connection.tokens import ReconnectNeeded
 
     made = _failure_entry(7, ReconnectNeeded("Outlook needs to be reconnected."))
     assert made["code"] == "outlook_unreachable"

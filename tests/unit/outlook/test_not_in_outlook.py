@@ -20,8 +20,8 @@ from django.utils.html import escape
 from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence, to_graph
-from calsync.outlook import actions as outlook_actions
 from calsync.outlook import unsyncable
+from calsync.outlook.connection import actions as outlook_actions
 from calsync.outlook.local_side import OrmLocalSide
 from calsync.outlook.log_messages import entry, render
 from calsync.outlook.models import OutlookAccount, UnsyncableEvent

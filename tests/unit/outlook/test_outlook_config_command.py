@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from calsync.outlook.configuration import client_secret_of
+from calsync.outlook.connection.configuration import client_secret_of
 from calsync.outlook.models import OutlookSettings
 
 from .conftest import CLIENT_ID, CLIENT_SECRET

@@ -7,8 +7,8 @@ import pytest
 from django.test import RequestFactory
 
 from calsync import config
-from calsync.outlook import actions, identity
-from calsync.outlook.configuration import current
+from calsync.outlook.connection import actions, identity
+from calsync.outlook.connection.configuration import current
 
 pytestmark = pytest.mark.django_db
 

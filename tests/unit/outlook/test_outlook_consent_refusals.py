@@ -54,7 +54,7 @@ def test_callback_when_logged_out_is_refused(client, configured):
 def _plant_flow(client, owner_pk: int, state: str, age: float = 0.0) -> None:
     import time
 
-    from calsync.outlook.consent import FLOWS_KEY
+    from calsync.outlook.connection.consent import FLOWS_KEY
 
     session = client.session
     session[FLOWS_KEY] = {

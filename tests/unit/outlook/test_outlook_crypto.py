@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from calsync.outlook import crypto
+from calsync.outlook.connection import crypto
 
 
 @override_settings(SECRET_KEY="k1" * 30)

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import timezone
 
-from calsync.outlook import actions
+from calsync.outlook.connection import actions
 from calsync.outlook.models import OutlookAccount, SyncRun
 from calsync.outlook.status import STOP_AFTER_FAILURES, status_for
 

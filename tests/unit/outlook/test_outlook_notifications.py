@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from calsync.outlook import crypto, notifications, subscriptions
+from calsync.outlook import notifications, subscriptions
+from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord, SyncRequest
 from calsync.outlook.notifications import Change, change_key_of, change_of, is_news
 from calsync.outlook.scheduler import Scheduler

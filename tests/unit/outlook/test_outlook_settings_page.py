@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from calsync.outlook.configuration import client_secret_of
+from calsync.outlook.connection.configuration import client_secret_of
 from calsync.outlook.models import OutlookSettings
 
 from .conftest import CLIENT_ID, CLIENT_SECRET

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import timezone
 
-from calsync.outlook import actions
+from calsync.outlook.connection import actions
 from calsync.outlook.models import OutlookAccount
 
 pytestmark = pytest.mark.django_db

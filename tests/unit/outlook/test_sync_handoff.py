@@ -15,8 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calsync.outlook import crypto, handoff, notifications, scheduler
+from calsync.outlook import handoff, notifications, scheduler
 from calsync.outlook import sync as outlook_sync
+from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord, SyncRequest
 
 from .conftest import connect, notification_item, subscribe

@@ -25,7 +25,7 @@ from calsync.accounts.actions import do_create_user
 from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.outlook import reset
-from calsync.outlook.graph import graph_client_for
+from calsync.outlook.connection.graph import graph_client_for
 from calsync.outlook.log_messages import render
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
 from calsync.outlook.sync import run_sync

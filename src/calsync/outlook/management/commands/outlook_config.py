@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsync.core.commands import TranslatedCommand
-from calsync.outlook import actions
-from calsync.outlook.configuration import current, redirect_uri_for
-from calsync.outlook.crypto import SecretUnreadable
+from calsync.outlook.connection import actions
+from calsync.outlook.connection.configuration import current, redirect_uri_for
+from calsync.outlook.connection.crypto import SecretUnreadable
 from calsync.outlook.models import OutlookSettings
 
 FLAGS = {

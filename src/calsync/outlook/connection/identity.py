@@ -20,15 +20,15 @@ from typing import Any
 import msal
 import requests
 
-from calsync.outlook.configuration import OutlookConfiguration
+from calsync.outlook.connection.configuration import OutlookConfiguration
 
 logger = logging.getLogger("calsync.outlook")
 
 SCOPES = ["User.Read", "Calendars.ReadWrite"]
 TIMEOUT_SECONDS = 20
 
-# We choose response_mode=query on purpose (see calsync.outlook.consent); MSAL warns on each
-# flow that form_post is recommended.
+# We choose response_mode=query on purpose (see calsync.outlook.connection.consent); MSAL
+# warns on each flow that form_post is recommended.
 warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
 
 # MSAL caches discovery documents (24 h) and throttling answers here; one per process.

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calsync.outlook import crypto, signals, validation
+from calsync.outlook import signals
+from calsync.outlook.connection import crypto, validation
 from calsync.outlook.models import OutlookAccount, OutlookSettings
 
 logger = logging.getLogger("calsync.outlook")

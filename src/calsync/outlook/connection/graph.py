@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from calsync.msgraph import GraphClient
-from calsync.outlook.configuration import OutlookConfiguration, current
+from calsync.outlook.connection.configuration import OutlookConfiguration, current
+from calsync.outlook.connection.tokens import AccountTokenProvider
 from calsync.outlook.models import OutlookAccount
-from calsync.outlook.tokens import AccountTokenProvider
 
 
 def graph_client_for(
@@ -13,8 +13,8 @@ def graph_client_for(
 ) -> GraphClient:
     """A Graph client acting as ``account``'s user, trusting the configured CA bundle.
 
-    Token failures surface as :class:`~calsync.outlook.tokens.ReconnectNeeded` or
-    :class:`~calsync.outlook.tokens.TokenUnavailable`; Graph failures as msgraph errors.
+    Token failures surface as :class:`~calsync.outlook.connection.tokens.ReconnectNeeded` or
+    :class:`~calsync.outlook.connection.tokens.TokenUnavailable`; Graph failures as msgraph errors.
     """
     config = config or current()
     return GraphClient(

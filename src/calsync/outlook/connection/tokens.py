@@ -28,8 +28,8 @@ import msal
 import requests
 from django.utils.translation import gettext_noop
 
-from calsync.outlook import actions, crypto, identity
-from calsync.outlook.configuration import OutlookConfiguration, current
+from calsync.outlook.connection import actions, crypto, identity
+from calsync.outlook.connection.configuration import OutlookConfiguration, current
 from calsync.outlook.models import OutlookAccount
 
 logger = logging.getLogger("calsync.outlook")

@@ -30,14 +30,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from calsync.msgraph import GraphClient, GraphError
-from calsync.outlook import actions, identity
-from calsync.outlook.configuration import (
+from calsync.outlook.connection import actions, identity
+from calsync.outlook.connection.configuration import (
     OutlookConfiguration,
     current,
     request_base_url,
     same_origin,
 )
-from calsync.outlook.crypto import SecretUnreadable
+from calsync.outlook.connection.crypto import SecretUnreadable
 from calsync.outlook.models import OutlookAccount
 
 logger = logging.getLogger("calsync.outlook")

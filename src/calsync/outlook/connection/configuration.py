@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from calsync import config as calsync_config
-from calsync.outlook import crypto
+from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookSettings
 
 REDIRECT_PATH = "/microsoft_account/authentication"
