@@ -95,7 +95,7 @@ def _bench(args: Any) -> int:
 
     from calsync.calendars import actions
     from calsync.msgraph.batching import SubRequest, run_batch
-    from calsync.outlook.sync import run_sync
+    from calsync.outlook.sync.run import run_sync
     from graph_emulator.testing import EmulatorProcess, EmulatorServer
 
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

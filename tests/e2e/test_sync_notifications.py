@@ -19,10 +19,10 @@ from django.core.management import call_command
 from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.outlook import scheduler, subscriptions
-from calsync.outlook import sync as outlook_sync
 from calsync.outlook.connection import actions as outlook_actions
 from calsync.outlook.models import OutlookSubscription, SyncRequest, SyncRun
-from calsync.outlook.progress import WRITING_OUTLOOK
+from calsync.outlook.sync import run as outlook_sync
+from calsync.outlook.sync.progress import WRITING_OUTLOOK
 from graph_emulator.webhooks import validate_endpoint
 
 from .conftest import csrf_token

@@ -13,7 +13,7 @@ from tests.integration.sync_world import SyncWorld, at, graph_time
 from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
-from calsync.outlook.sync import run_sync
+from calsync.outlook.sync.run import run_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -227,7 +227,7 @@ def test_one_meeting_seen_by_two_calsync_users_is_one_event(
 def test_a_run_that_lost_its_claim_records_nothing_and_the_next_links(alice: SyncWorld) -> None:
     """A run that outlived CLAIM_TTL (here: its claim taken while it writes to Outlook) does
     not record over the run that took the account; its writes are recognised next time."""
-    from calsync.outlook.progress import WRITING_OUTLOOK, Snapshot
+    from calsync.outlook.sync.progress import WRITING_OUTLOOK, Snapshot
 
     alice.create(title="Made here", start=at(2), end=at(2, 10))
 

@@ -18,10 +18,10 @@ from tests.integration.sync_world import SyncWorld
 
 from calsync.calendars import actions
 from calsync.calendars.models import CancelledOccurrence, Event
-from calsync.outlook.log_messages import render
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun, UnsyncableEvent
 from calsync.outlook.reset import ExistingEvents, NextSync, reset_account
 from calsync.outlook.status import status_for
+from calsync.outlook.sync.log_messages import render
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

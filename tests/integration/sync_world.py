@@ -1,7 +1,7 @@
 """A calsync user with an Outlook mailbox in the emulator, for sync tests over real HTTPS.
 
 ``SyncWorld`` makes the user, the emulator mailbox and the ``OutlookAccount``; ``sync()``
-runs :func:`calsync.outlook.sync.run_sync` with a Graph client holding a delegated token
+runs :func:`calsync.outlook.sync.run.run_sync` with a Graph client holding a delegated token
 from the emulator's control plane (the OAuth dance has its own e2e tests). Outlook-side
 edits go through Graph HTTP calls; calsync-side edits through the calendar actions.
 """
@@ -18,7 +18,7 @@ from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient
 from calsync.outlook.models import OutlookAccount, SyncRecord
-from calsync.outlook.sync import SyncSummary, run_sync
+from calsync.outlook.sync.run import SyncSummary, run_sync
 
 WINDOW = (datetime.now(UTC) - timedelta(days=400), datetime.now(UTC) + timedelta(days=800))
 

@@ -18,8 +18,8 @@ from tests.integration.sync_world import at
 from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.outlook import scheduler, tasks
-from calsync.outlook import sync as outlook_sync
 from calsync.outlook.models import OutlookSubscription, SyncRequest, SyncRun
+from calsync.outlook.sync import run as outlook_sync
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -264,7 +264,7 @@ def test_the_language_choice_needs_csrf_and_is_remembered(admin: User) -> None:
 
 def test_outlook_recurrence_refusals_reach_the_sync_log_in_the_users_language() -> None:
     from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
-    from calsync.outlook.sync import _failure_message
+    from calsync.outlook.sync.run import _failure_message
 
     cause = UnsupportedRecurrence(
         "Outlook takes intervals up to %(max)d, not %(interval)d.", max=999, interval=1200

@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calsync.outlook import log_messages
-from calsync.outlook.progress import PHASES
 from calsync.outlook.status import status_for
+from calsync.outlook.sync import log_messages
+from calsync.outlook.sync.progress import PHASES
 
 
 class OutlookStatusView(APIView):
@@ -103,7 +103,7 @@ class OutlookSyncView(APIView):
         from django.utils.translation import gettext as _
 
         from calsync.outlook.models import OutlookAccount
-        from calsync.outlook.sync import run_sync
+        from calsync.outlook.sync.run import run_sync
 
         flags = {}
         for name in ("preview", "confirm"):

@@ -78,7 +78,7 @@ class OutlookAccount(models.Model):
     token_refreshed_at = models.DateTimeField(null=True, blank=True)
     last_sync = models.DateTimeField(_("last sync"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
-    # sync state (written only by calsync.outlook.sync, after a run's writes)
+    # sync state (written only by calsync.outlook.sync.run, after a run's writes)
     delta_link = models.TextField(blank=True, editable=False)
     window_start = models.DateTimeField(null=True, blank=True, editable=False)
     window_end = models.DateTimeField(null=True, blank=True, editable=False)
@@ -235,10 +235,10 @@ class SyncRun(models.Model):
     seconds = models.FloatField(default=0.0)
     message = models.TextField(_("message"), blank=True)
     message_parts = models.JSONField(default=list, blank=True, editable=False)
-    """:attr:`message` by meaning: entries of :mod:`calsync.outlook.log_messages`
+    """:attr:`message` by meaning: entries of :mod:`calsync.outlook.sync.log_messages`
     (empty on rows from before, whose ``message`` is the only text)."""
     phase = models.CharField(_("phase"), max_length=20, blank=True)
-    """While running: what the run is doing (see :mod:`calsync.outlook.progress`)."""
+    """While running: what the run is doing (see :mod:`calsync.outlook.sync.progress`)."""
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
 
@@ -336,7 +336,7 @@ class UnsyncableEvent(models.Model):
     While the event keeps that ``version`` no sync offers it (nor its exceptions) to the
     engine: it is reported once, not on every run. A new version is tried again; once it
     syncs (or fails otherwise) the row goes. ``entry`` is the failed push's log entry
-    (:mod:`calsync.outlook.log_messages`). See :mod:`calsync.outlook.unsyncable`.
+    (:mod:`calsync.outlook.sync.log_messages`). See :mod:`calsync.outlook.sync.unsyncable`.
     """
 
     account = models.ForeignKey(

@@ -3,7 +3,7 @@
 Celery takes, see :mod:`calsync.outlook.handoff`).
 
 A change written by a sync itself is not news (it would sync again for nothing): the sync
-marks its thread (:func:`~calsync.outlook.sync.writing_user`) and such changes are ignored.
+marks its thread (:func:`~calsync.outlook.sync.run.writing_user`) and such changes are ignored.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from calsync.outlook import scheduler
-from calsync.outlook.sync import writing_user
+from calsync.outlook.sync.run import writing_user
 
 
 def on_calendar_changed(sender: Any, user_id: int, event_id: int, **kwargs: Any) -> None:

@@ -19,7 +19,7 @@ The two questions:
   attendee; deleting the user's copy of someone else's meeting mails nobody.
 * :class:`NextSync`: ``new`` (after reconnecting, only events created after the reset
   sync, on both sides: ``OutlookAccount.sync_created_after``, see
-  :mod:`calsync.outlook.created_after`) or ``all`` (every event syncs again: links are
+  :mod:`calsync.outlook.sync.created_after`) or ``all`` (every event syncs again: links are
   rebuilt from our extended property and the iCalUId, so an event on both sides is
   relinked, never copied; the first-sync rules apply again: no past event is pushed).
 
@@ -60,12 +60,12 @@ from calsync.calendars import actions as calendar_actions
 from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.batching import SubRequest, run_batch
-from calsync.outlook import log_messages
 from calsync.outlook.connection.tokens import TokenError
-from calsync.outlook.local_side import Identity
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
-from calsync.outlook.records import SERIES_KEY, data_from_json
-from calsync.outlook.sync import claim_account, release_claim
+from calsync.outlook.sync import log_messages
+from calsync.outlook.sync.local_side import Identity
+from calsync.outlook.sync.records import SERIES_KEY, data_from_json
+from calsync.outlook.sync.run import claim_account, release_claim
 from calsync.syncengine import notices
 
 logger = logging.getLogger("calsync.outlook.reset")
@@ -511,7 +511,7 @@ def _record(
     seconds: float,
 ) -> None:
     """The reset's entry in the sync log (its message stored by meaning, see
-    :mod:`calsync.outlook.log_messages`)."""
+    :mod:`calsync.outlook.sync.log_messages`)."""
     part = log_messages.entry(
         "reset",
         gettext_noop(

@@ -5,7 +5,7 @@ change here (debounced), and when its calendar page is opened.
 it alone). ``request(user_id, delay)`` asks for a sync of that user's account no later than
 ``delay`` seconds from now; repeated requests within the delay collapse into one run (the
 debounce). Every ``interval`` seconds all connected accounts are due. Runs go one at a time
-in this thread; :func:`~calsync.outlook.sync.run_sync` also refuses a second concurrent run
+in this thread; :func:`~calsync.outlook.sync.run.run_sync` also refuses a second concurrent run
 of an account (another process, the button), so nothing runs twice at once.
 
 Every ``poll`` seconds (:data:`POLL_EVERY`; 0: never on its own), when :func:`poke` is
@@ -63,7 +63,7 @@ def sync_user(user_id: int, trigger: str) -> Any:
     """Sync the connected account of ``user_id`` (nothing when it has none); a
     ``notification`` run is :func:`sync_requested`'s (None when it did not run)."""
     from calsync.outlook.models import OutlookAccount
-    from calsync.outlook.sync import run_sync
+    from calsync.outlook.sync.run import run_sync
 
     if trigger == NOTIFICATION:
         return sync_requested(user_id).summary
@@ -91,7 +91,7 @@ def sync_requested(user_id: int) -> Handled:
     from calsync.outlook import handoff
     from calsync.outlook.models import OutlookAccount
     from calsync.outlook.notifications import news_in
-    from calsync.outlook.sync import run_sync
+    from calsync.outlook.sync.run import run_sync
 
     account = OutlookAccount.objects.filter(user_id=user_id).first()
     if account is None or not account.connected:

@@ -8,15 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from calsync.outlook import unsyncable
-from calsync.outlook.log_messages import last_error_text
 from calsync.outlook.models import (
     OutlookAccount,
     OutlookSettings,
     OutlookSubscription,
     SyncRun,
 )
-from calsync.outlook.progress import STALE_AFTER, reading_of
+from calsync.outlook.sync import unsyncable
+from calsync.outlook.sync.log_messages import last_error_text
+from calsync.outlook.sync.progress import STALE_AFTER, reading_of
 
 HEALTH_DISABLED = "disabled"
 HEALTH_NOT_CONNECTED = "not_connected"
@@ -52,7 +52,7 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
     ``notifications`` and ``progress`` (only while connected): see :func:`_notifications`
     and :func:`_progress`.
     ``not_in_outlook`` (when the user has an Outlook account): how many events stay only in
-    calsync because Outlook cannot hold them (:mod:`calsync.outlook.unsyncable`; not part of
+    calsync because Outlook cannot hold them (:mod:`calsync.outlook.sync.unsyncable`; not part of
     the health: reported once, they are not retried until edited); ``not_in_outlook_events``
     the first of them as ``{"event", "title", "reason"}``, the reason in the active language.
     """

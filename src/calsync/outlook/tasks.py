@@ -3,7 +3,7 @@
 Broker: ``CALSYNC_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``). Run workers with
 ``celery -A calsync.outlook.tasks worker``; schedule ``sync_all`` periodically (beat) and
 call ``sync_user.delay(user_id)`` on changes. One run per account at a time still holds:
-:func:`~calsync.outlook.sync.run_sync` claims the account row.
+:func:`~calsync.outlook.sync.run.run_sync` claims the account row.
 
 A change notification received with ``CALSYNC_CELERY`` set (and no scheduler in the web
 process) is recorded as the account's sync request and :func:`enqueue_requested` queues

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from calsync.outlook import log_messages
 from calsync.outlook.connection import actions, consent, crypto, validation
 from calsync.outlook.connection.configuration import (
     client_secret_of,
@@ -24,6 +23,7 @@ from calsync.outlook.connection.configuration import (
 )
 from calsync.outlook.forms import OutlookSettingsForm
 from calsync.outlook.models import OutlookSettings
+from calsync.outlook.sync import log_messages
 
 logger = logging.getLogger("calsync.outlook")
 
@@ -145,7 +145,7 @@ def sync_now(request: HttpRequest) -> HttpResponse:
     """``POST /outlook/sync`` (the **Sync with Outlook** button once connected): sync now and
     come back to the calendar with the result as a message."""
     from calsync.outlook.models import OutlookAccount
-    from calsync.outlook.sync import run_sync
+    from calsync.outlook.sync.run import run_sync
 
     if not request.user.is_authenticated:
         return redirect_to_login("/")

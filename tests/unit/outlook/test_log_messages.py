@@ -1,4 +1,4 @@
-"""Sync-log entries by meaning (:mod:`calsync.outlook.log_messages`): rendering, fallbacks for
+"""Sync-log entries by meaning (:mod:`calsync.outlook.sync.log_messages`): rendering, fallbacks for
 rows written before, readable conflict values, and the entries sync builds from failures.
 
 The pages are read with Django's test client and ``Accept-Language``; Vietnamese comes from
@@ -15,11 +15,11 @@ from django.utils.html import escape
 
 from calsync.msgraph import GraphError
 from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
-from calsync.outlook import conflict_lines
-from calsync.outlook.conflict_lines import display_value, field_label
-from calsync.outlook.log_messages import entry, phrase, render
 from calsync.outlook.models import OutlookAccount, SyncRun
-from calsync.outlook.sync import _failure_entry, _identity_entry
+from calsync.outlook.sync import conflict_lines
+from calsync.outlook.sync.conflict_lines import display_value, field_label
+from calsync.outlook.sync.log_messages import entry, phrase, render
+from calsync.outlook.sync.run import _failure_entry, _identity_entry
 from calsync.outlook.templatetags.outlook_log import run_message
 from calsync.syncengine.errors import IdentityConflict
 

@@ -1,4 +1,4 @@
-"""Events Outlook cannot hold (calsync.outlook.unsyncable): left out of the sync while
+"""Events Outlook cannot hold (calsync.outlook.sync.unsyncable): left out of the sync while
 unchanged, counted in ``GET /api/outlook/status`` and explained on the calendar panel and
 the admin's user calendar page, in the reader's language, without touching the health.
 
@@ -20,11 +20,11 @@ from django.utils.html import escape
 from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence, to_graph
-from calsync.outlook import unsyncable
 from calsync.outlook.connection import actions as outlook_actions
-from calsync.outlook.local_side import OrmLocalSide
-from calsync.outlook.log_messages import entry, render
 from calsync.outlook.models import OutlookAccount, UnsyncableEvent
+from calsync.outlook.sync import unsyncable
+from calsync.outlook.sync.local_side import OrmLocalSide
+from calsync.outlook.sync.log_messages import entry, render
 
 from .conftest import FAKE_CACHE, connect
 

@@ -16,9 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calsync.outlook import handoff, notifications, scheduler
-from calsync.outlook import sync as outlook_sync
 from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord, SyncRequest
+from calsync.outlook.sync import run as outlook_sync
 
 from .conftest import connect, notification_item, subscribe
 

@@ -26,9 +26,9 @@ from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.outlook import reset
 from calsync.outlook.connection.graph import graph_client_for
-from calsync.outlook.log_messages import render
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
-from calsync.outlook.sync import run_sync
+from calsync.outlook.sync.log_messages import render
+from calsync.outlook.sync.run import run_sync
 from calsync.outlook.templatetags.outlook_log import run_message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

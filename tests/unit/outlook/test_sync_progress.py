@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from calsync.outlook.models import OutlookAccount, SyncRun
-from calsync.outlook.progress import (
+from calsync.outlook.status import status_for
+from calsync.outlook.sync.progress import (
     COLLECTING,
     WRITING_HERE,
     WRITING_OUTLOOK,
@@ -20,7 +21,6 @@ from calsync.outlook.progress import (
     Snapshot,
     reading_of,
 )
-from calsync.outlook.status import status_for
 
 from .conftest import connect
 

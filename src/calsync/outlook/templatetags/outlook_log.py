@@ -1,5 +1,5 @@
 """``{% load outlook_log %}``: sync-log entries in the reader's language
-(see :mod:`calsync.outlook.log_messages`)."""
+(see :mod:`calsync.outlook.sync.log_messages`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from calsync.outlook import conflict_lines, log_messages
+from calsync.outlook.sync import conflict_lines, log_messages
 
 register = template.Library()
 

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_noop, ngettext
 
 from calsync.accounts.models import User
 from calsync.core.commands import TranslatedCommand
-from calsync.outlook.log_messages import render
 from calsync.outlook.reset import (
     ExistingEvents,
     NextSync,
@@ -31,6 +30,7 @@ from calsync.outlook.reset import (
     reset_account,
     reset_preview,
 )
+from calsync.outlook.sync.log_messages import render
 
 
 class Command(TranslatedCommand):

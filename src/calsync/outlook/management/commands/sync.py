@@ -18,10 +18,10 @@ from django.utils.translation import gettext_noop
 
 from calsync.accounts.models import User
 from calsync.core.commands import TranslatedCommand
-from calsync.outlook.log_messages import render
 from calsync.outlook.models import OutlookAccount
-from calsync.outlook.progress import Snapshot
-from calsync.outlook.sync import SyncSummary, run_sync
+from calsync.outlook.sync.log_messages import render
+from calsync.outlook.sync.progress import Snapshot
+from calsync.outlook.sync.run import SyncSummary, run_sync
 
 
 class Command(TranslatedCommand):
@@ -131,7 +131,7 @@ def _line(summary: SyncSummary) -> str:
 
 class EventBar:
     """A terminal bar for one account's sync: each phase, and the events written of its
-    total (a listener of :func:`~calsync.outlook.sync.run_sync`)."""
+    total (a listener of :func:`~calsync.outlook.sync.run.run_sync`)."""
 
     def __init__(self, file: Any = None) -> None:
         self.file = file or sys.stderr

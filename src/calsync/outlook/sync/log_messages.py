@@ -17,7 +17,7 @@ readers, ``calsync sync --json`` and the log file see.
 (rows written before templates were stored) renders its ``message``. Nothing here raises
 for a malformed entry: it falls back to the stored ``message``.
 
-A conflict's line is :mod:`calsync.outlook.conflict_lines`.
+A conflict's line is :mod:`calsync.outlook.sync.conflict_lines`.
 """
 
 from __future__ import annotations

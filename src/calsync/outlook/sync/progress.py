@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-logger = logging.getLogger("calsync.outlook.progress")
+logger = logging.getLogger("calsync.outlook.sync.progress")
 
 COLLECTING = "collecting"
 PLANNING = "planning"

@@ -28,8 +28,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from calsync.calendars.models import Event
-from calsync.outlook.log_messages import render
 from calsync.outlook.models import OutlookAccount, UnsyncableEvent
+from calsync.outlook.sync.log_messages import render
 from calsync.syncengine.model import LocalItem
 
 LISTED = 20

@@ -8,7 +8,7 @@ event here) whose version moved; plus the ``recheck`` ids a previous run asked f
 events never synced are left out (nothing is done with them). A deletion here is seen as a
 sync record whose event is gone (``event`` null, ``local_id`` kept). Events Outlook cannot
 hold in their current version, and their exceptions, are left out
-(:mod:`calsync.outlook.unsyncable`).
+(:mod:`calsync.outlook.sync.unsyncable`).
 
 Writes (:meth:`OrmLocalSide.apply_local`) go through :mod:`calsync.calendars.actions`, so
 the page, the API and the sync obey the same rules; each action runs in its own savepoint
@@ -46,8 +46,8 @@ from calsync.calendars import actions as calendar_actions
 from calsync.calendars import validation
 from calsync.calendars.models import Event
 from calsync.msgraph import mapping
-from calsync.outlook import unsyncable
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord
+from calsync.outlook.sync import unsyncable
 from calsync.syncengine.actions import ArchiveLocal, CreateLocal, LocalAction, UpdateLocal
 from calsync.syncengine.errors import InvalidData, ItemNotFound
 from calsync.syncengine.model import Attendee, EventData, LocalItem, Person, occurrence_uid

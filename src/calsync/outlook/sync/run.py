@@ -22,7 +22,7 @@ scheduler, Celery). Its guarantees:
 * every run leaves a :class:`~calsync.outlook.models.SyncRun` and one log line; each failed
   event one more log line. Tokens never reach either.
 * an event Outlook cannot hold (a rule it cannot repeat) is reported by the run that meets
-  it, then left out of the runs until it changes (:mod:`calsync.outlook.unsyncable`).
+  it, then left out of the runs until it changes (:mod:`calsync.outlook.sync.unsyncable`).
 
 The summary (:meth:`SyncSummary.as_json`) is exactly CONTRACT §4's JSON.
 """
@@ -51,13 +51,14 @@ from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
 from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
-from calsync.outlook import signals, unsyncable
+from calsync.outlook import signals
 from calsync.outlook.connection.tokens import ReconnectNeeded, TokenError
-from calsync.outlook.created_after import keep_created_after
-from calsync.outlook.local_side import OrmLocalSide
-from calsync.outlook.log_messages import entry, message_parts, reason_of, render
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
-from calsync.outlook.progress import (
+from calsync.outlook.sync import unsyncable
+from calsync.outlook.sync.created_after import keep_created_after
+from calsync.outlook.sync.local_side import OrmLocalSide
+from calsync.outlook.sync.log_messages import entry, message_parts, reason_of, render
+from calsync.outlook.sync.progress import (
     COLLECTING,
     PLANNING,
     RECORDING,
@@ -66,7 +67,7 @@ from calsync.outlook.progress import (
     Listener,
     RunProgress,
 )
-from calsync.outlook.records import entry_of, record_values
+from calsync.outlook.sync.records import entry_of, record_values
 from calsync.syncengine import (
     Conflict,
     ExecutionResult,
@@ -152,7 +153,7 @@ def run_sync(
     """Sync ``account`` once (see the module docstring); never raises for a failed run.
 
     Its progress is kept on its :class:`SyncRun` row and told to ``listener`` (the CLI's
-    bar), see :mod:`calsync.outlook.progress`."""
+    bar), see :mod:`calsync.outlook.sync.progress`."""
     account = OutlookAccount.objects.select_related("user").get(pk=account.pk)
     summary = SyncSummary(user=account.user.email, preview=preview)
     claim = claim_account(account)
@@ -421,7 +422,7 @@ def _remember_unsyncable(
 ) -> None:
     """Events whose push failed for good in this version (:func:`_permanent`) are left out
     of the next runs until they change; the others offered are forgotten
-    (:mod:`calsync.outlook.unsyncable`)."""
+    (:mod:`calsync.outlook.sync.unsyncable`)."""
     items = {item.uid: item for item in decided.items}
     failed: dict[str, dict[str, Any]] = {}
     for failure in result.failures:
