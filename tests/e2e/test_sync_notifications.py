@@ -21,7 +21,7 @@ from calsync.calendars.models import Event
 from calsync.outlook import scheduler, subscriptions
 from calsync.outlook.connection import actions as outlook_actions
 from calsync.outlook.models import OutlookSubscription, SyncRequest, SyncRun
-from calsync.outlook.sync import run as outlook_sync
+from calsync.outlook.sync import claims
 from calsync.outlook.sync.progress import WRITING_OUTLOOK
 from graph_emulator.webhooks import validate_endpoint
 
@@ -352,14 +352,14 @@ def test_a_request_waits_for_a_run_held_elsewhere_and_is_not_lost(
     connected: Any, emulator: Any, worker: scheduler.Scheduler
 ) -> None:
     first_sync(connected)
-    claim = outlook_sync.claim_account(connected.account)  # e.g. the button's run, elsewhere
+    claim = claims.claim_account(connected.account)  # e.g. the button's run, elsewhere
     assert claim is not None
     created = outlook(emulator, "POST", "/me/events", json=outlook_event("While busy"))
     wait_for(lambda: created.json()["id"] in requested_ids(), 5)
     time.sleep(1.5)  # past the debounce, and more than one poll
     assert SyncRun.objects.filter(trigger="notification").count() == 0
     assert created.json()["id"] in requested_ids()  # still waiting
-    outlook_sync.release_claim(connected.account, claim)
+    claims.release_claim(connected.account, claim)
     wait_for(Event.objects.filter(owner=connected.user, title="While busy").exists, 5)
     time.sleep(1.2)
     assert runs("notification") == 1 and not SyncRequest.objects.exists()

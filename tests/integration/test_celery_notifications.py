@@ -19,7 +19,8 @@ from calsync.calendars import actions
 from calsync.calendars.models import Event
 from calsync.outlook import scheduler, tasks
 from calsync.outlook.models import OutlookSubscription, SyncRequest, SyncRun
-from calsync.outlook.sync import run as outlook_sync
+from calsync.outlook.sync import claims
+from calsync.outlook.sync.run import run_sync
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +45,7 @@ def dora(connect_by_consent: Any, celery_worker_queue: str) -> Any:
     assert not scheduler.poke()  # no scheduler in the process that receives notifications
     # connecting queued a first sync on Celery, which may be running: sync until subscribed
     subscribed = OutlookSubscription.objects.filter(account=browser.account, subscription_id__gt="")
-    wait_for(lambda: outlook_sync.run_sync(browser.account, "cli").ok and subscribed.exists())
+    wait_for(lambda: run_sync(browser.account, "cli").ok and subscribed.exists())
     return browser
 
 
@@ -93,7 +94,7 @@ def test_celery_filters_our_own_writes_and_syncs_outlook_changes(dora: Any, emul
 
 
 def test_celery_waits_for_a_run_held_elsewhere(dora: Any, emulator: Any) -> None:
-    claim = outlook_sync.claim_account(dora.account)  # e.g. the button's run, elsewhere
+    claim = claims.claim_account(dora.account)  # e.g. the button's run, elsewhere
     assert claim is not None
     remote_id = outlook_create(emulator, "While busy, via Celery")
     wait_for(lambda: SyncRequest.objects.exists())
@@ -101,7 +102,7 @@ def test_celery_waits_for_a_run_held_elsewhere(dora: Any, emulator: Any) -> None
     assert runs("notification") == 0
     [changes] = SyncRequest.objects.values_list("changes", flat=True)
     assert remote_id in {row[0] for row in changes}
-    outlook_sync.release_claim(dora.account, claim)
+    claims.release_claim(dora.account, claim)
     wait_for(Event.objects.filter(owner=dora.user, title="While busy, via Celery").exists)
     wait_for(lambda: runs("notification") == 1)
     assert not SyncRequest.objects.exists()

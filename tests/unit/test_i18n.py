@@ -264,13 +264,13 @@ def test_the_language_choice_needs_csrf_and_is_remembered(admin: User) -> None:
 
 def test_outlook_recurrence_refusals_reach_the_sync_log_in_the_users_language() -> None:
     from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
-    from calsync.outlook.sync.run import _failure_message
+    from calsync.outlook.sync.summary import failure_message
 
     cause = UnsupportedRecurrence(
         "Outlook takes intervals up to %(max)d, not %(interval)d.", max=999, interval=1200
     )
     with translation.override("en"):
-        assert _failure_message(cause) == "Outlook takes intervals up to 999, not 1200."
+        assert failure_message(cause) == "Outlook takes intervals up to 999, not 1200."
     with translation.override("vi"):
-        vietnamese = _failure_message(cause)
+        vietnamese = failure_message(cause)
     assert vietnamese == "Outlook chấp nhận khoảng lặp tối đa 999, không phải 1200."

@@ -63,9 +63,9 @@ from calsync.msgraph.batching import SubRequest, run_batch
 from calsync.outlook.connection.tokens import TokenError
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
 from calsync.outlook.sync import log_messages
+from calsync.outlook.sync.claims import claim_account, release_claim
 from calsync.outlook.sync.local_side import Identity
 from calsync.outlook.sync.records import SERIES_KEY, data_from_json
-from calsync.outlook.sync.run import claim_account, release_claim
 from calsync.syncengine import notices
 
 logger = logging.getLogger("calsync.outlook.reset")

@@ -19,7 +19,7 @@ from calsync.outlook.models import OutlookAccount, SyncRun
 from calsync.outlook.sync import conflict_lines
 from calsync.outlook.sync.conflict_lines import display_value, field_label
 from calsync.outlook.sync.log_messages import entry, phrase, render
-from calsync.outlook.sync.run import _failure_entry, _identity_entry
+from calsync.outlook.sync.summary import failure_entry, identity_entry
 from calsync.outlook.templatetags.outlook_log import run_message
 from calsync.syncengine.errors import IdentityConflict
 
@@ -77,7 +77,7 @@ def test_an_unknown_msgid_renders_in_english() -> None:
 
 def test_graphs_own_words_stay_as_sent_inside_a_translated_frame() -> None:
     cause = GraphError("The event is locked by its organizer.", status=403, code="ErrorAccess")
-    made = _failure_entry(12, cause)
+    made = failure_entry(12, cause)
     assert made["event"] == 12 and made["code"] == "outlook_refused"
     assert made["params"] == {"reason": "403 ErrorAccess: The event is locked by its organizer."}
     assert made["message"] == (
@@ -91,7 +91,7 @@ def test_a_cause_with_its_own_template_is_stored_by_meaning() -> None:
     cause = UnsupportedRecurrence(
         "Outlook takes intervals up to %(max)d, not %(interval)d.", max=999, interval=1200
     )
-    made = _failure_entry(5, cause)
+    made = failure_entry(5, cause)
     assert made["template"] == "Outlook takes intervals up to %(max)d, not %(interval)d."
     assert made["params"] == {"max": 999, "interval": 1200}
     assert made["message"] == "Outlook takes intervals up to 999, not 1200."
@@ -101,14 +101,14 @@ def test_a_cause_with_its_own_template_is_stored_by_meaning() -> None:
 def test_a_token_problem_on_one_write_reads_in_the_readers_language() -> None:
     from calsync.outlook.connection.tokens import ReconnectNeeded
 
-    made = _failure_entry(7, ReconnectNeeded("Outlook needs to be reconnected."))
+    made = failure_entry(7, ReconnectNeeded("Outlook needs to be reconnected."))
     assert made["code"] == "outlook_unreachable"
     assert made["message"] == "Outlook could not be reached: Outlook needs to be reconnected."
     assert vi(made) == "Không thể kết nối tới Outlook: Cần kết nối lại Outlook."
 
 
 def test_any_other_failure_is_framed_with_its_text() -> None:
-    made = _failure_entry("uid-1", RuntimeError("the side returned no item for a create"))
+    made = failure_entry("uid-1", RuntimeError("the side returned no item for a create"))
     assert made["code"] == "write_failed"
     assert made["message"] == (
         "The change could not be written: the side returned no item for a create"
@@ -116,7 +116,7 @@ def test_any_other_failure_is_framed_with_its_text() -> None:
 
 
 def test_an_identity_conflict_names_its_side_and_ids() -> None:
-    made = _identity_entry(IdentityConflict("remote", "ical-1", ("AAA", "BBB")))
+    made = identity_entry(IdentityConflict("remote", "ical-1", ("AAA", "BBB")))
     assert made["code"] == "identity_conflict"
     assert made["params"] == {"count": 2, "key": "ical-1", "ids": "AAA, BBB"}
     assert made["message"].startswith("2 Outlook events claim the same identity ical-1")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from calsync.outlook import handoff, notifications, scheduler
 from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord, SyncRequest
-from calsync.outlook.sync import run as outlook_sync
+from calsync.outlook.sync import claims
 
 from .conftest import connect, notification_item, subscribe
 
@@ -91,16 +91,16 @@ def test_of_two_racing_takers_one_gets_it(account: OutlookAccount) -> None:
 
 def test_a_request_waits_while_a_run_holds_the_account(account: OutlookAccount) -> None:
     _add(account, ["e1", "created", "k1"], now=timezone.now() - timedelta(seconds=5))
-    claim = outlook_sync.claim_account(account)
+    claim = claims.claim_account(account)
     assert claim is not None
     assert handoff.take(account.user_id) == handoff.BUSY
     assert handoff.pending() == []  # no scheduler wakes up for it meanwhile
     assert SyncRequest.objects.exists()
-    outlook_sync.release_claim(account, claim)
+    claims.release_claim(account, claim)
     [(user_id, seconds)] = handoff.pending()
     assert user_id == account.user_id and seconds <= 0
     # a claim older than the TTL belongs to a dead process: the request can be taken
-    stale = timezone.now() - outlook_sync.CLAIM_TTL - timedelta(minutes=1)
+    stale = timezone.now() - claims.CLAIM_TTL - timedelta(minutes=1)
     OutlookAccount.objects.filter(pk=account.pk).update(sync_claimed_at=stale, sync_claim="x")
     assert isinstance(handoff.take(account.user_id), handoff.Taken)
 
@@ -155,11 +155,11 @@ def test_sync_requested_drops_our_own_writes_and_waits_for_a_busy_account(
     assert scheduler.sync_requested(account.user_id).outcome == scheduler.OWN_WRITES
     assert not SyncRequest.objects.exists()  # judged and gone
     _add(account, ["theirs", "created", "ck9"])
-    claim = outlook_sync.claim_account(account)
+    claim = claims.claim_account(account)
     assert claim is not None
     assert scheduler.sync_requested(account.user_id).outcome == scheduler.BUSY
     assert SyncRequest.objects.exists()  # still waiting for that run to end
-    outlook_sync.release_claim(account, claim)
+    claims.release_claim(account, claim)
     OutlookAccount.objects.filter(pk=account.pk).update(token_cache_encrypted="")  # disconnected
     assert scheduler.sync_requested(account.user_id).outcome == scheduler.NOTHING
     assert not SyncRequest.objects.exists()  # nobody could ever run it

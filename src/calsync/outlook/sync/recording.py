@@ -1,0 +1,167 @@
+"""Recording a run: status rows, links and the delta link in one transaction after the
+writes; the run's row and its log lines; the events Outlook could not hold."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from calsync.calendars.models import Event
+from calsync.msgraph.calendar import Collected
+from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
+from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
+from calsync.outlook.sync import unsyncable
+from calsync.outlook.sync.claims import ClaimLost, release_claim
+from calsync.outlook.sync.log_messages import message_parts
+from calsync.outlook.sync.records import record_values
+from calsync.outlook.sync.summary import SyncSummary, event_ref, failure_entry, local_id_of
+from calsync.syncengine import ExecutionResult, LocalSnapshot, Plan
+
+logger = logging.getLogger("calsync.outlook.sync")
+
+
+def remember_unsyncable(
+    account: OutlookAccount, offered: LocalSnapshot, decided: Plan, result: ExecutionResult
+) -> None:
+    """Events whose push failed for good in this version (:func:`_permanent`) are left out
+    of the next runs until they change; the others offered are forgotten
+    (:mod:`calsync.outlook.sync.unsyncable`)."""
+    items = {item.uid: item for item in decided.items}
+    failed: dict[str, dict[str, Any]] = {}
+    for failure in result.failures:
+        local_id = local_id_of(items.get(failure.uid))
+        if local_id is not None and _permanent(failure.cause):
+            failed[local_id] = failure_entry(event_ref(local_id), failure.cause)
+    unsyncable.remember(account, offered.items, failed)
+
+
+def _permanent(cause: BaseException) -> bool:
+    """Whether ``cause`` fails every push of this version of the event: only a rule Outlook
+    cannot express (not Graph's answers, not the network, not a token problem)."""
+    return isinstance(cause, UnsupportedRecurrence)
+
+
+def record(
+    account: OutlookAccount,
+    collected: Collected,
+    result: ExecutionResult | None,
+    now: datetime,
+    claim: str,
+) -> None:
+    """Status rows, links and the delta link, in one transaction, after the writes; raises
+    :class:`ClaimLost` (recording nothing) when the run no longer holds the account's claim."""
+    with transaction.atomic():
+        held = OutlookAccount.objects.select_for_update().filter(pk=account.pk, sync_claim=claim)
+        if not held.exists():
+            raise ClaimLost
+        if result is not None:
+            touched = set(result.removed) | {entry.uid for entry in result.upserted}
+            old = SyncRecord.objects.filter(account=account, uid__in=touched)
+            old_events = set(old.exclude(event__isnull=True).values_list("event_id", flat=True))
+            old.delete()
+            records = [SyncRecord(**record_values(account, e)) for e in result.upserted]
+            ids = {r.event_id for r in records if r.event_id}
+            alive = set(Event.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            owned = set(
+                Event.objects.filter(pk__in=alive, owner_id=account.user_id).values_list(
+                    "pk", flat=True
+                )
+            )
+            for record in records:
+                if record.event_id not in alive:
+                    record.event_id = None
+            SyncRecord.objects.bulk_create(records)
+            new_events = {r.event_id for r in records if r.event_id}
+            OutlookLink.objects.filter(
+                account=account, event_id__in=old_events | new_events
+            ).delete()
+            OutlookLink.objects.bulk_create(
+                OutlookLink(
+                    event_id=r.event_id,
+                    account=account,
+                    remote_id=r.remote_id,
+                    ical_uid=r.ical_uid,
+                    synced_at=r.synced_at,
+                )
+                for r in records
+                if r.event_id in owned
+            )
+        fields = {
+            "delta_link": collected.state.link,
+            "window_start": collected.state.window[0],
+            "window_end": collected.state.window[1],
+            "recheck_local": sorted(result.recheck_local_ids) if result else [],
+            "recheck_remote": sorted(result.recheck_remote_ids) if result else [],
+            "last_sync": now,
+        }
+        if account.first_synced_at is None:
+            fields["first_synced_at"] = now
+        OutlookAccount.objects.filter(pk=account.pk).update(**fields)
+
+
+def finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: str) -> None:
+    error_text = "; ".join(str(e["message"]) for e in summary.errors[:3])
+    SyncRun.objects.filter(pk=run.pk).update(
+        message_parts=message_parts(summary.errors),
+        finished_at=timezone.now(),
+        status=summary.status,
+        ok=summary.ok,
+        pulled_created=summary.pulled["created"],
+        pulled_updated=summary.pulled["updated"],
+        pulled_deleted=summary.pulled["deleted"],
+        pushed_created=summary.pushed["created"],
+        pushed_updated=summary.pushed["updated"],
+        pushed_deleted=summary.pushed["deleted"],
+        conflicts=summary.conflict_details,
+        errors=summary.errors,
+        graph_requests=summary.graph_requests,
+        invitations=summary.invitations,
+        seconds=summary.seconds,
+        message=error_text[:2000],
+    )
+    update: dict[str, Any] = {}
+    if not summary.preview and summary.status != SyncRun.STATUS_CONFIRM:
+        update["last_error"] = error_text[:2000] if not summary.ok else ""
+    release_claim(account, claim, **update)
+    _log_run(account, run, summary)
+
+
+def _log_run(account: OutlookAccount, run: SyncRun, summary: SyncSummary) -> None:
+    """One ``sync_run`` line per run, one ``sync_event_failed`` line per error (key=value,
+    greppable; messages JSON-quoted; never a token)."""
+    for error in summary.errors:
+        logger.warning(
+            "sync_event_failed user=%s run=%s event=%s error=%s",
+            account.user_id,
+            run.pk,
+            error["event"] if error["event"] is not None else "-",
+            json.dumps(str(error["message"]))[:600],
+        )
+    logger.info(
+        "sync_run user=%s email=%s run=%s trigger=%s preview=%s status=%s "
+        "pulled_created=%s pulled_updated=%s pulled_deleted=%s "
+        "pushed_created=%s pushed_updated=%s pushed_deleted=%s conflicts=%s "
+        "errors=%s graph_requests=%s invitations=%s seconds=%.3f",
+        account.user_id,
+        account.user.email,
+        run.pk,
+        run.trigger,
+        str(summary.preview).lower(),
+        summary.status,
+        summary.pulled["created"],
+        summary.pulled["updated"],
+        summary.pulled["deleted"],
+        summary.pushed["created"],
+        summary.pushed["updated"],
+        summary.pushed["deleted"],
+        summary.conflicts,
+        len(summary.errors),
+        summary.graph_requests,
+        summary.invitations,
+        summary.seconds,
+    )

@@ -1,0 +1,180 @@
+"""A run's outcome: :class:`SyncSummary` (the API's and ``calsync sync --json``'s summary)
+and the sync-log entries made from the engine's plan and results.
+
+Entries are stored by meaning (:mod:`calsync.outlook.sync.log_messages`): a code, a msgid
+and its parameters, rendered in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_noop
+
+from calsync.msgraph import GraphError
+from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
+from calsync.outlook.connection.tokens import TokenError
+from calsync.outlook.models import SyncRun
+from calsync.outlook.sync.log_messages import entry, reason_of, render
+from calsync.syncengine import Conflict, ExecutionResult, Plan
+
+
+@dataclass
+class SyncSummary:
+    """The outcome of one run; :meth:`as_json` is CONTRACT §4's summary."""
+
+    user: str
+    ok: bool = True
+    pulled: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "deleted": 0}
+    )
+    pushed: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "deleted": 0}
+    )
+    conflicts: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    graph_requests: int = 0
+    seconds: float = 0.0
+    invitations: int = 0
+    status: str = SyncRun.STATUS_OK
+    preview: bool = False
+    conflict_details: list[dict[str, Any]] = field(default_factory=list)
+    run_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user,
+            "ok": self.ok,
+            "pulled": dict(self.pulled),
+            "pushed": dict(self.pushed),
+            "conflicts": self.conflicts,
+            "errors": list(self.errors),
+            "graph_requests": self.graph_requests,
+            "seconds": round(self.seconds, 3),
+            "invitations": self.invitations,
+        }
+
+
+def identity_entry(conflict: Any) -> dict[str, Any]:
+    """A log entry for an engine ``IdentityConflict`` (items left alone)."""
+    if conflict.side == "local":
+        template = gettext_noop(
+            "%(count)s calsync events claim the same identity %(key)s (%(ids)s): they are "
+            "not synced until only one is left."
+        )
+    else:
+        template = gettext_noop(
+            "%(count)s Outlook events claim the same identity %(key)s (%(ids)s): they are "
+            "not synced until only one is left."
+        )
+    ids = ", ".join(str(i)[:24] for i in conflict.ids)
+    return entry("identity_conflict", template, count=len(conflict.ids), key=conflict.key, ids=ids)
+
+
+def count_plan(summary: SyncSummary, decided: Plan) -> None:
+    counts = decided.summary()
+    summary.pulled = dict(counts["pulled"])  # type: ignore[arg-type]
+    summary.pushed = dict(counts["pushed"])  # type: ignore[arg-type]
+    summary.conflicts = int(counts["conflicts"])  # type: ignore[arg-type]
+    summary.invitations = int(counts["invitations"])  # type: ignore[arg-type]
+    zones = _zones(decided)
+    summary.conflict_details = [_conflict_json(c, zones) for c in decided.conflicts]
+
+
+def count_result(summary: SyncSummary, decided: Plan, result: ExecutionResult) -> None:
+    kinds = Counter(type(action).__name__ for action in result.done)
+    summary.pulled = {
+        "created": kinds["CreateLocal"],
+        "updated": kinds["UpdateLocal"],
+        "deleted": kinds["ArchiveLocal"],
+    }
+    summary.pushed = {
+        "created": kinds["CreateRemote"],
+        "updated": kinds["UpdateRemote"] + kinds["RespondRemote"],
+        "deleted": kinds["DeleteRemote"],
+    }
+    failed = {failure.uid for failure in result.failures}
+    conflicts = [c for c in decided.conflicts if c.uid not in failed]
+    summary.conflicts = len(conflicts)
+    zones = _zones(decided)
+    summary.conflict_details = [_conflict_json(c, zones) for c in conflicts]
+    summary.invitations = result.mails
+    uids = {item.uid: item for item in decided.items}
+    for failure in result.failures:
+        item = uids.get(failure.uid)
+        local_id = local_id_of(item)
+        summary.errors.append(failure_entry(event_ref(local_id) or failure.uid, failure.cause))
+
+
+def local_id_of(item: Any) -> str | None:
+    if item is None:
+        return None
+    if item.entry is not None and item.entry.local_id:
+        return item.entry.local_id
+    for action in item.actions:
+        local_id = getattr(action, "local_id", "")
+        if local_id:
+            return local_id
+    return None
+
+
+def event_ref(local_id: str | None) -> int | str | None:
+    if local_id is None:
+        return None
+    return int(local_id) if local_id.isdigit() else local_id
+
+
+def failure_entry(event: int | str | None, cause: BaseException) -> dict[str, Any]:
+    """The log entry of one event's failed write: a rule Outlook cannot express in its own
+    words (msgraph's UnsupportedRecurrence), a token problem framed as the run's would be,
+    Graph's answer framed by a translated sentence, or the cause's text framed likewise."""
+    if isinstance(cause, UnsupportedRecurrence):
+        return entry("unsupported", cause.template, event, **cause.params)
+    if isinstance(cause, TokenError):
+        framing = gettext_noop("Outlook could not be reached: %(reason)s")
+        return entry("outlook_unreachable", framing, event, reason=reason_of(cause))
+    if isinstance(cause, GraphError):
+        framing = gettext_noop("Outlook refused the change: %(reason)s")
+        return entry("outlook_refused", framing, event, reason=str(cause)[:500])
+    framing = gettext_noop("The change could not be written: %(reason)s")
+    return entry("write_failed", framing, event, reason=(str(cause) or type(cause).__name__)[:500])
+
+
+def failure_message(cause: BaseException) -> str:
+    """The cause's message (at most 500 characters) in the active language."""
+    return render(failure_entry(None, cause))[:500]
+
+
+def _zones(decided: Plan) -> dict[str, str]:
+    """Each planned uid's time zone (conflict values are shown in the event's zone)."""
+    return {item.uid: item.entry.base.timezone for item in decided.items if item.entry is not None}
+
+
+def _conflict_json(conflict: Conflict, zones: dict[str, str] | None = None) -> dict[str, Any]:
+    details = {
+        "event": conflict.uid,
+        "field": conflict.field,
+        "winner": conflict.winner,
+        "losing_value": _jsonable(conflict.losing_value),
+        "reason": conflict.reason,
+    }
+    zone = (zones or {}).get(conflict.uid)
+    if zone:
+        details["timezone"] = zone
+    if conflict.field == "deleted":  # restored from Outlook: which fields changed there
+        details["changed"] = _jsonable(conflict.remote_value)
+    return details
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "canonical"):
+        return value.canonical()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value
