@@ -2,7 +2,7 @@
 emulator over HTTPS as Microsoft, and calsync's live server (http on loopback) as the
 notification URL. The background scheduler runs without its periodic sweep, so only a
 notification can start the syncs these tests wait for. The ``worker`` tests run no scheduler
-in the live server's process: a separate :class:`~calsync.outlook.scheduler.Scheduler`, as
+in the live server's process: a separate :class:`~calsync.outlook.triggers.scheduler.Scheduler`, as
 ``calsync worker`` runs it, learns of notifications only through the database hand-off."""
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from django.core.management import call_command
 
 from calsync.calendars import actions
 from calsync.calendars.models import Event
-from calsync.outlook import scheduler, subscriptions
 from calsync.outlook.connection import actions as outlook_actions
 from calsync.outlook.models import OutlookSubscription, SyncRequest, SyncRun
 from calsync.outlook.sync import claims
 from calsync.outlook.sync.progress import WRITING_OUTLOOK
+from calsync.outlook.triggers import scheduler, subscriptions
 from graph_emulator.webhooks import validate_endpoint
 
 from .conftest import csrf_token

@@ -16,8 +16,8 @@ from tests.integration.sync_world import at
 
 from calsync.accounts.actions import do_create_user
 from calsync.calendars import actions
-from calsync.outlook import scheduler
 from calsync.outlook.models import SyncRun
+from calsync.outlook.triggers import scheduler
 
 from .conftest import csrf_token, outlook_subjects
 

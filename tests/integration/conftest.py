@@ -64,7 +64,7 @@ def celery_queue() -> Iterator[str]:
     from celery.signals import task_postrun
     from django.db import connections
 
-    from calsync.outlook import tasks
+    from calsync.outlook.triggers import tasks
 
     def close_connections(**_kwargs: Any) -> None:
         connections.close_all()  # the worker's threads open their own

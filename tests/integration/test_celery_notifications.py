@@ -17,10 +17,10 @@ from tests.integration.sync_world import at
 
 from calsync.calendars import actions
 from calsync.calendars.models import Event
-from calsync.outlook import scheduler, tasks
 from calsync.outlook.models import OutlookSubscription, SyncRequest, SyncRun
 from calsync.outlook.sync import claims
 from calsync.outlook.sync.run import run_sync
+from calsync.outlook.triggers import scheduler, tasks
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

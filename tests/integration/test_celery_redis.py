@@ -39,7 +39,7 @@ def carol(connect_by_consent: Any) -> Any:
 
 
 def test_a_worker_syncs_a_connected_account(carol: Any, emulator: Any, worker: str) -> None:
-    from calsync.outlook import tasks
+    from calsync.outlook.triggers import tasks
 
     for n in range(30):  # more than one $batch: concurrent batches from the worker's thread
         actions.do_create_event(
@@ -55,7 +55,7 @@ def test_a_worker_syncs_a_connected_account(carol: Any, emulator: Any, worker: s
 
 
 def test_two_tasks_for_one_account_at_once_run_once(carol: Any, emulator: Any, worker: str) -> None:
-    from calsync.outlook import tasks
+    from calsync.outlook.triggers import tasks
 
     actions.do_create_event(carol, {"title": "Once", "start": at(3), "end": at(3, 10)})
     emulator.set_faults(latency_ms=400)  # each run takes a while: the two overlap

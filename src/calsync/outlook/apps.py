@@ -10,6 +10,6 @@ class OutlookConfig(AppConfig):
     verbose_name = _("Outlook Calendar")
 
     def ready(self) -> None:
-        from calsync.outlook import receivers
+        from calsync.outlook.triggers import receivers
 
         receivers.connect()

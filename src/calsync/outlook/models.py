@@ -276,7 +276,8 @@ class OutlookSubscription(models.Model):
     ``subscription_id`` is blank while none exists at Graph (not made yet, removed, or the
     Base URL cannot receive notifications: ``last_error`` says why). The ``clientState`` that
     proves a notification comes from Graph is stored encrypted, like the tokens; only
-    :mod:`calsync.outlook.subscriptions` and :mod:`calsync.outlook.notifications` read it.
+    :mod:`calsync.outlook.triggers.subscriptions` and
+    :mod:`calsync.outlook.triggers.notifications` read it.
     """
 
     account = models.OneToOneField(
@@ -304,12 +305,12 @@ class OutlookSubscription(models.Model):
 
 class SyncRequest(models.Model):
     """A sync of ``account`` asked for by a process that may not run it (the hand-off of
-    :mod:`calsync.outlook.handoff`): at most one per account. Any scheduler (``calsync run``,
-    ``calsync worker``) or Celery task takes it (deletes it) once ``not_before`` has passed
-    and no run holds the account. ``changes`` lists the Graph changes it is about, as
-    ``[remote_id, change_type, change_key]``, for the own-writes filter; ``force`` says sync
-    whatever they are. ``version`` grows with every addition: a take deletes only the
-    version it read, so nothing added meanwhile is lost."""
+    :mod:`calsync.outlook.triggers.handoff`): at most one per account. Any scheduler
+    (``calsync run``, ``calsync worker``) or Celery task takes it (deletes it) once
+    ``not_before`` has passed and no run holds the account. ``changes`` lists the Graph
+    changes it is about, as ``[remote_id, change_type, change_key]``, for the own-writes
+    filter; ``force`` says sync whatever they are. ``version`` grows with every addition: a
+    take deletes only the version it read, so nothing added meanwhile is lost."""
 
     account = models.OneToOneField(
         OutlookAccount, on_delete=models.CASCADE, related_name="sync_request"

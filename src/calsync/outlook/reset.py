@@ -270,7 +270,7 @@ def reset_account(
         if existing.deletes_outlook:
             _delete_in_outlook(account, result, client)
         _check_claim(account, claim)
-        from calsync.outlook import subscriptions
+        from calsync.outlook.triggers import subscriptions
 
         subscriptions.remove(account)  # while the tokens still work; never raises
         with transaction.atomic():

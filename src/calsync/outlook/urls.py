@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from calsync.outlook import api, log_views, notifications, views
+from calsync.outlook import api, log_views, views
+from calsync.outlook.triggers import notifications
 
 app_name = "outlook"
 

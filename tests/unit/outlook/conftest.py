@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from calsync.accounts.actions import do_create_user
-from calsync.outlook import subscriptions
 from calsync.outlook.connection import actions, crypto
 from calsync.outlook.models import OutlookAccount, OutlookSubscription
+from calsync.outlook.triggers import subscriptions
 
 CLIENT_ID = "0b8f6a52-3c1e-4e0f-9d5e-6f1a2b3c4d5e"
 CLIENT_SECRET = "Qx8~abcDEF.ghiJKL_mnoPQR-stuVWX1234yz"

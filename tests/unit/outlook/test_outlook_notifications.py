@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from calsync.outlook import notifications, subscriptions
 from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord, SyncRequest
-from calsync.outlook.notifications import Change, change_key_of, change_of, is_news
-from calsync.outlook.scheduler import Scheduler
-from calsync.outlook.subscriptions import endpoint_problem, needs_work
+from calsync.outlook.triggers import handoff, notifications, subscriptions
+from calsync.outlook.triggers.handoff import Change, is_news
+from calsync.outlook.triggers.notifications import change_key_of, change_of
+from calsync.outlook.triggers.scheduler import Scheduler
+from calsync.outlook.triggers.subscriptions import endpoint_problem, needs_work
 
 from .conftest import notification_item, subscribe
 
@@ -159,7 +160,7 @@ def test_a_valid_notification_is_accepted_and_remembered(
     request = SyncRequest.objects.get(account=subscribed.account)
     assert [Change.of_row(row) for row in request.changes] == [Change("AAMk1", "created", "ck1")]
     assert OutlookSubscription.objects.get().last_notification_at is not None
-    assert notifications.news_in(request.account_id, request.changes)  # never synced: news
+    assert handoff.news_in(request.account_id, request.changes)  # never synced: news
 
 
 def test_forged_and_unknown_notifications_are_ignored(
@@ -186,11 +187,11 @@ def test_our_own_change_coming_back_is_not_news(subscribed: OutlookSubscription)
         remote_hash="h", remote_change_key="ck1", synced_at=NOW,
     )  # fmt: skip
     notifications.handle([notification_item()])
-    assert not notifications.news_in(account.pk, SyncRequest.objects.get().changes)
+    assert not handoff.news_in(account.pk, SyncRequest.objects.get().changes)
     notifications.handle(
         [notification_item(resourceData={"id": "AAMk1", "@odata.etag": 'W/"ck2"'})]
     )
-    assert notifications.news_in(account.pk, SyncRequest.objects.get().changes)
+    assert handoff.news_in(account.pk, SyncRequest.objects.get().changes)
 
 
 def test_lifecycle_events_mark_the_subscription(subscribed: OutlookSubscription) -> None:

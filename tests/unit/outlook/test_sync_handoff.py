@@ -1,5 +1,5 @@
-"""The database hand-off of sync requests (calsync.outlook.handoff), without Graph: merging,
-taking once, waiting for a run that holds the account, giving back, the own-writes filter,
+"""The database hand-off of sync requests (calsync.outlook.triggers.handoff), without Graph:
+merging, taking once, waiting for a run that holds the account, giving back, the own-writes filter,
 the receiver recording a request, and a scheduler polling for requests. The round trips with
 the emulator are in tests/e2e/test_sync_notifications.py."""
 
@@ -15,10 +15,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calsync.outlook import handoff, notifications, scheduler
 from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord, SyncRequest
 from calsync.outlook.sync import claims
+from calsync.outlook.triggers import handoff, notifications, scheduler
 
 from .conftest import connect, notification_item, subscribe
 
@@ -134,13 +134,11 @@ def test_news_is_what_the_last_syncs_did_not_record(account: OutlookAccount) -> 
         account=account, uid="u1", local_id="1", remote_id="ours", base={}, local_version=1,
         remote_hash="h", remote_change_key="ck1", synced_at=NOW,
     )  # fmt: skip
-    assert not notifications.news_in(account.pk, [["ours", "updated", "ck1"]])
-    assert not notifications.news_in(account.pk, [["never-linked", "deleted", None]])
-    assert notifications.news_in(
-        account.pk, [["ours", "updated", "ck1"], ["ours", "updated", "ck2"]]
-    )
-    assert notifications.news_in(account.pk, [["theirs", "created", "ck9"]])
-    assert notifications.news_in(account.pk, [])  # nothing said: sync
+    assert not handoff.news_in(account.pk, [["ours", "updated", "ck1"]])
+    assert not handoff.news_in(account.pk, [["never-linked", "deleted", None]])
+    assert handoff.news_in(account.pk, [["ours", "updated", "ck1"], ["ours", "updated", "ck2"]])
+    assert handoff.news_in(account.pk, [["theirs", "created", "ck9"]])
+    assert handoff.news_in(account.pk, [])  # nothing said: sync
 
 
 def test_sync_requested_drops_our_own_writes_and_waits_for_a_busy_account(

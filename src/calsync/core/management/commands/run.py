@@ -34,7 +34,7 @@ class Command(TranslatedCommand):
         from waitress import serve
 
         from calsync.core import demo
-        from calsync.outlook import scheduler
+        from calsync.outlook.triggers import scheduler
         from calsync.wsgi import application
 
         call_command("migrate", interactive=False, verbosity=0)

@@ -1,7 +1,7 @@
 """``calsync worker``: background sync without the web server (the embedded scheduler alone).
 
 It also takes the sync requests that web processes record in the database for Outlook
-change notifications (:mod:`calsync.outlook.handoff`), so the web app may run without a
+change notifications (:mod:`calsync.outlook.triggers.handoff`), so the web app may run without a
 scheduler of its own (e.g. under gunicorn)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from calsync.core.commands import TranslatedCommand
-from calsync.outlook import scheduler
+from calsync.outlook.triggers import scheduler
 
 
 class Command(TranslatedCommand):

@@ -1,6 +1,6 @@
 """Signal receivers: a change here or a new connection asks the scheduler for a sync
 (this process's; without one, a sync request in the database that ``calsync worker`` or
-Celery takes, see :mod:`calsync.outlook.handoff`).
+Celery takes, see :mod:`calsync.outlook.triggers.handoff`).
 
 A change written by a sync itself is not news (it would sync again for nothing): the sync
 marks its thread (:func:`~calsync.outlook.sync.run.writing_user`) and such changes are ignored.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from calsync.outlook import scheduler
 from calsync.outlook.sync.run import writing_user
+from calsync.outlook.triggers import scheduler
 
 
 def on_calendar_changed(sender: Any, user_id: int, event_id: int, **kwargs: Any) -> None:
@@ -28,19 +28,19 @@ def ask_for_sync(user_id: int, delay: float, trigger: str) -> None:
     """A sync of ``user_id`` in ``delay`` seconds: by this process's scheduler, else handed
     off through the database to whichever scheduler or Celery worker runs."""
     if not scheduler.request_sync(user_id, delay, trigger):
-        from calsync.outlook import notifications
+        from calsync.outlook.triggers import notifications
 
         notifications.ask_for_sync(user_id, force=True, delay=delay, trigger=trigger)
 
 
 def on_account_disconnecting(sender: Any, account: Any, **kwargs: Any) -> None:
-    from calsync.outlook import subscriptions
+    from calsync.outlook.triggers import subscriptions
 
     subscriptions.remove(account)
 
 
 def on_sync_succeeded(sender: Any, account_id: int, **kwargs: Any) -> None:
-    from calsync.outlook import subscriptions
+    from calsync.outlook.triggers import subscriptions
 
     subscriptions.keep_alive(account_id)
 

@@ -9,15 +9,15 @@ Contract (see the Graph facts, §6):
   with the value). The answer is ``202`` for every well-formed batch, forged items included
   (a 5xx would only make Graph retry them); malformed bodies get ``400``;
 * no sync runs inside the request: the changes are recorded in the database as the
-  account's sync request (:mod:`calsync.outlook.handoff`), due after a short debounce
+  account's sync request (:mod:`calsync.outlook.triggers.handoff`), due after a short debounce
   (``CALSYNC_NOTIFICATION_DEBOUNCE`` seconds, default 2), so a burst makes one run. Every
   scheduler (``calsync run``'s, ``calsync worker``'s) polls for such requests, so the web
   process need not run one; a scheduler in this process is woken at once, and with
   ``CALSYNC_CELERY`` set (and no scheduler here) a Celery task is queued for it;
-* whoever takes the request runs the sync only if :func:`news_in` finds a change the last
-  syncs did not record (not just our own writes coming back), so a sync does not trigger
-  another; a request is taken only while no run holds the account, so the writes of a
-  running sync are recorded before their notifications are judged;
+* whoever takes the request runs the sync only if :func:`~calsync.outlook.triggers.handoff.news_in`
+  finds a change the last syncs did not record (not just our own writes coming back), so a
+  sync does not trigger another; a request is taken only while no run holds the account, so
+  the writes of a running sync are recorded before their notifications are judged;
 * lifecycle events: ``reauthorizationRequired`` renews the subscription, ``subscriptionRemoved``
   recreates it (both right after the next sync, which they start), ``missed`` starts a sync
   (the delta catches up).
@@ -29,7 +29,6 @@ import hmac
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -40,10 +39,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from calsync.outlook import handoff, scheduler, subscriptions
-from calsync.outlook.models import OutlookSubscription, SyncRecord
+from calsync.outlook.models import OutlookSubscription
+from calsync.outlook.triggers import handoff, scheduler, subscriptions
+from calsync.outlook.triggers.handoff import Change
 
-logger = logging.getLogger("calsync.outlook.notifications")
+logger = logging.getLogger("calsync.outlook.triggers.notifications")
 
 TRIGGER = "notification"
 MAX_TOKEN_LENGTH = 1024
@@ -54,25 +54,6 @@ NOTED_EVERY = timedelta(minutes=1)
 
 
 # -- pure parts -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """One event change Graph told us about (``change_key`` from its ``@odata.etag``)."""
-
-    remote_id: str
-    change_type: str
-    change_key: str | None = None
-
-    def as_row(self) -> list[str | None]:
-        """As a sync request stores it: ``[remote_id, change_type, change_key]``."""
-        return [self.remote_id, self.change_type, self.change_key]
-
-    @classmethod
-    def of_row(cls, row: Sequence[Any]) -> Change:
-        """The inverse of :meth:`as_row`."""
-        remote_id, change_type, change_key = [*row, None, None, None][:3]
-        return cls(str(remote_id), str(change_type or "updated"), change_key or None)
 
 
 def change_key_of(etag: Any) -> str | None:
@@ -101,16 +82,6 @@ def change_of(item: Mapping[str, Any]) -> Change | None:
     )
 
 
-def is_news(change: Change, known: Mapping[str, str]) -> bool:
-    """Whether a sync must look at ``change``, given ``known``: remote id -> the changeKey
-    the last sync recorded. A deletion of an event we never linked, and a change whose
-    changeKey we recorded (our own write coming back), are not news; anything else is."""
-    if change.change_type == "deleted":
-        return change.remote_id in known
-    recorded = known.get(change.remote_id)
-    return recorded is None or change.change_key is None or change.change_key != recorded
-
-
 def items_of(body: bytes) -> list[Mapping[str, Any]] | None:
     """The notification items of a POST body, or None when it is not ``{"value": [...]}``."""
     try:
@@ -127,23 +98,6 @@ def same_secret(expected: str | None, received: Any) -> bool:
     if not expected or not isinstance(received, str):
         return False
     return hmac.compare_digest(expected.encode(), received.encode())
-
-
-# -- what a sync request's taker asks ---------------------------------------------------------
-
-
-def news_in(account_id: int, rows: Sequence[Sequence[Any]]) -> bool:
-    """Whether the changes of a sync request (:meth:`Change.as_row` rows) hold anything the
-    account's last syncs did not record (see :func:`is_news`); no changes at all: True."""
-    changes = [Change.of_row(row) for row in rows]
-    if not changes:
-        return True
-    known = dict(
-        SyncRecord.objects.filter(
-            account_id=account_id, remote_id__in={change.remote_id for change in changes}
-        ).values_list("remote_id", "remote_change_key")
-    )
-    return any(is_news(change, known) for change in changes)
 
 
 def _debounce() -> float:
@@ -173,7 +127,7 @@ def ask_for_sync(
     if scheduler.poke():
         return "scheduler"
     if _celery_configured():
-        from calsync.outlook import tasks
+        from calsync.outlook.triggers import tasks
 
         try:
             tasks.enqueue_requested(user_id, countdown=delay)

@@ -1,14 +1,14 @@
 """Celery tasks for scaling sync out: the same functions the embedded scheduler calls.
 
 Broker: ``CALSYNC_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``). Run workers with
-``celery -A calsync.outlook.tasks worker``; schedule ``sync_all`` periodically (beat) and
+``celery -A calsync.outlook.triggers.tasks worker``; schedule ``sync_all`` periodically (beat) and
 call ``sync_user.delay(user_id)`` on changes. One run per account at a time still holds:
 :func:`~calsync.outlook.sync.run.run_sync` claims the account row.
 
 A change notification received with ``CALSYNC_CELERY`` set (and no scheduler in the web
 process) is recorded as the account's sync request and :func:`enqueue_requested` queues
 ``sync_requested`` after the debounce: the task takes the request and applies the same
-own-writes filter as the schedulers (:func:`calsync.outlook.scheduler.sync_requested`);
+own-writes filter as the schedulers (:func:`calsync.outlook.triggers.scheduler.sync_requested`);
 while a run holds the account it queues itself again, backing off up to
 :data:`RETRY_AT_MOST` seconds, so a request arriving during a run still runs after it.
 """
@@ -47,7 +47,7 @@ def _setup() -> None:
 def sync_user(user_id: int, trigger: str = "celery") -> dict[str, Any] | None:
     """Sync the user's connected account; returns CONTRACT §4's summary (None: not connected)."""
     _setup()
-    from calsync.outlook import scheduler
+    from calsync.outlook.triggers import scheduler
 
     summary = scheduler.sync_user(user_id, trigger)
     return summary.as_json() if summary is not None else None
@@ -57,7 +57,7 @@ def sync_user(user_id: int, trigger: str = "celery") -> dict[str, Any] | None:
 def sync_all() -> int:
     """Queue a sync of every connected account; returns how many were queued."""
     _setup()
-    from calsync.outlook import scheduler
+    from calsync.outlook.triggers import scheduler
 
     user_ids = scheduler.connected_user_ids()
     for user_id in user_ids:
@@ -80,7 +80,7 @@ def sync_requested(self: Any, user_id: int, attempt: int = 0) -> dict[str, Any] 
     """Take and run the user's sync request (a change notification); returns the run's
     summary (None: nothing ran). Busy: queued again, on the queue it came from."""
     _setup()
-    from calsync.outlook import scheduler
+    from calsync.outlook.triggers import scheduler
 
     handled = scheduler.sync_requested(user_id)
     if handled.outcome == scheduler.BUSY and attempt + 1 < MAX_ATTEMPTS:

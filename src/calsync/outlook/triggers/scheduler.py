@@ -10,7 +10,7 @@ of an account (another process, the button), so nothing runs twice at once.
 
 Every ``poll`` seconds (:data:`POLL_EVERY`; 0: never on its own), when :func:`poke` is
 called, and when the soonest request it saw falls due, the scheduler also looks at the
-database's sync requests (:mod:`calsync.outlook.handoff`: change notifications, possibly
+database's sync requests (:mod:`calsync.outlook.triggers.handoff`: change notifications, possibly
 received by another process); each one due whose account no run holds becomes a
 ``notification`` run, which :func:`sync_requested` carries out (taking the request
 atomically, so of several schedulers one runs it; a request refused by a concurrent run is
@@ -32,7 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-logger = logging.getLogger("calsync.outlook.scheduler")
+logger = logging.getLogger("calsync.outlook.triggers.scheduler")
 
 Runner = Callable[[int, str], Any]
 NOTIFICATION = "notification"
@@ -85,13 +85,12 @@ class Handled:
 
 
 def sync_requested(user_id: int) -> Handled:
-    """Take ``user_id``'s sync request (:mod:`calsync.outlook.handoff`) and run it, unless
+    """Take ``user_id``'s sync request (:mod:`calsync.outlook.triggers.handoff`) and run it, unless
     every change in it is one the last syncs recorded; a run refused because another run
     started meanwhile gives the request back (it runs after that one)."""
-    from calsync.outlook import handoff
     from calsync.outlook.models import OutlookAccount
-    from calsync.outlook.notifications import news_in
     from calsync.outlook.sync.run import run_sync
+    from calsync.outlook.triggers import handoff
 
     account = OutlookAccount.objects.filter(user_id=user_id).first()
     if account is None or not account.connected:
@@ -103,7 +102,7 @@ def sync_requested(user_id: int) -> Handled:
     if not isinstance(taken, handoff.Taken):
         return Handled(BUSY)
     try:
-        if not (taken.force or news_in(account.pk, taken.changes)):
+        if not (taken.force or handoff.news_in(account.pk, taken.changes)):
             return Handled(OWN_WRITES)
         summary = run_sync(account, taken.trigger)
     except BaseException:
@@ -220,7 +219,7 @@ class Scheduler:
     def _poll(self) -> None:
         """Turn each due sync request into a ``notification`` run; wake up again when the
         soonest of the others falls due."""
-        from calsync.outlook import handoff
+        from calsync.outlook.triggers import handoff
 
         try:
             waiting = handoff.pending()

@@ -16,12 +16,14 @@ Contract:
   takers exactly one gets it, and an addition racing the take is never lost;
 * :func:`give_back` returns a taken request whose run was refused, merged with whatever
   arrived meanwhile and due at once;
-* a request added while a run goes is a new row, taken after that run: one more run.
+* a request added while a run goes is a new row, taken after that run: one more run;
+* its taker runs the sync only if :func:`news_in` finds a change the last syncs did not
+  record (not just calsync's own writes coming back).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -30,7 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from calsync.outlook.models import OutlookAccount, SyncRequest
+from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRequest
 
 MAX_CHANGES = 500
 """Changes kept per request; beyond, the request is ``force`` (sync whatever they were)."""
@@ -41,6 +43,49 @@ BUSY: Final = "busy"
 
 ChangeRow = list[Any]
 """``[remote_id, change_type, change_key]`` (JSON-friendly)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One event change Graph told us about (``change_key`` from its ``@odata.etag``)."""
+
+    remote_id: str
+    change_type: str
+    change_key: str | None = None
+
+    def as_row(self) -> list[str | None]:
+        """As a sync request stores it: ``[remote_id, change_type, change_key]``."""
+        return [self.remote_id, self.change_type, self.change_key]
+
+    @classmethod
+    def of_row(cls, row: Sequence[Any]) -> Change:
+        """The inverse of :meth:`as_row`."""
+        remote_id, change_type, change_key = [*row, None, None, None][:3]
+        return cls(str(remote_id), str(change_type or "updated"), change_key or None)
+
+
+def is_news(change: Change, known: Mapping[str, str]) -> bool:
+    """Whether a sync must look at ``change``, given ``known``: remote id -> the changeKey
+    the last sync recorded. A deletion of an event we never linked, and a change whose
+    changeKey we recorded (our own write coming back), are not news; anything else is."""
+    if change.change_type == "deleted":
+        return change.remote_id in known
+    recorded = known.get(change.remote_id)
+    return recorded is None or change.change_key is None or change.change_key != recorded
+
+
+def news_in(account_id: int, rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether the changes of a sync request (:meth:`Change.as_row` rows) hold anything the
+    account's last syncs did not record (see :func:`is_news`); no changes at all: True."""
+    changes = [Change.of_row(row) for row in rows]
+    if not changes:
+        return True
+    known = dict(
+        SyncRecord.objects.filter(
+            account_id=account_id, remote_id__in={change.remote_id for change in changes}
+        ).values_list("remote_id", "remote_change_key")
+    )
+    return any(is_news(change, known) for change in changes)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ from calsync.outlook.connection.configuration import OutlookConfiguration, curre
 from calsync.outlook.connection.tokens import TokenError
 from calsync.outlook.models import OutlookAccount, OutlookSubscription
 
-logger = logging.getLogger("calsync.outlook.subscriptions")
+logger = logging.getLogger("calsync.outlook.triggers.subscriptions")
 
 CLIENT_STATE = "outlook.subscription-client-state"
 """The :mod:`~calsync.outlook.connection.crypto` purpose of the stored ``clientState``."""
