@@ -52,15 +52,18 @@ WSGI_APPLICATION = "calsync.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        # the Outlook app keeps its pages in its web room (outlook/web/templates, which also
+        # overrides the calendar's Outlook panel), and its template tags there too
+        "DIRS": [PACKAGE_DIR / "templates", PACKAGE_DIR / "outlook" / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "libraries": {"outlook_log": "calsync.outlook.web.templatetags.outlook_log"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "calsync.outlook.context_processors.outlook",
+                "calsync.outlook.web.context_processors.outlook",
             ],
         },
     },
@@ -111,7 +114,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = config.var_dir() / "static"
-STATICFILES_DIRS = [("vendor", NODE_MODULES)] if NODE_MODULES.is_dir() else []
+STATICFILES_DIRS = [PACKAGE_DIR / "outlook" / "web" / "static"]  # the Outlook web room's
+if NODE_MODULES.is_dir():
+    STATICFILES_DIRS.append(("vendor", NODE_MODULES))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 

@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/token", ObtainTokenView.as_view(), name="api-token"),
     path("api/me", MeView.as_view(), name="api-me"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("", include("calsync.outlook.urls")),
+    path("", include("calsync.outlook.web.urls")),
     path("api/", include("calsync.calendars.api_urls")),
     path("", include("calsync.calendars.page_urls")),
 ]

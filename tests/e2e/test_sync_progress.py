@@ -12,7 +12,6 @@ from tests.integration.sync_world import SyncWorld, at, graph_time
 
 from calsync.outlook.management.commands.sync import EventBar
 from calsync.outlook.models import OutlookAccount, SyncRun
-from calsync.outlook.status import status_for
 from calsync.outlook.sync.progress import (
     COLLECTING,
     PLANNING,
@@ -21,6 +20,7 @@ from calsync.outlook.sync.progress import (
     WRITING_OUTLOOK,
     Snapshot,
 )
+from calsync.outlook.web.status import status_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

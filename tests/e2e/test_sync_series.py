@@ -20,8 +20,8 @@ from calsync.calendars import actions
 from calsync.calendars.models import CancelledOccurrence, Event
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun, UnsyncableEvent
 from calsync.outlook.reset import ExistingEvents, NextSync, reset_account
-from calsync.outlook.status import status_for
 from calsync.outlook.sync.log_messages import render
+from calsync.outlook.web.status import status_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

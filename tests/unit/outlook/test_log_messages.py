@@ -20,7 +20,7 @@ from calsync.outlook.sync import conflict_lines
 from calsync.outlook.sync.conflict_lines import display_value, field_label
 from calsync.outlook.sync.log_messages import entry, phrase, render
 from calsync.outlook.sync.summary import failure_entry, identity_entry
-from calsync.outlook.templatetags.outlook_log import run_message
+from calsync.outlook.web.templatetags.outlook_log import run_message
 from calsync.syncengine.errors import IdentityConflict
 
 pytestmark = pytest.mark.django_db

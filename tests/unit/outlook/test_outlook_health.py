@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from calsync.outlook.connection import actions
 from calsync.outlook.models import OutlookAccount, SyncRun
-from calsync.outlook.status import STOP_AFTER_FAILURES, status_for
+from calsync.outlook.web.status import STOP_AFTER_FAILURES, status_for
 
 from .conftest import connect
 

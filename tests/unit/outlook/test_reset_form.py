@@ -7,7 +7,7 @@ import html
 from tests.unit.outlook.conftest import connect
 
 from calsync.outlook.reset import ExistingEvents, NextSync
-from calsync.outlook.reset_form import EXISTING_HELP, NEXT_HELP, ResetAccountForm
+from calsync.outlook.web.reset_form import EXISTING_HELP, NEXT_HELP, ResetAccountForm
 
 
 def test_every_choice_has_its_help() -> None:

@@ -29,7 +29,7 @@ from calsync.outlook.connection.graph import graph_client_for
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
 from calsync.outlook.sync.log_messages import render
 from calsync.outlook.sync.run import run_sync
-from calsync.outlook.templatetags.outlook_log import run_message
+from calsync.outlook.web.templatetags.outlook_log import run_message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

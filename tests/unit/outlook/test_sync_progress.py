@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from calsync.outlook.models import OutlookAccount, SyncRun
-from calsync.outlook.status import status_for
 from calsync.outlook.sync.progress import (
     COLLECTING,
     WRITING_HERE,
@@ -21,6 +20,7 @@ from calsync.outlook.sync.progress import (
     Snapshot,
     reading_of,
 )
+from calsync.outlook.web.status import status_for
 
 from .conftest import connect
 

@@ -1,4 +1,5 @@
-"""The receiver of Microsoft Graph change notifications: ``POST /outlook/notifications``.
+"""Microsoft Graph change notifications, as ``POST /outlook/notifications`` receives them
+(the view is :mod:`calsync.outlook.web.webhook`).
 
 Contract (see the Graph facts, §6):
 
@@ -33,11 +34,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from calsync.outlook.models import OutlookSubscription
 from calsync.outlook.triggers import handoff, scheduler, subscriptions
@@ -138,26 +135,6 @@ def ask_for_sync(
             return "database"
         return "celery"
     return "database"
-
-
-# -- the view ---------------------------------------------------------------------------------
-
-
-@csrf_exempt
-@never_cache
-@require_POST
-def receive(request: HttpRequest) -> HttpResponse:
-    """Graph's validation handshake, or a batch of change / lifecycle notifications."""
-    token = request.GET.get("validationToken")
-    if token is not None:
-        if len(token) > MAX_TOKEN_LENGTH:
-            return HttpResponseBadRequest(b"", content_type="text/plain")
-        return HttpResponse(token, content_type="text/plain; charset=utf-8")
-    items = items_of(request.body)
-    if items is None:
-        return HttpResponseBadRequest(b"", content_type="text/plain")
-    handle(items)
-    return HttpResponse(status=202)
 
 
 def handle(items: Iterable[Mapping[str, Any]]) -> dict[int, str]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from calsync.outlook import api, log_views, views
-from calsync.outlook.triggers import notifications
+from calsync.outlook.web import api, user_page, views, webhook
 
 app_name = "outlook"
 
@@ -15,14 +14,14 @@ urlpatterns = [
     path("outlook/disconnect", views.disconnect, name="disconnect"),
     path("microsoft_account/authentication", views.authentication, name="authentication"),
     path("outlook/sync", views.sync_now, name="sync"),
-    path("outlook/notifications", notifications.receive, name="notifications"),
+    path("outlook/notifications", webhook.receive, name="notifications"),
     path("api/outlook/status", api.OutlookStatusView.as_view(), name="api-status"),
     path("api/outlook/sync", api.OutlookSyncView.as_view(), name="api-sync"),
     path("api/outlook/reset", api.OutlookResetView.as_view(), name="api-reset"),
-    path("users/<int:user_id>/calendar", log_views.user_calendar, name="user-calendar"),
+    path("users/<int:user_id>/calendar", user_page.user_calendar, name="user-calendar"),
     path(
         "users/<int:user_id>/calendar/reset",
-        log_views.reset_account_view,
+        user_page.reset_account_view,
         name="user-calendar-reset",
     ),
 ]

@@ -21,9 +21,9 @@ from calsync.outlook.connection.configuration import (
     request_base_url,
     same_origin,
 )
-from calsync.outlook.forms import OutlookSettingsForm
 from calsync.outlook.models import OutlookSettings
 from calsync.outlook.sync import log_messages
+from calsync.outlook.web.forms import OutlookSettingsForm
 
 logger = logging.getLogger("calsync.outlook")
 

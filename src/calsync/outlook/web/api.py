@@ -11,9 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calsync.outlook.status import status_for
 from calsync.outlook.sync import log_messages
 from calsync.outlook.sync.progress import PHASES
+from calsync.outlook.web.status import status_for
 
 
 class OutlookStatusView(APIView):

@@ -14,8 +14,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from calsync.outlook.status import status_for
 from calsync.outlook.triggers.receivers import ask_for_sync
+from calsync.outlook.web.status import status_for
 
 PANEL_RUNS = 5
 

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 from calsync.accounts.models import User
 from calsync.outlook import reset
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
-from calsync.outlook.reset_form import ResetAccountForm
-from calsync.outlook.status import status_for
+from calsync.outlook.web.reset_form import ResetAccountForm
+from calsync.outlook.web.status import status_for
 
 LOG_RUNS = 50
 

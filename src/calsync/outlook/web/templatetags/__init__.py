@@ -1,0 +1,1 @@
+"""Template tags of the Outlook web room (``{% load outlook_log %}``)."""
