@@ -149,7 +149,35 @@ def _first_line(text: str) -> str:
 
 
 def complete(request: HttpRequest) -> OutlookAccount:
-    """Finish the consent from Microsoft's answer in ``request.GET``; returns the account."""
+    """Finish the consent from Microsoft's answer in ``request.GET``; returns the account.
+    Raises :class:`ConsentRefused` (nothing changed) at the first check that fails."""
+    entry = _take_flow(request)
+    _check_answer(request)
+    config = _configuration(request)
+    cache = msal.SerializableTokenCache()
+    app, result = _redeem(request, config, entry["flow"], cache)
+    claims = result.get("id_token_claims") or {}
+    me = _whoami(config, result["access_token"])
+    mailbox = (
+        me.get("mail") or me.get("userPrincipalName") or claims.get("preferred_username") or ""
+    )
+    msal_accounts = app.get_accounts()
+    try:
+        return actions.do_connect_account(
+            request.user,
+            mailbox=mailbox,
+            display_name=me.get("displayName") or claims.get("name") or "",
+            oid=claims.get("oid") or me.get("id") or "",
+            tid=claims.get("tid") or "",
+            home_account_id=msal_accounts[0]["home_account_id"] if msal_accounts else "",
+            token_cache=cache.serialize(),
+        )
+    except actions.AccountConflict as exc:
+        raise ConsentRefused(str(exc), status=409) from exc
+
+
+def _take_flow(request: HttpRequest) -> dict[str, Any]:
+    """The pending flow the answer's ``state`` names (used once), started by this user."""
     state = request.GET.get("state", "")
     flows = _pending(request)
     entry = flows.pop(state, None) if state else None
@@ -168,6 +196,11 @@ def complete(request: HttpRequest) -> OutlookAccount:
             _("This sign-in was started by another calsync user. Nothing was changed."),
             status=403,
         )
+    return entry
+
+
+def _check_answer(request: HttpRequest) -> None:
+    """Microsoft's answer carries a code, not an error (a refusal to consent, or another)."""
     error = request.GET.get("error", "")
     if error == "access_denied":
         raise ConsentRefused(
@@ -189,8 +222,15 @@ def complete(request: HttpRequest) -> OutlookAccount:
             },
             status=400,
         )
-    config = _configuration(request)
-    cache = msal.SerializableTokenCache()
+
+
+def _redeem(
+    request: HttpRequest,
+    config: OutlookConfiguration,
+    flow: dict[str, Any],
+    cache: msal.SerializableTokenCache,
+) -> tuple[msal.ConfidentialClientApplication, dict[str, Any]]:
+    """MSAL redeems the code against the flow (state, PKCE); the tokens land in ``cache``."""
     unreachable = ConsentRefused(
         _("The Microsoft sign-in service at %(host)s cannot be reached. Try again later.")
         % {"host": config.authority_host},
@@ -198,10 +238,8 @@ def complete(request: HttpRequest) -> OutlookAccount:
     )
     try:
         app = identity.build_app(config, cache)
-        result = app.acquire_token_by_auth_code_flow(entry["flow"], request.GET.dict())
-    except identity.IdentityUnavailable as exc:
-        raise unreachable from exc
-    except requests.RequestException as exc:
+        result = app.acquire_token_by_auth_code_flow(flow, request.GET.dict())
+    except (identity.IdentityUnavailable, requests.RequestException) as exc:
         raise unreachable from exc
     except (ValueError, RuntimeError) as exc:
         logger.warning("outlook: consent answer refused by MSAL: %s", type(exc).__name__)
@@ -230,12 +268,16 @@ def complete(request: HttpRequest) -> OutlookAccount:
             },
             status=400,
         )
-    claims = result.get("id_token_claims") or {}
+    return app, result
+
+
+def _whoami(config: OutlookConfiguration, access_token: str) -> dict[str, Any]:
+    """``GET /me`` with the new access token: the mailbox that consented."""
     try:
         with GraphClient(
-            config.graph_url, _StaticToken(result["access_token"]), verify=config.ca_bundle
+            config.graph_url, _StaticToken(access_token), verify=config.ca_bundle
         ) as graph:
-            me = graph.me()
+            return graph.me()
     except GraphError as exc:
         logger.warning("outlook: GET /me after consent failed: %s", exc)
         raise ConsentRefused(
@@ -246,19 +288,3 @@ def complete(request: HttpRequest) -> OutlookAccount:
             % {"error": exc.code or exc.status},
             status=502,
         ) from exc
-    mailbox = (
-        me.get("mail") or me.get("userPrincipalName") or claims.get("preferred_username") or ""
-    )
-    msal_accounts = app.get_accounts()
-    try:
-        return actions.do_connect_account(
-            request.user,
-            mailbox=mailbox,
-            display_name=me.get("displayName") or claims.get("name") or "",
-            oid=claims.get("oid") or me.get("id") or "",
-            tid=claims.get("tid") or "",
-            home_account_id=msal_accounts[0]["home_account_id"] if msal_accounts else "",
-            token_cache=cache.serialize(),
-        )
-    except actions.AccountConflict as exc:
-        raise ConsentRefused(str(exc), status=409) from exc

@@ -103,31 +103,8 @@ class AccountTokenProvider:
             raise ReconnectNeeded(
                 account.last_error or gettext_noop("Outlook needs to be reconnected.")
             )
-        try:
-            cache = load_cache(account)
-        except crypto.SecretUnreadable:
-            raise self._reconnect(
-                "token cache unreadable",
-                gettext_noop(
-                    "The saved Outlook sign-in cannot be read any more; please reconnect."
-                ),
-            ) from None
-        try:
-            config = self._config or current()
-        except crypto.SecretUnreadable:
-            raise TokenUnavailable(
-                gettext_noop(
-                    "The Outlook Client Secret cannot be read; "
-                    "an administrator must enter it again."
-                )
-            ) from None
-        try:
-            app = identity.build_app(config, cache)
-        except identity.IdentityUnavailable as exc:
-            raise TokenUnavailable(
-                gettext_noop("The Microsoft sign-in service at %(host)s cannot be reached."),
-                host=config.authority_host,
-            ) from exc
+        cache = self._cache_of(account)
+        config, app = self._app(cache)
         msal_accounts = [
             a for a in app.get_accounts() if a.get("home_account_id") == account.home_account_id
         ] or app.get_accounts()
@@ -146,24 +123,63 @@ class AccountTokenProvider:
             ) from exc
         if result and "access_token" in result:
             if cache.has_state_changed:
-                saved = actions.do_store_token_cache(
-                    account.pk, account.token_version, cache.serialize()
-                )
-                if (
-                    not saved
-                    and not OutlookAccount.objects.filter(pk=account.pk)
-                    .exclude(token_cache_encrypted="")
-                    .exists()
-                ):
-                    raise ReconnectNeeded(gettext_noop("Outlook is not connected."))
+                self._save(account, cache)
             return result["access_token"]
-        if not result:
+        raise self._refused(account, result)
+
+    def _cache_of(self, account: OutlookAccount) -> msal.SerializableTokenCache:
+        try:
+            return load_cache(account)
+        except crypto.SecretUnreadable:
             raise self._reconnect(
+                "token cache unreadable",
+                gettext_noop(
+                    "The saved Outlook sign-in cannot be read any more; please reconnect."
+                ),
+            ) from None
+
+    def _app(
+        self, cache: msal.SerializableTokenCache
+    ) -> tuple[OutlookConfiguration, msal.ConfidentialClientApplication]:
+        try:
+            config = self._config or current()
+        except crypto.SecretUnreadable:
+            raise TokenUnavailable(
+                gettext_noop(
+                    "The Outlook Client Secret cannot be read; "
+                    "an administrator must enter it again."
+                )
+            ) from None
+        try:
+            return config, identity.build_app(config, cache)
+        except identity.IdentityUnavailable as exc:
+            raise TokenUnavailable(
+                gettext_noop("The Microsoft sign-in service at %(host)s cannot be reached."),
+                host=config.authority_host,
+            ) from exc
+
+    @staticmethod
+    def _save(account: OutlookAccount, cache: msal.SerializableTokenCache) -> None:
+        """Save the rotated cache unless a newer one was saved meanwhile; a disconnect that
+        happened meanwhile wins (:class:`ReconnectNeeded`)."""
+        saved = actions.do_store_token_cache(account.pk, account.token_version, cache.serialize())
+        if (
+            not saved
+            and not OutlookAccount.objects.filter(pk=account.pk)
+            .exclude(token_cache_encrypted="")
+            .exists()
+        ):
+            raise ReconnectNeeded(gettext_noop("Outlook is not connected."))
+
+    def _refused(self, account: OutlookAccount, result: dict[str, Any] | None) -> TokenError:
+        """The error for MSAL's answer without an access token (recorded on the account)."""
+        if not result:
+            return self._reconnect(
                 "no refresh token", gettext_noop("Outlook needs to be reconnected.")
             )
         summary = _error_summary(result)
         if result.get("error") in RECONNECT_ERRORS:
-            raise self._reconnect(
+            return self._reconnect(
                 summary,
                 gettext_noop(
                     "Microsoft no longer accepts the saved sign-in (%(error)s). "
@@ -180,4 +196,4 @@ class AccountTokenProvider:
         error = TokenUnavailable(template, error=summary)
         OutlookAccount.objects.filter(pk=account.pk).update(last_error=str(error))
         logger.warning("outlook: account %s token refresh failed: %s", account.pk, summary)
-        raise error
+        return error

@@ -226,11 +226,8 @@ class OrmLocalSide:
             self.on_progress(len(actions), len(actions))
         return outcomes
 
-    def _create_bulk(self, chunk: Sequence[LocalAction]) -> dict[int, LocalOutcome]:
-        """The outcomes of ``chunk``'s plain creates, made with a few queries (a pull of a
-        whole calendar): those of a new event with no exception, no cancellation, no event
-        with its uid yet and no other user's event with its iCalUId. Keyed by position in
-        ``chunk``; the rest (and all of them after a database error) go one by one."""
+    def _bulk_candidates(self, chunk: Sequence[LocalAction]) -> dict[int, CreateLocal]:
+        """``chunk``'s creates that may go in one bulk insert (see :meth:`_create_bulk`)."""
         picked: dict[int, CreateLocal] = {}
         for index, action in enumerate(chunk):
             if (
@@ -240,7 +237,7 @@ class OrmLocalSide:
             ):
                 picked[index] = action
         if len(picked) < 2:
-            return {}
+            return {}  # no bulk for one: spare the queries
         uids = [action.uid for action in picked.values()]
         taken = {str(u) for u in Event.objects.filter(uid__in=uids).values_list("uid", flat=True)}
         icals = [action.ical_uid for action in picked.values() if action.ical_uid]
@@ -254,6 +251,16 @@ class OrmLocalSide:
             if action.uid in taken or action.uid in seen or (action.ical_uid or "") in shared:
                 del picked[index]
             seen.add(action.uid)
+        return picked
+
+    def _create_bulk(self, chunk: Sequence[LocalAction]) -> dict[int, LocalOutcome]:
+        """The outcomes of ``chunk``'s plain creates, made with a few queries (a pull of a
+        whole calendar): those of a new event with no exception, no cancellation, no event
+        with its uid yet and no other user's event with its iCalUId. Keyed by position in
+        ``chunk``; the rest (and all of them after a database error) go one by one."""
+        picked = self._bulk_candidates(chunk)
+        if len(picked) < 2:
+            return {}
         order = list(picked)
         try:
             with transaction.atomic():
