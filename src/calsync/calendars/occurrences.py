@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from calsync.calendars import recurrence
+from calsync.calendars import links, recurrence
 from calsync.calendars.models import Attendee, CancelledOccurrence, Event
 
 OCCURRENCE_ID = re.compile(r"^(?P<series>[1-9][0-9]{0,18})\.(?P<stamp>[0-9]{8}T[0-9]{6}Z)$")
@@ -66,11 +66,10 @@ def split_occurrence_id(ref: str) -> tuple[int, datetime] | None:
 
 
 def with_details(events: QuerySet[Event]) -> QuerySet[Event]:
-    """``events`` with attendees (and the Outlook link, once that app adds it) preloaded."""
+    """``events`` with attendees and their outside link (:mod:`calsync.calendars.links`)
+    preloaded."""
     events = events.prefetch_related(Prefetch("attendees", queryset=Attendee.objects.all()))
-    if any(rel.name == "outlook_link" for rel in Event._meta.related_objects):
-        events = events.select_related("outlook_link")
-    return events
+    return links.preload(events)
 
 
 def list_window(

@@ -2,10 +2,11 @@
 
 Reading: :class:`EventSerializer` renders an event row or an :class:`Occurrence`. ``start``
 and ``end`` carry the offset of the event's own zone (dates for all-day events, end
-exclusive); ``outlook`` comes from the Outlook app's one-to-one ``outlook_link`` (null until
-linked). Besides the contract's fields it adds ``uid``, ``original_start`` (occurrences and
-exceptions), ``version``, ``editable`` (false when the reader may not change it),
-``created`` and ``updated``.
+exclusive); ``outlook`` is the event's link to its Outlook copy (null until linked), as the
+app that links events registered it (:mod:`calsync.calendars.links`). Besides the
+contract's fields it adds ``uid``, ``original_start`` (occurrences and exceptions),
+``version``, ``editable`` (false when the reader may not change it), ``created`` and
+``updated``.
 
 Writing: :class:`EventWriteSerializer` checks a request body against the event being
 changed (``context["current"]``: None on create, an event or an occurrence on PATCH) and
@@ -31,7 +32,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from calsync.calendars import recurrence, validation
+from calsync.calendars import links, recurrence, validation
 from calsync.calendars.access import can_edit
 from calsync.calendars.models import (
     DESCRIPTION_MAX,
@@ -120,7 +121,6 @@ class EventSerializer(serializers.Serializer):
         user = self.context.get("user")
         zone, all_day = event.timezone, event.all_day
         original_start = occurrence.original_start if occurrence else event.original_start
-        link = None if occurrence else getattr(event, "outlook_link", None)
         return {
             "id": occurrence.api_id if occurrence else event.pk,
             "uid": str(event.uid),
@@ -152,15 +152,7 @@ class EventSerializer(serializers.Serializer):
                     all_day,
                 )
             ),
-            "outlook": (
-                None
-                if link is None
-                else {
-                    "id": link.remote_id,
-                    "ical_uid": link.ical_uid,
-                    "synced_at": link.synced_at.isoformat() if link.synced_at else None,
-                }
-            ),
+            "outlook": None if occurrence else links.describe(event),
             "version": event.version,
             "editable": bool(user is not None and can_edit(user, event)),
             "created": event.created.isoformat(),

@@ -10,6 +10,9 @@ class OutlookConfig(AppConfig):
     verbose_name = _("Outlook Calendar")
 
     def ready(self) -> None:
+        from calsync.calendars import links
+        from calsync.outlook.models import OutlookLink
         from calsync.outlook.triggers import receivers
 
         receivers.connect()
+        links.register(links.LinkSource("outlook_link", OutlookLink.of_event))

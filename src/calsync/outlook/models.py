@@ -9,6 +9,8 @@ the app.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
@@ -197,6 +199,15 @@ class OutlookLink(models.Model):
 
     def __str__(self) -> str:
         return self.remote_id[:16]
+
+    @staticmethod
+    def of_event(event: Any) -> dict[str, Any] | None:
+        """``event``'s link as the event API shows it (its ``outlook`` key), or None."""
+        link = getattr(event, "outlook_link", None)
+        if link is None:
+            return None
+        synced = link.synced_at.isoformat() if link.synced_at else None
+        return {"id": link.remote_id, "ical_uid": link.ical_uid, "synced_at": synced}
 
 
 class SyncRun(models.Model):
