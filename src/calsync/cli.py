@@ -62,8 +62,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     command, rest = args[0], args[1:]
     if command == "emulator":
-        from graph_emulator.server import main as emulator_main
+        try:
+            from graph_emulator.server import main as emulator_main
+        except ImportError as exc:
+            _set_up_django()
+            from calsync.core.extras import emulator_missing
 
+            sys.stderr.write(f"calsync emulator: {emulator_missing(exc)}\n")
+            sys.exit(2)
         sys.exit(emulator_main(rest))
     from django.core.management import execute_from_command_line
 

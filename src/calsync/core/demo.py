@@ -31,11 +31,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from calsync import config
 from calsync.accounts.actions import do_create_user
 from calsync.accounts.models import User
+from calsync.core.extras import emulator_missing
 from calsync.msgraph import GraphClient, GraphError
 from calsync.outlook.connection import actions as outlook_actions
 from calsync.outlook.connection.configuration import client_secret_of, redirect_uri_for
@@ -96,7 +98,13 @@ def stop() -> None:
 
 
 def _start_emulator(preferred_port: int) -> Any:
-    from graph_emulator.server import Emulator
+    try:
+        from graph_emulator.server import Emulator
+    except ImportError as exc:  # pip install calsync, without the emulator extra
+        raise CommandError(
+            _("The demo cannot start: %(reason)s Or start with --no-demo.")
+            % {"reason": emulator_missing(exc)}
+        ) from exc
 
     var = config.var_dir()
     for port in dict.fromkeys((preferred_port, 0)):
