@@ -218,12 +218,14 @@ class SyncRun(models.Model):
     STATUS_PARTIAL = "partial"
     STATUS_FAILED = "failed"
     STATUS_CONFIRM = "needs_confirmation"
+    STATUS_INTERRUPTED = "interrupted"
     STATUS_CHOICES = (
         (STATUS_RUNNING, _("running")),
         (STATUS_OK, _("done")),
         (STATUS_PARTIAL, _("done with errors")),
         (STATUS_FAILED, _("failed")),
         (STATUS_CONFIRM, _("needs confirmation")),
+        (STATUS_INTERRUPTED, _("interrupted")),
     )
 
     account = models.ForeignKey(OutlookAccount, on_delete=models.CASCADE, related_name="runs")
