@@ -57,15 +57,16 @@ class RetryPolicy:
     budget_seconds: float = 120.0
     """Seconds of waiting of all calls of one retrier."""
     backoff_base: float = 0.5
+    """The first backoff's longest wait (when Graph names none); it doubles each retry."""
     backoff_max: float = 8.0
+    """The longest backoff wait, whatever ``max_retry_after`` is."""
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1 or self.budget_retries < 0:
             raise ValueError("max_attempts must be at least 1 and budget_retries not negative")
-        if min(self.max_retry_after, self.budget_seconds, self.backoff_base) < 0:
+        seconds = (self.max_retry_after, self.budget_seconds, self.backoff_base, self.backoff_max)
+        if min(seconds) < 0:
             raise ValueError("retry seconds must not be negative")
-        if self.backoff_max > self.max_retry_after:
-            raise ValueError("backoff_max must not exceed max_retry_after")
 
 
 def transient(error: BaseException, *, transport: bool) -> bool:

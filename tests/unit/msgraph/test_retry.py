@@ -196,9 +196,15 @@ def test_a_caller_predicate_decides_what_is_retried() -> None:
         {"max_attempts": 0},
         {"budget_retries": -1},
         {"max_retry_after": -1.0},
-        {"backoff_max": 60.0, "max_retry_after": 30.0},
+        {"backoff_max": -1.0},
     ],
 )
 def test_a_policy_refuses_numbers_that_make_no_sense(numbers: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         RetryPolicy(**numbers)  # type: ignore[arg-type]
+
+
+def test_a_cap_below_the_backoff_still_backs_off_on_503() -> None:
+    policy, slept = retrier(max_retry_after=2, backoff_max=8, max_attempts=6)
+    assert policy.call(Failing(*(unavailable() for _ in range(5))), retry_on=requests_retry)
+    assert len(slept) == 5 and max(slept) <= 8
