@@ -9,18 +9,15 @@ emulator over HTTPS, and is killed with SIGKILL while it writes to Outlook.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from calsync.calendars import actions
 from calsync.calendars.models import Event
@@ -28,44 +25,11 @@ from calsync.outlook.models import SyncRecord, SyncRun
 from calsync.outlook.sync.progress import WRITING_OUTLOOK
 
 from .conftest import outlook_subjects
+from .processes import CALSYNC, child_env, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 LEASE = 2.0
-CALSYNC = str(Path(sys.executable).with_name("calsync"))
-
-
-def database_url() -> str:
-    """The test database, as the child process must name it."""
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{params['NAME']}"
-    user = params.get("USER") or "postgres"
-    host, port = params.get("HOST") or "127.0.0.1", params.get("PORT") or 5432
-    return f"postgresql://{user}@{host}:{port}/{params['NAME']}"
-
-
-def child_env(settings: Any, emulator: Any, var_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "CALSYNC_DATABASE_URL": database_url(),
-        "CALSYNC_SECRET_KEY": settings.SECRET_KEY,
-        "CALSYNC_VAR_DIR": str(var_dir),
-        "CALSYNC_MS_AUTHORITY_HOST": emulator.url,
-        "CALSYNC_GRAPH_URL": emulator.graph_url,
-        "CALSYNC_CA_BUNDLE": emulator.ca_path,
-        "CALSYNC_SYNC_LEASE": str(LEASE),
-        "CALSYNC_NOTIFICATIONS": "0",
-    }
-
-
-def wait_for(condition: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def writing_to_outlook(account_pk: int, after_run: int) -> bool:
@@ -91,7 +55,7 @@ def test_kill_9_during_a_push_then_a_sync_within_a_minute_with_no_duplicate(
         actions.do_create_event(
             kim.user, {"title": title, "start": begins, "end": begins + timedelta(minutes=30)}
         )
-    env = child_env(settings, emulator, tmp_path)
+    env = child_env(settings, emulator, tmp_path, sync_lease=LEASE)
     emulator.set_faults(latency_ms=1000)  # a slow Outlook: a push takes seconds, kills land in it
     rng = random.Random(20261203)
     killed = 0

@@ -40,7 +40,7 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from calsync.msgraph import GraphClient, GraphError
+from calsync.msgraph import GraphClient, GraphError, Throttled
 from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
 from calsync.outlook import signals
 from calsync.outlook.connection.tokens import ReconnectNeeded, TokenError
@@ -66,6 +66,7 @@ from calsync.outlook.sync.summary import (
     count_result,
     event_ref,
     identity_entry,
+    throttled_entry,
 )
 from calsync.syncengine import (
     LocalSnapshot,
@@ -116,6 +117,11 @@ def run_sync(
     bar), see :mod:`calsync.outlook.sync.progress`."""
     account = OutlookAccount.objects.select_related("user").get(pk=account.pk)
     summary = SyncSummary(user=account.user.email, preview=preview)
+    waiting = account.throttled_until
+    if waiting is not None and waiting > timezone.now():  # nothing goes to Outlook before
+        _stop_throttled(summary, waiting)
+        _announce(account, summary)
+        return summary
     claim = claim_account(account)
     if claim is None:
         _fail(summary, "sync_running", gettext_noop("A sync of this account is running."))
@@ -145,13 +151,25 @@ def run_sync(
         _fail_with(summary, account, exc)
     finally:
         lease.stop()
+        if graph is not None and graph.throttled_until is not None and not preview:
+            _stop_throttled(summary, graph.throttled_until)
         summary.seconds = time.monotonic() - started
         finish(account, run, summary, claim)
         if client is None and graph is not None:
             graph.close()
-    if not preview and summary.status in (SyncRun.STATUS_OK, SyncRun.STATUS_PARTIAL):
-        signals.sync_succeeded.send(sender=OutlookAccount, account_id=account.pk)
+    _announce(account, summary)
     return summary
+
+
+def _announce(account: OutlookAccount, summary: SyncSummary) -> None:
+    """Tell the triggers how the run ended: a success keeps the notification subscription
+    alive; a throttled end schedules the next sync at the time Outlook gave."""
+    if not summary.preview and summary.status in (SyncRun.STATUS_OK, SyncRun.STATUS_PARTIAL):
+        signals.sync_succeeded.send(sender=OutlookAccount, account_id=account.pk)
+    if summary.throttled_until is not None:
+        signals.sync_throttled.send(
+            sender=OutlookAccount, user_id=account.user_id, until=summary.throttled_until
+        )
 
 
 def _client_for(account: OutlookAccount) -> GraphClient:
@@ -169,9 +187,21 @@ def _fail(summary: SyncSummary, code: str, template: str, reason: object = None)
     summary.errors.append(entry(code, template, **params))
 
 
+def _stop_throttled(summary: SyncSummary, until: datetime | None) -> None:
+    """Outlook asked to wait (until ``until``): the run ends "throttled" and says until when;
+    its other entries (each throttled event's own) stay."""
+    summary.ok = False
+    summary.status = SyncRun.STATUS_THROTTLED
+    summary.throttled_until = until
+    if not any(e.get("code") == "throttled" and e.get("event") is None for e in summary.errors):
+        summary.errors.insert(0, throttled_entry(until))
+
+
 def _fail_with(summary: SyncSummary, account: OutlookAccount, exc: Exception) -> None:
     """The run ended by ``exc``: its reason, in the words people read in the sync log."""
-    if isinstance(exc, ClaimLost):
+    if isinstance(exc, Throttled):
+        _stop_throttled(summary, exc.until)
+    elif isinstance(exc, ClaimLost):
         took_over = gettext_noop(
             "This sync stalled for longer than its %(reason)s-second hold on the account and "
             "another run took the account over: it stopped, and what it had written was not "

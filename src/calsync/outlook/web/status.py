@@ -16,13 +16,14 @@ from calsync.outlook.models import (
 )
 from calsync.outlook.sync import unsyncable
 from calsync.outlook.sync.claims import lease_length
-from calsync.outlook.sync.log_messages import last_error_text
+from calsync.outlook.sync.log_messages import clock_time, last_error_text
 from calsync.outlook.sync.progress import reading_of
 
 HEALTH_DISABLED = "disabled"
 HEALTH_NOT_CONNECTED = "not_connected"
 HEALTH_RECONNECT = "reconnect_needed"
 HEALTH_DEGRADED = "degraded"
+HEALTH_THROTTLED = "throttled"
 HEALTH_STOPPED = "stopped"
 HEALTH_OK = "ok"
 
@@ -31,6 +32,7 @@ HEALTH_LABELS = {
     HEALTH_NOT_CONNECTED: gettext_lazy("Not connected"),
     HEALTH_RECONNECT: gettext_lazy("Reconnect needed"),
     HEALTH_DEGRADED: gettext_lazy("Degraded"),
+    HEALTH_THROTTLED: gettext_lazy("Throttled by Microsoft"),
     HEALTH_STOPPED: gettext_lazy("Stopped"),
     HEALTH_OK: gettext_lazy("Healthy"),
 }
@@ -48,7 +50,7 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
     ``connected``: the user has tokens that are not known to be refused.
     ``mailbox``: the linked Outlook mailbox, kept after a disconnect or a revoked grant.
     ``health``: one word for the whole state (:func:`_health`): disabled, not_connected,
-    reconnect_needed, stopped, degraded or ok; ``health_label`` says it in words,
+    reconnect_needed, stopped, throttled, degraded or ok; ``health_label`` says it in words,
     ``health_reason`` why (or None when all is well).
     ``notifications`` and ``progress`` (only while connected): see :func:`_notifications`
     and :func:`_progress`.
@@ -145,6 +147,10 @@ def _health(
         return HEALTH_STOPPED, _("The last sync waits for a confirmation to delete many events.")
     if len(runs) == STOP_AFTER_FAILURES and all(r == SyncRun.STATUS_FAILED for r in runs):
         return HEALTH_STOPPED, _("The last %(count)s syncs failed.") % {"count": len(runs)}
+    waiting = account.throttled_until
+    if waiting is not None and waiting > timezone.now():
+        text = _("Outlook asked calsync to wait until %(until)s: syncs resume then.")
+        return HEALTH_THROTTLED, text % {"until": clock_time(waiting)}
     if runs and runs[0] == SyncRun.STATUS_INTERRUPTED:
         return HEALTH_DEGRADED, _("The last sync was interrupted before the end.")
     if runs and runs[0] in (SyncRun.STATUS_FAILED, SyncRun.STATUS_PARTIAL):
