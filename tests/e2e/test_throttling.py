@@ -88,16 +88,20 @@ def test_a_worker_syncs_the_account_once_the_time_outlook_gave_has_passed(
     emulator.set_faults()
     worker = subprocess.Popen([CALSYNC, "worker"], env=env)  # its first round waits too
     try:
-        assert wait_for(
-            lambda: SyncRun.objects.filter(
-                account=mai.account, trigger="schedule", status=SyncRun.STATUS_OK
-            ).exists(),
-            timeout=60,
-            every=0.2,
+        after_deadline = SyncRun.objects.filter(
+            account=mai.account, status=SyncRun.STATUS_OK, started_at__gte=until
         )
-        scheduled = SyncRun.objects.get(account=mai.account, trigger="schedule")
-        assert scheduled.started_at >= until
+        assert wait_for(after_deadline.exists, timeout=60, every=0.2)
+        scheduled = after_deadline.get()  # the changes' request, held until the deadline
+        assert scheduled.trigger in {"change", "schedule"}
         assert scheduled.started_at < until + timedelta(seconds=10)
+        assert (
+            not SyncRun.objects.filter(
+                account=mai.account, started_at__gt=scheduled.started_at - timedelta(seconds=30)
+            )
+            .exclude(pk=scheduled.pk)
+            .exclude(status=SyncRun.STATUS_THROTTLED)
+        )
         assert outlook_subjects(emulator, mai.user.email) == titles
         assert OutlookAccount.objects.get(pk=mai.account.pk).throttled_until is None
     finally:

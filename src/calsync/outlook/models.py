@@ -103,6 +103,9 @@ class OutlookAccount(models.Model):
     recheck_remote = models.JSONField(default=list, blank=True, editable=False)
     sync_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sync_claim = models.CharField(max_length=36, blank=True, editable=False)
+    next_sync_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    """When the account's periodic sync is due (NULL: now); engines move it one interval on
+    when they take it (:mod:`calsync.outlook.triggers.due`)."""
     throttled_until = models.DateTimeField(null=True, blank=True, editable=False)
     """Outlook asked calsync to wait until then (a ``Retry-After`` longer than the client
     waits): no run starts before; the next one is scheduled for that time."""
