@@ -100,7 +100,7 @@ def test_a_request_waits_while_a_run_holds_the_account(account: OutlookAccount) 
     [(user_id, seconds)] = handoff.pending()
     assert user_id == account.user_id and seconds <= 0
     # a claim older than the TTL belongs to a dead process: the request can be taken
-    stale = timezone.now() - claims.CLAIM_TTL - timedelta(minutes=1)
+    stale = timezone.now() - claims.lease_length() - timedelta(minutes=1)
     OutlookAccount.objects.filter(pk=account.pk).update(sync_claimed_at=stale, sync_claim="x")
     assert isinstance(handoff.take(account.user_id), handoff.Taken)
 

@@ -165,9 +165,9 @@ def discard(user_id: int) -> None:
 
 def _not_claimed(now: datetime | None) -> Q:
     """No sync run holds the request's account (a claim older than the TTL is dead)."""
-    from calsync.outlook.sync.claims import CLAIM_TTL
+    from calsync.outlook.sync.claims import lease_length
 
-    stale = (now or timezone.now()) - CLAIM_TTL
+    stale = (now or timezone.now()) - lease_length()
     return Q(account__sync_claimed_at__isnull=True) | Q(account__sync_claimed_at__lt=stale)
 
 

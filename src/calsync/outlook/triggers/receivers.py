@@ -8,7 +8,10 @@ marks its thread (:func:`~calsync.outlook.sync.run.writing_user`) and such chang
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from calsync.outlook.sync.run import writing_user
 from calsync.outlook.triggers import scheduler
@@ -45,9 +48,22 @@ def on_sync_succeeded(sender: Any, account_id: int, **kwargs: Any) -> None:
     subscriptions.keep_alive(account_id)
 
 
+def on_sync_throttled(sender: Any, user_id: int, until: datetime | None, **kwargs: Any) -> None:
+    """The next sync at the time Outlook gave (the periodic one when it gave none)."""
+    delay = scheduler.default_interval()
+    if until is not None:
+        delay = max(0.0, (until - timezone.now()).total_seconds())
+    ask_for_sync(user_id, delay, "schedule")
+
+
 def connect() -> None:
     from calsync.calendars.signals import calendar_changed
-    from calsync.outlook.signals import account_connected, account_disconnecting, sync_succeeded
+    from calsync.outlook.signals import (
+        account_connected,
+        account_disconnecting,
+        sync_succeeded,
+        sync_throttled,
+    )
 
     calendar_changed.connect(on_calendar_changed, dispatch_uid="outlook-sync-on-change")
     account_connected.connect(on_account_connected, dispatch_uid="outlook-sync-on-connect")
@@ -55,3 +71,4 @@ def connect() -> None:
         on_account_disconnecting, dispatch_uid="outlook-unsubscribe-on-disconnect"
     )
     sync_succeeded.connect(on_sync_succeeded, dispatch_uid="outlook-subscribe-after-sync")
+    sync_throttled.connect(on_sync_throttled, dispatch_uid="outlook-sync-after-throttling")
