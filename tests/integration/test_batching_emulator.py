@@ -2,7 +2,7 @@
 to 4 in flight, stay within Outlook's 4 concurrent requests per mailbox; an item that fails
 does not fail its batch-mates (the ones a serial batch skipped with 424 are sent again);
 throttled items are retried after their Retry-After. The retry policy's figures with the
-clock's real sleep are in test_retry_figures_emulator.py."""
+clock's real sleep are in test_graph_retry_emulator.py."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ Contract of :func:`run_batch`:
 
 * requests go out in ``$batch`` requests of at most :data:`MAX_BATCH` sub-requests, with at
   most :data:`MAX_IN_FLIGHT` (4) sub-requests running at once in the mailbox, Outlook's limit
-  (Graph facts §4-5: Outlook runs up to 4 sub-requests of one batch in parallel):
+  (Outlook runs up to 4 sub-requests of one batch in parallel, per Microsoft's
+  https://learn.microsoft.com/en-us/graph/throttling-limits):
   - up to 20 requests: one batch whose items run in parallel;
   - more: *serial* batches (each item ``dependsOn`` the one before it, as Microsoft advises
     for parallel batches), up to 4 of them in flight at once from worker threads, so the

@@ -22,7 +22,8 @@ scheduler, Celery). Its guarantees:
 * an event Outlook cannot hold (a rule it cannot repeat) is reported by the run that meets
   it, then left out of the runs until it changes (:mod:`calsync.outlook.sync.unsyncable`).
 
-The summary (:meth:`SyncSummary.as_json`) is exactly CONTRACT §4's JSON.
+The summary (:meth:`SyncSummary.as_json`) is exactly the sync summary of docs/contract.md,
+REST API.
 """
 
 from __future__ import annotations

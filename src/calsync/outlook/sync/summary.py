@@ -24,7 +24,7 @@ from calsync.syncengine import Conflict, ExecutionResult, Plan
 
 @dataclass
 class SyncSummary:
-    """The outcome of one run; :meth:`as_json` is CONTRACT §4's summary."""
+    """The outcome of one run; :meth:`as_json` is the sync summary (docs/contract.md, REST API)."""
 
     user: str
     ok: bool = True

@@ -1,7 +1,7 @@
 """Microsoft Graph change notifications, as ``POST /outlook/notifications`` receives them
 (the view is :mod:`calsync.outlook.web.webhook`).
 
-Contract (see the Graph facts, §6):
+Contract (Microsoft's rules: docs/emulator.md, Fidelity; the receiver's side here):
 
 * ``?validationToken=...`` (Graph's handshake when a subscription is created): answered at
   once with ``200 text/plain`` and the URL-decoded token;
