@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from calsync.msgraph.budget import RequestGate, cost_of
 from calsync.msgraph.errors import (
     GraphError,
     NetworkError,
@@ -90,15 +91,21 @@ class GraphClient:
         timeout: float = 20.0,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        gate: RequestGate | None = None,
+        proxy: str | None = None,
     ) -> None:
         """``retry``: the numbers of the retry policy (default :class:`RetryPolicy()`);
-        ``sleep`` is how the client waits (tests pass their own)."""
+        ``sleep`` is how the client waits (tests pass their own); ``gate``: the mailbox's
+        request budget, asked before every request (:mod:`calsync.msgraph.budget`);
+        ``proxy``: an outbound proxy URL for every request (None: straight out)."""
         self.base_url = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
         self._token_provider = token_provider
         self._owns_transport = transport is None
         self._verify = ssl_context(verify)
         self._timeout = httpx.Timeout(timeout)
+        self._proxy = proxy
+        self._gate = gate
         self._client = self._new_client(transport)
         self.retrier = Retrier(retry, sleep)
         self._lock = threading.Lock()
@@ -181,6 +188,7 @@ class GraphClient:
             transport=transport,
             verify=self._verify,
             timeout=self._timeout,
+            proxy=self._proxy if transport is None else None,
             trust_env=False,
             follow_redirects=False,
             headers={"User-Agent": "calsync"},
@@ -211,6 +219,9 @@ class GraphClient:
                 "client-request-id": str(uuid.uuid4()),
             },
         )
+        release = (
+            self._gate.admit(cost_of(call.method, call.url, call.json)) if self._gate else None
+        )
         with self._lock:
             self._requests_made += 1
         started = time.monotonic()
@@ -225,6 +236,9 @@ class GraphClient:
             raise NetworkError(
                 f"{call.method} {_path_only(call.url)}: {type(exc).__name__}", status=None
             ) from exc
+        finally:
+            if release is not None:
+                release()
         logger.debug(
             "graph %s %s -> %s in %.3fs",
             request.method,

@@ -380,3 +380,25 @@ class UnsyncableEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} v{self.version}"
+
+
+class MailboxBudget(models.Model):
+    """One (app, mailbox)'s Graph request budget, shared by every process that talks to it
+    when no Redis is configured (:mod:`calsync.outlook.connection.budget`): the requests in
+    flight (``slots``: ``[token, expires epoch seconds]``) and the requests sent in each
+    minute of the last ten (``minutes``: ``{"<epoch minute>": count}``)."""
+
+    app_id = models.CharField(max_length=100)
+    mailbox = models.CharField(max_length=320)
+    slots = models.JSONField(default=list)
+    minutes = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("mailbox request budget")
+        verbose_name_plural = _("mailbox request budgets")
+        constraints = [
+            models.UniqueConstraint(fields=["app_id", "mailbox"], name="mailbox_budget_one_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_id}/{self.mailbox}"
