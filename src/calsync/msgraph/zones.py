@@ -21,9 +21,11 @@ TZDEFINITION (MS-OXOCAL 2.2.1.41; "About persisting TZDEFINITION to a stream"), 
 Binary single-value extended property (:data:`DEFINITION_PROPERTIES`, base64). Its rules
 (bias, standard and daylight bias and the yearly change dates, Windows' TIME_ZONE_INFORMATION)
 become a :class:`WindowsRuleZone`, and the custom zone reads as the first IANA zone with the
-same offsets over the event's span: the definition's key name when it is a Windows zone,
-then the hint, then CLDR's zones (:func:`definition_zone`). Without a definition: the hint,
-else UTC (the instants are right either way: Graph gives them in UTC).
+same offsets over the whole years of the event's span (else over the span itself): the
+definition's key name when it names a zone, then the hint, then CLDR's zones, those most
+places use first (:func:`definition_zone`).
+Without a definition: the hint, else UTC (the instants are right either way: Graph gives
+them in UTC).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import base64
 import binascii
 import calendar
 import struct
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -160,15 +163,30 @@ def definition_zone(obj: dict[str, Any], span: Span, hint: str | None = None) ->
         return None
     zone = WindowsRuleZone(definition.rules, definition.key_name)
     first = span[0]
-    candidates = [win_tz.get(definition.key_name), hint, *_candidates()]
+    names = [win_tz.get(definition.key_name), definition.key_name, hint, *_candidates()]
+    candidates = [name for name in names if name and _zoneinfo(name) is not None]
+    for window in (_whole_years(span), span):  # a zone with its rules, else its offsets
+        for name in candidates:
+            tz = _zoneinfo(name)
+            if (
+                tz is not None
+                and _close(zone, name, first)
+                and engine_zones.agree(zone, tz, *window)
+            ):
+                return name
     for name in candidates:
-        tz = _zoneinfo(name) if name else None
-        if tz is not None and _close(zone, name, first) and engine_zones.agree(zone, tz, *span):
-            return name
-    for name in _candidates():
         if _close(zone, name, first):
             return name  # nothing agrees all along: right at least where the event starts
     return None
+
+
+def _whole_years(span: Span) -> Span:
+    """``span`` widened to whole UTC years (a custom zone's rules show in a year)."""
+    first, last = span
+    return (
+        first.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0),
+        last.replace(month=12, day=31, hour=23, minute=59, second=59, microsecond=0),
+    )
 
 
 # -- TZDEFINITION --------------------------------------------------------------------------
@@ -343,8 +361,14 @@ def _definition_of(obj: dict[str, Any]) -> TzDefinition | None:
 
 @lru_cache(maxsize=1)
 def _windows_zones() -> tuple[tuple[str, str], ...]:
-    """(Windows name, its IANA zone) for every Windows zone, in name order."""
-    return tuple(sorted(win_tz.items()))
+    """(Windows name, its IANA zone) for every Windows zone: UTC first, then the zones
+    most places use (most IANA names map to them), then by name, so that a choice among
+    zones with the same offsets is stable and familiar (Berlin's for CET, Bangkok's for
+    +07:00)."""
+    places = Counter(tz_win.values())
+    return tuple(
+        sorted(win_tz.items(), key=lambda item: (item[0] != UTC_NAME, -places[item[0]], item[0]))
+    )
 
 
 @lru_cache(maxsize=1)

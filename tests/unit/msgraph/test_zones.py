@@ -117,15 +117,19 @@ def test_the_rule_of_each_year_applies() -> None:
 
 
 def test_a_custom_zone_reads_as_a_zone_with_its_offsets() -> None:
+    """The zone with the definition's rules over the year, among those most places use
+    (CET is Berlin's zone, +07:00 Bangkok's); a single January hour in Sydney is not read as
+    a +11:00 zone without daylight time."""
     europe = custom_event(definition(tz_rule(2007, EUROPE)))
-    found = mapping.event_data(europe, mailbox=ME).timezone
-    assert engine_zones.same_zone(found, "Europe/Paris", SERIES)
+    assert mapping.event_data(europe, mailbox=ME).timezone == "Europe/Berlin"
+    sydney = custom_event(definition(tz_rule(2007, SYDNEY)))
+    assert mapping.event_data(sydney, mailbox=ME).timezone == "Australia/Sydney"
     kept = mapping.event_data(europe, mailbox=ME, zone_hint="Europe/Paris")
     assert kept.timezone == "Europe/Paris"
     named = custom_event(definition(tz_rule(2007, EUROPE), key="W. Europe Standard Time"))
     assert mapping.event_data(named, mailbox=ME).timezone == "Europe/Berlin"
     seven = mapping.event_data(custom_event(definition(tz_rule(2007, PLUS_SEVEN))), mailbox=ME)
-    assert engine_zones.same_zone(seven.timezone, "Asia/Ho_Chi_Minh", SERIES)
+    assert seven.timezone == "Asia/Bangkok"
     hanoi = mapping.event_data(
         custom_event(definition(tz_rule(2007, PLUS_SEVEN))),
         mailbox=ME,
@@ -141,6 +145,15 @@ def test_a_custom_zone_without_its_definition_keeps_the_hint_or_reads_as_utc() -
     assert hinted.timezone == "Asia/Tokyo"
     broken = custom_event("bm90IGEgZGVmaW5pdGlvbg==")
     assert mapping.event_data(broken, mailbox=ME).timezone == "UTC"
+
+
+def test_a_custom_zone_no_zone_matches_is_right_where_the_event_starts() -> None:
+    """+05:30 with European daylight time: no IANA zone has it; the zone read has the
+    offset of the event's start (its instants are UTC anyway)."""
+    odd: Rule = (-330, -60, (0, 10, 0, 5, 3), (0, 3, 0, 5, 2))
+    data = mapping.event_data(custom_event(definition(tz_rule(2007, odd))), mailbox=ME)
+    assert data.start == JANUARY
+    assert engine_zones.offset_at(ZoneInfo(data.timezone), JANUARY) == 330 * 60
 
 
 # -- recurrenceTimeZone --------------------------------------------------------------------------
