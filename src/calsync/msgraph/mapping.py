@@ -96,17 +96,15 @@ def _read_time(node: dict[str, Any]) -> datetime:
     return _parse_wall(node["dateTime"]).replace(tzinfo=tz).astimezone(UTC)
 
 
-def _write_time(value: datetime | date, zone: str, all_day: bool, windows: str) -> dict[str, str]:
-    """``value`` as Graph's dateTimeTimeZone: wall time in ``zone`` named ``windows``."""
+def _write_time(value: datetime | date, all_day: bool, windows: str) -> dict[str, str]:
+    """``value`` as Graph's dateTimeTimeZone in the zone ``windows``: its wall time there
+    (by that zone's own rules, so Outlook reads the very instant), or the date."""
     if all_day:
         assert isinstance(value, date)
         day = value if not isinstance(value, datetime) else value.date()
         return {"dateTime": f"{day.isoformat()}T00:00:00", "timeZone": windows}
     assert isinstance(value, datetime)
-    if windows == UTC_NAME:
-        wall = value.astimezone(UTC)
-        return {"dateTime": wall.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": UTC_NAME}
-    wall = value.astimezone(ZoneInfo(zone))
+    wall = value.astimezone(ZoneInfo(zones.named_zone(windows) or UTC_NAME))
     return {"dateTime": wall.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": windows}
 
 
@@ -301,8 +299,8 @@ def patch_body(data: EventData, fields: set[str] | frozenset[str]) -> dict[str, 
     if fields & WHEN_FIELDS or ("recurrence" in fields and data.recurrence):
         windows = writable_zone(data)
         body["isAllDay"] = data.all_day
-        body["start"] = _write_time(data.start, data.timezone, data.all_day, windows)
-        body["end"] = _write_time(data.end, data.timezone, data.all_day, windows)
+        body["start"] = _write_time(data.start, data.all_day, windows)
+        body["end"] = _write_time(data.end, data.all_day, windows)
     if "recurrence" in fields or (data.recurrence and fields & WHEN_FIELDS):
         body["recurrence"] = recurrence_body(data) if data.recurrence else None
     return body
@@ -344,12 +342,13 @@ def recurrence_body(data: EventData) -> dict[str, Any]:
     ``recurrenceTimeZone`` is the zone's name as :func:`writable_zone` sends it). Raises
     :class:`~.patterned_recurrence.UnsupportedRecurrence` when Outlook cannot express it."""
     assert data.recurrence is not None
+    windows = writable_zone(data)
     return patterned_recurrence.to_graph(
         data.recurrence,
         data.start,
-        data.timezone,
+        zones.named_zone(windows) or UTC_NAME,  # its rules: the same as ours, or nearest
         data.all_day,
-        recurrence_time_zone=writable_zone(data),
+        recurrence_time_zone=windows,
     )
 
 

@@ -94,20 +94,33 @@ def is_custom(name: str | None) -> bool:
 
 @lru_cache(maxsize=4096)
 def writable_zone(iana: str, first: datetime, last: datetime) -> str:
-    """The zone name to send Graph for the IANA zone ``iana`` over ``[first, last]``."""
+    """The zone name to send Graph for the IANA zone ``iana`` over ``[first, last]``: a
+    Windows zone with its offsets over the whole span, else over the longest end of it
+    from a new year on (a long series in a zone whose rules changed: its occurrences
+    from then on are right), else ``UTC``."""
     if iana in UTC_ALIASES:
         return UTC_NAME
-    own = tz_win.get(iana)
-    span = (first, last)
-    if own is not None and engine_zones.same_zone(iana, win_tz[own], span):
-        return own
     tz = _zoneinfo(iana)
     if tz is None:
         return UTC_NAME
-    for windows, canonical in _windows_zones():
-        if _close(tz, canonical, first) and engine_zones.same_zone(iana, canonical, span):
-            return windows
+    starts = [first] + [first.replace(year=year, month=1, day=1, hour=0, minute=0, second=0)
+                        for year in range(first.year + 1, last.year + 1)]  # fmt: skip
+    for start in starts:
+        found = _windows_zone_over(iana, tz, (start, last))
+        if found is not None:
+            return found
     return UTC_NAME
+
+
+def _windows_zone_over(iana: str, tz: tzinfo, span: Span) -> str | None:
+    """``iana``'s Windows zone if it has its offsets over ``span``, else the first that does."""
+    own = tz_win.get(iana)
+    if own is not None and engine_zones.same_zone(iana, win_tz[own], span):
+        return own
+    for windows, canonical in _windows_zones():
+        if _close(tz, canonical, span[0]) and engine_zones.same_zone(iana, canonical, span):
+            return windows
+    return None
 
 
 # -- reading -------------------------------------------------------------------------------
