@@ -158,9 +158,8 @@ def _positive(name: str, value: str) -> int:
     return int(value)
 
 
-def _parse(rule: str) -> _Rule:
-    """Split and check ``rule``; ValueError for malformed rules, UnsupportedRecurrence for
-    parts Outlook has no counterpart for."""
+def _rule_parts(rule: str) -> dict[str, str]:
+    """``rule``'s NAME=VALUE parts, upper-cased, in order; ValueError when malformed."""
     text = (rule or "").strip()
     if text.upper().startswith("RRULE:"):
         text = text[len("RRULE:") :]
@@ -175,6 +174,13 @@ def _parse(rule: str) -> _Rule:
         if key in parts:
             raise ValueError(f"{key} appears twice in the RRULE")
         parts[key] = value
+    return parts
+
+
+def _parse(rule: str) -> _Rule:
+    """Split and check ``rule``; ValueError for malformed rules, UnsupportedRecurrence for
+    parts Outlook has no counterpart for."""
+    parts = _rule_parts(rule)
     freq = parts.get("FREQ")
     if freq is None:
         raise ValueError("the RRULE has no FREQ")
@@ -403,6 +409,29 @@ def _relative(rule: _Rule) -> dict[str, Any]:
     return {"daysOfWeek": _graph_days(days), "index": INDEX_NAMES[index]}
 
 
+def _daily_or_weekly(rule: _Rule, local_start: datetime) -> dict[str, Any]:
+    """The Graph pattern of a DAILY or WEEKLY ``rule``."""
+    _refuse_parts(
+        rule,
+        ("BYMONTH", "BYMONTHDAY", "BYSETPOS"),
+        gettext_noop("Outlook cannot limit a daily or weekly series with %(parts)s."),
+    )
+    days = _plain_days(rule)
+    if rule.freq == "DAILY" and not days:
+        return {"type": "daily", "interval": rule.interval}
+    if rule.freq == "DAILY" and rule.interval != 1:
+        raise UnsupportedRecurrence(
+            gettext_noop("Outlook cannot repeat every %(interval)d days on some week days only."),
+            interval=rule.interval,
+        )
+    return {
+        "type": "weekly",
+        "interval": rule.interval,
+        "daysOfWeek": _graph_days(days or [local_start.weekday()]),
+        "firstDayOfWeek": GRAPH_DAYS[rule.wkst],
+    }
+
+
 def _pattern(rule: _Rule, local_start: datetime) -> dict[str, Any]:
     """The Graph pattern of ``rule`` (only the fields its type needs)."""
     if rule.interval > MAX_INTERVAL:
@@ -412,27 +441,7 @@ def _pattern(rule: _Rule, local_start: datetime) -> dict[str, Any]:
             interval=rule.interval,
         )
     if rule.freq in ("DAILY", "WEEKLY"):
-        _refuse_parts(
-            rule,
-            ("BYMONTH", "BYMONTHDAY", "BYSETPOS"),
-            gettext_noop("Outlook cannot limit a daily or weekly series with %(parts)s."),
-        )
-        days = _plain_days(rule)
-        if rule.freq == "DAILY" and not days:
-            return {"type": "daily", "interval": rule.interval}
-        if rule.freq == "DAILY" and rule.interval != 1:
-            raise UnsupportedRecurrence(
-                gettext_noop(
-                    "Outlook cannot repeat every %(interval)d days on some week days only."
-                ),
-                interval=rule.interval,
-            )
-        return {
-            "type": "weekly",
-            "interval": rule.interval,
-            "daysOfWeek": _graph_days(days or [local_start.weekday()]),
-            "firstDayOfWeek": GRAPH_DAYS[rule.wkst],
-        }
+        return _daily_or_weekly(rule, local_start)
     if rule.freq == "MONTHLY":
         if rule.bymonth:
             raise UnsupportedRecurrence(
