@@ -20,7 +20,9 @@ changed with ``calendarView/delta``:
   removal we cannot place (an occurrence) makes the linked series be checked the same way;
 * ``recheck`` ids (items a previous run must look at again) are read the same way;
 * an unlinked event whose transactionId is not ours gets its extended property read, so an
-  event we created before a reset still links by our uid.
+  event we created before a reset still links by our uid;
+* an event in a custom zone (``tzone://Microsoft/Custom``: ICS imports, some clients) gets
+  its zone definition read (:data:`~.zones.DEFINITION_PROPERTIES`), so its zone is known.
 
 All reads beyond the delta pages, and every write, go through ``$batch``
 (:mod:`.batching`).
@@ -44,7 +46,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from calsync.msgraph import mapping
+from calsync.msgraph import mapping, zones
 from calsync.msgraph.batching import SubRequest, SubResponse, run_batch
 from calsync.msgraph.client import GraphClient
 from calsync.msgraph.errors import (
@@ -165,6 +167,7 @@ class OutlookCalendar:
         gone = self._read(to_read, raw)
         removed = {rid for rid in gone if rid in linked or rid in rechecked}
         self._find_uids(raw, linked)
+        self._find_zones(raw)
         items, invalid = [], []
         for remote_id, obj in raw.items():
             if obj.get("type") == "occurrence" or (obj.get("isCancelled") and _instance(obj)):
@@ -267,6 +270,24 @@ class OutlookCalendar:
                     raw[remote_id]["singleValueExtendedProperties"] = answer.body[
                         "singleValueExtendedProperties"
                     ]
+
+    def _find_zones(self, raw: dict[str, dict[str, Any]]) -> None:
+        """Read the zone definition of events whose zone is custom (see the module docstring)."""
+        ids = sorted(
+            rid
+            for rid, obj in raw.items()
+            if obj.get("type") != "occurrence" and zones.is_custom(obj.get("originalStartTimeZone"))
+        )
+        wanted = " or ".join(f"id eq '{prop}'" for prop in zones.DEFINITION_PROPERTIES)
+        expand = f"singleValueExtendedProperties($filter={wanted})"
+        requests = [
+            SubRequest("GET", f"/me/events/{quote(rid, safe='')}?$select=id&$expand={expand}")
+            for rid in ids
+        ]
+        for remote_id, answer in zip(ids, self._batch(requests), strict=True):
+            if answer.ok and isinstance(answer.body, dict):
+                found = answer.body.get("singleValueExtendedProperties") or []
+                raw[remote_id].setdefault("singleValueExtendedProperties", []).extend(found)
 
     # -- writing -----------------------------------------------------------------------
 
