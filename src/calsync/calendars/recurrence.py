@@ -28,6 +28,7 @@ cap, and daily or weekly rules without COUNT jump straight to the window.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -281,6 +282,13 @@ def last_end(series: SeriesTimes) -> datetime | None:
         if index == rule.count:
             return _slot(series, last).end
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def series_bounds(series: SeriesTimes) -> tuple[Slot | None, datetime | None]:
+    """``(first_slot(series), last_end(series))``, remembered: the actions check a series
+    before their write transaction and again inside it, where this is then free."""
+    return first_slot(series), last_end(series)
 
 
 def occurrence_key(original_start: datetime) -> str:
