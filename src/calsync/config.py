@@ -1,8 +1,8 @@
 """Where calsync finds its settings: the environment, a `.env` file, and `./var/`.
 
-The contract (CONTRACT §2): every setting has a default that works on a fresh machine:
-SQLite and the generated secret key live under the var directory (``./var/`` of the
-current directory unless ``CALSYNC_VAR_DIR`` says otherwise).
+The contract (docs/contract.md, Settings): every setting has a default that works on a
+fresh machine: SQLite and the generated secret key live under the var directory (``./var/``
+of the current directory unless ``CALSYNC_VAR_DIR`` says otherwise).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The control plane (CONTRACT §5): JSON, no auth, loopback only (enforced by the middleware).
+"""The control plane (docs/emulator.md, The control plane): JSON, no auth, loopback only
+(enforced by the middleware).
 
 Additions beyond the contract: ``GET /_emulator/health``, ``GET /_emulator/apps``,
 ``GET /_emulator/users``, ``GET|PUT /_emulator/settings``, ``GET /_emulator/faults``,

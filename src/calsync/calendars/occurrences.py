@@ -70,7 +70,7 @@ class WindowTooFull(Exception):
 def split_occurrence_id(ref: str) -> tuple[int, datetime] | None:
     """``(series id, original start)`` of an occurrence id, or None if ``ref`` is not
     shaped like one; :class:`BadOccurrenceId` when its stamp is not a real UTC date-time
-    between the years :data:`~calsync.calendars.validation.MIN_YEAR` and ``MAX_YEAR``."""
+    between the years ``MIN_YEAR`` and ``MAX_YEAR`` of :mod:`calsync.calendars.validation`."""
     match = OCCURRENCE_ID.match(ref)
     if match is None:
         return None

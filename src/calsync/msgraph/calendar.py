@@ -47,7 +47,13 @@ from zoneinfo import ZoneInfo
 from calsync.msgraph import mapping
 from calsync.msgraph.batching import SubRequest, SubResponse, run_batch
 from calsync.msgraph.client import GraphClient
-from calsync.msgraph.errors import BadRequest, GraphError, SyncStateNotFound, error_class_for
+from calsync.msgraph.errors import (
+    BadRequest,
+    GraphError,
+    SyncStateNotFound,
+    error_class_for,
+    parse_retry_after,
+)
 from calsync.syncengine.actions import (
     CreateRemote,
     DeleteRemote,
@@ -108,7 +114,6 @@ class OutlookCalendar:
         mailbox: str,
         *,
         page_size: int = PAGE_SIZE,
-        sleep: Callable[[float], None] | None = None,
         on_thread_exit: Callable[[], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -118,7 +123,6 @@ class OutlookCalendar:
         self.client = client
         self.mailbox = mailbox
         self.page_size = page_size
-        self._sleep = sleep
         self._on_thread_exit = on_thread_exit
         self._on_progress = on_progress
         self._progress = (0, 0)
@@ -466,14 +470,13 @@ class OutlookCalendar:
     def _batch(self, requests: Sequence[SubRequest]) -> list[SubResponse]:
         if not requests:
             return []
-        kwargs: dict[str, Any] = {
-            "on_batch": self._count,
-            "on_thread_exit": self._on_thread_exit,
-            "on_answered": self._answered,
-        }
-        if self._sleep is not None:
-            kwargs["sleep"] = self._sleep
-        return run_batch(self.client, requests, **kwargs)
+        return run_batch(
+            self.client,
+            requests,
+            on_batch=self._count,
+            on_thread_exit=self._on_thread_exit,
+            on_answered=self._answered,
+        )
 
     def _count(self, _size: int) -> None:
         self.batches += 1
@@ -587,8 +590,18 @@ def _same_original(obj: dict[str, Any], start: datetime | date, zone: str) -> bo
 
 
 def _error(answer: SubResponse, what: str) -> GraphError:
+    """The error of a failed item: its failure on our side (a Throttled when Graph asked to
+    wait longer than we do: the caller ends the run), else Graph's answer as a typed error."""
+    if answer.failure is not None:
+        return answer.failure
     code, message = answer.error()
     if answer.status == 0:
         return GraphError(f"{what}: {message}", status=None)
     cls = error_class_for(answer.status)
-    return cls(f"{what}: {message}", status=answer.status, code=code, body=answer.body)
+    return cls(
+        f"{what}: {message}",
+        status=answer.status,
+        code=code,
+        body=answer.body,
+        retry_after=parse_retry_after(answer.headers.get("Retry-After")),
+    )

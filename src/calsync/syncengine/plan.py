@@ -136,7 +136,7 @@ class Plan:
         return dict(Counter(type(a).__name__ for item in self.items for a in item.actions))
 
     def summary(self) -> dict[str, object]:
-        """The counts of CONTRACT §4's sync summary that a plan knows."""
+        """The counts of the sync summary (docs/contract.md, REST API) that a plan knows."""
         count = self.counts()
         return {
             "pulled": {

@@ -90,11 +90,11 @@ def test_a_rule_that_never_yields_is_known_in_bounded_time(rule: str) -> None:
     start = datetime(2026, 3, 1, 9)
     elapsed = []
     for _attempt in range(3):
-        began = time.perf_counter()
+        began = time.thread_time()
         found = next(
             rrules.occurrences_until(rrules.parse(rule), start, datetime(2126, 3, 1)), None
         )
-        elapsed.append(time.perf_counter() - began)
+        elapsed.append(time.thread_time() - began)
         assert found is None
     assert min(elapsed) < 0.1, elapsed
 
