@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from calsync.accounts.models import User
 from calsync.calendars import recurrence
 from calsync.calendars.models import Attendee, CancelledOccurrence, Event
-from calsync.calendars.occurrences import EVENT_ID, Occurrence, split_occurrence_id, with_details
+from calsync.calendars.occurrences import (
+    EVENT_ID,
+    BadOccurrenceId,
+    Occurrence,
+    split_occurrence_id,
+    with_details,
+)
+from calsync.calendars.validation import MAX_YEAR, MIN_YEAR
 
 
 def events_visible_to(user: User) -> QuerySet[Event]:
@@ -78,9 +85,21 @@ def _resolve(readable: QuerySet[Event], ref: str) -> Event | Occurrence:
         if event is None:
             raise Http404(_("No such event."))
         return event
-    parts = split_occurrence_id(ref)
+    try:
+        parts = split_occurrence_id(ref)
+    except BadOccurrenceId as exc:
+        raise Http404(
+            _(
+                "“%(stamp)s” is not the start of an occurrence: an occurrence id ends with its "
+                "UTC start as YYYYMMDDTHHMMSSZ, between the years %(low)d and %(high)d."
+            )
+            % {"stamp": exc.args[0], "low": MIN_YEAR, "high": MAX_YEAR}
+        ) from exc
     if parts is None:
-        raise Http404(_("No such event."))
+        raise Http404(
+            _("“%(id)s” is neither an event id (12) nor an occurrence id (12.20261124T080000Z).")
+            % {"id": ref[:64]}
+        )
     series_id, original_start = parts
     series = (
         with_details(readable)

@@ -1,6 +1,8 @@
 """Every change to the calendar goes through these ``do_*`` actions.
 
-Each runs in one transaction, keeps the invariants of :mod:`calsync.calendars.models`
+Each checks the values it is given before it opens its one write transaction (a series'
+rule search, the slowest check, thus holds no lock; its result is remembered for the
+re-check inside), keeps the invariants of :mod:`calsync.calendars.models`
 (``version`` bumped on every content change, ``series_end`` of a series, exceptions that
 still match their series) and sends ``calendar_changed`` once the transaction commits.
 Callers (the API, later the Outlook sync) check access first; the actions re-check values
@@ -17,6 +19,7 @@ cancellation has no version of its own).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -108,12 +111,19 @@ def _check(event: Event) -> None:
         event.start = validation.midnight(event.start_date, tz)
         event.end = validation.midnight(event.end_date, tz)
     if event.recurrence:
-        times = recurrence.SeriesTimes.of(event)
-        if recurrence.first_slot(times) is None:
+        first, event.series_end = recurrence.series_bounds(recurrence.SeriesTimes.of(event))
+        if first is None:
             raise ValidationError(
-                {"recurrence": [_("This rule yields no occurrence from the event's start.")]}
+                {
+                    "recurrence": [
+                        _(
+                            "This rule yields no occurrence within %(years)d years of the "
+                            "event's start."
+                        )
+                        % {"years": recurrence.SEARCH_YEARS}
+                    ]
+                }
             )
-        event.series_end = recurrence.last_end(times)
     else:
         event.series_end = None
 
@@ -148,27 +158,33 @@ def _changed(owner_id: int, event_id: int) -> None:
     send_calendar_changed_on_commit(Event, owner_id, event_id)
 
 
-@transaction.atomic
 def do_create_event(owner: User, values: Mapping[str, Any]) -> Event:
-    """Create an event (a single one, or a series when ``values["recurrence"]`` is a rule)."""
+    """Create an event (a single one, or a series when ``values["recurrence"]`` is a rule).
+    The values are checked before the write transaction opens."""
     event = Event(owner=owner)
     _apply(event, values)
     _check(event)
-    event.save()
-    _set_attendees(event, list(values.get("attendees", [])))
-    _changed(owner.pk, event.pk)
-    return event
+    _attendee_rows(list(values.get("attendees", [])))
+    return _insert(event, values)
 
 
 @transaction.atomic
+def _insert(event: Event, values: Mapping[str, Any]) -> Event:
+    event.save()
+    _set_attendees(event, list(values.get("attendees", [])))
+    _changed(event.owner_id, event.pk)
+    return event
+
+
 def do_create_events_bulk(
     owner: User, items: Sequence[tuple[Mapping[str, Any], str | None]]
 ) -> list[Event | ValidationError]:
     """Create many events of ``owner`` at once: each ``(values, uid)`` as
     :func:`do_create_event` would (``uid`` sets the event's UID; None: a new one), with one
-    INSERT per table. Values are checked one by one: an invalid set gets its
-    ``ValidationError`` in its place and the others are created. One ``calendar_changed``
-    per created event after commit. A database error rolls back the whole call."""
+    INSERT per table. Values are checked one by one, before the write transaction opens:
+    an invalid set gets its ``ValidationError`` in its place and the others are created.
+    One ``calendar_changed`` per created event after commit. A database error rolls back
+    the whole call."""
     results: list[Event | ValidationError] = []
     made: list[tuple[Event, list[dict[str, str]]]] = []
     for values, uid in items:
@@ -184,16 +200,20 @@ def do_create_events_bulk(
             continue
         results.append(event)
         made.append((event, rows))
+    _insert_bulk(owner, made)
+    return results
+
+
+@transaction.atomic
+def _insert_bulk(owner: User, made: list[tuple[Event, list[dict[str, str]]]]) -> None:
     Event.objects.bulk_create([event for event, _rows in made])
     Attendee.objects.bulk_create(
         Attendee(event=event, **row) for event, rows in made for row in rows
     )
     for event, _rows in made:
         _changed(owner.pk, event.pk)
-    return results
 
 
-@transaction.atomic
 def do_update_event(event: Event, changes: Mapping[str, Any]) -> Event:
     """Change ``event`` (a single event, a whole series, or an exception).
 
@@ -202,8 +222,17 @@ def do_update_event(event: Event, changes: Mapping[str, Any]) -> Event:
     the new time of day, and drops the others, as Outlook does (so a series moved here or
     in Outlook ends the same on both sides). An exception keeps its own times.
     Removing the rule turns the series into a single event and drops them all.
-    ``version`` grows when content changed.
+    ``version`` grows when content changed. The changes are checked on a copy of ``event``
+    before the write transaction opens, and again on the locked row inside it.
     """
+    draft = copy.copy(event)
+    _apply(draft, changes)
+    _check(draft)
+    return _update(event, changes)
+
+
+@transaction.atomic
+def _update(event: Event, changes: Mapping[str, Any]) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     before = _snapshot(event)
     old_times = recurrence.SeriesTimes.of(event) if event.is_series else None

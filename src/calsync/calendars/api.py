@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,11 +35,22 @@ from calsync.calendars.access import (
     events_visible_to,
 )
 from calsync.calendars.models import Event, IcsFeed
-from calsync.calendars.occurrences import Occurrence, list_window, with_details
+from calsync.calendars.occurrences import Occurrence, WindowTooFull, list_window, with_details
 from calsync.calendars.serializers import EventSerializer, EventWriteSerializer
 
 MAX_WINDOW = timedelta(days=5 * 366)
 """The longest window ``GET /api/events`` expands (Graph's calendarView has the same)."""
+MAX_WINDOW_ITEMS = 5000
+"""The most items ``GET /api/events?start=&end=`` returns; a fuller window is a 400 that
+says so (the calendar page asks for a month at most: 50 daily series make 2,100 items)."""
+
+
+class WindowTooFullError(APIException):
+    """400: the window holds more than :data:`MAX_WINDOW_ITEMS` items."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "window_too_full"
+
 
 _SPACE_FOR_PLUS = re.compile(r"^(?P<head>.*\d) (?P<offset>\d{2}:?\d{2})$")
 
@@ -135,7 +146,9 @@ class EventListView(APIView):
         responses={200: EventSerializer(many=True)},
         description=_lazy(
             "With `start` and `end`: the events overlapping the window, series expanded to "
-            "occurrences. Without: single events, series masters and exceptions, unexpanded."
+            "occurrences; a window of more than 5 years, or holding more than 5000 items, is "
+            "a 400 that says so. Without: single events, series masters and exceptions, "
+            "unexpanded."
         ),
     )
     def get(self, request: Request) -> Response:
@@ -147,7 +160,16 @@ class EventListView(APIView):
                 events = events.filter(active=True).exclude(series__active=False)
             items: list[Event | Occurrence] = list(with_details(events).order_by("start", "id"))
         else:
-            items = list_window(events, *window, archived=archived)
+            try:
+                items = list_window(events, *window, archived=archived, limit=MAX_WINDOW_ITEMS)
+            except WindowTooFull as exc:
+                raise WindowTooFullError(
+                    _(
+                        "This window holds more than %(limit)d events and occurrences: ask for "
+                        "a shorter one."
+                    )
+                    % {"limit": exc.limit}
+                ) from exc
         context = {"user": request.user}
         return Response(EventSerializer(items, many=True, context=context).data)
 

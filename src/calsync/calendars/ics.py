@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -21,6 +21,7 @@ from django.utils import timezone as django_timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from calsync import rrules
 from calsync.accounts.models import User
 from calsync.calendars import recurrence
 from calsync.calendars.access import events_visible_to
@@ -65,22 +66,18 @@ def _tz(event: Event) -> ZoneInfo:
 def _rule(series: Event) -> icalendar.vRecur:
     """The series' rule with UNTIL as RFC 5545 wants it: a DATE for all-day series,
     else a UTC instant."""
-    parts = recurrence.parse_parts(series.recurrence)
-    if "UNTIL" in parts:
-        tz = _tz(series)
-        until = recurrence.parse_until(parts["UNTIL"])
-        if series.all_day:
-            if isinstance(until, datetime):
-                until = recurrence.to_local(until, tz) if until.tzinfo else until
-                until = until.date()
-            parts["UNTIL"] = until.strftime("%Y%m%d")
-        else:
-            if not isinstance(until, datetime):
-                until = datetime.combine(until, time(23, 59, 59))
-            if until.tzinfo is None:
-                until = recurrence.localise(until, tz)
-            parts["UNTIL"] = until.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return icalendar.vRecur.from_ical(";".join(f"{k}={v}" for k, v in parts.items()))
+    rule = rrules.parse(series.recurrence)
+    if rule.until is None:
+        return icalendar.vRecur.from_ical(rule.text)
+    tz = _tz(series)
+    if series.all_day:
+        until = rrules.until_wall(rule.until, tz, all_day=True).strftime("%Y%m%d")
+    elif isinstance(rule.until, datetime) and rule.until.tzinfo is not None:
+        until = rule.until.strftime("%Y%m%dT%H%M%SZ")
+    else:
+        wall = rrules.until_wall(rule.until, tz, all_day=False)
+        until = recurrence.localise(wall, tz).strftime("%Y%m%dT%H%M%SZ")
+    return icalendar.vRecur.from_ical(rule.with_part("UNTIL", until))
 
 
 def _person(email: str, name: str) -> icalendar.vCalAddress:

@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from calsync.calendars import links, recurrence
 from calsync.calendars.models import Attendee, CancelledOccurrence, Event
+from calsync.calendars.validation import MAX_YEAR, MIN_YEAR
 
 OCCURRENCE_ID = re.compile(r"^(?P<series>[1-9][0-9]{0,18})\.(?P<stamp>[0-9]{8}T[0-9]{6}Z)$")
 EVENT_ID = re.compile(r"^[1-9][0-9]{0,18}$")
@@ -54,15 +55,32 @@ class Occurrence:
         return self.slot.end_date
 
 
+class BadOccurrenceId(ValueError):
+    """An id shaped like an occurrence id whose stamp is no date-time calsync can hold."""
+
+
+class WindowTooFull(Exception):
+    """A window holds more than the listing's ``limit`` items."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"the window holds more than {limit} items")
+
+
 def split_occurrence_id(ref: str) -> tuple[int, datetime] | None:
-    """``(series id, original start)`` of an occurrence id, or None if ``ref`` is not one."""
+    """``(series id, original start)`` of an occurrence id, or None if ``ref`` is not
+    shaped like one; :class:`BadOccurrenceId` when its stamp is not a real UTC date-time
+    between the years ``MIN_YEAR`` and ``MAX_YEAR`` of :mod:`calsync.calendars.validation`."""
     match = OCCURRENCE_ID.match(ref)
     if match is None:
         return None
     try:
-        return int(match["series"]), recurrence.parse_occurrence_key(match["stamp"])
+        instant = recurrence.parse_occurrence_key(match["stamp"])
     except ValueError:
-        return None
+        raise BadOccurrenceId(match["stamp"]) from None
+    if not MIN_YEAR <= instant.year <= MAX_YEAR:
+        raise BadOccurrenceId(match["stamp"])
+    return int(match["series"]), instant
 
 
 def with_details(events: QuerySet[Event]) -> QuerySet[Event]:
@@ -73,15 +91,26 @@ def with_details(events: QuerySet[Event]) -> QuerySet[Event]:
 
 
 def list_window(
-    events: QuerySet[Event], start: datetime, end: datetime, *, archived: bool = False
+    events: QuerySet[Event],
+    start: datetime,
+    end: datetime,
+    *,
+    archived: bool = False,
+    limit: int | None = None,
 ) -> list[Event | Occurrence]:
     """What of ``events`` overlaps ``[start, end)``: single events, exceptions, and the
     occurrences of series (minus their exceptions and cancellations), ordered by start.
-    Archived events, and occurrences of archived series, only with ``archived``."""
+    Archived events, and occurrences of archived series, only with ``archived``.
+
+    With ``limit``, :class:`WindowTooFull` as soon as more than ``limit`` items are found
+    (the expansion stops there: a long window of many series costs no more than that)."""
     if not archived:
         events = events.filter(active=True).exclude(series__active=False)
     overlapping = Q(start__lt=end, end__gt=start)
-    rows: list[Event | Occurrence] = list(with_details(events.filter(overlapping, recurrence="")))
+    singles = with_details(events.filter(overlapping, recurrence=""))
+    rows: list[Event | Occurrence] = list(singles if limit is None else singles[: limit + 1])
+    if limit is not None and len(rows) > limit:
+        raise WindowTooFull(limit)
     masters = list(
         with_details(
             events.filter(series__isnull=True, start__lt=end)
@@ -90,7 +119,11 @@ def list_window(
         )
     )
     if masters:
-        rows.extend(_expand(masters, start, end))
+        try:
+            rows.extend(_expand(masters, start, end, None if limit is None else limit - len(rows)))
+        except WindowTooFull:
+            assert limit is not None
+            raise WindowTooFull(limit) from None
     rows.sort(key=_order)
     return rows
 
@@ -99,8 +132,11 @@ def _order(item: Event | Occurrence) -> tuple[datetime, str]:
     return item.start, item.api_id if isinstance(item, Occurrence) else str(item.pk)
 
 
-def _expand(masters: list[Event], start: datetime, end: datetime) -> list[Occurrence]:
-    """Occurrences of ``masters`` in the window, skipping modified and cancelled ones."""
+def _expand(
+    masters: list[Event], start: datetime, end: datetime, room: int | None
+) -> list[Occurrence]:
+    """Occurrences of ``masters`` in the window, skipping modified and cancelled ones;
+    :class:`WindowTooFull` past ``room`` of them."""
     longest = max(m.end - m.start for m in masters) + timedelta(days=2)
     ids = [m.pk for m in masters]
     taken: dict[int, set[datetime]] = defaultdict(set)
@@ -122,4 +158,6 @@ def _expand(masters: list[Event], start: datetime, end: datetime) -> list[Occurr
         for slot in recurrence.iter_slots(times, start, end):
             if slot.original_start not in taken[master.pk]:
                 result.append(Occurrence(master, slot))
+                if room is not None and len(result) > room:
+                    raise WindowTooFull(room)
     return result

@@ -10,10 +10,13 @@ The rule is an RFC 5545 RRULE value without DTSTART (the event's start is the DT
 Accepted: ``FREQ`` of DAILY, WEEKLY, MONTHLY or YEARLY (finer ones have no counterpart in
 Outlook and could produce unbounded numbers of occurrences per day), ``INTERVAL``,
 ``COUNT`` or ``UNTIL``, and the ``BYDAY``, ``BYMONTHDAY``, ``BYMONTH``, ``BYSETPOS``,
-``BYYEARDAY``, ``BYWEEKNO`` and ``WKST`` parts. ``BYHOUR``/``BYMINUTE``/``BYSECOND`` are
-refused for the same reason as the finer frequencies. A rule must yield at least one
-occurrence from the event's start. ``UNTIL`` may be a UTC instant (``...Z``), a floating
-local time, or a date (inclusive: the whole local day).
+``BYYEARDAY``, ``BYWEEKNO`` (these two in YEARLY rules only, as RFC 5545 says) and ``WKST``
+parts. ``BYHOUR``/``BYMINUTE``/``BYSECOND`` are refused for the same reason as the finer
+frequencies. The text is read by the project's one RRULE parser, :mod:`calsync.rrules`.
+A rule must yield its first occurrence within :data:`SEARCH_YEARS` years of the event's
+start; that search (:func:`first_slot`) takes bounded time whatever the rule, where
+dateutil alone would walk a rule that never yields up to the year 9999. ``UNTIL`` may be a
+UTC instant (``...Z``), a floating local time, or a date (inclusive: the whole local day).
 
 Occurrences follow dateutil's semantics: they are the instants the rule yields from the
 start on, so a start that does not match the rule is not itself an occurrence (as in
@@ -25,14 +28,18 @@ cap, and daily or weekly rules without COUNT jump straight to the window.
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule
 from django.utils.translation import gettext as _
+
+from calsync import rrules
 
 ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 ALLOWED_PARTS = frozenset(
@@ -50,12 +57,16 @@ ALLOWED_PARTS = frozenset(
         "WKST",
     }
 )
-LAST_END_SCAN_CAP = 10_000
-"""How many occurrences :func:`last_end` scans before calling a series open-ended."""
+YEARLY_ONLY_PARTS = ("BYYEARDAY", "BYWEEKNO")
+"""Parts RFC 5545 allows in YEARLY rules only."""
+SEARCH_YEARS = 100
+"""A rule must yield its first occurrence within this many years of the event's start;
+:func:`first_slot` and :func:`last_end` look no further (bounded time for any rule)."""
 
 
 class RuleError(ValueError):
-    """The recurrence rule is not acceptable; the message says why, for a person."""
+    """The recurrence rule is not acceptable; the message says why, for a person (in the
+    active language)."""
 
 
 class SeriesLike(Protocol):
@@ -121,36 +132,12 @@ def localise(wall: datetime, tz: ZoneInfo) -> datetime:
     return wall.replace(tzinfo=tz).astimezone(UTC)
 
 
-def parse_parts(rule: str) -> dict[str, str]:
-    """Split ``FREQ=...;...`` into an upper-case dict; raises :class:`RuleError`."""
-    parts: dict[str, str] = {}
-    for chunk in rule.split(";"):
-        if not chunk:
-            continue
-        key, sep, value = chunk.partition("=")
-        key = key.strip().upper()
-        if not sep or not value.strip():
-            raise RuleError(_("“%(part)s” is not a NAME=VALUE part.") % {"part": chunk})
-        if key in parts:
-            raise RuleError(_("%(part)s appears twice.") % {"part": key})
-        parts[key] = value.strip().upper()
-    return parts
+def _translated(exc: rrules.RuleSyntaxError) -> RuleError:
+    return RuleError(_(exc.template) % exc.params if exc.params else _(exc.template))
 
 
-def normalise_rule(text: str) -> str:
-    """The canonical form of an RRULE value, or :class:`RuleError` naming the problem.
-
-    Accepts an optional ``RRULE:`` prefix; refuses DTSTART, several lines, unknown or
-    refused parts and frequencies finer than DAILY, and checks the rule with dateutil.
-    """
-    value = (text or "").strip()
-    if value.upper().startswith("RRULE:"):
-        value = value[len("RRULE:") :]
-    if not value:
-        raise RuleError(_("The rule is empty."))
-    if "\n" in value or "\r" in value or ":" in value:
-        raise RuleError(_("Give one RRULE value, without DTSTART or other properties."))
-    parts = parse_parts(value)
+def _check_policy(parts: dict[str, str]) -> None:
+    """What calsync accepts of a split rule: its parts, and frequencies from DAILY up."""
     unknown = sorted(set(parts) - ALLOWED_PARTS)
     if unknown:
         raise RuleError(_("Unsupported rule part: %(parts)s.") % {"parts": ", ".join(unknown)})
@@ -159,69 +146,46 @@ def normalise_rule(text: str) -> str:
         raise RuleError(_("FREQ is required."))
     if freq not in ALLOWED_FREQS:
         raise RuleError(_("FREQ must be one of %(freqs)s.") % {"freqs": ", ".join(ALLOWED_FREQS)})
-    if "COUNT" in parts and "UNTIL" in parts:
-        raise RuleError(_("COUNT and UNTIL cannot both be given."))
-    for key in ("COUNT", "INTERVAL"):
-        if key in parts and (not parts[key].isdigit() or int(parts[key]) < 1):
-            raise RuleError(_("%(part)s must be a positive integer.") % {"part": key})
-    if "UNTIL" in parts:
-        parse_until(parts["UNTIL"])
-    canonical = ";".join(f"{key}={val}" for key, val in parts.items())
+    for name in YEARLY_ONLY_PARTS:
+        if name in parts and freq != "YEARLY":
+            raise RuleError(_("%(part)s is allowed in YEARLY rules only.") % {"part": name})
+
+
+def normalise_rule(text: str) -> str:
+    """The canonical form of an RRULE value, or :class:`RuleError` naming the problem.
+
+    Accepts an optional ``RRULE:`` prefix; refuses DTSTART, several lines, unknown or
+    refused parts and frequencies finer than DAILY; the shared parser
+    (:mod:`calsync.rrules`) checks every part, then dateutil the whole rule.
+    """
+    value = (text or "").strip()
+    if value.upper().startswith("RRULE:"):
+        value = value[len("RRULE:") :]
+    if not value:
+        raise RuleError(_("The rule is empty."))
+    if "\n" in value or "\r" in value or ":" in value:
+        raise RuleError(_("Give one RRULE value, without DTSTART or other properties."))
     try:
-        _build(canonical, datetime(2000, 1, 1), ZoneInfo("UTC"), all_day=False)  # noqa: DTZ001
+        parts = rrules.split(value)
+        _check_policy(parts)
+        rule = rrules.from_parts(parts)
+    except rrules.RuleSyntaxError as exc:
+        raise _translated(exc) from exc
+    try:
+        rrules.wall_rrule(rule, datetime(2000, 1, 1), ZoneInfo("UTC"), all_day=False)  # noqa: DTZ001
     except (ValueError, TypeError) as exc:
         raise RuleError(_("The rule is not valid RFC 5545: %(error)s") % {"error": exc}) from exc
-    return canonical
-
-
-def parse_until(value: str) -> datetime | date:
-    """UNTIL as an aware UTC instant, a naive (floating) datetime, or a date."""
-    try:
-        if len(value) == 8:
-            parsed: datetime | date = datetime.strptime(value, "%Y%m%d").date()  # noqa: DTZ007
-        elif value.endswith("Z"):
-            parsed = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        else:
-            parsed = datetime.strptime(value, "%Y%m%dT%H%M%S")  # noqa: DTZ007
-    except ValueError as exc:
-        raise RuleError(
-            _("UNTIL must look like 20270101T000000Z or 20270101, not “%(value)s”.")
-            % {"value": value}
-        ) from exc
-    if not 1000 <= parsed.year <= 9000:
-        raise RuleError(_("UNTIL must lie between the years 1000 and 9000."))
-    return parsed
-
-
-def until_wall(value: str, tz: ZoneInfo, *, all_day: bool) -> datetime:
-    """UNTIL as naive local wall time in ``tz`` (a date means the whole local day)."""
-    until = parse_until(value)
-    if isinstance(until, datetime) and until.tzinfo is not None:
-        return to_local(until, tz)
-    if isinstance(until, datetime):
-        return until
-    return datetime.combine(until, time() if all_day else time(23, 59, 59))
-
-
-def _build(rule: str, dtstart: datetime, tz: ZoneInfo, *, all_day: bool) -> rrule:
-    """A dateutil rule over naive local wall time; UNTIL is converted into that frame."""
-    parts = parse_parts(rule)
-    if "UNTIL" in parts:
-        parts["UNTIL"] = until_wall(parts["UNTIL"], tz, all_day=all_day).strftime("%Y%m%dT%H%M%S")
-    text = ";".join(f"{key}={val}" for key, val in parts.items())
-    result = rrulestr(text, dtstart=dtstart)
-    assert isinstance(result, rrule)
-    return result
+    return rule.text
 
 
 def _rule_for(series: SeriesTimes, not_before: datetime | None = None) -> rrule:
     """The rule of ``series``; with ``not_before`` (wall time) it may start later, unchanged
     for every occurrence at or after ``not_before`` (daily/weekly rules without COUNT)."""
-    rule = _build(series.rule, series.local_start, series.tz, all_day=series.all_day)
-    parts = parse_parts(series.rule)
-    if not_before is None or "COUNT" in parts or parts["FREQ"] not in ("DAILY", "WEEKLY"):
+    parsed = rrules.parse(series.rule)
+    rule = rrules.wall_rrule(parsed, series.local_start, series.tz, all_day=series.all_day)
+    if not_before is None or parsed.count is not None or parsed.freq not in ("DAILY", "WEEKLY"):
         return rule
-    period_days = int(parts.get("INTERVAL", "1")) * (7 if parts["FREQ"] == "WEEKLY" else 1)
+    period_days = parsed.interval * (7 if parsed.freq == "WEEKLY" else 1)
     periods = (not_before - series.local_start).days // period_days - 1
     if periods <= 0:
         return rule
@@ -270,29 +234,61 @@ def slot_at(series: SeriesTimes, original_start: datetime) -> Slot | None:
     return None
 
 
+def search_limit(series: SeriesTimes) -> datetime:
+    """The latest wall time :func:`first_slot` and :func:`last_end` look at: the end of
+    :data:`SEARCH_YEARS` years from the start, or UNTIL if earlier."""
+    start = series.local_start
+    day = start.day if (start.month, start.day) != (2, 29) else 28
+    limit = start.replace(year=start.year + SEARCH_YEARS, day=day)
+    until = rrules.parse(series.rule).until
+    if until is None:
+        return limit
+    return min(limit, rrules.until_wall(until, series.tz, all_day=series.all_day))
+
+
+def _first_occurrences(series: SeriesTimes) -> Iterator[datetime]:
+    """The occurrences (wall times) up to :func:`search_limit`, in bounded time; dateutil's
+    own expansion for a stored rule the bounded search does not take (BYYEARDAY or BYWEEKNO
+    outside YEARLY rules, refused since)."""
+    limit = search_limit(series)
+    try:
+        return rrules.occurrences_until(rrules.parse(series.rule), series.local_start, limit)
+    except ValueError:
+        return itertools.takewhile(lambda wall: wall <= limit, _rule_for(series))
+
+
 def first_slot(series: SeriesTimes) -> Slot | None:
-    """The first occurrence, or None when the rule yields nothing."""
-    wall = next(iter(_rule_for(series)), None)
+    """The first occurrence, or None when the rule yields none within :data:`SEARCH_YEARS`
+    years of the start (found in bounded time: a rule that never yields costs at most
+    that span, not dateutil's walk to the year 9999)."""
+    wall = next(_first_occurrences(series), None)
     return None if wall is None else _slot(series, wall)
 
 
 def last_end(series: SeriesTimes) -> datetime | None:
     """A bound on the end of the last occurrence, for window queries: with UNTIL, the end
     an occurrence starting at UNTIL would have; with COUNT, the end of the last occurrence
-    (None beyond :data:`LAST_END_SCAN_CAP` occurrences); None for an open-ended series."""
-    parts = parse_parts(series.rule)
-    if "UNTIL" in parts:  # no occurrence starts after UNTIL: a bound without iterating
-        wall = until_wall(parts["UNTIL"], series.tz, all_day=series.all_day)
+    (None when it lies beyond :data:`SEARCH_YEARS` years of the start); None for an
+    open-ended series."""
+    rule = rrules.parse(series.rule)
+    if rule.until is not None:  # no occurrence starts after UNTIL: a bound without iterating
+        wall = rrules.until_wall(rule.until, series.tz, all_day=series.all_day)
         return localise(wall + series.local_duration, series.tz)
-    if "COUNT" not in parts:
+    if rule.count is None:
         return None
-    rule = _rule_for(series)
     last = None
-    for index, wall in enumerate(rule):
-        if index >= LAST_END_SCAN_CAP:
-            return None
+    for index, wall in enumerate(_first_occurrences(series), start=1):
         last = wall
-    return None if last is None else _slot(series, last).end
+        if index == rule.count:
+            return _slot(series, last).end
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def series_bounds(series: SeriesTimes) -> tuple[Slot | None, datetime | None]:
+    """``(first_slot(series), last_end(series))``, remembered: the actions check a series
+    before their write transaction and again inside it, where this is then free."""
+    return first_slot(series), last_end(series)
 
 
 def occurrence_key(original_start: datetime) -> str:

@@ -1,6 +1,7 @@
 """Outlook's ``patternedRecurrence`` <-> an RFC 5545 RRULE, both ways, occurrence for occurrence.
 
-Pure: standard library and python-dateutil only. calsync keeps a series as an RRULE value
+Pure: standard library, python-dateutil and the shared RRULE parser :mod:`calsync.rrules`
+(which reads every rule here, as it does for the calendar). calsync keeps a series as an RRULE value
 without DTSTART (the event's start in its IANA zone is the DTSTART) expanded over local wall
 time with dateutil; Outlook keeps ``{pattern, range}`` expanded over dates in the event's
 zone. The two functions here translate only what means **exactly the same occurrences** on
@@ -54,20 +55,20 @@ templates marked with :func:`gettext_noop`; a caller with Django shows
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from calsync import rrules
+from calsync.rrules import RRule
 
 MAX_INTERVAL = 999
 """Largest ``pattern.interval`` sent (the emulator's bound; Outlook's own is undocumented)."""
 MAX_OCCURRENCES = 999
 """Largest ``numberOfOccurrences`` Outlook takes ("end after 999 occurrences")."""
 
-RFC_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+RFC_DAYS = rrules.RFC_DAYS
 """RFC 5545 weekday codes, indexed like :meth:`datetime.date.weekday`."""
 GRAPH_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 """Graph's dayOfWeek names, indexed like :meth:`datetime.date.weekday`."""
@@ -98,7 +99,6 @@ _RULE_PARTS = frozenset(
     {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "WKST"}
 )
 _FINER = ("SECONDLY", "MINUTELY", "HOURLY")
-_BYDAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 _FEBRUARY = 2
 ALL_MONTHS = tuple(range(1, 13))
 
@@ -124,72 +124,19 @@ class UnsupportedRecurrence(ValueError):
 # -- the RRULE side -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Rule:
-    """An RRULE value split into typed parts (upper case, no DTSTART)."""
-
-    freq: str
-    interval: int
-    count: int | None
-    until: str | None
-    byday: tuple[tuple[int | None, int], ...]
-    bymonthday: tuple[int, ...]
-    bymonth: tuple[int, ...]
-    bysetpos: tuple[int, ...]
-    wkst: int
-    text: str
-
-
-def _ints(name: str, value: str, high: int, *, negative: bool = True) -> tuple[int, ...]:
-    """``1,-2,...`` with every value in ``1..high`` (or ``-high..-1`` when ``negative``)."""
-    try:
-        numbers = tuple(int(item) for item in value.split(","))
-    except ValueError:
-        raise ValueError(f"{name}={value} is not a list of integers") from None
-    for number in numbers:
-        if not (1 <= number <= high or (negative and 1 <= -number <= high)):
-            raise ValueError(f"{name}={value}: {number} is out of range")
-    return numbers
-
-
-def _positive(name: str, value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name}={value} is not a positive integer")
-    return int(value)
-
-
-def _rule_parts(rule: str) -> dict[str, str]:
-    """``rule``'s NAME=VALUE parts, upper-cased, in order; ValueError when malformed."""
-    text = (rule or "").strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[len("RRULE:") :]
-    parts: dict[str, str] = {}
-    for chunk in text.split(";"):
-        if not chunk.strip():
-            continue
-        key, sep, value = chunk.partition("=")
-        key, value = key.strip().upper(), value.strip().upper()
-        if not sep or not value:
-            raise ValueError(f"“{chunk}” is not a NAME=VALUE part of an RRULE")
-        if key in parts:
-            raise ValueError(f"{key} appears twice in the RRULE")
-        parts[key] = value
-    return parts
-
-
-def _parse(rule: str) -> _Rule:
-    """Split and check ``rule``; ValueError for malformed rules, UnsupportedRecurrence for
-    parts Outlook has no counterpart for."""
-    parts = _rule_parts(rule)
+def _parse(rule: str) -> RRule:
+    """Split and check ``rule`` with the shared parser (:mod:`calsync.rrules`); ValueError
+    for malformed rules, UnsupportedRecurrence for what Outlook has no counterpart for."""
+    parts = rrules.split(rule)
     freq = parts.get("FREQ")
     if freq is None:
-        raise ValueError("the RRULE has no FREQ")
+        return rrules.from_parts(parts)  # raises: FREQ is required
     if freq in _FINER:
         raise UnsupportedRecurrence(
             gettext_noop("Outlook cannot repeat an event more often than daily (FREQ=%(freq)s)."),
             freq=freq,
         )
-    if freq not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
+    if freq not in rrules.FREQUENCIES:
         raise ValueError(f"FREQ={freq} is not an RFC 5545 frequency")
     unknown = sorted(set(parts) - _RULE_PARTS)
     if unknown:
@@ -197,34 +144,7 @@ def _parse(rule: str) -> _Rule:
             gettext_noop("Outlook has no counterpart for the rule part(s) %(parts)s."),
             parts=", ".join(unknown),
         )
-    if "COUNT" in parts and "UNTIL" in parts:
-        raise ValueError("an RRULE cannot have both COUNT and UNTIL")
-    interval = _positive("INTERVAL", parts.get("INTERVAL", "1"))
-    count = _positive("COUNT", parts["COUNT"]) if "COUNT" in parts else None
-    byday: list[tuple[int | None, int]] = []
-    for token in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else []:
-        match = _BYDAY.match(token.strip())
-        if match is None or match.group(1) in ("0", "+0", "-0"):
-            raise ValueError(f"BYDAY={parts['BYDAY']} is not a list of week days")
-        ordinal = int(match.group(1)) if match.group(1) else None
-        byday.append((ordinal, RFC_DAYS.index(match.group(2))))
-    wkst = parts.get("WKST", "MO")
-    if wkst not in RFC_DAYS:
-        raise ValueError(f"WKST={wkst} is not a week day")
-    return _Rule(
-        freq=freq,
-        interval=interval,
-        count=count,
-        until=parts.get("UNTIL"),
-        byday=tuple(byday),
-        bymonthday=_ints("BYMONTHDAY", parts["BYMONTHDAY"], 31) if "BYMONTHDAY" in parts else (),
-        bymonth=_ints("BYMONTH", parts["BYMONTH"], 12, negative=False)
-        if "BYMONTH" in parts
-        else (),
-        bysetpos=_ints("BYSETPOS", parts["BYSETPOS"], 366) if "BYSETPOS" in parts else (),
-        wkst=RFC_DAYS.index(wkst),
-        text=";".join(f"{key}={value}" for key, value in parts.items()),
-    )
+    return rrules.from_parts(parts)
 
 
 def _local_start(start: datetime | date, tz: ZoneInfo, all_day: bool) -> datetime:
@@ -240,21 +160,6 @@ def _local_start(start: datetime | date, tz: ZoneInfo, all_day: bool) -> datetim
     if start.tzinfo is None:
         return start
     return start.astimezone(tz).replace(tzinfo=None)
-
-
-def _until_wall(value: str, tz: ZoneInfo, all_day: bool) -> datetime:
-    """UNTIL as naive wall time in ``tz``, as calsync reads it: a UTC instant in the zone, a
-    floating time as is, a date as the whole local day."""
-    try:
-        if len(value) == 8:
-            day = datetime.strptime(value, "%Y%m%d").date()  # noqa: DTZ007
-            return datetime.combine(day, time() if all_day else time(23, 59, 59))
-        if value.endswith("Z"):
-            instant = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-            return instant.astimezone(tz).replace(tzinfo=None)
-        return datetime.strptime(value, "%Y%m%dT%H%M%S")  # noqa: DTZ007
-    except ValueError:
-        raise ValueError(f"UNTIL={value} is not like 20270101T000000Z or 20270101") from None
 
 
 # -- month-day arithmetic -------------------------------------------------------------------
@@ -351,13 +256,13 @@ def _monthday_parts(day: int, months: tuple[int, ...]) -> list[str]:
 # -- RRULE -> Graph ------------------------------------------------------------------------
 
 
-def _refuse_parts(rule: _Rule, names: tuple[str, ...], why: str) -> None:
+def _refuse_parts(rule: RRule, names: tuple[str, ...], why: str) -> None:
     present = [name for name in names if getattr(rule, name.lower())]
     if present:
         raise UnsupportedRecurrence(why, parts=", ".join(present))
 
 
-def _plain_days(rule: _Rule) -> list[int]:
+def _plain_days(rule: RRule) -> list[int]:
     if any(ordinal is not None for ordinal, _day in rule.byday):
         raise UnsupportedRecurrence(
             gettext_noop(
@@ -372,7 +277,7 @@ def _graph_days(days: list[int]) -> list[str]:
     return [GRAPH_DAYS[day] for day in GRAPH_DAY_ORDER if day in days]
 
 
-def _relative(rule: _Rule) -> dict[str, Any]:
+def _relative(rule: RRule) -> dict[str, Any]:
     """daysOfWeek and index of a relative pattern from BYDAY (+ BYSETPOS)."""
     if rule.bymonthday:
         raise UnsupportedRecurrence(
@@ -409,8 +314,8 @@ def _relative(rule: _Rule) -> dict[str, Any]:
     return {"daysOfWeek": _graph_days(days), "index": INDEX_NAMES[index]}
 
 
-def _daily_or_weekly(rule: _Rule, local_start: datetime) -> dict[str, Any]:
-    """The Graph pattern of a DAILY or WEEKLY ``rule``."""
+def _daily_or_weekly(rule: RRule, local_start: datetime) -> dict[str, Any]:
+    """Outlook's ``daily`` or ``weekly`` pattern of a DAILY or WEEKLY ``rule``."""
     _refuse_parts(
         rule,
         ("BYMONTH", "BYMONTHDAY", "BYSETPOS"),
@@ -432,7 +337,48 @@ def _daily_or_weekly(rule: _Rule, local_start: datetime) -> dict[str, Any]:
     }
 
 
-def _pattern(rule: _Rule, local_start: datetime) -> dict[str, Any]:
+def _yearly_month(rule: RRule, local_start: datetime) -> int:
+    """The one month of a YEARLY ``rule`` (Outlook repeats a yearly series in one month)."""
+    if len(rule.bymonth) > 1:
+        raise UnsupportedRecurrence(
+            gettext_noop(
+                "Outlook repeats a yearly series in one month; this rule names several "
+                "(BYMONTH=%(months)s)."
+            ),
+            months=",".join(str(month) for month in rule.bymonth),
+        )
+    if not rule.bymonth and (rule.byday or rule.bymonthday):
+        raise UnsupportedRecurrence(
+            gettext_noop(
+                "Outlook repeats a yearly series in one month; without BYMONTH this rule "
+                "runs through the whole year."
+            )
+        )
+    return rule.bymonth[0] if rule.bymonth else local_start.month
+
+
+def _monthly_or_yearly(rule: RRule, local_start: datetime) -> dict[str, Any]:
+    """Outlook's relative or absolute monthly/yearly pattern of a MONTHLY or YEARLY ``rule``."""
+    pattern: dict[str, Any] = {"interval": rule.interval}
+    if rule.freq == "MONTHLY":
+        if rule.bymonth:
+            raise UnsupportedRecurrence(
+                gettext_noop("Outlook cannot limit a monthly series to some months (BYMONTH).")
+            )
+        months = _visited_months(local_start.month, rule.interval)
+        kind, spelling_months = "Monthly", ALL_MONTHS
+    else:
+        pattern["month"] = _yearly_month(rule, local_start)
+        months = spelling_months = (pattern["month"],)
+        kind = "Yearly"
+    if rule.byday:
+        return {"type": f"relative{kind}", **pattern, **_relative(rule)}
+    monthdays = rule.bymonthday or (local_start.day,)
+    day = _outlook_day(monthdays, rule.bysetpos, months, spelling_months)
+    return {"type": f"absolute{kind}", **pattern, "dayOfMonth": day}
+
+
+def _pattern(rule: RRule, local_start: datetime) -> dict[str, Any]:
     """The Graph pattern of ``rule`` (only the fields its type needs)."""
     if rule.interval > MAX_INTERVAL:
         raise UnsupportedRecurrence(
@@ -442,43 +388,10 @@ def _pattern(rule: _Rule, local_start: datetime) -> dict[str, Any]:
         )
     if rule.freq in ("DAILY", "WEEKLY"):
         return _daily_or_weekly(rule, local_start)
-    if rule.freq == "MONTHLY":
-        if rule.bymonth:
-            raise UnsupportedRecurrence(
-                gettext_noop("Outlook cannot limit a monthly series to some months (BYMONTH).")
-            )
-        months = _visited_months(local_start.month, rule.interval)
-        pattern: dict[str, Any] = {"interval": rule.interval}
-    else:
-        if len(rule.bymonth) > 1:
-            raise UnsupportedRecurrence(
-                gettext_noop(
-                    "Outlook repeats a yearly series in one month; this rule names several "
-                    "(BYMONTH=%(months)s)."
-                ),
-                months=",".join(str(month) for month in rule.bymonth),
-            )
-        if not rule.bymonth and (rule.byday or rule.bymonthday):
-            raise UnsupportedRecurrence(
-                gettext_noop(
-                    "Outlook repeats a yearly series in one month; without BYMONTH this rule "
-                    "runs through the whole year."
-                )
-            )
-        month = rule.bymonth[0] if rule.bymonth else local_start.month
-        months = (month,)
-        pattern = {"interval": rule.interval, "month": month}
-    kind = "Monthly" if rule.freq == "MONTHLY" else "Yearly"
-    if rule.byday:
-        return {"type": f"relative{kind}", **pattern, **_relative(rule)}
-    monthdays = rule.bymonthday or (local_start.day,)
-    day = _outlook_day(
-        monthdays, rule.bysetpos, months, ALL_MONTHS if rule.freq == "MONTHLY" else months
-    )
-    return {"type": f"absolute{kind}", **pattern, "dayOfMonth": day}
+    return _monthly_or_yearly(rule, local_start)
 
 
-def _nth_date(rule: _Rule, pattern: dict[str, Any], local_start: datetime) -> date:
+def _nth_date(rule: RRule, pattern: dict[str, Any], local_start: datetime, tz: ZoneInfo) -> date:
     """The date of the COUNT-th occurrence (``date.max`` beyond the year 9999).
 
     Daily and weekly patterns are counted arithmetically (a COUNT may be huge); monthly and
@@ -501,13 +414,13 @@ def _nth_date(rule: _Rule, pattern: dict[str, Any], local_start: datetime) -> da
     except OverflowError:
         return date.max
     last = start
-    for wall in rrulestr(rule.text, dtstart=local_start):
+    for wall in rrules.wall_rrule(rule, local_start, tz, all_day=False):
         last = wall.date()
     return last
 
 
 def _range(
-    rule: _Rule, pattern: dict[str, Any], local_start: datetime, tz: ZoneInfo, all_day: bool
+    rule: RRule, pattern: dict[str, Any], local_start: datetime, tz: ZoneInfo, all_day: bool
 ) -> dict[str, Any]:
     """The Graph range of ``rule`` (whose Outlook pattern is ``pattern``)."""
     start_date = local_start.date()
@@ -518,14 +431,14 @@ def _range(
             "numberOfOccurrences": rule.count,
         }
     if rule.count is not None:
-        end_date = _nth_date(rule, pattern, local_start)
+        end_date = _nth_date(rule, pattern, local_start, tz)
     elif rule.until is not None:
-        until = _until_wall(rule.until, tz, all_day)
+        until = rrules.until_wall(rule.until, tz, all_day=all_day)
         end_date = until.date()
         if until.time() < local_start.time():
             end_date -= timedelta(days=1)
         if end_date < start_date:
-            raise ValueError(f"UNTIL={rule.until} is before the start of the series")
+            raise ValueError(f"UNTIL={rule.value('UNTIL')} is before the start of the series")
     else:
         return {"type": "noEnd", "startDate": start_date.isoformat()}
     return {"type": "endDate", "startDate": start_date.isoformat(), "endDate": end_date.isoformat()}

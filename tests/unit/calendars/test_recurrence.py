@@ -207,3 +207,55 @@ def test_occurrence_keys_round_trip() -> None:
     instant = utc(2026, 11, 24, 8)
     assert recurrence.occurrence_key(instant) == "20261124T080000Z"
     assert recurrence.parse_occurrence_key("20261124T080000Z") == instant
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;BYSETPOS=1",
+        "FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30;BYSETPOS=1",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+    ],
+)
+def test_a_rule_that_never_yields_is_found_out_in_bounded_time(rule: str) -> None:
+    """dateutil alone walks such a rule day by day to the year 9999 (4-7 s here). CPU time of
+    this thread: what the search costs, whatever else the machine runs."""
+    series = timed(recurrence.normalise_rule(rule), datetime(2026, 1, 1, 9), 60)
+    elapsed = []
+    for _attempt in range(3):
+        began = clock.thread_time()
+        assert recurrence.first_slot(series) is None
+        elapsed.append(clock.thread_time() - began)
+    assert min(elapsed) < 0.1, elapsed
+
+
+def test_first_occurrence_must_come_within_the_search_years() -> None:
+    # 29 February on a Monday: 2044 is within a hundred years of 2026
+    series = timed("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", datetime(2026, 1, 1, 9), 60)
+    first = recurrence.first_slot(series)
+    assert first is not None and first.start.date() == date(2044, 2, 29)
+    # every 999 years in January, from February: the first is 999 years away
+    far = timed("FREQ=YEARLY;INTERVAL=999;BYMONTH=1", datetime(2026, 2, 1, 9), 60)
+    assert recurrence.first_slot(far) is None
+    assert recurrence.SEARCH_YEARS == 100
+
+
+def test_count_of_a_sparse_rule_is_bounded_in_time_too() -> None:
+    """The COUNT-th occurrence of a rule yielding every four years lies past the search
+    years: the series counts as open-ended for window queries, found out quickly."""
+    sparse = timed("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;COUNT=3000", datetime(2026, 1, 1, 9), 60)
+    began = clock.perf_counter()
+    assert recurrence.last_end(sparse) is None
+    assert clock.perf_counter() - began < 0.5
+    dense = timed("FREQ=DAILY;COUNT=20000", datetime(2026, 1, 1, 9), 60)
+    # the 20000th starts 19999 days on, 09:00 Paris summer time; it ends at 10:00 (08:00 UTC)
+    assert recurrence.last_end(dense) == utc(2080, 10, 3, 8)
+
+
+@pytest.mark.parametrize("freq", ["DAILY", "WEEKLY", "MONTHLY"])
+@pytest.mark.parametrize("part", ["BYYEARDAY=100", "BYWEEKNO=20"])
+def test_yearly_only_parts_are_refused_in_other_rules(freq: str, part: str) -> None:
+    with pytest.raises(RuleError, match="allowed in YEARLY rules only"):
+        recurrence.normalise_rule(f"FREQ={freq};{part}")
+    assert recurrence.normalise_rule(f"FREQ=YEARLY;{part}") == f"FREQ=YEARLY;{part}"
