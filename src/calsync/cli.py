@@ -1,4 +1,4 @@
-"""The ``calsync`` command (CONTRACT §2).
+"""The ``calsync`` command (docs/contract.md, The calsync command).
 
 ``calsync emulator`` runs the Microsoft cloud emulator without Django; every other command
 is a Django management command (``calsync reset-account`` runs ``reset_account``), so

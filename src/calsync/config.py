@@ -1,10 +1,10 @@
 """Where calsync finds its settings: the environment, a `.env` file, and `./var/`.
 
-Every setting has a default that works on a fresh machine: SQLite and the generated secret
-key live under the var directory (``./var/`` of the current directory unless
-``CALSYNC_VAR_DIR`` says otherwise). That directory is private to the account running
-calsync (mode 0700), and so is the SQLite file (0600): both are created so, and an existing
-one with looser modes is tightened.
+The contract (docs/contract.md, Settings): every setting has a default that works on a
+fresh machine: SQLite and the generated secret key live under the var directory (``./var/``
+of the current directory unless ``CALSYNC_VAR_DIR`` says otherwise). That directory is
+private to the account running calsync (mode 0700), and so is the SQLite file (0600): both
+are created so, and an existing one with looser modes is tightened.
 """
 
 from __future__ import annotations

@@ -226,6 +226,15 @@ CALSYNC_SYNC_MAX_DELETE_FLOOR = int(config.env("CALSYNC_SYNC_MAX_DELETE_FLOOR", 
 """...unless it deletes at most this many events."""
 CALSYNC_SYNC_PUSH_PAST = config.env("CALSYNC_SYNC_PUSH_PAST") in {"1", "true", "yes"}
 """The first sync also pushes events that already ended (off by default)."""
+CALSYNC_GRAPH_MAX_RETRY_AFTER = float(config.env("CALSYNC_GRAPH_MAX_RETRY_AFTER", "30"))
+"""Longest ``Retry-After`` (seconds) a sync waits out; Outlook asking for longer ends the run
+"throttled", and the account's next sync is scheduled at the time it gave."""
+CALSYNC_REDIS_URL = config.env("CALSYNC_REDIS_URL")
+"""Redis, when set: the mailboxes' shared request budget lives there (else in the database),
+and Celery's broker."""
+CALSYNC_SYNC_LEASE = float(config.env("CALSYNC_SYNC_LEASE", "30"))
+"""Seconds an account's claim (one run at a time) lasts unless its run renews it; a run
+renews it every third of that, so a crashed run frees the account this long after."""
 CALSYNC_NOTIFICATIONS = config.env("CALSYNC_NOTIFICATIONS", "1") in {"1", "true", "yes"}
 """Subscribe to Graph change notifications (needs an https Base URL, or http on loopback)."""
 CALSYNC_NOTIFICATION_DEBOUNCE = float(config.env("CALSYNC_NOTIFICATION_DEBOUNCE", "2"))

@@ -1,6 +1,8 @@
 """The ASGI application: Graph routes, identity routes, control plane, and the middleware
 that gives every response a ``request-id`` (echoing ``client-request-id``), counts requests,
-draws injected faults for Graph requests and drops connections when a fault says so.
+draws injected faults for Graph requests and drops connections when a fault says so: before
+the request runs (``disconnect_rate``), or after a write succeeded, instead of its answer
+(``drop_after_apply_rate``; for a ``$batch``, when one of its write items drew it).
 
 Faults apply to Graph routes only; identity endpoints get the injected latency and nothing
 else; the control plane never sees faults.
@@ -23,9 +25,16 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph_emulator import control, identity
+from graph_emulator.faults import FaultDecision
 from graph_emulator.graph import routes as graph_routes
 from graph_emulator.graph.errors import RequestIds, current_request_ids, graph_error
-from graph_emulator.graph.routing import BATCH_ITEM_SCOPE_KEY, FAULT_SCOPE_KEY
+from graph_emulator.graph.routing import (
+    BATCH_ITEM_SCOPE_KEY,
+    DROP_GATE_SCOPE_KEY,
+    FAULT_SCOPE_KEY,
+    WRITE_METHODS,
+    DropGate,
+)
 from graph_emulator.loopback import is_loopback_host
 from graph_emulator.webhooks import Notifier
 from graph_emulator.world import World
@@ -110,6 +119,7 @@ class EmulatorMiddleware:
                 if decision.disconnect and not batch_item and await drop_connection(scope):
                     self.world.stats.count_fault()
                     return
+                send_with_ids = self._drop_after_apply(scope, decision, send_with_ids)
             elif kind == "identity":
                 self.world.stats.count_identity()
                 latency_ms = self.world.faults.settings.latency_ms
@@ -118,6 +128,30 @@ class EmulatorMiddleware:
             await self.app(scope, receive, send_with_ids)
         finally:
             current_request_ids.reset(reset_token)
+
+    def _drop_after_apply(self, scope: Scope, decision: FaultDecision, send: Send) -> Send:
+        """``send``, watched: a write that succeeds under a drop decision arms the request's
+        gate (a batch item: its batch's gate); a request (not an item) whose gate is armed
+        when its answer starts loses its connection instead of the answer."""
+        batch_item = bool(scope.get(BATCH_ITEM_SCOPE_KEY))
+        gate = scope.get(DROP_GATE_SCOPE_KEY) if batch_item else DropGate()
+        scope[DROP_GATE_SCOPE_KEY] = gate
+        is_batch = scope["path"].rstrip("/").lower().endswith("/$batch")
+        drops = decision.drop_after_apply and scope["method"] in WRITE_METHODS and not is_batch
+        dropped = False
+
+        async def watched(message: Any) -> None:
+            nonlocal dropped
+            if message["type"] == "http.response.start" and gate is not None:
+                if drops and 200 <= message["status"] < 300:
+                    gate.armed = True
+                if gate.armed and not batch_item and await drop_connection(scope):
+                    self.world.stats.count_fault()
+                    dropped = True
+            if not dropped:
+                await send(message)
+
+        return watched
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:

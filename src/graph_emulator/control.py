@@ -1,9 +1,11 @@
-"""The control plane (CONTRACT §5): JSON, no auth, loopback only (enforced by the middleware).
+"""The control plane (docs/emulator.md, The control plane): JSON, no auth, loopback only
+(enforced by the middleware).
 
 Additions beyond the contract: ``GET /_emulator/health``, ``GET /_emulator/apps``,
 ``GET /_emulator/users``, ``GET|PUT /_emulator/settings``, ``GET /_emulator/faults``,
 ``GET|PUT /_emulator/clock``, ``GET /_emulator/subscriptions`` and
-``POST /_emulator/subscriptions/{id}/remove`` (sends ``subscriptionRemoved``).
+``POST /_emulator/subscriptions/{id}/remove`` (sends ``subscriptionRemoved``),
+``POST /_emulator/users/{email}/import`` (an event as an ICS import makes it: custom zone).
 Bad input answers 400 ``{"error": {"code": "invalid_request", "field", "message"}}``.
 """
 
@@ -16,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from graph_emulator.calendar.errors import CalendarError
 from graph_emulator.directory import DirectoryError, User
 from graph_emulator.faults import FaultConfigError, FaultSettings
 from graph_emulator.world import CONTROL_PLANE_CLIENT_ID, Settings, World
@@ -149,6 +152,29 @@ async def user_token(request: Request) -> Response:
     )
 
 
+async def import_event(request: Request) -> Response:
+    """An event as an ICS import puts it in the mailbox (no mail): ``{"event": <as POST
+    /me/events takes it>, "customTimeZone": true}`` (default true: its zones read
+    ``tzone://Microsoft/Custom``, with the rules of the zones the event names)."""
+    world = _world(request)
+    user = _user(world, request.path_params["email"])
+    data = await _json_object(request)
+    unknown = set(data) - {"event", "customTimeZone"}
+    if unknown:
+        raise ControlError(sorted(unknown)[0], "unknown field")
+    custom = data.get("customTimeZone", True)
+    if not isinstance(custom, bool):
+        raise ControlError("customTimeZone", "must be true or false")
+    if world.calendars is None:
+        raise ControlError("event", "this emulator has no calendars", status=409)
+    try:
+        with world.lock:
+            inst = world.calendars.import_event(user.id, data.get("event"), custom=custom)
+    except CalendarError as exc:
+        raise ControlError("event", f"{exc.code}: {exc.message}") from None
+    return JSONResponse({"id": inst.id, "iCalUId": inst.ical_uid}, status_code=201)
+
+
 async def get_stats(request: Request) -> Response:
     return JSONResponse(_world(request).stats.snapshot())
 
@@ -254,6 +280,7 @@ ROUTES = [
     Route("/_emulator/users", _handle(add_user), methods=["POST"]),
     Route("/_emulator/users", _handle(list_users), methods=["GET"]),
     Route("/_emulator/users/{email}/token", _handle(user_token), methods=["POST"]),
+    Route("/_emulator/users/{email}/import", _handle(import_event), methods=["POST"]),
     Route("/_emulator/stats", _handle(get_stats), methods=["GET"]),
     Route("/_emulator/stats", _handle(clear_stats), methods=["DELETE"]),
     Route("/_emulator/outbox", _handle(get_outbox), methods=["GET"]),

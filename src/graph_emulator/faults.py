@@ -1,9 +1,11 @@
-"""Injected faults: latency, random 429/503/504 and dropped connections, from a seed.
+"""Injected faults: latency, random 429/503/504, dropped connections, and connections
+dropped after a write was applied, from a seed.
 
 ``FaultPlan.configure(**fields)`` replaces the whole plan (PUT semantics: fields left out go
 back to their defaults). Each Graph request (and each ``$batch`` item) draws one
-``FaultDecision``, always consuming the same four random numbers in the same order, so a
-seeded plan yields the same sequence for the same sequence of requests.
+``FaultDecision``, always consuming the same four random numbers in the same order (a fifth
+after them when ``drop_after_apply_rate`` is set), so a seeded plan yields the same sequence
+for the same sequence of requests.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class FaultSettings:
     throttle_rate: float = 0.0
     error_rate: float = 0.0
     disconnect_rate: float = 0.0
+    drop_after_apply_rate: float = 0.0
     seed: int | None = None
     mailbox_concurrency: int = DEFAULT_MAILBOX_CONCURRENCY
     requests_per_10_minutes: int = DEFAULT_REQUESTS_PER_10_MINUTES
@@ -50,7 +53,7 @@ class FaultSettings:
             if name not in known:
                 raise FaultConfigError(name, f"unknown field (known: {', '.join(sorted(known))})")
         values: dict[str, Any] = {}
-        for name in ("throttle_rate", "error_rate", "disconnect_rate"):
+        for name in ("throttle_rate", "error_rate", "disconnect_rate", "drop_after_apply_rate"):
             if name in data:
                 values[name] = _number(data[name], name, low=0.0, high=1.0)
         for name in ("latency_ms", "processing_ms"):
@@ -94,10 +97,18 @@ class FaultDecision:
     disconnect: bool = False
     throttle: bool = False
     error_status: int | None = None
+    drop_after_apply: bool = False
+    """A write that succeeds is applied, then its connection is dropped before the answer
+    (for a ``$batch`` item: the whole batch's answer)."""
 
     @property
     def any_failure(self) -> bool:
-        return self.disconnect or self.throttle or self.error_status is not None
+        return (
+            self.disconnect
+            or self.throttle
+            or self.error_status is not None
+            or self.drop_after_apply
+        )
 
 
 NO_FAULT = FaultDecision()
@@ -117,22 +128,26 @@ class FaultPlan:
             self._rng = random.Random(settings.seed)  # noqa: S311
 
     def decide(self) -> FaultDecision:
-        """Draw the decision for one request (four draws, always)."""
+        """Draw the decision for one request (four draws, always; a fifth for
+        ``drop_after_apply_rate`` when it is set)."""
         with self._lock:
             s = self.settings
             if not (
                 s.throttle_rate
                 or s.error_rate
                 or s.disconnect_rate
+                or s.drop_after_apply_rate
                 or s.latency_ms
                 or s.processing_ms
             ):
                 return NO_FAULT
             d_disconnect, d_throttle, d_error, d_kind = (self._rng.random() for _ in range(4))
+            d_drop = self._rng.random() if s.drop_after_apply_rate else 1.0
         return FaultDecision(
             latency_s=s.latency_ms / 1000.0,
             processing_s=s.processing_ms / 1000.0,
             disconnect=d_disconnect < s.disconnect_rate,
             throttle=d_throttle < s.throttle_rate,
             error_status=(503 if d_kind < 0.5 else 504) if d_error < s.error_rate else None,
+            drop_after_apply=d_drop < s.drop_after_apply_rate,
         )

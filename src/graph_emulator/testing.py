@@ -136,6 +136,14 @@ class EmulatorServer:
         body = {"client_id": client_id} if client_id else None
         return self._call("POST", f"/users/{email}/token", body)["access_token"]
 
+    def import_event(
+        self, email: str, event: dict[str, Any], custom_time_zone: bool = True
+    ) -> dict[str, Any]:
+        """Put ``event`` in the mailbox as an ICS import would (by default in a custom
+        zone: ``tzone://Microsoft/Custom``); returns ``{"id", "iCalUId"}``."""
+        body = {"event": event, "customTimeZone": custom_time_zone}
+        return self._call("POST", f"/users/{email}/import", body, expect=(201,))
+
     def set_faults(self, **faults: Any) -> dict[str, Any]:
         """Replace the fault plan (PUT semantics: omitted fields are back to defaults)."""
         return self._call("PUT", "/faults", faults)

@@ -1,4 +1,4 @@
-"""`/api/events` (CONTRACT §4): CRUD, times, validation, listing windows, archive."""
+"""`/api/events` (docs/contract.md, REST API): CRUD, times, validation, listing windows, archive."""
 
 from __future__ import annotations
 

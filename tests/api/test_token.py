@@ -1,4 +1,4 @@
-"""`POST /api/token` (CONTRACT §4) and token authentication."""
+"""`POST /api/token` (docs/contract.md, REST API) and token authentication."""
 
 from __future__ import annotations
 

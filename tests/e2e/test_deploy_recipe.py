@@ -26,7 +26,7 @@ import pytest
 from graph_emulator.certs import ensure_certs
 
 from .conftest import csrf_token
-from .processes import CALSYNC, Server, calsync, clean_environment, free_port
+from .servers import CALSYNC, Server, calsync, clean_environment, free_port
 
 pytestmark = [pytest.mark.e2e]
 

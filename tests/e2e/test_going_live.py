@@ -21,7 +21,7 @@ import pytest
 from graph_emulator.testing import EmulatorServer
 
 from .conftest import csrf_token
-from .processes import Server, calsync, clean_environment
+from .servers import Server, calsync, clean_environment
 
 pytestmark = [pytest.mark.e2e]
 

@@ -680,7 +680,7 @@ def test_outlook_lost_midway_changes_nothing_here_and_a_retry_finishes(
 
 class StealsTheClaim(httpx.BaseTransport):
     """Real HTTPS; while Outlook deletes, a sync takes the account's claim over (as after
-    CLAIM_TTL, when it thinks the reset died)."""
+    its lease ran out, when it thinks the reset died)."""
 
     def __init__(self, ca_path: str, account_pk: int) -> None:
         import ssl

@@ -1,8 +1,8 @@
 """Changes after the first sync, both ways, and the mails Outlook sends because of them.
 
-The outbox rules are the seed guide's: create -> invitations, delete or archive ->
-cancellations, unarchive -> invitations, attendee added -> invitation, removed ->
-cancellation; a sync with no changes mails nobody.
+The outbox rules are those of Odoo's Outlook guide (docs/sync.md, Mails Outlook sends):
+create -> invitations, delete or archive -> cancellations, unarchive -> invitations,
+attendee added -> invitation, removed -> cancellation; a sync with no changes mails nobody.
 """
 
 from __future__ import annotations

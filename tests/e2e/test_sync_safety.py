@@ -4,6 +4,7 @@ elsewhere, and one meeting seen by two calsync users."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -225,7 +226,7 @@ def test_one_meeting_seen_by_two_calsync_users_is_one_event(
 
 
 def test_a_run_that_lost_its_claim_records_nothing_and_the_next_links(alice: SyncWorld) -> None:
-    """A run that outlived CLAIM_TTL (here: its claim taken while it writes to Outlook) does
+    """A run that lost its claim (here: taken while it writes to Outlook) does
     not record over the run that took the account; its writes are recognised next time."""
     from calsync.outlook.sync.progress import WRITING_OUTLOOK, Snapshot
 
@@ -249,3 +250,33 @@ def test_a_run_that_lost_its_claim_records_nothing_and_the_next_links(alice: Syn
     assert sorted(subjects(alice)) == ["Earlier", "Made here"]  # no duplicate either side
     assert sorted(e.title for e in alice.events()) == ["Earlier", "Made here"]
     assert SyncRecord.objects.filter(account=alice.account).count() == 2
+
+
+def test_a_run_whose_lease_is_lost_stops_writing(alice: SyncWorld, settings: Any) -> None:
+    """The lease's renewal finds the claim gone (the run stalled and another took over):
+    the run's next write raises instead of going on, so most of its push never goes out;
+    the next sync finishes it without a duplicate."""
+    from calsync.outlook.sync.progress import WRITING_OUTLOOK, Snapshot
+
+    settings.CALSYNC_SYNC_LEASE = 0.6  # renewed every 0.2 s
+    titles = sorted(["Earlier", *(f"Push {n:03}" for n in range(200))])
+    for n in range(200):
+        begins = at(3, 8) + timedelta(minutes=15 * n)
+        alice.create(title=f"Push {n:03}", start=begins, end=begins + timedelta(minutes=10))
+    alice.emulator.set_faults(latency_ms=400)
+
+    def another_run_takes_over(snapshot: Snapshot) -> None:
+        if snapshot.phase == WRITING_OUTLOOK:
+            OutlookAccount.objects.filter(pk=alice.account.pk).update(sync_claim="another-run")
+
+    lost = alice.sync(listener=another_run_takes_over)
+    alice.emulator.set_faults()
+    assert [e["code"] for e in lost.errors] == ["claim_lost"]
+    made = subjects(alice)
+    assert len(made) < len(titles) - 40  # stopped: most of the push never went out
+    assert not SyncRecord.objects.filter(account=alice.account).exists()
+
+    OutlookAccount.objects.filter(pk=alice.account.pk).update(sync_claim="", sync_claimed_at=None)
+    again = alice.sync()
+    assert again.ok, again.errors
+    assert subjects(alice) == titles

@@ -105,7 +105,7 @@ def test_relative_monthly_several_days_takes_the_index_th_matching_day() -> None
 
 
 def test_end_date_is_inclusive_and_last_occurrence_may_be_earlier() -> None:
-    # The facts' example: weekly Monday from 2017-09-04 to 2017-12-31 ends 2017-12-25.
+    # Microsoft's documented example: weekly Monday from 2017-09-04 to 2017-12-31 ends 2017-12-25.
     rec = rule(
         {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
         {"type": "endDate", "startDate": "2017-09-04", "endDate": "2017-12-31"},

@@ -1,4 +1,5 @@
-"""The control plane (CONTRACT §5) over HTTPS: validation, stats, outbox, reset, settings."""
+"""The control plane (docs/emulator.md, The control plane) over HTTPS: validation, stats,
+outbox, reset, settings."""
 
 from __future__ import annotations
 

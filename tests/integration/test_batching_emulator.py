@@ -1,11 +1,12 @@
 """``msgraph.batching.run_batch`` against the emulator over real HTTPS: serial batches, up
 to 4 in flight, stay within Outlook's 4 concurrent requests per mailbox; an item that fails
 does not fail its batch-mates (the ones a serial batch skipped with 424 are sent again);
-throttled items are retried after their Retry-After."""
+throttled items are retried after their Retry-After. The retry policy's figures with the
+clock's real sleep are in test_graph_retry_emulator.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,13 +21,25 @@ MAILBOX = "batch@example.com"
 
 
 @pytest.fixture
-def graph(emulator: Any) -> Iterator[GraphClient]:
+def connect(emulator: Any) -> Iterator[Callable[..., GraphClient]]:
+    """Makes Graph clients of the mailbox (``GraphClient`` keywords: ``sleep``, ``retry``)."""
     emulator.add_user(MAILBOX, "Batch", "pw")
-    with GraphClient(
-        emulator.graph_url, StaticToken(emulator.token_for(MAILBOX)), verify=emulator.ca_path
-    ) as client:
-        emulator.clear_stats()
-        yield client
+    token = StaticToken(emulator.token_for(MAILBOX))
+    made: list[GraphClient] = []
+
+    def make(**kwargs: Any) -> GraphClient:
+        made.append(GraphClient(emulator.graph_url, token, verify=emulator.ca_path, **kwargs))
+        return made[-1]
+
+    emulator.clear_stats()
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def graph(connect: Callable[..., GraphClient]) -> GraphClient:
+    return connect()
 
 
 def creates(n: int) -> list[SubRequest]:
@@ -77,11 +90,15 @@ def test_a_failing_item_does_not_fail_its_batch_mates(emulator: Any, graph: Grap
     assert len(subjects(graph)) == 38  # and created once each
 
 
-def test_throttled_items_are_retried_after_retry_after(emulator: Any, graph: GraphClient) -> None:
-    emulator.set_faults(throttle_rate=0.3, seed=11, retry_after=0.05)
+def test_throttled_items_are_retried_after_retry_after(
+    emulator: Any, connect: Callable[..., GraphClient]
+) -> None:
     waits: list[float] = []
-    answers = run_batch(graph, creates(30), sleep=waits.append)
+    graph = connect(sleep=waits.append)
+    emulator.set_faults(throttle_rate=0.3, seed=11, retry_after=0.05)
+    answers = run_batch(graph, creates(30))
     emulator.set_faults()
     assert [a.status for a in answers] == [201] * 30
     assert waits and all(w == 0.05 for w in waits)
+    assert graph.retrier.retries == len(waits)  # one budget for the client: every round paid
     assert subjects(graph) == [f"E{i:03d}" for i in range(30)]

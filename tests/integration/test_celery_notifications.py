@@ -1,12 +1,15 @@
-"""Change notifications with ``CALSYNC_CELERY`` on: the live server (no scheduler in its
-process) records the sync request and queues ``sync_requested``; a real Celery worker (two
-threads, a queue of its own, Redis at ``CALSYNC_REDIS_URL``) takes it with the same
-own-writes filter as the schedulers, and waits for a run held elsewhere instead of losing
-the request. The emulator sends the notifications over HTTPS, as Microsoft would."""
+"""Change notifications with ``CALSYNC_CELERY`` on: the live server (no engine in its
+process) records the sync request; the beat's ``dispatch_due`` (sent here every 0.2 s, as
+``celery beat`` would) queues ``drain_due`` tasks, and a real Celery worker (two threads, a
+queue of its own, Redis at ``CALSYNC_REDIS_URL``) takes the request with the same own-writes
+filter as every engine, and waits for a run held elsewhere instead of losing the request.
+The emulator sends the notifications over HTTPS, as Microsoft would."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,13 +32,27 @@ PASSWORD = "pw-calsync"
 
 
 @pytest.fixture
-def celery_worker_queue(celery_queue: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The Celery worker's queue, which notification tasks go to."""
+def celery_worker_queue(
+    celery_queue: str, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The Celery worker's queue, which the drains go to, and a beat sending
+    ``dispatch_due`` to it."""
     monkeypatch.setattr(tasks, "QUEUE", celery_queue)
     settings.CALSYNC_CELERY = True
     settings.CALSYNC_NOTIFICATIONS = True
     settings.CALSYNC_NOTIFICATION_DEBOUNCE = 0.3
-    return celery_queue
+    settings.CALSYNC_SYNC_INTERVAL = 0  # requests only: no periodic syncs in these tests
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(0.2):
+            tasks.dispatch_due.apply_async(queue=celery_queue)
+
+    beating = threading.Thread(target=beat, daemon=True)
+    beating.start()
+    yield celery_queue
+    stop.set()
+    beating.join()
 
 
 @pytest.fixture
@@ -98,7 +115,7 @@ def test_celery_waits_for_a_run_held_elsewhere(dora: Any, emulator: Any) -> None
     assert claim is not None
     remote_id = outlook_create(emulator, "While busy, via Celery")
     wait_for(lambda: SyncRequest.objects.exists())
-    time.sleep(1.0)  # the task came, found the account busy and queued itself again
+    time.sleep(1.0)  # the drains came and left it: a run holds the account
     assert runs("notification") == 0
     [changes] = SyncRequest.objects.values_list("changes", flat=True)
     assert remote_id in {row[0] for row in changes}

@@ -33,7 +33,7 @@ SOURCES = REPO / "src" / "calsync"
 LOCALE = SOURCES / "locale" / "vi" / "LC_MESSAGES"
 DOMAINS = ("django", "djangojs")
 
-# The labels of Odoo's Vietnamese UI that the seed guide's readers look for.
+# The labels of Odoo's Vietnamese UI that readers of Odoo's Outlook guide look for.
 GUIDE_LABELS = {
     "Outlook Calendar": "Lịch Outlook",
     "Client ID": "ID Máy khách",

@@ -1,4 +1,5 @@
-"""REST API of the calendar (CONTRACT §4): thin views over access checks and actions.
+"""REST API of the calendar (docs/contract.md, REST API): thin views over access checks
+and actions.
 
 Every event URL takes an API id (see :mod:`calsync.calendars.access`): the verbs on a
 series' id act on the whole series; on an occurrence id, PATCH turns that occurrence into

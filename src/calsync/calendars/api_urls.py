@@ -1,4 +1,4 @@
-"""REST API routes of the calendar (CONTRACT §4), mounted under ``/api/``."""
+"""REST API routes of the calendar (docs/contract.md, REST API), mounted under ``/api/``."""
 
 from __future__ import annotations
 

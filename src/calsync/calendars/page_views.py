@@ -1,4 +1,5 @@
-"""The calendar page: FullCalendar plus an event editor, driven by the REST API of CONTRACT §4.
+"""The calendar page: FullCalendar plus an event editor, driven by the REST API
+(docs/contract.md, REST API).
 
 The page holds no event data itself: its scripts read ``/api/events`` with the session
 cookie and send ``X-CSRFToken`` on every change. Configuration reaches the scripts through

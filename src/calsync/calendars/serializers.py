@@ -1,4 +1,4 @@
-"""The event JSON of CONTRACT §4, read and written.
+"""The event JSON of the REST API (docs/contract.md, REST API), read and written.
 
 Reading: :class:`EventSerializer` renders an event row or an :class:`Occurrence`. ``start``
 and ``end`` carry the offset of the event's own zone (dates for all-day events, end

@@ -1,4 +1,5 @@
-"""The demo that ``make run`` starts on a machine with no configuration (CONTRACT §1).
+"""The demo that ``make run`` starts on a machine with no configuration (docs/contract.md,
+Set-up).
 
 ``start(base_url)``:
 

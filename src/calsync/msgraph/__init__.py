@@ -1,7 +1,7 @@
 """A client for Microsoft Graph over httpx (no Django here).
 
 :class:`GraphClient` sends requests with retries and typed errors; :mod:`.errors` holds the
-error tree (read its docstring).
+error tree (read its docstring), :mod:`.retry` the one retry policy (:class:`RetryPolicy`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from calsync.msgraph.errors import (
     NetworkError,
     NotFound,
     PreconditionFailed,
+    RetryBudgetSpent,
     ServerError,
     SyncStateNotFound,
     Throttled,
     Unauthorized,
 )
+from calsync.msgraph.retry import RetryPolicy
 
 __all__ = [
     "BadRequest",
@@ -30,6 +32,8 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "PreconditionFailed",
+    "RetryBudgetSpent",
+    "RetryPolicy",
     "ServerError",
     "SyncStateNotFound",
     "Throttled",

@@ -4,23 +4,28 @@ Contract of :func:`run_batch`:
 
 * requests go out in ``$batch`` requests of at most :data:`MAX_BATCH` sub-requests, with at
   most :data:`MAX_IN_FLIGHT` (4) sub-requests running at once in the mailbox, Outlook's limit
-  (Graph facts §4-5: Outlook runs up to 4 sub-requests of one batch in parallel):
+  (Outlook runs up to 4 sub-requests of one batch in parallel, per Microsoft's
+  https://learn.microsoft.com/en-us/graph/throttling-limits):
   - up to 20 requests: one batch whose items run in parallel;
   - more: *serial* batches (each item ``dependsOn`` the one before it, as Microsoft advises
     for parallel batches), up to 4 of them in flight at once from worker threads, so the
     round trip of one batch overlaps the work of the others;
 * every sub-request carries ``Prefer: IdType="ImmutableId", outlook.timezone="UTC"``;
-* a sub-request answered 429, 503 or 504 is sent again in a later round after the longest
-  ``Retry-After`` of that round (or a short backoff), at most ``attempts`` times; the others
-  keep their answer: each item succeeds or fails alone. An item answered 424 (its
-  predecessor in a serial batch failed, so it never ran) is sent again without using up an
-  attempt;
-* a ``$batch`` that gets no answer (connection dropped) is sent again whole, at most
-  ``attempts`` times: creates carry a transactionId and updates are idempotent, so a retry
-  of a write that happened does no harm;
+* retries follow the client's retry policy (:mod:`.retry`, its one place): a sub-request
+  answered 429, 503 or 504 is sent again in a later round after the longest ``Retry-After``
+  of that round (or a jittered backoff); the others keep their answer: each item succeeds or
+  fails alone. An item answered 424 (its predecessor in a serial batch failed, so it never
+  ran) is sent again at once, as a new chain, without counting as a retry;
+* a ``$batch`` itself is retried by the client like any request, a dropped connection
+  included: creates carry a transactionId and updates are idempotent, so sending again a
+  write that happened does no harm;
+* when Graph asks for a wait longer than the policy's cap (an item's or the batch's
+  ``Retry-After``), or the client's retry budget is spent, nothing more is sent: every item
+  not done yet gets that :class:`~.errors.Throttled` as its ``failure`` (and
+  ``client.throttled_until`` says when to come back); items already done keep their answers;
 * the result has one :class:`SubResponse` per request, in order; an item whose retries ran
-  out keeps its last answer (status 429...), and one whose batch never got through has
-  status 0 and the error's text.
+  out keeps its last answer (status 429...); one whose batch never got through has status 0,
+  the error's text and the error as ``failure``.
 
 The client's token provider is called from the worker threads too (``GraphClient`` is
 thread-safe); ``on_thread_exit`` runs in each worker thread when it is done (a caller whose
@@ -30,9 +35,8 @@ provider opens per-thread resources, such as database connections, closes them t
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from calsync.msgraph.client import GraphClient
@@ -43,11 +47,11 @@ from calsync.msgraph.errors import (
     Throttled,
     parse_retry_after,
 )
+from calsync.msgraph.retry import RETRY_STATUSES
 
 MAX_BATCH = 20
 MAX_IN_FLIGHT = 4
 MIN_PER_BATCH = 15  # issue 5: at most 1 request per 15 pushed events
-RETRY_STATUSES = frozenset({429, 503, 504})
 NOT_RUN = 424  # a serial batch's item after a failed one
 ITEM_PREFER = 'IdType="ImmutableId", outlook.timezone="UTC"'
 
@@ -64,18 +68,23 @@ class SubRequest:
 
 @dataclass(frozen=True, slots=True)
 class SubResponse:
-    """One answer: ``status`` (0: no answer at all), ``headers``, parsed ``body``."""
+    """One answer: ``status`` (0: no answer at all), ``headers``, parsed ``body``;
+    ``failure``: the error that ended this item on our side (its batch got no answer, or
+    Graph asked to wait longer than we do), else ``None``."""
 
     status: int
     headers: dict[str, str]
     body: Any
+    failure: GraphError | None = None
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
     def error(self) -> tuple[str, str]:
-        """Graph's (code, message) for a failed answer."""
+        """Graph's (code, message) for a failed answer (the failure's, when there is one)."""
+        if self.failure is not None:
+            return self.failure.code, str(self.failure)
         if isinstance(self.body, dict) and isinstance(self.body.get("error"), dict):
             err = self.body["error"]
             return str(err.get("code") or ""), str(err.get("message") or "")
@@ -114,9 +123,6 @@ def run_batch(
     client: GraphClient,
     requests: Sequence[SubRequest],
     *,
-    attempts: int = 5,
-    max_wait: float = 30.0,
-    sleep: Callable[[float], None] = time.sleep,
     on_batch: Callable[[int], None] | None = None,
     on_thread_exit: Callable[[], None] | None = None,
     on_answered: Callable[[int], None] | None = None,
@@ -126,52 +132,114 @@ def run_batch(
     ``on_batch(n)`` hears of each batch of ``n`` items before it goes; ``on_answered(n)``
     of each batch answered (from the thread that sent it: it must be thread-safe; a retried
     item is heard of again)."""
-    results: list[SubResponse | None] = [None] * len(requests)
-    tries = [0] * len(requests)
-    pending = list(range(len(requests)))
-    round_number = 0
-    while pending:
+    rounds = _Rounds(client, requests, _Hooks(on_batch, on_thread_exit, on_answered))
+    try:
+        client.retrier.call(rounds.run, retry_on=lambda exc: isinstance(exc, _RetryItems))
+    except _RetryItems:
+        pass  # the policy's attempts ran out: those items keep their last answer
+    except Throttled as exc:
+        rounds.stop(exc)
+    return rounds.results()
+
+
+@dataclass(frozen=True, slots=True)
+class _Hooks:
+    on_batch: Callable[[int], None] | None
+    on_thread_exit: Callable[[], None] | None
+    on_answered: Callable[[int], None] | None
+
+
+class _RetryItems(GraphError):
+    """Items of a round were answered 429/503/504: the retry policy may send them again
+    after ``retry_after`` (the longest of their ``Retry-After``; ``None``: none said)."""
+
+
+class _Rounds:
+    """The items of one :func:`run_batch` call, their answers and those still to send."""
+
+    def __init__(self, client: GraphClient, requests: Sequence[SubRequest], hooks: _Hooks):
+        self.client = client
+        self.requests = requests
+        self.hooks = hooks
+        self.answers: list[SubResponse | None] = [None] * len(requests)
+        self.pending = list(range(len(requests)))
+
+    def run(self) -> None:
+        """One attempt of the policy: send the pending items (those a serial batch skipped
+        with 424 go again at once: they never ran, each pass runs every chain's head) until
+        each has an answer. Raises :class:`_RetryItems` for the items worth retrying, or the
+        client's Throttled when it refused to go on."""
+        while self.pending:
+            got = self._send_round(self.pending)
+            for index, answer in got.items():
+                self.answers[index] = answer
+            stopped = next((a.failure for a in got.values() if _stops(a)), None)
+            not_run = [i for i in self.pending if got[i].status == NOT_RUN]
+            retry = [i for i in self.pending if _retryable(got[i])]
+            if stopped is not None:
+                self.pending = [i for i in self.pending if _unfinished(got[i])]
+                raise stopped
+            if retry:
+                self.pending = sorted(retry + not_run)
+                raise _retry_items([got[i] for i in retry])
+            self.pending = not_run
+
+    def stop(self, error: Throttled) -> None:
+        """Nothing more is sent: each item not done carries ``error`` as its failure."""
+        for index in self.pending:
+            answer = self.answers[index]
+            if answer is None or answer.status in (0, NOT_RUN):
+                self.answers[index] = SubResponse(0, {}, str(error), error)
+            else:
+                self.answers[index] = replace(answer, failure=error)
+        self.pending = []
+
+    def results(self) -> list[SubResponse]:
+        return [a if a is not None else SubResponse(0, {}, "not sent") for a in self.answers]
+
+    def _send_round(self, pending: list[int]) -> dict[int, SubResponse]:
         chunks = _chunks(pending)
-        serial = len(chunks) > 1
         for chunk in chunks:
-            if on_batch is not None:
-                on_batch(len(chunk))
-        if serial:
-            answers = _send_concurrently(
-                client, requests, chunks, attempts, sleep, on_thread_exit, on_answered
-            )
-        else:
-            answers = _send(client, requests, chunks[0], attempts, sleep, False)
-            if on_answered is not None:
-                on_answered(len(chunks[0]))
-        waits: list[float] = []
-        retry: list[int] = []
-        for index in pending:
-            answer = answers[index]
-            results[index] = answer
-            if answer.status == NOT_RUN and serial and round_number < len(requests) + attempts:
-                retry.append(index)  # never ran; each round runs every chain's head at least
-                continue
-            tries[index] += 1
-            if (answer.status in RETRY_STATUSES or answer.status == 0) and tries[index] < attempts:
-                retry.append(index)
-                wait = parse_retry_after(answer.headers.get("Retry-After"))
-                waits.append(wait if wait is not None else min(0.5 * 2**round_number, 8.0))
-        pending = retry
-        round_number += 1
-        if pending and waits:
-            sleep(min(max(waits), max_wait))
-    return [r if r is not None else SubResponse(0, {}, "not sent") for r in results]
+            if self.hooks.on_batch is not None:
+                self.hooks.on_batch(len(chunk))
+        if len(chunks) > 1:
+            return _send_concurrently(self.client, self.requests, chunks, self.hooks)
+        answers = _send(self.client, self.requests, chunks[0], False)
+        if self.hooks.on_answered is not None:
+            self.hooks.on_answered(len(chunks[0]))
+        return answers
+
+
+def _stops(answer: SubResponse) -> bool:
+    return isinstance(answer.failure, Throttled)
+
+
+def _retryable(answer: SubResponse) -> bool:
+    """Graph answered the item 429/503/504, or left it out of the batch's answer."""
+    return answer.failure is None and (answer.status in RETRY_STATUSES or answer.status == 0)
+
+
+def _unfinished(answer: SubResponse) -> bool:
+    return _stops(answer) or _retryable(answer) or answer.status == NOT_RUN
+
+
+def _retry_items(answers: list[SubResponse]) -> _RetryItems:
+    waits = [parse_retry_after(a.headers.get("Retry-After")) for a in answers]
+    known = [w for w in waits if w is not None]
+    statuses = sorted({a.status for a in answers})
+    return _RetryItems(
+        f"{len(answers)} $batch items answered {', '.join(map(str, statuses))}",
+        status=429 if 429 in statuses else statuses[-1],
+        code=answers[0].error()[0],
+        retry_after=max(known) if known else None,
+    )
 
 
 def _send_concurrently(
     client: GraphClient,
     requests: Sequence[SubRequest],
     chunks: list[list[int]],
-    attempts: int,
-    sleep: Callable[[float], None],
-    on_thread_exit: Callable[[], None] | None,
-    on_answered: Callable[[int], None] | None = None,
+    hooks: _Hooks,
 ) -> dict[int, SubResponse]:
     """Serial batches of ``chunks``, from at most MAX_IN_FLIGHT worker threads; the first
     exception of a worker (after every worker ended) is raised here."""
@@ -187,16 +255,16 @@ def _send_concurrently(
                     chunk = next(queue, None)
                 if chunk is None:
                     return
-                got = _send(client, requests, chunk, attempts, sleep, True)
+                got = _send(client, requests, chunk, True)
                 with lock:
                     answers.update(got)
-                if on_answered is not None:
-                    on_answered(len(chunk))
+                if hooks.on_answered is not None:
+                    hooks.on_answered(len(chunk))
         except BaseException as exc:  # re-raised in the calling thread
             failures.append(exc)
         finally:
-            if on_thread_exit is not None:
-                on_thread_exit()
+            if hooks.on_thread_exit is not None:
+                hooks.on_thread_exit()
 
     workers = [
         threading.Thread(target=work, name=f"graph-batch-{n}", daemon=True)
@@ -212,39 +280,29 @@ def _send_concurrently(
 
 
 def _send(
-    client: GraphClient,
-    requests: Sequence[SubRequest],
-    chunk: list[int],
-    attempts: int,
-    sleep: Callable[[float], None],
-    serial: bool,
+    client: GraphClient, requests: Sequence[SubRequest], chunk: list[int], serial: bool
 ) -> dict[int, SubResponse]:
+    """One ``$batch`` of the items ``chunk`` (sent again by the client if it must); an
+    error that ends the whole batch (no answer, 5xx, throttled) becomes each item's
+    failure, other errors (401, 400...) propagate."""
     before = [None, *chunk[:-1]] if serial else [None] * len(chunk)
     items = [_payload(i, requests[i], b) for i, b in zip(chunk, before, strict=True)]
-    payload = {"requests": items}
-    last: GraphError | None = None
-    for attempt in range(attempts):
+    try:
+        response = client.request("POST", "/$batch", json={"requests": items}, idempotent=True)
+    except (NetworkError, Throttled, ServerError) as exc:
+        return {index: SubResponse(0, {}, str(exc), exc) for index in chunk}
+    answers: dict[int, SubResponse] = {}
+    for item in response.json().get("responses", []):
         try:
-            response = client.request("POST", "/$batch", json=payload)
-        except (NetworkError, Throttled, ServerError) as exc:
-            last = exc
-            sleep(exc.retry_after if exc.retry_after is not None else 0.2 * 2**attempt)
+            index = int(item["id"])
+        except (KeyError, ValueError):
             continue
-        body = response.json()
-        answers: dict[int, SubResponse] = {}
-        for item in body.get("responses", []):
-            try:
-                index = int(item["id"])
-            except (KeyError, ValueError):
-                continue
-            headers = {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
-            headers = {_title(k): v for k, v in headers.items()}
-            answers[index] = SubResponse(int(item.get("status", 0)), headers, item.get("body"))
-        for index in chunk:
-            answers.setdefault(index, SubResponse(0, {}, "no answer in the batch"))
-        return answers
-    message = str(last) if last else "not sent"
-    return {index: SubResponse(0, {}, message) for index in chunk}
+        headers = {str(k): str(v) for k, v in (item.get("headers") or {}).items()}
+        headers = {_title(k): v for k, v in headers.items()}
+        answers[index] = SubResponse(int(item.get("status", 0)), headers, item.get("body"))
+    for index in chunk:
+        answers.setdefault(index, SubResponse(0, {}, "no answer in the batch"))
+    return answers
 
 
 def _title(name: str) -> str:

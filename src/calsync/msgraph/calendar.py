@@ -20,7 +20,9 @@ changed with ``calendarView/delta``:
   removal we cannot place (an occurrence) makes the linked series be checked the same way;
 * ``recheck`` ids (items a previous run must look at again) are read the same way;
 * an unlinked event whose transactionId is not ours gets its extended property read, so an
-  event we created before a reset still links by our uid.
+  event we created before a reset still links by our uid;
+* an event in a custom zone (``tzone://Microsoft/Custom``: ICS imports, some clients) gets
+  its zone definition read (:data:`~.zones.DEFINITION_PROPERTIES`), so its zone is known.
 
 All reads beyond the delta pages, and every write, go through ``$batch``
 (:mod:`.batching`).
@@ -44,10 +46,16 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from calsync.msgraph import mapping
+from calsync.msgraph import mapping, zones
 from calsync.msgraph.batching import SubRequest, SubResponse, run_batch
 from calsync.msgraph.client import GraphClient
-from calsync.msgraph.errors import BadRequest, GraphError, SyncStateNotFound, error_class_for
+from calsync.msgraph.errors import (
+    BadRequest,
+    GraphError,
+    SyncStateNotFound,
+    error_class_for,
+    parse_retry_after,
+)
 from calsync.syncengine.actions import (
     CreateRemote,
     DeleteRemote,
@@ -108,7 +116,6 @@ class OutlookCalendar:
         mailbox: str,
         *,
         page_size: int = PAGE_SIZE,
-        sleep: Callable[[float], None] | None = None,
         on_thread_exit: Callable[[], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -118,7 +125,6 @@ class OutlookCalendar:
         self.client = client
         self.mailbox = mailbox
         self.page_size = page_size
-        self._sleep = sleep
         self._on_thread_exit = on_thread_exit
         self._on_progress = on_progress
         self._progress = (0, 0)
@@ -161,6 +167,7 @@ class OutlookCalendar:
         gone = self._read(to_read, raw)
         removed = {rid for rid in gone if rid in linked or rid in rechecked}
         self._find_uids(raw, linked)
+        self._find_zones(raw)
         items, invalid = [], []
         for remote_id, obj in raw.items():
             if obj.get("type") == "occurrence" or (obj.get("isCancelled") and _instance(obj)):
@@ -263,6 +270,24 @@ class OutlookCalendar:
                     raw[remote_id]["singleValueExtendedProperties"] = answer.body[
                         "singleValueExtendedProperties"
                     ]
+
+    def _find_zones(self, raw: dict[str, dict[str, Any]]) -> None:
+        """Read the zone definition of events whose zone is custom (see the module docstring)."""
+        ids = sorted(
+            rid
+            for rid, obj in raw.items()
+            if obj.get("type") != "occurrence" and zones.is_custom(obj.get("originalStartTimeZone"))
+        )
+        wanted = " or ".join(f"id eq '{prop}'" for prop in zones.DEFINITION_PROPERTIES)
+        expand = f"singleValueExtendedProperties($filter={wanted})"
+        requests = [
+            SubRequest("GET", f"/me/events/{quote(rid, safe='')}?$select=id&$expand={expand}")
+            for rid in ids
+        ]
+        for remote_id, answer in zip(ids, self._batch(requests), strict=True):
+            if answer.ok and isinstance(answer.body, dict):
+                found = answer.body.get("singleValueExtendedProperties") or []
+                raw[remote_id].setdefault("singleValueExtendedProperties", []).extend(found)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -466,14 +491,13 @@ class OutlookCalendar:
     def _batch(self, requests: Sequence[SubRequest]) -> list[SubResponse]:
         if not requests:
             return []
-        kwargs: dict[str, Any] = {
-            "on_batch": self._count,
-            "on_thread_exit": self._on_thread_exit,
-            "on_answered": self._answered,
-        }
-        if self._sleep is not None:
-            kwargs["sleep"] = self._sleep
-        return run_batch(self.client, requests, **kwargs)
+        return run_batch(
+            self.client,
+            requests,
+            on_batch=self._count,
+            on_thread_exit=self._on_thread_exit,
+            on_answered=self._answered,
+        )
 
     def _count(self, _size: int) -> None:
         self.batches += 1
@@ -587,8 +611,18 @@ def _same_original(obj: dict[str, Any], start: datetime | date, zone: str) -> bo
 
 
 def _error(answer: SubResponse, what: str) -> GraphError:
+    """The error of a failed item: its failure on our side (a Throttled when Graph asked to
+    wait longer than we do: the caller ends the run), else Graph's answer as a typed error."""
+    if answer.failure is not None:
+        return answer.failure
     code, message = answer.error()
     if answer.status == 0:
         return GraphError(f"{what}: {message}", status=None)
     cls = error_class_for(answer.status)
-    return cls(f"{what}: {message}", status=answer.status, code=code, body=answer.body)
+    return cls(
+        f"{what}: {message}",
+        status=answer.status,
+        code=code,
+        body=answer.body,
+        retry_after=parse_retry_after(answer.headers.get("Retry-After")),
+    )

@@ -8,14 +8,16 @@ Contract:
   so a bearer token never leaves for another host.
 * Every request carries ``Authorization: Bearer <token_provider()>`` and
   ``Prefer: IdType="ImmutableId"`` (plus the caller's own preferences).
-* A 401 asks the provider once for a forced refresh and retries; a provider that cannot give
-  a token raises its own error, which propagates unchanged.
-* 429, 503 and 504 are retried at most ``max_retries`` times, waiting ``Retry-After`` (fractional
-  allowed) or an exponential backoff; a wait longer than ``max_retry_wait`` is not slept but
-  raised at once as :class:`~calsync.msgraph.errors.Throttled` /
-  :class:`~calsync.msgraph.errors.ServerError` carrying ``retry_after``. Retries after a 503/504
-  go over a new connection when the client owns its transport. Safe methods are also retried
-  after a dropped connection.
+* A 401 asks the provider once for a forced refresh and sends again; a provider that cannot
+  give a token raises its own error, which propagates unchanged.
+* Retries follow the client's one :class:`~calsync.msgraph.retry.Retrier` (read
+  :mod:`calsync.msgraph.retry`): 429, 503 and 504 are retried after ``Retry-After`` (fractional
+  or an HTTP date) or a jittered backoff, a ``Retry-After`` over the cap (30 s by default) raises
+  :class:`~calsync.msgraph.errors.Throttled` at once (and every later request does, without
+  being sent, until then: see ``throttled_until``), and a spent budget raises
+  :class:`~calsync.msgraph.errors.RetryBudgetSpent`. A dropped connection is retried for safe
+  methods, and for any request sent with ``idempotent=True``. Retries after a 503/504 or a
+  dropped connection go over a new connection when the client owns its transport.
 * Failures raise the typed errors of :mod:`calsync.msgraph.errors`.
 * ``requests_made`` counts every HTTP request actually sent, retries included.
 """
@@ -28,22 +30,26 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from os import PathLike
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
+from calsync.msgraph.budget import RequestGate, cost_of
 from calsync.msgraph.errors import (
     GraphError,
     NetworkError,
     error_from_response,
 )
+from calsync.msgraph.retry import Retrier, RetryPolicy, transient
 
 logger = logging.getLogger("calsync.msgraph")
 
 IMMUTABLE_ID = 'IdType="ImmutableId"'
-RETRY_STATUSES = frozenset({429, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -83,20 +89,25 @@ class GraphClient:
         verify: Verify = None,
         *,
         timeout: float = 20.0,
-        max_retries: int = 3,
-        max_retry_wait: float = 60.0,
+        retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        gate: RequestGate | None = None,
+        proxy: str | None = None,
     ) -> None:
+        """``retry``: the numbers of the retry policy (default :class:`RetryPolicy()`);
+        ``sleep`` is how the client waits (tests pass their own); ``gate``: the mailbox's
+        request budget, asked before every request (:mod:`calsync.msgraph.budget`);
+        ``proxy``: an outbound proxy URL for every request (None: straight out)."""
         self.base_url = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
         self._token_provider = token_provider
         self._owns_transport = transport is None
         self._verify = ssl_context(verify)
         self._timeout = httpx.Timeout(timeout)
+        self._proxy = proxy
+        self._gate = gate
         self._client = self._new_client(transport)
-        self.max_retries = max_retries
-        self.max_retry_wait = max_retry_wait
-        self._sleep = sleep
+        self.retrier = Retrier(retry, sleep)
         self._lock = threading.Lock()
         self._requests_made = 0
 
@@ -107,6 +118,12 @@ class GraphClient:
         """How many HTTP requests this client has sent (retries included)."""
         return self._requests_made
 
+    @property
+    def throttled_until(self) -> datetime | None:
+        """When Graph asked this client to come back (a ``Retry-After`` over the cap), else
+        ``None``; until then every request raises Throttled without being sent."""
+        return self.retrier.throttled_until
+
     def request(
         self,
         method: str,
@@ -116,68 +133,29 @@ class GraphClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         prefer: Iterable[str] = (),
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         """Send one Graph request (with retries) and return the successful response.
 
-        Raises a :class:`~calsync.msgraph.errors.GraphError` subclass on failure.
+        ``idempotent``: whether the request may be sent twice after a dropped connection
+        (default: for GET, HEAD and OPTIONS only). Raises a
+        :class:`~calsync.msgraph.errors.GraphError` subclass on failure.
         """
-        method = method.upper()
-        url = self._url(path)
-        base_headers = {
-            "Accept": "application/json",
-            "Prefer": ", ".join([IMMUTABLE_ID, *prefer]),
-            **(headers or {}),
-        }
-        refreshed = False
-        fresh_connection = False
-        attempt = 0
-        while True:
-            token = self._token_provider(force_refresh=refreshed)
-            request = self._client.build_request(
-                method,
-                url,
-                params=params,
-                json=json,
-                headers={
-                    **base_headers,
-                    "Authorization": f"Bearer {token}",
-                    "client-request-id": str(uuid.uuid4()),
-                },
-            )
-            try:
-                response = self._send(request, fresh_connection)
-            except httpx.TransportError as exc:
-                if method in SAFE_METHODS and attempt < self.max_retries:
-                    attempt += 1
-                    self._sleep(self._backoff(attempt))
-                    fresh_connection = True
-                    continue
-                raise NetworkError(
-                    f"{method} {_path_only(url)}: {type(exc).__name__}", status=None
-                ) from exc
-            if response.is_success:
-                return response
-            if response.status_code == 401 and not refreshed:
-                refreshed = True
-                continue
-            error = error_from_response(response)
-            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                wait = error.retry_after
-                if wait is None:
-                    wait = self._backoff(attempt + 1)
-                if wait <= self.max_retry_wait:
-                    attempt += 1
-                    logger.info(
-                        "graph %s %s answered %s; retrying in %.2fs",
-                        method,
-                        _path_only(url),
-                        response.status_code,
-                        wait,
-                    )
-                    self._sleep(wait)
-                    fresh_connection = response.status_code in {503, 504}
-                    continue
-            raise error
+        call = _Call(
+            method.upper(),
+            self._url(path),
+            params,
+            json,
+            {
+                "Accept": "application/json",
+                "Prefer": ", ".join([IMMUTABLE_ID, *prefer]),
+                **(headers or {}),
+            },
+        )
+        resend = call.method in SAFE_METHODS if idempotent is None else idempotent
+        return self.retrier.call(
+            partial(self._attempt, call), retry_on=partial(transient, transport=resend)
+        )
 
     def get_json(
         self,
@@ -210,20 +188,57 @@ class GraphClient:
             transport=transport,
             verify=self._verify,
             timeout=self._timeout,
+            proxy=self._proxy if transport is None else None,
             trust_env=False,
             follow_redirects=False,
             headers={"User-Agent": "calsync"},
         )
 
-    def _send(self, request: httpx.Request, fresh_connection: bool) -> httpx.Response:
+    def _attempt(self, call: _Call) -> httpx.Response:
+        """One attempt: the request, sent once more with a fresh token after a first 401."""
+        self.retrier.check()
+        response = self._send(call)
+        if response.status_code == 401 and not call.refreshed:
+            call.refreshed = True
+            response = self._send(call)
+        if response.is_success:
+            return response
+        call.fresh_connection = response.status_code in {503, 504}
+        raise error_from_response(response)
+
+    def _send(self, call: _Call) -> httpx.Response:
+        token = self._token_provider(force_refresh=call.refreshed)
+        request = self._client.build_request(
+            call.method,
+            call.url,
+            params=call.params,
+            json=call.json,
+            headers={
+                **call.headers,
+                "Authorization": f"Bearer {token}",
+                "client-request-id": str(uuid.uuid4()),
+            },
+        )
+        release = (
+            self._gate.admit(cost_of(call.method, call.url, call.json)) if self._gate else None
+        )
         with self._lock:
             self._requests_made += 1
         started = time.monotonic()
-        if fresh_connection and self._owns_transport:
-            with self._new_client(None) as one_shot:
-                response = one_shot.send(request)
-        else:
-            response = self._client.send(request)
+        try:
+            if call.fresh_connection and self._owns_transport:
+                with self._new_client(None) as one_shot:
+                    response = one_shot.send(request)
+            else:
+                response = self._client.send(request)
+        except httpx.TransportError as exc:
+            call.fresh_connection = True
+            raise NetworkError(
+                f"{call.method} {_path_only(call.url)}: {type(exc).__name__}", status=None
+            ) from exc
+        finally:
+            if release is not None:
+                release()
         logger.debug(
             "graph %s %s -> %s in %.3fs",
             request.method,
@@ -240,9 +255,18 @@ class GraphClient:
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    @staticmethod
-    def _backoff(attempt: int) -> float:
-        return min(0.5 * 2 ** (attempt - 1), 8.0)
+
+@dataclass(slots=True)
+class _Call:
+    """One request and what its attempts learnt: a token refresh, a connection to renew."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None
+    json: Any
+    headers: dict[str, str]
+    refreshed: bool = False
+    fresh_connection: bool = False
 
 
 def _origin(url: str) -> tuple[str, str]:

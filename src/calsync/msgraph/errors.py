@@ -11,16 +11,22 @@ The tree::
      +-- Conflict              409
      +-- SyncStateNotFound     410 (a delta/sync token Graph no longer knows: start a new round)
      +-- PreconditionFailed    412 (If-Match: the item changed since it was read)
-     +-- Throttled             429 still refused after the client's bounded retries; .retry_after
+     +-- Throttled             come back later: .retry_after (seconds), .until (UTC datetime);
+     |    |                    429 after the retries, or a Retry-After longer than the client
+     |    |                    waits (whatever the status), or a client still inside one
+     |    +-- RetryBudgetSpent the client's retries budget (one per sync run) is spent
      +-- ServerError           5xx; .retry_after when Graph sent one
 
 ``code`` and ``message`` are Graph's own (``{"error": {"code", "message"}}``); callers branch on
-the class or on ``code``, never on ``message``. No error ever carries a request's headers, so an
+the class or on ``code``, never on ``message``. A caller that must end a run politely catches
+:class:`Throttled` and comes back at its ``until``. No error ever carries a request's headers, so an
 access token cannot leak through an exception's text.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -87,7 +93,25 @@ class PreconditionFailed(GraphError):
 
 
 class Throttled(GraphError):
-    """429 after the client's retries ran out; ``retry_after`` says how long to wait."""
+    """Graph wants us to come back later: ``retry_after`` seconds from now, at ``until``.
+
+    Raised for a 429 still refused after the client's retries, for any answer whose
+    ``Retry-After`` is longer than the client will wait (nothing was slept), and for every
+    request of a client that is still inside such a wait (nothing was sent). ``until`` is
+    ``now + retry_after`` (UTC) unless given; ``None`` when Graph named no time."""
+
+    def __init__(self, message: str, *, until: datetime | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        if until is None and self.retry_after is not None:
+            until = datetime.now(UTC) + timedelta(seconds=self.retry_after)
+        self.until = until
+
+
+class RetryBudgetSpent(Throttled):
+    """The client's budget of retries (a count and seconds of waiting) is spent: the call
+    failed with an error worth retrying, and was not retried. ``status``/``code`` are those
+    of that last answer (``None``/"" when there was none); ``until`` is when the retry
+    would have gone."""
 
 
 class ServerError(GraphError):
@@ -106,18 +130,29 @@ _BY_STATUS: dict[int, type[GraphError]] = {
 }
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (fractional allowed); ``None`` if absent or not a
-    number of seconds (an HTTP date is not used by Graph and is ignored)."""
-    if not value:
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: a number of seconds (fractional
+    allowed) or an HTTP date (seconds from ``now``, default the clock; a past date is 0);
+    ``None`` if absent or unreadable (NaN, negative, garbage)."""
+    if not value or not value.strip():
         return None
     try:
         seconds = float(value.strip())
     except ValueError:
-        return None
-    if seconds != seconds or seconds < 0:  # NaN or negative
+        return _seconds_until_date(value.strip(), now)
+    if seconds != seconds or seconds < 0 or seconds == float("inf"):  # NaN, negative, inf
         return None
     return seconds
+
+
+def _seconds_until_date(value: str, now: datetime | None) -> float | None:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC by RFC 5322
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def error_class_for(status: int) -> type[GraphError]:

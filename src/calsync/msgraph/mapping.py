@@ -1,18 +1,21 @@
 """Graph event JSON <-> the sync engine's values: pure functions, no HTTP, no Django.
 
 Reading (:func:`remote_item`): events are read with ``Prefer: outlook.timezone="UTC"``, so
-``start``/``end`` are UTC wall times; the event's own zone comes from
-``originalStartTimeZone`` (a Windows name, or an IANA name) and is turned into an IANA name
-with ``tzlocal.windows_tz``. A Windows zone covers several IANA zones (W. Europe Standard
-Time is Berlin, Amsterdam, Rome...): ``zone_hint`` (the zone we last synced) is kept when it
-maps to the same Windows zone, so a zone never drifts. All-day events are dates: the date
-part of ``start``/``end`` (Graph keeps them midnight to midnight), never through UTC.
+``start``/``end`` are UTC wall times; the event's own zone is read by
+:func:`.zones.event_zone`: ``originalStartTimeZone`` (a Windows name, or an IANA name), a
+series' ``recurrenceTimeZone``, or a custom zone's definition. A Windows zone covers several
+IANA zones (W. Europe Standard Time is Berlin, Amsterdam, Rome...): ``zone_hint`` (the zone
+we last synced) is kept when Outlook's zone has its offsets over the event's span, so a zone
+never drifts. A series' ``endDate`` is a date in its ``recurrenceTimeZone``. All-day events
+are dates: the date part of ``start``/``end`` (Graph keeps them midnight to midnight), never
+through UTC.
 
 Writing (:func:`create_body`, :func:`patch_body`): times are sent as wall time in the
-event's zone with its Windows name (``UTC`` for UTC; a zone without a Windows name is sent
-as UTC instants). ``privacy`` is Graph's ``sensitivity`` (same four words), ``show_as`` is
-``showAs``, ``description`` is the HTML ``body``, ``location`` its ``displayName``.
-``organizer`` is never written (Graph sets it). Attendees are sent without their answers.
+event's zone with the Windows name :func:`.zones.writable_zone` gives for its span (``UTC``
+for UTC, and for a zone no Windows zone matches: then UTC instants). ``privacy`` is Graph's
+``sensitivity`` (same four words), ``show_as`` is ``showAs``, ``description`` is the HTML
+``body``, ``location`` its ``displayName``. ``organizer`` is never written (Graph sets it).
+Attendees are sent without their answers.
 
 Our uid: every event we create carries it twice, in the single-value extended property
 :data:`UID_PROPERTY_ID` (``String {7d3c5e0a-...} Name calsyncUid``, fixed forever) and in the
@@ -40,13 +43,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from tzlocal.windows_tz import tz_win, win_tz
-
-from calsync.msgraph import patterned_recurrence
+from calsync.msgraph import patterned_recurrence, zones
+from calsync.syncengine import zones as engine_zones
 from calsync.syncengine.model import Attendee, EventData, Person, RemoteItem
 
 UID_PROPERTY_GUID = "7d3c5e0a-4b1f-4c8e-9a2d-6f0b1e5c3a71"
@@ -65,7 +66,7 @@ RESPONSES = {
 }
 """Graph's responseType -> the engine's answer words."""
 
-UTC_NAME = "UTC"
+UTC_NAME = zones.UTC_NAME
 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
 MASTER_SELECT = ",".join(
@@ -82,34 +83,7 @@ MASTER_SELECT = ",".join(
 
 # -- time zones ----------------------------------------------------------------------------
 
-
-def graph_zone(iana: str) -> str | None:
-    """The Windows name Graph takes for the IANA zone ``iana``; ``UTC`` for UTC; else None."""
-    if iana in (UTC_NAME, "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal", "Zulu"):
-        return UTC_NAME
-    return tz_win.get(iana)
-
-
-def iana_zone(name: str | None, hint: str | None = None) -> str:
-    """The IANA zone for Graph's zone ``name``; ``hint`` wins when it means the same zone."""
-    if hint and name and (graph_zone(hint) or UTC_NAME) == name:
-        return hint
-    if not name or name == UTC_NAME:
-        return hint if hint and graph_zone(hint) is None and name == UTC_NAME else UTC_NAME
-    if name in win_tz:
-        return win_tz[name]
-    if _known_iana(name):
-        return name
-    return hint or UTC_NAME
-
-
-@lru_cache(maxsize=1024)
-def _known_iana(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+graph_zone = zones.graph_zone
 
 
 def _parse_wall(value: str) -> datetime:
@@ -118,22 +92,19 @@ def _parse_wall(value: str) -> datetime:
 
 
 def _read_time(node: dict[str, Any]) -> datetime:
-    zone = node.get("timeZone") or UTC_NAME
-    tz = ZoneInfo(iana_zone(zone))
+    tz = ZoneInfo(zones.named_zone(node.get("timeZone")) or UTC_NAME)
     return _parse_wall(node["dateTime"]).replace(tzinfo=tz).astimezone(UTC)
 
 
-def _write_time(value: datetime | date, zone: str, all_day: bool) -> dict[str, str]:
-    windows = graph_zone(zone)
+def _write_time(value: datetime | date, all_day: bool, windows: str) -> dict[str, str]:
+    """``value`` as Graph's dateTimeTimeZone in the zone ``windows``: its wall time there
+    (by that zone's own rules, so Outlook reads the very instant), or the date."""
     if all_day:
         assert isinstance(value, date)
         day = value if not isinstance(value, datetime) else value.date()
-        return {"dateTime": f"{day.isoformat()}T00:00:00", "timeZone": windows or UTC_NAME}
+        return {"dateTime": f"{day.isoformat()}T00:00:00", "timeZone": windows}
     assert isinstance(value, datetime)
-    if windows is None or windows == UTC_NAME:
-        wall = value.astimezone(UTC)
-        return {"dateTime": wall.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": UTC_NAME}
-    wall = value.astimezone(ZoneInfo(zone))
+    wall = value.astimezone(ZoneInfo(zones.named_zone(windows) or UTC_NAME))
     return {"dateTime": wall.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": windows}
 
 
@@ -178,16 +149,16 @@ def _attendees(items: list[dict[str, Any]], own: str | None) -> tuple[Attendee, 
 
 def event_data(obj: dict[str, Any], *, mailbox: str, zone_hint: str | None = None) -> EventData:
     """The engine's content of the Graph event ``obj`` read from ``mailbox``."""
-    zone = iana_zone(obj.get("originalStartTimeZone"), zone_hint)
     all_day = bool(obj.get("isAllDay"))
     if all_day:
         start: datetime | date = date.fromisoformat(obj["start"]["dateTime"][:10])
         end: datetime | date = date.fromisoformat(obj["end"]["dateTime"][:10])
     else:
         start, end = _read_time(obj["start"]), _read_time(obj["end"])
+    recurrence = obj.get("recurrence")
+    zone = zones.event_zone(obj, zones.graph_span(start, end, recurrence), zone_hint)
     organizer = _person(obj.get("organizer"))
     own = None if obj.get("isOrganizer", True) else mailbox.lower()
-    recurrence = obj.get("recurrence")
     data = EventData(
         title=obj.get("subject") or "",
         start=start,
@@ -202,7 +173,14 @@ def event_data(obj: dict[str, Any], *, mailbox: str, zone_hint: str | None = Non
         attendees=_attendees(obj.get("attendees") or [], own),
     )
     if recurrence:
-        rule = patterned_recurrence.from_graph(recurrence, start, zone, all_day=all_day)
+        range_zone = zones.named_zone(zones.recurrence_zone_name(recurrence))
+        rule = patterned_recurrence.from_graph(
+            recurrence,
+            start,
+            zone,
+            all_day=all_day,
+            range_zone=range_zone if range_zone not in (None, zone) else None,
+        )
         data = data.with_fields({"recurrence": rule})
         cancelled = cancelled_starts(obj, data)
         if cancelled:
@@ -319,12 +297,20 @@ def patch_body(data: EventData, fields: set[str] | frozenset[str]) -> dict[str, 
             if a.email != organizer
         ]
     if fields & WHEN_FIELDS or ("recurrence" in fields and data.recurrence):
+        windows = writable_zone(data)
         body["isAllDay"] = data.all_day
-        body["start"] = _write_time(data.start, data.timezone, data.all_day)
-        body["end"] = _write_time(data.end, data.timezone, data.all_day)
+        body["start"] = _write_time(data.start, data.all_day, windows)
+        body["end"] = _write_time(data.end, data.all_day, windows)
     if "recurrence" in fields or (data.recurrence and fields & WHEN_FIELDS):
         body["recurrence"] = recurrence_body(data) if data.recurrence else None
     return body
+
+
+def writable_zone(data: EventData) -> str:
+    """The zone name Graph is sent for ``data`` (:func:`.zones.writable_zone` over its span)."""
+    return zones.writable_zone(
+        data.timezone, *engine_zones.span(data.start, data.end, data.recurrence)
+    )
 
 
 CONTENT_FIELDS = frozenset(
@@ -353,15 +339,16 @@ def create_body(data: EventData, uid: str, planned_transaction: str) -> dict[str
 
 def recurrence_body(data: EventData) -> dict[str, Any]:
     """Graph's patternedRecurrence for the series ``data`` (:func:`patterned_recurrence.to_graph`;
-    ``recurrenceTimeZone`` is the zone's Windows name). Raises
+    ``recurrenceTimeZone`` is the zone's name as :func:`writable_zone` sends it). Raises
     :class:`~.patterned_recurrence.UnsupportedRecurrence` when Outlook cannot express it."""
     assert data.recurrence is not None
+    windows = writable_zone(data)
     return patterned_recurrence.to_graph(
         data.recurrence,
         data.start,
-        data.timezone,
+        zones.named_zone(windows) or UTC_NAME,  # its rules: the same as ours, or nearest
         data.all_day,
-        recurrence_time_zone=graph_zone(data.timezone) or UTC_NAME,
+        recurrence_time_zone=windows,
     )
 
 

@@ -158,9 +158,8 @@ def _positive(name: str, value: str) -> int:
     return int(value)
 
 
-def _parse(rule: str) -> _Rule:
-    """Split and check ``rule``; ValueError for malformed rules, UnsupportedRecurrence for
-    parts Outlook has no counterpart for."""
+def _rule_parts(rule: str) -> dict[str, str]:
+    """``rule``'s NAME=VALUE parts, upper-cased, in order; ValueError when malformed."""
     text = (rule or "").strip()
     if text.upper().startswith("RRULE:"):
         text = text[len("RRULE:") :]
@@ -175,6 +174,13 @@ def _parse(rule: str) -> _Rule:
         if key in parts:
             raise ValueError(f"{key} appears twice in the RRULE")
         parts[key] = value
+    return parts
+
+
+def _parse(rule: str) -> _Rule:
+    """Split and check ``rule``; ValueError for malformed rules, UnsupportedRecurrence for
+    parts Outlook has no counterpart for."""
+    parts = _rule_parts(rule)
     freq = parts.get("FREQ")
     if freq is None:
         raise ValueError("the RRULE has no FREQ")
@@ -403,6 +409,29 @@ def _relative(rule: _Rule) -> dict[str, Any]:
     return {"daysOfWeek": _graph_days(days), "index": INDEX_NAMES[index]}
 
 
+def _daily_or_weekly(rule: _Rule, local_start: datetime) -> dict[str, Any]:
+    """The Graph pattern of a DAILY or WEEKLY ``rule``."""
+    _refuse_parts(
+        rule,
+        ("BYMONTH", "BYMONTHDAY", "BYSETPOS"),
+        gettext_noop("Outlook cannot limit a daily or weekly series with %(parts)s."),
+    )
+    days = _plain_days(rule)
+    if rule.freq == "DAILY" and not days:
+        return {"type": "daily", "interval": rule.interval}
+    if rule.freq == "DAILY" and rule.interval != 1:
+        raise UnsupportedRecurrence(
+            gettext_noop("Outlook cannot repeat every %(interval)d days on some week days only."),
+            interval=rule.interval,
+        )
+    return {
+        "type": "weekly",
+        "interval": rule.interval,
+        "daysOfWeek": _graph_days(days or [local_start.weekday()]),
+        "firstDayOfWeek": GRAPH_DAYS[rule.wkst],
+    }
+
+
 def _pattern(rule: _Rule, local_start: datetime) -> dict[str, Any]:
     """The Graph pattern of ``rule`` (only the fields its type needs)."""
     if rule.interval > MAX_INTERVAL:
@@ -412,27 +441,7 @@ def _pattern(rule: _Rule, local_start: datetime) -> dict[str, Any]:
             interval=rule.interval,
         )
     if rule.freq in ("DAILY", "WEEKLY"):
-        _refuse_parts(
-            rule,
-            ("BYMONTH", "BYMONTHDAY", "BYSETPOS"),
-            gettext_noop("Outlook cannot limit a daily or weekly series with %(parts)s."),
-        )
-        days = _plain_days(rule)
-        if rule.freq == "DAILY" and not days:
-            return {"type": "daily", "interval": rule.interval}
-        if rule.freq == "DAILY" and rule.interval != 1:
-            raise UnsupportedRecurrence(
-                gettext_noop(
-                    "Outlook cannot repeat every %(interval)d days on some week days only."
-                ),
-                interval=rule.interval,
-            )
-        return {
-            "type": "weekly",
-            "interval": rule.interval,
-            "daysOfWeek": _graph_days(days or [local_start.weekday()]),
-            "firstDayOfWeek": GRAPH_DAYS[rule.wkst],
-        }
+        return _daily_or_weekly(rule, local_start)
     if rule.freq == "MONTHLY":
         if rule.bymonth:
             raise UnsupportedRecurrence(
@@ -664,6 +673,7 @@ def from_graph(
     timezone: str,
     *,
     all_day: bool | None = None,
+    range_zone: str | None = None,
 ) -> str:
     """The RRULE value (no DTSTART) of Graph's ``patternedRecurrence`` for a series starting
     ``start`` in the IANA zone ``timezone``.
@@ -671,8 +681,10 @@ def from_graph(
     ``all_day`` defaults to "``start`` is a date". The rule yields exactly Outlook's
     occurrences when expanded by calsync (see the module's notes for each spelling);
     :func:`to_graph` turns it back into the same recurrence (after :func:`canonical_graph`).
-    ``range.startDate`` is not read (Graph keeps it equal to the start's date). Raises
-    ValueError naming the field when ``recurrence`` is malformed.
+    ``range.startDate`` is not read (Graph keeps it equal to the start's date).
+    ``range_zone``: the IANA zone of ``range.recurrenceTimeZone`` when it is another one,
+    in which ``endDate`` is a date. Raises ValueError naming the field when ``recurrence``
+    is malformed.
     """
     if all_day is None:
         all_day = not isinstance(start, datetime)
@@ -704,7 +716,10 @@ def from_graph(
         assert graph.end_date is not None
         if graph.end_date < local_start.date():
             raise ValueError("recurrence.range.endDate is before the start of the series")
-        parts.append(f"UNTIL={_until_value(graph.end_date, local_start, tz, all_day)}")
+        end_date = graph.end_date
+        if range_zone and not all_day:
+            end_date = _last_day_by(end_date, local_start, tz, ZoneInfo(range_zone))
+        parts.append(f"UNTIL={_until_value(end_date, local_start, tz, all_day)}")
     return ";".join(parts)
 
 
@@ -716,6 +731,17 @@ def _until_value(end_date: date, local_start: datetime, tz: ZoneInfo, all_day: b
         return end_date.strftime("%Y%m%d")
     wall = datetime.combine(end_date, local_start.time()).replace(microsecond=0)
     return wall.replace(tzinfo=tz).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _last_day_by(end_date: date, local_start: datetime, tz: ZoneInfo, range_tz: ZoneInfo) -> date:
+    """The last local date (in ``tz``) whose occurrence falls on or before ``end_date`` as
+    dated in ``range_tz`` (the range's own zone)."""
+    for shift in (1, 0, -1):
+        day = end_date + timedelta(days=shift)
+        wall = datetime.combine(day, local_start.time()).replace(tzinfo=tz)
+        if wall.astimezone(range_tz).date() <= end_date:
+            return day
+    return end_date - timedelta(days=2)
 
 
 # -- canonical forms -----------------------------------------------------------------------

@@ -103,6 +103,12 @@ class OutlookAccount(models.Model):
     recheck_remote = models.JSONField(default=list, blank=True, editable=False)
     sync_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sync_claim = models.CharField(max_length=36, blank=True, editable=False)
+    next_sync_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    """When the account's periodic sync is due (NULL: now); engines move it one interval on
+    when they take it (:mod:`calsync.outlook.triggers.due`)."""
+    throttled_until = models.DateTimeField(null=True, blank=True, editable=False)
+    """Outlook asked calsync to wait until then (a ``Retry-After`` longer than the client
+    waits): no run starts before; the next one is scheduled for that time."""
 
     class Meta:
         verbose_name = _("Outlook account")
@@ -218,12 +224,16 @@ class SyncRun(models.Model):
     STATUS_PARTIAL = "partial"
     STATUS_FAILED = "failed"
     STATUS_CONFIRM = "needs_confirmation"
+    STATUS_INTERRUPTED = "interrupted"
+    STATUS_THROTTLED = "throttled"
     STATUS_CHOICES = (
         (STATUS_RUNNING, _("running")),
         (STATUS_OK, _("done")),
         (STATUS_PARTIAL, _("done with errors")),
         (STATUS_FAILED, _("failed")),
         (STATUS_CONFIRM, _("needs confirmation")),
+        (STATUS_INTERRUPTED, _("interrupted")),
+        (STATUS_THROTTLED, _("throttled by Microsoft")),
     )
 
     account = models.ForeignKey(OutlookAccount, on_delete=models.CASCADE, related_name="runs")
@@ -370,3 +380,25 @@ class UnsyncableEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} v{self.version}"
+
+
+class MailboxBudget(models.Model):
+    """One (app, mailbox)'s Graph request budget, shared by every process that talks to it
+    when no Redis is configured (:mod:`calsync.outlook.connection.budget`): the requests in
+    flight (``slots``: ``[token, expires epoch seconds]``) and the requests sent in each
+    minute of the last ten (``minutes``: ``{"<epoch minute>": count}``)."""
+
+    app_id = models.CharField(max_length=100)
+    mailbox = models.CharField(max_length=320)
+    slots = models.JSONField(default=list)
+    minutes = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("mailbox request budget")
+        verbose_name_plural = _("mailbox request budgets")
+        constraints = [
+            models.UniqueConstraint(fields=["app_id", "mailbox"], name="mailbox_budget_one_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_id}/{self.mailbox}"

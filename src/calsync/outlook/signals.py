@@ -8,6 +8,9 @@ while they still work): the change-notification subscription is deleted at Graph
 
 ``sync_succeeded(sender, account_id)``: a run (not a preview) ended ok or partial: the
 account's change-notification subscription is kept alive (made or renewed; never raises).
+
+``sync_throttled(sender, user_id, until)``: Outlook asked to wait (``until``: when, or None):
+the account's next sync is scheduled for then.
 """
 
 from __future__ import annotations
@@ -17,3 +20,4 @@ from django.dispatch import Signal
 account_connected = Signal()
 account_disconnecting = Signal()
 sync_succeeded = Signal()
+sync_throttled = Signal()

@@ -1,6 +1,7 @@
 """The pure sync engine: snapshots, status, plan(); standard library only.
 
-One sync run is collect -> plan -> act -> record (DESIGN.md §2). This package is the
+One sync run is collect -> plan -> act -> record (docs/architecture.md, One sync). This
+package is the
 part that decides: :func:`plan` over frozen :mod:`snapshots <.snapshots>` and a
 :class:`Status`, and :func:`execute` of a plan against two :mod:`sides <.sides>`. It
 imports nothing but the standard library (an import-linter contract keeps it so).

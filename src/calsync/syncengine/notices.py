@@ -1,7 +1,7 @@
 """The mails Outlook sends to people because of a write: what a preview counts.
 
-Graph has no switch to stop them (microsoft-graph-facts.md §3.4, and the seed guide's
-notification warnings), so the engine counts them before writing. The rules, per write
+Graph has no switch to stop them (docs/sync.md, Mails Outlook sends; Odoo's Outlook guide
+warns of them too), so the engine counts them before writing. The rules, per write
 made by the organizer (one mail per recipient):
 
 * create with attendees: an *invitation* to each attendee ("the server sends invitations
@@ -15,7 +15,7 @@ made by the organizer (one mail per recipient):
   so does each occurrence of a series cancelled by an update (new ``cancelled`` entries);
 * an exception made here (the occurrence's PATCH): an *update* to each attendee;
 * an attendee's accept / tentativelyAccept / decline: a *response* to the organizer;
-* an attendee deleting their own copy: nothing (facts §3.4: undocumented, nothing seen).
+* an attendee deleting their own copy: nothing (undocumented; nothing seen).
 
 Outlook sends one message per kind and write, addressed to all its recipients:
 :func:`messages` counts those (what an outbox records), ``len(notices)`` the mails

@@ -15,6 +15,9 @@ Rules that cut across branches:
 * the user who does not organise a meeting changes only their answer; other local edits
   are refused (reported, and the local copy is put back to Outlook's content);
 * every write to Outlook says how many mails it causes (:mod:`.notices`);
+* zones compare by their rules over the event's span (:mod:`.zones`): Outlook's spelling of
+  a zone with the same offsets as ours is taken as ours (:func:`_adopt_zone`), and a zone
+  renamed to one with the same offsets is written to neither side;
 * guards (:mod:`.guards`) withhold mass deletions and past events on the first sync.
 """
 
@@ -23,9 +26,10 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import Enum
 
-from calsync.syncengine import guards, identity
+from calsync.syncengine import guards, identity, zones
 from calsync.syncengine.actions import (
     REASON_DELETED_HERE,
     RESPONSE_VERBS,
@@ -136,7 +140,7 @@ class Plan:
         return dict(Counter(type(a).__name__ for item in self.items for a in item.actions))
 
     def summary(self) -> dict[str, object]:
-        """The counts of CONTRACT §4's sync summary that a plan knows."""
+        """The counts of the sync summary (docs/contract.md, REST API) that a plan knows."""
         count = self.counts()
         return {
             "pulled": {
@@ -202,7 +206,7 @@ def _decide(ctx: _Context, uid: str) -> ItemPlan | None:
     """The decision table: one branch per (local change, Outlook change, linked?)."""
     entry = ctx.status.get(uid)
     local = ctx.pairing.local.get(uid)
-    remote = ctx.pairing.remote.get(uid)
+    remote = _adopt_zone(ctx.pairing.remote.get(uid), local, entry)
     here, there = _local_change(ctx, entry, local), _remote_change(ctx, entry, remote)
     if entry is None:
         if local is None:
@@ -623,9 +627,39 @@ def _fresh_entry(ctx: _Context, uid: str, remote: RemoteItem, answer: str | None
 
 
 def _changed_fields(target: EventData, current: EventData) -> dict[str, object]:
-    """The fields to write so that ``current`` becomes ``target`` (declaration order)."""
+    """The fields to write so that ``current`` becomes ``target`` (declaration order); a
+    zone with the same offsets over both spans is no change."""
     changed = target.diff(current)
+    if "timezone" in changed and zones.same_zone(
+        target.timezone, current.timezone, _zone_span(target), _zone_span(current)
+    ):
+        changed.discard("timezone")
     return {name: getattr(target, name) for name in FIELDS if name in changed}
+
+
+def _adopt_zone(
+    remote: RemoteItem | None, local: LocalItem | None, entry: StatusEntry | None
+) -> RemoteItem | None:
+    """``remote`` with our zone's name when Outlook's zone has the same offsets over the
+    event's span (ours: the local event's zone, else the last synced one). Outlook gives
+    a Windows zone's own IANA name back (``Asia/Bangkok`` for ``Asia/Ho_Chi_Minh``): that
+    is no change and no conflict, and the status then holds what the next read gives."""
+    if remote is None:
+        return None
+    theirs = remote.data
+    ours = [found.data for found in (local,) if found is not None]
+    ours += [found.base for found in (entry,) if found is not None]
+    if any(data.timezone == theirs.timezone for data in ours):
+        return remote
+    for data in ours:
+        if zones.same_zone(theirs.timezone, data.timezone, _zone_span(theirs), _zone_span(data)):
+            return replace(remote, data=theirs.with_fields({"timezone": data.timezone}))
+    return remote
+
+
+def _zone_span(data: EventData) -> tuple[datetime, datetime]:
+    """The instants over which ``data``'s zone matters (:func:`.zones.span`)."""
+    return zones.span(data.start, data.end, data.recurrence)
 
 
 def _is_organizer(remote: RemoteItem | None, local: LocalItem | None) -> bool:

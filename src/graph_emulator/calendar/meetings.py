@@ -7,7 +7,7 @@ reach the copies; a removed attendee's copy is removed; the organizer deleting o
 cancelling marks copies ``isCancelled`` (subject prefixed "Canceled: ") and leaves them
 for their owner to delete; a cancelled occurrence disappears from the copies' series.
 
-Outbox rules (facts §3.4; only an organizer's writes mail anyone):
+Outbox rules (docs/emulator.md, Fidelity; only an organizer's writes mail anyone):
 * create with attendees -> one "invitation" to all attendees;
 * PATCH adding attendees -> "invitation" to the added ones; removing -> "cancellation" to
   the removed ones; a PATCH touching meeting content (subject, body, start/end/isAllDay,

@@ -47,7 +47,8 @@ def empty_location() -> dict[str, Any]:
 
 
 def default_props() -> dict[str, Any]:
-    """Graph's defaults for a new event (user-post-events.md sample)."""
+    """Graph's defaults for a new event (the sample response of
+    https://learn.microsoft.com/en-us/graph/api/user-post-events)."""
     return {
         "subject": "",
         "body": {"contentType": "html", "content": ""},

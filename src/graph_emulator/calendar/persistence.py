@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph_emulator.calendar.model import EventRecord, ExceptionRecord, Mailbox, Span
 from graph_emulator.calendar.recurrence import Recurrence
-from graph_emulator.calendar.timezones import resolve_zone
+from graph_emulator.calendar.timezones import Zone, custom_zone, is_custom, resolve_zone
 
 if TYPE_CHECKING:
     from graph_emulator.calendar.store import CalendarStore
@@ -21,18 +21,27 @@ VERSION = 1
 
 
 def _span(span: Span) -> dict[str, Any]:
+    """A custom zone is kept as the IANA zone whose rules it has (``*_custom``)."""
     return {
         "start": span.start.isoformat(),
         "start_zone": span.start_zone.name,
+        "start_custom": span.start_zone.iana if is_custom(span.start_zone) else None,
         "end": span.end.isoformat(),
         "end_zone": span.end_zone.name,
+        "end_custom": span.end_zone.iana if is_custom(span.end_zone) else None,
         "all_day": span.is_all_day,
     }
 
 
+def _load_zone(data: dict[str, Any], which: str) -> Zone:
+    custom = data.get(f"{which}_custom")
+    if custom:
+        return custom_zone(custom)
+    return resolve_zone(data[f"{which}_zone"], f"{which}.timeZone")
+
+
 def _load_span(data: dict[str, Any]) -> Span:
-    start_zone = resolve_zone(data["start_zone"], "start.timeZone")
-    end_zone = resolve_zone(data["end_zone"], "end.timeZone")
+    start_zone, end_zone = _load_zone(data, "start"), _load_zone(data, "end")
     return Span(
         datetime.fromisoformat(data["start"]).astimezone(start_zone.tz),
         datetime.fromisoformat(data["end"]).astimezone(end_zone.tz),

@@ -7,7 +7,8 @@
   ``Prefer: outlook.body-content-type="text"``.
 * ``$select`` keeps ``id`` and ``@odata.etag``; ``cancelledOccurrences`` appears only when
   selected, on a series master. Extended properties appear only when expanded, and only
-  those matching the expand filter (absent when none match).
+  those matching the expand filter (absent when none match); the zone definitions
+  (``zone_definitions``) are among them, computed from the event's zones.
 * Delta shapes: skeletal occurrences and ``@removed`` tombstones.
 """
 
@@ -20,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
+from graph_emulator.calendar import zone_definitions
 from graph_emulator.calendar.exceptions import cancelled_occurrence_ids
 from graph_emulator.calendar.model import NO_TIME, Instance
 from graph_emulator.calendar.timezones import (
@@ -105,12 +107,29 @@ def web_link(event_id: str) -> str:
 
 
 def _extended(inst: Instance, wanted: tuple[str, ...]) -> list[dict[str, str]]:
+    """Stored properties, and the zone definitions when asked for by id (computed from the
+    event's zones: see ``zone_definitions``)."""
     values = dict(inst.record.extended)
     if inst.exception is not None:
         values.update(inst.exception.overrides.get("singleValueExtendedProperties", {}))
     if not wanted:
         return [dict(v) for v in values.values()]
+    values.update(_zone_definitions(inst, wanted))
     return [dict(values[w.lower()]) for w in wanted if w.lower() in values]
+
+
+def _zone_definitions(inst: Instance, wanted: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    asked = {w.lower() for w in wanted}
+    year = inst.span.start.year
+    zones = {zone_definitions.START_DISPLAY: inst.span.start_zone}
+    zones[zone_definitions.END_DISPLAY] = inst.span.end_zone
+    if inst.record.recurrence is not None:
+        zones[zone_definitions.RECUR] = inst.record.span.start_zone
+    return {
+        prop.lower(): zone_definitions.definition_property(prop, zone, year)
+        for prop, zone in zones.items()
+        if prop.lower() in asked
+    }
 
 
 def event_json(inst: Instance, view: View = View()) -> dict[str, Any]:

@@ -48,6 +48,7 @@ from graph_emulator.calendar.model import (
 )
 from graph_emulator.calendar.properties import MISSING, Changes, parse_changes
 from graph_emulator.calendar.recurrence import Recurrence, parse_recurrence
+from graph_emulator.calendar.timezones import custom_zone
 
 ChangeHook = Callable[[str, str, str, "str | None"], None]
 
@@ -85,6 +86,13 @@ def build_span(changes: Changes, current: Span | None) -> Span:
                 "isAllDay", "The duration of an event marked as All day must be at least 24 hours"
             )
     return Span(start, end, start_zone, end_zone, all_day)
+
+
+def _custom_span(span: Span) -> Span:
+    """``span`` with its zones turned into custom zones of the same rules."""
+    start_zone, end_zone = custom_zone(span.start_zone.iana), custom_zone(span.end_zone.iana)
+    start, end = span.start.astimezone(start_zone.tz), span.end.astimezone(end_zone.tz)
+    return Span(start, end, start_zone, end_zone, span.is_all_day)
 
 
 def _merge_attendees(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -308,6 +316,18 @@ class CalendarStore:
     # --- writes -----------------------------------------------------------------------
     def create_event(self, mailbox: str, body: Any) -> tuple[Instance, bool]:
         """POST /events: (the event, created?). See the transactionId rule above."""
+        return self._create(mailbox, body, imported=False, custom=False)
+
+    def import_event(self, mailbox: str, body: Any, *, custom: bool) -> Instance:
+        """An event as an ICS import puts it in the mailbox: ``body`` as POST /events takes
+        it, no mail sent; ``custom``: its zones become custom zones with the same rules
+        (``originalStartTimeZone`` ``tzone://Microsoft/Custom``; a series'
+        ``recurrenceTimeZone`` too unless ``body`` names one)."""
+        return self._create(mailbox, body, imported=True, custom=custom)[0]
+
+    def _create(
+        self, mailbox: str, body: Any, *, imported: bool, custom: bool
+    ) -> tuple[Instance, bool]:
         with self.operation():
             mb = self.mailbox(mailbox)
             changes = parse_changes(body, creating=True)
@@ -315,6 +335,8 @@ class CalendarStore:
             if txn and txn in mb.by_txn:
                 return stored_instance(mb.records[mb.by_txn[txn]]), False
             span = build_span(changes, None)
+            if custom:
+                span = _custom_span(span)
             recurrence = None
             if changes.recurrence not in (MISSING, None):
                 recurrence = parse_recurrence(
@@ -342,7 +364,8 @@ class CalendarStore:
             if changes.extended is not MISSING:
                 rec.extended = {e["id"].lower(): e for e in changes.extended}
             self.insert(mb, rec)
-            meetings.after_create(self, mb, rec)
+            if not imported:
+                meetings.after_create(self, mb, rec)
             return stored_instance(rec), True
 
     def check_if_match(self, inst: Instance, if_match: str | None) -> None:

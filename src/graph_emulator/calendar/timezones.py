@@ -4,6 +4,10 @@ Input accepts Windows names (``Pacific Standard Time``) and IANA names (``Europe
 case-insensitively; an unknown name is a 400 ``TimeZoneNotSupportedException`` naming the
 property. Windows <-> IANA comes from ``tzlocal.windows_tz`` (CLDR); the rules from
 ``zoneinfo`` + ``tzdata``. Output ``dateTime`` has seven fractional digits and no offset.
+
+A custom zone (:func:`custom_zone`, what an ICS import gives an event whose VTIMEZONE
+Exchange does not know) is named ``tzone://Microsoft/Custom`` in every output; it follows
+the rules of the zone it was made from, and clients cannot name it in a request.
 """
 
 from __future__ import annotations
@@ -62,6 +66,17 @@ def _lookup(name: str) -> Zone | None:
 
 
 UTC_ZONE = Zone("UTC", UTC, "UTC", "Etc/UTC")
+CUSTOM_NAME = "tzone://Microsoft/Custom"
+
+
+def custom_zone(iana: str) -> Zone:
+    """A custom zone with the rules of the IANA zone ``iana`` (no Windows name)."""
+    tz = UTC if iana == "Etc/UTC" else ZoneInfo(iana)
+    return Zone(CUSTOM_NAME, tz, None, iana)
+
+
+def is_custom(zone: Zone) -> bool:
+    return zone.name == CUSTOM_NAME
 
 
 def find_zone(name: str) -> Zone | None:

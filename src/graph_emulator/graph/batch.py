@@ -9,6 +9,9 @@
   ``Authorization``; at most 4 items run at once (Outlook's rule);
 * an item whose dependency did not succeed gets 424; throttled items carry their 429 and
   ``Retry-After`` in their own headers; the batch itself answers 200;
+* ``drop_after_apply_rate`` is drawn per item: when a write item drawn to drop succeeds,
+  every item still runs, then the connection of the whole batch is dropped before its answer
+  (the batch's own draw is not used: the batch writes nothing of its own);
 * responses come back in a shuffled order (seeded by the fault plan's seed when set);
 * the batch counts as one request in ``stats.requests``; its items count in
   ``batch_subrequests`` and, like any call, in ``by_route`` / ``by_mailbox``.
@@ -34,6 +37,7 @@ from graph_emulator.faults import NO_FAULT, FaultDecision
 from graph_emulator.graph.errors import GRAPH_JSON, GraphError, error_body
 from graph_emulator.graph.routing import (
     BATCH_ITEM_SCOPE_KEY,
+    DROP_GATE_SCOPE_KEY,
     FAULT_SCOPE_KEY,
     authenticate,
     fault_error,
@@ -166,6 +170,7 @@ def _sub_scope(parent: Scope, item: Item) -> Scope:
         "headers": headers,
         "extensions": {},
         BATCH_ITEM_SCOPE_KEY: True,
+        DROP_GATE_SCOPE_KEY: parent.get(DROP_GATE_SCOPE_KEY),
     }
 
 

@@ -48,6 +48,19 @@ log = logging.getLogger("graph_emulator.graph")
 Endpoint = Callable[[GraphContext], Response]
 FAULT_SCOPE_KEY = "graph_emulator.fault"
 BATCH_ITEM_SCOPE_KEY = "graph_emulator.batch_item"
+DROP_GATE_SCOPE_KEY = "graph_emulator.drop_gate"
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+class DropGate:
+    """Whether the answer of one HTTP request must be dropped (``drop_after_apply_rate``):
+    armed when a write it carried (itself, or one of its ``$batch`` items) was applied under
+    a decision to drop. The batch's items share their batch's gate."""
+
+    def __init__(self) -> None:
+        self.armed = False
+
+
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
 

@@ -1,5 +1,7 @@
 """GraphClient: error mapping, Retry-After, retries, headers, request counting.
 
+(The retry policy's own rules, budget and cap, are in test_retry.py.)
+
 These are the pure HTTP-shape tests, so they use httpx.MockTransport; everything that needs a
 real Graph talks to the emulator in tests/e2e.
 """
@@ -7,6 +9,8 @@ real Graph talks to the emulator in tests/e2e.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -26,6 +30,7 @@ from calsync.msgraph import (
     Unauthorized,
 )
 from calsync.msgraph.errors import parse_retry_after
+from calsync.msgraph.retry import RetryPolicy
 
 BASE = "https://graph.test/v1.0"
 
@@ -159,7 +164,8 @@ def test_503_and_504_are_retried_with_backoff_when_no_retry_after():
     ]
     client, slept = make_client(lambda request: answers.pop(0))
     assert client.get_json("/me") == {"ok": 1}
-    assert slept == [0.5, 1.0]
+    assert len(slept) == 2  # full jitter: a random wait up to 0.5 s, then up to 1 s
+    assert 0 <= slept[0] <= 0.5 and 0 <= slept[1] <= 1.0
 
 
 def test_retries_are_bounded_and_end_in_throttled_with_retry_after():
@@ -169,7 +175,7 @@ def test_retries_are_bounded_and_end_in_throttled_with_retry_after():
         calls.append(request)
         return graph_error(429, "TooManyRequests", headers={"Retry-After": "1"})
 
-    client, slept = make_client(handler, max_retries=2)
+    client, slept = make_client(handler, retry=RetryPolicy(max_attempts=3))
     with pytest.raises(Throttled) as caught:
         client.get_json("/me")
     assert caught.value.retry_after == 1.0
@@ -178,15 +184,46 @@ def test_retries_are_bounded_and_end_in_throttled_with_retry_after():
     assert client.requests_made == 3
 
 
-def test_a_retry_after_longer_than_the_budget_is_raised_not_slept():
+def test_a_retry_after_longer_than_the_cap_is_raised_not_slept_and_nothing_more_is_sent():
     client, slept = make_client(
         lambda r: graph_error(429, "TooManyRequests", headers={"Retry-After": "300"}),
-        max_retry_wait=30,
+        retry=RetryPolicy(max_retry_after=30),
     )
+    before = datetime.now(UTC)
     with pytest.raises(Throttled) as caught:
         client.get_json("/me")
     assert caught.value.retry_after == 300
-    assert slept == []
+    assert caught.value.status == 429 and caught.value.code == "TooManyRequests"
+    until = caught.value.until
+    assert before + timedelta(seconds=299) < until < datetime.now(UTC) + timedelta(seconds=301)
+    assert client.throttled_until == until
+    assert slept == [] and client.requests_made == 1
+    with pytest.raises(Throttled) as again:  # the client stays away until then
+        client.request("DELETE", "/me/events/1")
+    assert again.value.until == until and 0 < again.value.retry_after <= 300
+    assert client.requests_made == 1
+
+
+def test_a_503_with_a_long_retry_after_is_throttled_too():
+    client, slept = make_client(
+        lambda r: graph_error(503, "serviceNotAvailable", headers={"Retry-After": "45"})
+    )
+    with pytest.raises(Throttled) as caught:
+        client.get_json("/me")
+    assert caught.value.status == 503 and caught.value.retry_after == 45
+    assert isinstance(caught.value.__cause__, ServerError)
+    assert slept == [] and client.requests_made == 1
+
+
+def test_an_http_date_retry_after_is_honoured():
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=5), usegmt=True)
+    answers = [
+        graph_error(429, "TooManyRequests", headers={"Retry-After": when}),
+        httpx.Response(200, json={"ok": True}),
+    ]
+    client, slept = make_client(lambda request: answers.pop(0))
+    assert client.get_json("/me") == {"ok": True}
+    assert len(slept) == 1 and 3 < slept[0] <= 5
 
 
 def test_500_is_not_retried():
@@ -263,6 +300,22 @@ def test_dropped_connection_is_retried_for_get_but_not_for_post():
     assert attempts == {"GET": 2, "POST": 1}
 
 
+def test_an_idempotent_post_is_sent_again_after_a_dropped_connection():
+    sent: list[bytes] = []
+
+    def handler(request):
+        sent.append(request.content)
+        if len(sent) == 1:
+            raise httpx.ReadError("connection reset", request=request)
+        return httpx.Response(200, json={"responses": []})
+
+    client, slept = make_client(handler)
+    payload = {"requests": [{"id": "0", "method": "GET", "url": "/me"}]}
+    client.request("POST", "/$batch", json=payload, idempotent=True)
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert len(slept) == 1 and 0 <= slept[0] <= 0.5
+
+
 def test_next_links_on_the_same_origin_are_followed_and_others_refused():
     seen = []
 
@@ -307,10 +360,13 @@ def test_json_body_is_sent():
         (" 0 ", 0.0),
         (None, None),
         ("", None),
-        ("Wed, 21 Oct 2015 07:28:00 GMT", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date in the past: now
+        ("Fri, 01 Jan 2027 00:00:30 GMT", 30.0),
+        ("soon", None),
         ("-1", None),
         ("nan", None),
     ],
 )
 def test_parse_retry_after(value, seconds):
-    assert parse_retry_after(value) == seconds
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    assert parse_retry_after(value, now=now) == seconds

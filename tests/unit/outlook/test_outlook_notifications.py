@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord, SyncRequest
-from calsync.outlook.triggers import handoff, notifications, subscriptions
+from calsync.outlook.triggers import due, handoff, notifications, scheduler, subscriptions
 from calsync.outlook.triggers.handoff import Change, is_news
 from calsync.outlook.triggers.notifications import change_key_of, change_of
 from calsync.outlook.triggers.scheduler import Scheduler
@@ -212,35 +213,44 @@ def _recording_scheduler() -> tuple[Scheduler, list[tuple[int, str]], threading.
     calls: list[tuple[int, str]] = []
     ran = threading.Event()
 
-    def runner(user_id: int, trigger: str) -> None:
-        calls.append((user_id, trigger))
+    def runner(job: due.Job, interval: float) -> None:
+        calls.append((job.user_id, job.trigger))
         ran.set()
 
     return Scheduler(interval=0, poll=0, runner=runner), calls, ran
 
 
-def test_a_notification_never_replaces_a_pending_sync_of_another_kind() -> None:
-    background, calls, ran = _recording_scheduler()
-    background.request(7, 0.3, "change")
-    background.request(7, 5.0, "notification")  # keeps "change", and its earlier time
-    background.start()
-    try:
-        assert ran.wait(3)
-        time.sleep(0.2)
-    finally:
-        background.stop()
-    assert calls == [(7, "change")]
+def test_a_notification_never_replaces_a_pending_sync_of_another_kind(
+    subscribed: OutlookSubscription,
+) -> None:
+    user_id = subscribed.account.user_id
+    now = timezone.now()
+    handoff.add(user_id, [], force=True, delay=0.3, trigger="change", now=now)
+    handoff.add(user_id, [["e", "created", "k"]], force=False, delay=5, trigger="notification")
+    row = SyncRequest.objects.get()  # keeps "change", and its earlier time
+    assert (row.trigger, row.not_before, row.force) == (
+        "change",
+        now + timedelta(seconds=0.3),
+        True,
+    )
+    SyncRequest.objects.all().delete()
+    handoff.add(user_id, [["e", "created", "k"]], force=False, delay=2, trigger="notification")
+    handoff.add(user_id, [], force=True, delay=5, trigger="page", now=now)
+    assert SyncRequest.objects.get().trigger == "page"  # any other kind names the run
 
 
-def test_notifications_in_a_burst_make_one_run() -> None:
+@pytest.mark.django_db(transaction=True)
+def test_notifications_in_a_burst_make_one_run(subscribed: OutlookSubscription) -> None:
+    user_id = subscribed.account.user_id
     background, calls, ran = _recording_scheduler()
     background.start()
     try:
         for _ in range(5):
-            background.request(8, 0.3, "notification")
+            scheduler.ask(user_id, 0.3, "notification", [["e", "updated", "k"]], force=False)
+            background.poke()  # as ask() wakes the engine of its own process
             time.sleep(0.05)
         assert ran.wait(3)
         time.sleep(0.5)
     finally:
         background.stop()
-    assert calls == [(8, "notification")]
+    assert calls == [(user_id, "notification")]

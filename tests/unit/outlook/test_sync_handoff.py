@@ -18,7 +18,7 @@ from django.utils import timezone
 from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookAccount, OutlookSubscription, SyncRecord, SyncRequest
 from calsync.outlook.sync import claims
-from calsync.outlook.triggers import handoff, notifications, scheduler
+from calsync.outlook.triggers import due, handoff, notifications, scheduler
 
 from .conftest import connect, notification_item, subscribe
 
@@ -100,7 +100,7 @@ def test_a_request_waits_while_a_run_holds_the_account(account: OutlookAccount) 
     [(user_id, seconds)] = handoff.pending()
     assert user_id == account.user_id and seconds <= 0
     # a claim older than the TTL belongs to a dead process: the request can be taken
-    stale = timezone.now() - claims.CLAIM_TTL - timedelta(minutes=1)
+    stale = timezone.now() - claims.lease_length() - timedelta(minutes=1)
     OutlookAccount.objects.filter(pk=account.pk).update(sync_claimed_at=stale, sync_claim="x")
     assert isinstance(handoff.take(account.user_id), handoff.Taken)
 
@@ -148,18 +148,18 @@ def test_sync_requested_drops_our_own_writes_and_waits_for_a_busy_account(
         account=account, uid="u1", local_id="1", remote_id="ours", base={}, local_version=1,
         remote_hash="h", remote_change_key="ck1", synced_at=NOW,
     )  # fmt: skip
-    assert scheduler.sync_requested(account.user_id) == scheduler.Handled(scheduler.NOTHING)
+    assert scheduler.sync_requested(account.user_id) == due.Handled(due.NOTHING)
     _add(account, ["ours", "updated", "ck1"])
-    assert scheduler.sync_requested(account.user_id).outcome == scheduler.OWN_WRITES
+    assert scheduler.sync_requested(account.user_id).outcome == due.OWN_WRITES
     assert not SyncRequest.objects.exists()  # judged and gone
     _add(account, ["theirs", "created", "ck9"])
     claim = claims.claim_account(account)
     assert claim is not None
-    assert scheduler.sync_requested(account.user_id).outcome == scheduler.BUSY
+    assert scheduler.sync_requested(account.user_id).outcome == due.BUSY
     assert SyncRequest.objects.exists()  # still waiting for that run to end
     claims.release_claim(account, claim)
     OutlookAccount.objects.filter(pk=account.pk).update(token_cache_encrypted="")  # disconnected
-    assert scheduler.sync_requested(account.user_id).outcome == scheduler.NOTHING
+    assert scheduler.sync_requested(account.user_id).outcome == due.NOTHING
     assert not SyncRequest.objects.exists()  # nobody could ever run it
 
 
@@ -213,9 +213,8 @@ def test_a_scheduler_runs_each_request_when_it_falls_due(alice: Any, configured:
     ran = threading.Event()
     started = time.monotonic()
 
-    def runner(user_id: int, trigger: str) -> None:
-        calls.append((user_id, trigger, time.monotonic() - started))
-        handoff.take(user_id)
+    def runner(job: due.Job, interval: float) -> None:
+        calls.append((job.user_id, job.trigger, time.monotonic() - started))
         ran.set()
 
     background = scheduler.Scheduler(interval=0, poll=5.0, runner=runner).start()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from calsync.outlook.models import OutlookAccount, SyncRun
+from calsync.outlook.sync import claims
 from calsync.outlook.sync.progress import (
     COLLECTING,
     WRITING_HERE,
@@ -28,11 +29,12 @@ pytestmark = pytest.mark.django_db
 
 
 def running(account: OutlookAccount, minutes_ago: int = 0) -> SyncRun:
+    """A run's row, its account claimed as a live run holds it (renewed ``minutes_ago``)."""
+    renewed = timezone.now() - timedelta(minutes=minutes_ago)
+    OutlookAccount.objects.filter(pk=account.pk).update(sync_claim="a-run", sync_claimed_at=renewed)
+    account.refresh_from_db()
     return SyncRun.objects.create(
-        account=account,
-        trigger="button",
-        started_at=timezone.now() - timedelta(minutes=minutes_ago),
-        status=SyncRun.STATUS_RUNNING,
+        account=account, trigger="button", started_at=renewed, status=SyncRun.STATUS_RUNNING
     )
 
 
@@ -86,9 +88,35 @@ def test_status_shows_the_running_sync_only(alice, configured):
     }
     SyncRun.objects.filter(pk=run.pk).update(status=SyncRun.STATUS_OK)
     assert status_for(alice)["progress"] is None
-    died = running(account, minutes_ago=45)  # its process died long ago
+    died = running(account, minutes_ago=2)  # its lease ran out: its process died
     RunProgress(died.pk).phase(WRITING_HERE, 10)
     assert status_for(alice)["progress"] is None
+
+
+def test_the_next_claim_ends_a_dead_runs_row_as_interrupted(alice, configured):
+    account = connect(alice)
+    died = running(account, minutes_ago=2)
+    RunProgress(died.pk).phase(WRITING_OUTLOOK, 300)
+    assert claims.claim_account(account) is not None  # the dead run's lease ran out
+    died.refresh_from_db()
+    assert (died.status, died.ok, died.phase, died.progress_total) == (
+        SyncRun.STATUS_INTERRUPTED,
+        False,
+        "",
+        0,
+    )
+    assert died.finished_at is not None
+    assert status_for(alice)["health"] == "degraded"
+    with override("vi"):
+        assert "gián đoạn" in status_for(alice)["health_reason"]
+
+
+def test_a_live_run_keeps_its_claim_and_its_row(alice, configured):
+    account = connect(alice)
+    alive = running(account)
+    assert claims.claim_account(account) is None
+    alive.refresh_from_db()
+    assert alive.status == SyncRun.STATUS_RUNNING
 
 
 def test_the_panel_shows_the_bar_while_a_sync_runs(alice, configured):

@@ -1,4 +1,4 @@
-"""The mails Outlook sends for each write (microsoft-graph-facts.md §3.4, the seed guide)."""
+"""The mails Outlook sends for each write (docs/sync.md, Mails Outlook sends)."""
 
 from __future__ import annotations
 

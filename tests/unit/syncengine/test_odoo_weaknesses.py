@@ -1,7 +1,8 @@
-"""Every weakness of Odoo's Outlook sync (odoo-outlook-sync.md §6) the engine can decide on.
+"""Every known weakness of Odoo's Outlook sync that the engine can decide on.
 
-Each test names the Odoo issue it answers. Token, throttling and time-zone issues belong
-to the Graph client and are tested there.
+Each test names the Odoo issue or pull request it answers (github.com/odoo/odoo, and
+odoo/documentation for "docs PR"), or another sync product's issue. Token, throttling and
+time-zone issues belong to the Graph client and are tested there.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ BOSS = Person("boss@example.com", "Boss")
 
 
 def test_first_sync_sends_no_invitations_for_past_events_and_says_what_it_would_send() -> None:
-    """§6.1, odoo docs PR #803, PRs #185911/#128150: first sync mails every past attendee."""
+    """Odoo docs PR #803, PRs #185911/#128150: first sync mails every past attendee."""
     pair = Pair()
     pair.local.add(
         event("Last month", days=-30, attendees=guests("ana@example.com", "bao@example.com"))
@@ -44,7 +45,7 @@ def test_first_sync_sends_no_invitations_for_past_events_and_says_what_it_would_
 
 
 def test_syncing_again_resends_nothing() -> None:
-    """§6.1, PRs #109915/#118830/#142521: old events re-pushed, attendees mailed again."""
+    """Odoo PRs #109915/#118830/#142521: old events re-pushed, attendees mailed again."""
     pair = Pair()
     pair.local.add(event("Weekly", attendees=guests("ana@example.com")))
     pair.sync()
@@ -54,7 +55,7 @@ def test_syncing_again_resends_nothing() -> None:
 
 
 def test_one_meeting_seen_in_two_mailboxes_is_one_event_here() -> None:
-    """§6.2 #70769 / #75088 and §6.4 #150341: a Teams meeting duplicated per invited user."""
+    """Odoo #70769 / #75088 and #150341: a Teams meeting duplicated per invited user."""
     copy_a = remote_item(
         event("Board", organizer=BOSS), remote_id="A1", ical_uid="ical-board", is_organizer=False
     )
@@ -67,7 +68,7 @@ def test_one_meeting_seen_in_two_mailboxes_is_one_event_here() -> None:
 
 
 def test_reinstall_relinks_by_our_uid_instead_of_duplicating() -> None:
-    """§6.2 PR #143781: reinstall loses ids, events are recreated and attendees spammed."""
+    """Odoo PR #143781: reinstall loses ids, events are recreated and attendees spammed."""
     pair = Pair()
     pair.local.add(event("Kickoff", attendees=guests("ana@example.com", "bao@example.com")))
     pair.sync()
@@ -78,7 +79,7 @@ def test_reinstall_relinks_by_our_uid_instead_of_duplicating() -> None:
 
 
 def test_attendee_removed_in_outlook_is_removed_here() -> None:
-    """§6.4 PR #270090: attendee removals in Outlook not reflected."""
+    """Odoo PR #270090: attendee removals in Outlook not reflected."""
     pair = Pair()
     mine = pair.local.add(event("Review", attendees=guests("ana@example.com", "bao@example.com")))
     pair.sync()
@@ -89,7 +90,7 @@ def test_attendee_removed_in_outlook_is_removed_here() -> None:
 
 
 def test_answers_sync_both_ways() -> None:
-    """§6.4 PR #135836: RSVP status not synced."""
+    """Odoo PR #135836: RSVP status not synced."""
     pair = Pair()
     invite = pair.outlook.add(
         event("Board", organizer=BOSS), is_organizer=False, my_response="none"
@@ -109,7 +110,7 @@ def test_answers_sync_both_ways() -> None:
 
 
 def test_event_without_organizer_syncs() -> None:
-    """§6.4 PR #153495: events without organizer failed."""
+    """Odoo PR #153495: events without organizer failed."""
     pair = Pair()
     pair.outlook.add(event("No organizer", organizer=None))
     done = pair.sync()
@@ -117,7 +118,7 @@ def test_event_without_organizer_syncs() -> None:
 
 
 def test_an_attendee_cannot_hijack_the_organizers_meeting() -> None:
-    """peers §4 G, odoo #169888: a synchronising attendee overwrote the organizer's event."""
+    """Odoo #169888: a synchronising attendee overwrote the organizer's event."""
     pair = Pair()
     invite = pair.outlook.add(
         event("Board", organizer=BOSS), is_organizer=False, my_response="none"
@@ -132,7 +133,7 @@ def test_an_attendee_cannot_hijack_the_organizers_meeting() -> None:
 
 
 def test_a_failed_item_is_not_marked_synced() -> None:
-    """§6.6 PR #253701: last_sync_date advanced before the sync completed, changes skipped."""
+    """Odoo PR #253701: last_sync_date advanced before the sync completed, changes skipped."""
     pair = Pair()
     mine = pair.local.add(event("Plan"))
     pair.sync()
@@ -147,7 +148,7 @@ def test_a_failed_item_is_not_marked_synced() -> None:
 
 
 def test_events_outside_the_window_are_never_archived() -> None:
-    """§6.7 PR #146754: the frozen delta window auto-archived events outside it."""
+    """Odoo PR #146754: the frozen delta window auto-archived events outside it."""
     pair = Pair()
     far = pair.local.add(event("Far future", days=900))
     near = pair.local.add(event("Soon", days=5))
@@ -159,7 +160,7 @@ def test_events_outside_the_window_are_never_archived() -> None:
 
 
 def test_one_bad_record_blocks_nothing_else() -> None:
-    """§6.8 PR #67637: one attendee without an e-mail stopped the whole sync."""
+    """Odoo PR #67637: one attendee without an e-mail stopped the whole sync."""
     try:
         Attendee("")
     except InvalidData as error:
@@ -175,7 +176,7 @@ def test_one_bad_record_blocks_nothing_else() -> None:
 
 
 def test_delete_and_recreate_is_never_used_for_an_update() -> None:
-    """peers §4 E, CalDav Synchronizer #423: delete-and-recreate mails cancellations."""
+    """CalDav Synchronizer #423: delete-and-recreate mails cancellations."""
     _, _, entry = linked(event("Plan", attendees=guests("ana@example.com")))
     moved = local_item(event("Plan", days=3, attendees=guests("ana@example.com")), version=2)
     decided = plan(local_snapshot(moved), remote_snapshot(), Status([entry]), policy())

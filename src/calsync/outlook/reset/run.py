@@ -38,7 +38,7 @@ from calsync.outlook.reset.preview import (
     preview_of,
 )
 from calsync.outlook.sync import log_messages
-from calsync.outlook.sync.claims import claim_account, release_claim
+from calsync.outlook.sync.claims import claim_account, holding, release_claim
 from calsync.outlook.triggers import subscriptions
 
 logger = logging.getLogger("calsync.outlook.reset")
@@ -111,22 +111,38 @@ def reset_account(
         raise ResetError(_("A sync of this account is running; try again in a moment."))
     started, clock = timezone.now(), time.monotonic()
     try:
-        preview = preview_of(account, existing, next_sync)
-        result = ResetResult(preview, reset_at=started)
-        if existing.deletes_outlook:
-            _delete_in_outlook(account, result, client)
-        _check_claim(account, claim)
-        subscriptions.remove(account)  # while the tokens still work; never raises
-        with transaction.atomic():
-            _check_claim(account, claim)  # locked: no sync takes it over from here on
-            if existing.deletes_local:
-                result.local_deleted = _delete_here(account)
-            result.reset_at = now or timezone.now()
-            _disconnect(account, next_sync, result.reset_at, result.gone)
-            _record(account, existing, next_sync, result, started, time.monotonic() - clock)
+        with holding(account, claim):
+            result = _reset(account, existing, next_sync, claim, client, now, started, clock)
     finally:
         release_claim(account, claim)
     _log(account, existing, next_sync, result)
+    return result
+
+
+def _reset(
+    account: OutlookAccount,
+    existing: ExistingEvents,
+    next_sync: NextSync,
+    claim: str,
+    client: GraphClient | None,
+    now: datetime | None,
+    started: datetime,
+    clock: float,
+) -> ResetResult:
+    """The reset's steps, while the claim is held (see :func:`reset_account`)."""
+    preview = preview_of(account, existing, next_sync)
+    result = ResetResult(preview, reset_at=started)
+    if existing.deletes_outlook:
+        _delete_in_outlook(account, result, client)
+    _check_claim(account, claim)
+    subscriptions.remove(account)  # while the tokens still work; never raises
+    with transaction.atomic():
+        _check_claim(account, claim)  # locked: no sync takes it over from here on
+        if existing.deletes_local:
+            result.local_deleted = _delete_here(account)
+        result.reset_at = now or timezone.now()
+        _disconnect(account, next_sync, result.reset_at, result.gone)
+        _record(account, existing, next_sync, result, started, time.monotonic() - clock)
     return result
 
 
@@ -150,8 +166,8 @@ def _log(
 
 
 def _check_claim(account: OutlookAccount, claim: str) -> None:
-    """:class:`ResetError` when a sync took the account's claim over (the reset outlived
-    ``CLAIM_TTL``): the reset then changes nothing here. Locks the row inside a transaction."""
+    """:class:`ResetError` when a sync took the account's claim over (the reset stalled past
+    its lease): the reset then changes nothing here. Locks the row inside a transaction."""
     rows = OutlookAccount.objects.filter(pk=account.pk, sync_claim=claim)
     if transaction.get_connection().in_atomic_block:
         rows = rows.select_for_update()

@@ -23,9 +23,10 @@ A conflict's line is :mod:`calsync.outlook.sync.conflict_lines`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 MESSAGE_MAX = 500
@@ -33,6 +34,13 @@ MESSAGE_MAX = 500
 
 
 # -- entries ---------------------------------------------------------------------------------
+
+
+def clock_time(when: datetime) -> str:
+    """An instant as a log entry's parameter: the hour and minute in the server's zone, with
+    the zone named (``14:05 UTC``)."""
+    local = timezone.localtime(when)
+    return f"{local:%H:%M} {local.tzname() or ''}".strip()
 
 
 def phrase(template: str, /, **params: Any) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,9 +27,6 @@ WRITING_HERE = "writing_here"
 WRITING_OUTLOOK = "writing_outlook"
 RECORDING = "recording"
 PHASES = (COLLECTING, PLANNING, WRITING_HERE, WRITING_OUTLOOK, RECORDING)
-
-STALE_AFTER = timedelta(minutes=30)
-"""A run still "running" after this long died with its process (as ``sync.CLAIM_TTL``)."""
 
 
 PHASE_TITLES = {

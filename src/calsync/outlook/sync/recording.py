@@ -127,6 +127,7 @@ def finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: s
     update: dict[str, Any] = {}
     if not summary.preview and summary.status != SyncRun.STATUS_CONFIRM:
         update["last_error"] = error_text[:2000] if not summary.ok else ""
+        update["throttled_until"] = summary.throttled_until
     release_claim(account, claim, **update)
     _log_run(account, run, summary)
 

@@ -22,7 +22,8 @@ scheduler, Celery). Its guarantees:
 * an event Outlook cannot hold (a rule it cannot repeat) is reported by the run that meets
   it, then left out of the runs until it changes (:mod:`calsync.outlook.sync.unsyncable`).
 
-The summary (:meth:`SyncSummary.as_json`) is exactly CONTRACT §4's JSON.
+The summary (:meth:`SyncSummary.as_json`) is exactly the sync summary of docs/contract.md,
+REST API.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -40,12 +41,12 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from calsync.msgraph import GraphClient, GraphError
+from calsync.msgraph import GraphClient, GraphError, Throttled
 from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
 from calsync.outlook import signals
 from calsync.outlook.connection.tokens import ReconnectNeeded, TokenError
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
-from calsync.outlook.sync.claims import CLAIM_TTL, ClaimLost, claim_account
+from calsync.outlook.sync.claims import ClaimLost, Lease, claim_account, lease_length
 from calsync.outlook.sync.created_after import keep_created_after
 from calsync.outlook.sync.local_side import OrmLocalSide
 from calsync.outlook.sync.log_messages import entry, reason_of
@@ -66,6 +67,7 @@ from calsync.outlook.sync.summary import (
     count_result,
     event_ref,
     identity_entry,
+    throttled_entry,
 )
 from calsync.syncengine import (
     LocalSnapshot,
@@ -116,6 +118,11 @@ def run_sync(
     bar), see :mod:`calsync.outlook.sync.progress`."""
     account = OutlookAccount.objects.select_related("user").get(pk=account.pk)
     summary = SyncSummary(user=account.user.email, preview=preview)
+    waiting = account.throttled_until
+    if waiting is not None and waiting > timezone.now():  # nothing goes to Outlook before
+        _stop_throttled(summary, waiting)
+        _announce(account, summary)
+        return summary
     claim = claim_account(account)
     if claim is None:
         _fail(summary, "sync_running", gettext_noop("A sync of this account is running."))
@@ -129,6 +136,7 @@ def run_sync(
         status=SyncRun.STATUS_RUNNING,
     )
     summary.run_id = run.pk
+    lease = Lease(account.pk, claim).start()
     graph = client
     try:
         graph = graph or _client_for(account)
@@ -137,19 +145,32 @@ def run_sync(
             with _writing_for(account.user_id):
                 progress = RunProgress(run.pk, listener)
                 when = now or timezone.now()
-                _run(account, graph, summary, preview, confirm, when, progress, claim)
+                _run(account, graph, summary, preview, confirm, when, progress, lease)
         finally:
             summary.graph_requests = graph.requests_made - before
     except Exception as exc:  # every failure ends the run with its reason; never raised
         _fail_with(summary, account, exc)
     finally:
+        lease.stop()
+        if graph is not None and graph.throttled_until is not None and not preview:
+            _stop_throttled(summary, graph.throttled_until)
         summary.seconds = time.monotonic() - started
         finish(account, run, summary, claim)
         if client is None and graph is not None:
             graph.close()
-    if not preview and summary.status in (SyncRun.STATUS_OK, SyncRun.STATUS_PARTIAL):
-        signals.sync_succeeded.send(sender=OutlookAccount, account_id=account.pk)
+    _announce(account, summary)
     return summary
+
+
+def _announce(account: OutlookAccount, summary: SyncSummary) -> None:
+    """Tell the triggers how the run ended: a success keeps the notification subscription
+    alive; a throttled end schedules the next sync at the time Outlook gave."""
+    if not summary.preview and summary.status in (SyncRun.STATUS_OK, SyncRun.STATUS_PARTIAL):
+        signals.sync_succeeded.send(sender=OutlookAccount, account_id=account.pk)
+    if summary.throttled_until is not None:
+        signals.sync_throttled.send(
+            sender=OutlookAccount, user_id=account.user_id, until=summary.throttled_until
+        )
 
 
 def _client_for(account: OutlookAccount) -> GraphClient:
@@ -167,14 +188,27 @@ def _fail(summary: SyncSummary, code: str, template: str, reason: object = None)
     summary.errors.append(entry(code, template, **params))
 
 
+def _stop_throttled(summary: SyncSummary, until: datetime | None) -> None:
+    """Outlook asked to wait (until ``until``): the run ends "throttled" and says until when;
+    its other entries (each throttled event's own) stay."""
+    summary.ok = False
+    summary.status = SyncRun.STATUS_THROTTLED
+    summary.throttled_until = until
+    if not any(e.get("code") == "throttled" and e.get("event") is None for e in summary.errors):
+        summary.errors.insert(0, throttled_entry(until))
+
+
 def _fail_with(summary: SyncSummary, account: OutlookAccount, exc: Exception) -> None:
     """The run ended by ``exc``: its reason, in the words people read in the sync log."""
-    if isinstance(exc, ClaimLost):
+    if isinstance(exc, Throttled):
+        _stop_throttled(summary, exc.until)
+    elif isinstance(exc, ClaimLost):
         took_over = gettext_noop(
-            "This sync ran longer than %(reason)s minutes and another run took the account over: "
-            "its changes were made but not recorded; the next sync recognises them."
+            "This sync stalled for longer than its %(reason)s-second hold on the account and "
+            "another run took the account over: it stopped, and what it had written was not "
+            "recorded; the next sync recognises it."
         )
-        _fail(summary, "claim_lost", took_over, int(CLAIM_TTL.total_seconds() // 60))
+        _fail(summary, "claim_lost", took_over, int(lease_length().total_seconds()))
     elif isinstance(exc, ReconnectNeeded):
         _fail(summary, "reconnect_needed", gettext_noop("Reconnect needed: %(reason)s"), exc)
     elif isinstance(exc, TokenError | GraphError):
@@ -248,16 +282,17 @@ def _run(
     confirm: bool,
     now: datetime,
     progress: RunProgress,
-    claim: str,
+    lease: Lease,
 ) -> None:
-    """Collect, plan, act and record (the module docstring says what each step promises)."""
+    """Collect, plan, act and record (the module docstring says what each step promises).
+    Every write first checks that the run still holds its ``lease``."""
     progress.phase(COLLECTING)
-    local = OrmLocalSide(account, on_progress=progress.reporter(WRITING_HERE))
+    local = OrmLocalSide(account, on_progress=_guarded(progress, WRITING_HERE, lease))
     calendar = OutlookCalendar(
         graph,
         account.mailbox or account.user.email,
         on_thread_exit=connections.close_all,  # $batch workers may read tokens from the DB
-        on_progress=progress.reporter(WRITING_OUTLOOK),
+        on_progress=_guarded(progress, WRITING_OUTLOOK, lease),
     )
     local_snapshot, collected = _collect(account, local, calendar, graph, now)
     _report_unreadable(summary, local.invalid, collected.invalid)
@@ -279,15 +314,28 @@ def _run(
     if refuse or preview:
         _stop_before_writing(summary, decided, refuse)
         return
+    lease.check()
     result = execute(decided, local, calendar, status, now) if not quiet else None
     progress.phase(RECORDING)
-    record(account, collected, result, now, claim)
+    record(account, collected, result, now, lease.token)
     if result is not None:
         count_result(summary, decided, result)
         remember_unsyncable(account, local_snapshot, decided, result)
     if summary.errors:
         summary.ok = False
         summary.status = SyncRun.STATUS_PARTIAL
+
+
+def _guarded(progress: RunProgress, phase: str, lease: Lease) -> Callable[[int, int], None]:
+    """A side's ``on_progress`` that also stops its writes once the lease is lost (the side
+    fails its remaining writes with :class:`ClaimLost`)."""
+    report = progress.reporter(phase)
+
+    def on_progress(done: int, total: int) -> None:
+        lease.check()
+        report(done, total)
+
+    return on_progress
 
 
 def _collect(

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_noop
 
-from calsync.msgraph import GraphError
+from calsync.msgraph import GraphError, Throttled
 from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
 from calsync.outlook.connection.tokens import TokenError
 from calsync.outlook.models import SyncRun
-from calsync.outlook.sync.log_messages import entry, reason_of, render
+from calsync.outlook.sync.log_messages import clock_time, entry, reason_of, render
 from calsync.syncengine import Conflict, ExecutionResult, Plan
 
 
 @dataclass
 class SyncSummary:
-    """The outcome of one run; :meth:`as_json` is CONTRACT §4's summary."""
+    """The outcome of one run; :meth:`as_json` is the sync summary (docs/contract.md, REST API)."""
 
     user: str
     ok: bool = True
@@ -42,9 +43,13 @@ class SyncSummary:
     preview: bool = False
     conflict_details: list[dict[str, Any]] = field(default_factory=list)
     run_id: int | None = None
+    throttled_until: datetime | None = None
+    """Outlook asked to wait until then: the account's next sync is scheduled for it."""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        """The summary's JSON (docs/contract.md); ``throttled_until`` only when Outlook asked
+        to wait."""
+        answer = {
             "user": self.user,
             "ok": self.ok,
             "pulled": dict(self.pulled),
@@ -55,6 +60,9 @@ class SyncSummary:
             "seconds": round(self.seconds, 3),
             "invitations": self.invitations,
         }
+        if self.throttled_until is not None:
+            answer["throttled_until"] = self.throttled_until.isoformat()
+        return answer
 
 
 def identity_entry(conflict: Any) -> dict[str, Any]:
@@ -132,6 +140,8 @@ def failure_entry(event: int | str | None, cause: BaseException) -> dict[str, An
     Graph's answer framed by a translated sentence, or the cause's text framed likewise."""
     if isinstance(cause, UnsupportedRecurrence):
         return entry("unsupported", cause.template, event, **cause.params)
+    if isinstance(cause, Throttled):
+        return throttled_entry(cause.until, event)
     if isinstance(cause, TokenError):
         framing = gettext_noop("Outlook could not be reached: %(reason)s")
         return entry("outlook_unreachable", framing, event, reason=reason_of(cause))
@@ -140,6 +150,23 @@ def failure_entry(event: int | str | None, cause: BaseException) -> dict[str, An
         return entry("outlook_refused", framing, event, reason=str(cause)[:500])
     framing = gettext_noop("The change could not be written: %(reason)s")
     return entry("write_failed", framing, event, reason=(str(cause) or type(cause).__name__)[:500])
+
+
+def throttled_entry(until: datetime | None, event: int | str | None = None) -> dict[str, Any]:
+    """Outlook asked calsync to wait (until ``until``, when it said): for the run, or for
+    one event whose change waits for the next sync."""
+    if until is None:
+        template = gettext_noop("Outlook asked calsync to slow down; the next sync goes on.")
+        return entry("throttled", template, event)
+    if event is None:
+        template = gettext_noop(
+            "Outlook asked calsync to wait until %(until)s: this account syncs again then."
+        )
+    else:
+        template = gettext_noop(
+            "Outlook asked calsync to wait until %(until)s: this change goes in the next sync."
+        )
+    return entry("throttled", template, event, until=clock_time(until))
 
 
 def failure_message(cause: BaseException) -> str:

@@ -1,16 +1,18 @@
-"""Sync requests handed from one process to another through the database.
+"""Sync requests: "sync account X (trigger, not before T, these changes)", in the database.
 
-A web process that runs no scheduler (e.g. gunicorn next to ``calsync worker``) still
-receives Graph change notifications: it records "sync account X (trigger, not before T,
-these changes)" as the account's :class:`~calsync.outlook.models.SyncRequest`, and every
-scheduler polls for such requests (:func:`pending`); a Celery task takes one directly.
+Every wish for a sync outside the periodic one (a change here, a page opened, a change
+notification, a throttle deadline) is recorded as the account's one
+:class:`~calsync.outlook.models.SyncRequest`, whichever process has it (a web process needs
+no scheduler of its own); with the periodic sync (:mod:`calsync.outlook.triggers.due`) it
+makes the account's due time, which every engine takes from.
 
 Contract:
 
 * :func:`add` merges into the account's one request: new changes are appended (past
   :data:`MAX_CHANGES` the request becomes ``force`` and forgets them), a waiting request keeps
   its earlier ``not_before`` (a burst is one run, at most ``delay`` after its first
-  notification), and ``version`` grows;
+  notification) and its trigger (a :data:`NOTIFICATION` gives way to any other), and
+  ``version`` grows;
 * :func:`take` removes the request atomically (a DELETE of the version it read) and returns
   it, only while no run holds the account (:data:`BUSY` otherwise; the request stays): of two
   takers exactly one gets it, and an addition racing the take is never lost;
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -39,6 +41,9 @@ MAX_CHANGES = 500
 PENDING_LIMIT = 100
 """Requests one :func:`pending` call returns (soonest first)."""
 BUSY: Final = "busy"
+NOTIFICATION: Final = "notification"
+"""A change notification's trigger: on a merge any other trigger replaces it, and it
+replaces none (the run is named for what else asked too)."""
 """:func:`take`'s answer while a run holds the account (or other takers keep winning)."""
 
 ChangeRow = list[Any]
@@ -118,16 +123,43 @@ def add(
     return True
 
 
-def pending(now: datetime | None = None) -> list[tuple[int, float]]:
-    """``(user_id, seconds until due)`` of the requests no run holds, soonest first (a due
-    request has seconds <= 0). One cheap query; at most :data:`PENDING_LIMIT` rows."""
+def pending(now: datetime | None = None, limit: int = PENDING_LIMIT) -> list[tuple[int, float]]:
+    """``(user_id, seconds until due)`` of the requests that may run (:func:`available`),
+    soonest first (a due request has seconds <= 0). One cheap query; at most ``limit`` rows."""
     now = now or timezone.now()
     rows = (
-        SyncRequest.objects.filter(_not_claimed(now))
+        SyncRequest.objects.filter(available(now, "account__"))
         .order_by("not_before")
-        .values_list("account__user_id", "not_before")[:PENDING_LIMIT]
+        .values_list("account__user_id", "not_before")[:limit]
     )
     return [(user_id, (not_before - now).total_seconds()) for user_id, not_before in rows]
+
+
+def take_next(now: datetime | None = None) -> Taken | None:
+    """Remove and return the soonest due request that may run, or None. On PostgreSQL one
+    ``SELECT … FOR UPDATE SKIP LOCKED`` (takers never wait on each other's rows); elsewhere
+    :func:`take` of each due request in turn (its DELETE of the version read decides)."""
+    now = now or timezone.now()
+    due = Q(not_before__lte=now) & available(now, "account__")
+    if not connection.features.has_select_for_update_skip_locked:
+        for user_id, seconds in pending(now, limit=20):
+            if seconds > 0:
+                break
+            taken = take(user_id, now)
+            if isinstance(taken, Taken):
+                return taken
+        return None
+    with transaction.atomic():
+        row = (
+            SyncRequest.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(due)
+            .order_by("not_before", "pk")
+            .first()
+        )
+        if row is None:
+            return None
+        SyncRequest.objects.filter(pk=row.pk).delete()
+        return Taken(row.account_id, row.trigger, list(row.changes), row.force)
 
 
 def take(user_id: int, now: datetime | None = None) -> Taken | str | None:
@@ -144,7 +176,7 @@ def take(user_id: int, now: datetime | None = None) -> Taken | str | None:
         mine = SyncRequest.objects.filter(pk=row["pk"], version=row["version"])
         # one DELETE ... WHERE version = <read>: SyncRequest has no dependents and no delete
         # signals, so Django deletes it in a single statement (no select-then-delete by pk)
-        deleted, _kinds = mine.filter(_not_claimed(now)).delete()
+        deleted, _kinds = mine.filter(available(now or timezone.now(), "account__")).delete()
         if deleted:
             return Taken(row["account_id"], row["trigger"], list(row["changes"]), row["force"])
         if mine.exists():
@@ -163,12 +195,20 @@ def discard(user_id: int) -> None:
     SyncRequest.objects.filter(account__user_id=user_id).delete()
 
 
-def _not_claimed(now: datetime | None) -> Q:
-    """No sync run holds the request's account (a claim older than the TTL is dead)."""
-    from calsync.outlook.sync.claims import CLAIM_TTL
+def available(now: datetime, prefix: str = "") -> Q:
+    """Accounts a sync may start for now: no live run holds them (a claim past its lease
+    is dead) and Outlook asked for no wait. ``prefix``: the path to the account from the
+    model filtered (``account__`` for requests)."""
+    from calsync.outlook.sync.claims import lease_length
 
-    stale = (now or timezone.now()) - CLAIM_TTL
-    return Q(account__sync_claimed_at__isnull=True) | Q(account__sync_claimed_at__lt=stale)
+    stale = now - lease_length()
+    unclaimed = Q(**{f"{prefix}sync_claimed_at__isnull": True}) | Q(
+        **{f"{prefix}sync_claimed_at__lt": stale}
+    )
+    unthrottled = Q(**{f"{prefix}throttled_until__isnull": True}) | Q(
+        **{f"{prefix}throttled_until__lte": now}
+    )
+    return unclaimed & unthrottled
 
 
 def _merged(old: list[ChangeRow], new: list[ChangeRow]) -> list[ChangeRow]:
@@ -214,6 +254,7 @@ def _merge(
                 changes=[] if wide else merged,
                 force=wide,
                 not_before=min(row.not_before, not_before),
+                trigger=trigger if row.trigger == NOTIFICATION else row.trigger,
                 version=F("version") + 1,
             )
             return

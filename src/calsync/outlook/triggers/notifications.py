@@ -1,7 +1,7 @@
 """Microsoft Graph change notifications, as ``POST /outlook/notifications`` receives them
 (the view is :mod:`calsync.outlook.web.webhook`).
 
-Contract (see the Graph facts, §6):
+Contract (Microsoft's rules: docs/emulator.md, Fidelity; the receiver's side here):
 
 * ``?validationToken=...`` (Graph's handshake when a subscription is created): answered at
   once with ``200 text/plain`` and the URL-decoded token;
@@ -12,9 +12,8 @@ Contract (see the Graph facts, §6):
 * no sync runs inside the request: the changes are recorded in the database as the
   account's sync request (:mod:`calsync.outlook.triggers.handoff`), due after a short debounce
   (``CALSYNC_NOTIFICATION_DEBOUNCE`` seconds, default 2), so a burst makes one run. Every
-  scheduler (``calsync run``'s, ``calsync worker``'s) polls for such requests, so the web
-  process need not run one; a scheduler in this process is woken at once, and with
-  ``CALSYNC_CELERY`` set (and no scheduler here) a Celery task is queued for it;
+  engine (``calsync run``'s, ``calsync worker``'s, Celery's) takes due requests from the
+  database, so the web process need not run one; an engine in this process is woken at once;
 * whoever takes the request runs the sync only if :func:`~calsync.outlook.triggers.handoff.news_in`
   finds a change the last syncs did not record (not just our own writes coming back), so a
   sync does not trigger another; a request is taken only while no run holds the account, so
@@ -29,15 +28,14 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from calsync.outlook.models import OutlookSubscription
-from calsync.outlook.triggers import handoff, scheduler, subscriptions
+from calsync.outlook.triggers import scheduler, subscriptions
 from calsync.outlook.triggers.handoff import Change
 
 logger = logging.getLogger("calsync.outlook.triggers.notifications")
@@ -97,46 +95,6 @@ def same_secret(expected: str | None, received: Any) -> bool:
     return hmac.compare_digest(expected.encode(), received.encode())
 
 
-def _debounce() -> float:
-    return scheduler.notification_debounce()
-
-
-def _celery_configured() -> bool:
-    return bool(settings.CALSYNC_CELERY)
-
-
-def ask_for_sync(
-    user_id: int,
-    changes: Sequence[Change] = (),
-    *,
-    force: bool,
-    delay: float | None = None,
-    trigger: str = TRIGGER,
-) -> str:
-    """Record the account's sync request (due after ``delay``, the debounce by default) and
-    tell who will take it: ``scheduler`` (this process's, woken now), ``celery`` (a task is
-    queued), ``database`` (any scheduler polling the database, e.g. ``calsync worker``) or
-    ``none`` (no account). ``force``: sync whatever ``changes`` say (a change made here)."""
-    delay = _debounce() if delay is None else delay
-    rows = [change.as_row() for change in changes]
-    if not handoff.add(user_id, rows, force=force, delay=delay, trigger=trigger):
-        return "none"
-    if scheduler.poke():
-        return "scheduler"
-    if _celery_configured():
-        from calsync.outlook.triggers import tasks
-
-        try:
-            tasks.enqueue_requested(user_id, countdown=delay)
-        except Exception as exc:  # the broker is down: a polling scheduler may still take it
-            logger.warning(
-                "notification for user %s: Celery refused: %s", user_id, type(exc).__name__
-            )
-            return "database"
-        return "celery"
-    return "database"
-
-
 def handle(items: Iterable[Mapping[str, Any]]) -> dict[int, str]:
     """Check and act on notification items; returns who syncs each user (``user_id -> how``)."""
     rows: dict[str, OutlookSubscription | None] = {}
@@ -186,7 +144,14 @@ def handle(items: Iterable[Mapping[str, Any]]) -> dict[int, str]:
         OutlookSubscription.objects.filter(pk__in=stale).update(last_notification_at=now)
     started: dict[int, str] = {}
     for user_id in forced | set(changes):
-        started[user_id] = ask_for_sync(user_id, changes.get(user_id, []), force=user_id in forced)
+        rows = [change.as_row() for change in changes.get(user_id, [])]
+        started[user_id] = scheduler.ask(
+            user_id,
+            scheduler.notification_debounce(),
+            TRIGGER,
+            rows,
+            force=user_id in forced,
+        )
     return started
 
 

@@ -1,6 +1,6 @@
-"""Signal receivers: a change here or a new connection asks the scheduler for a sync
-(this process's; without one, a sync request in the database that ``calsync worker`` or
-Celery takes, see :mod:`calsync.outlook.triggers.handoff`).
+"""Signal receivers: a change here, a new connection or a throttle deadline asks for a sync
+(:func:`calsync.outlook.triggers.scheduler.ask`: a request in the database that every engine
+takes from); a finished run keeps the notification subscription alive.
 
 A change written by a sync itself is not news (it would sync again for nothing): the sync
 marks its thread (:func:`~calsync.outlook.sync.run.writing_user`) and such changes are ignored.
@@ -8,7 +8,10 @@ marks its thread (:func:`~calsync.outlook.sync.run.writing_user`) and such chang
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from calsync.outlook.sync.run import writing_user
 from calsync.outlook.triggers import scheduler
@@ -17,20 +20,11 @@ from calsync.outlook.triggers import scheduler
 def on_calendar_changed(sender: Any, user_id: int, event_id: int, **kwargs: Any) -> None:
     if writing_user() == user_id:
         return
-    ask_for_sync(user_id, scheduler.default_debounce(), "change")
+    scheduler.ask(user_id, scheduler.default_debounce(), "change")
 
 
 def on_account_connected(sender: Any, user_id: int, **kwargs: Any) -> None:
-    ask_for_sync(user_id, 0.0, "change")
-
-
-def ask_for_sync(user_id: int, delay: float, trigger: str) -> None:
-    """A sync of ``user_id`` in ``delay`` seconds: by this process's scheduler, else handed
-    off through the database to whichever scheduler or Celery worker runs."""
-    if not scheduler.request_sync(user_id, delay, trigger):
-        from calsync.outlook.triggers import notifications
-
-        notifications.ask_for_sync(user_id, force=True, delay=delay, trigger=trigger)
+    scheduler.ask(user_id, 0.0, "change")
 
 
 def on_account_disconnecting(sender: Any, account: Any, **kwargs: Any) -> None:
@@ -45,9 +39,22 @@ def on_sync_succeeded(sender: Any, account_id: int, **kwargs: Any) -> None:
     subscriptions.keep_alive(account_id)
 
 
+def on_sync_throttled(sender: Any, user_id: int, until: datetime | None, **kwargs: Any) -> None:
+    """The next sync at the time Outlook gave (the periodic one when it gave none)."""
+    delay = scheduler.default_interval()
+    if until is not None:
+        delay = max(0.0, (until - timezone.now()).total_seconds())
+    scheduler.ask(user_id, delay, "schedule")
+
+
 def connect() -> None:
     from calsync.calendars.signals import calendar_changed
-    from calsync.outlook.signals import account_connected, account_disconnecting, sync_succeeded
+    from calsync.outlook.signals import (
+        account_connected,
+        account_disconnecting,
+        sync_succeeded,
+        sync_throttled,
+    )
 
     calendar_changed.connect(on_calendar_changed, dispatch_uid="outlook-sync-on-change")
     account_connected.connect(on_account_connected, dispatch_uid="outlook-sync-on-connect")
@@ -55,3 +62,4 @@ def connect() -> None:
         on_account_disconnecting, dispatch_uid="outlook-unsubscribe-on-disconnect"
     )
     sync_succeeded.connect(on_sync_succeeded, dispatch_uid="outlook-subscribe-after-sync")
+    sync_throttled.connect(on_sync_throttled, dispatch_uid="outlook-sync-after-throttling")

@@ -1,26 +1,35 @@
-"""Celery tasks for scaling sync out: the same functions the embedded scheduler calls.
+"""Celery tasks: the same due-time engine as ``calsync worker``, on Celery workers.
 
-Broker: ``CALSYNC_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``). Run workers with
-``celery -A calsync.outlook.triggers.tasks worker``; schedule ``sync_all`` periodically (beat) and
-call ``sync_user.delay(user_id)`` on changes. One run per account at a time still holds:
-:func:`~calsync.outlook.sync.run.run_sync` claims the account row.
+Broker: ``CALSYNC_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``). With
+``CALSYNC_CELERY=1`` the web process runs no engine of its own; run the workers with their
+beat (``celery -A calsync.outlook.triggers.tasks worker --beat``, or a separate ``beat``).
 
-A change notification received with ``CALSYNC_CELERY`` set (and no scheduler in the web
-process) is recorded as the account's sync request and :func:`enqueue_requested` queues
-``sync_requested`` after the debounce: the task takes the request and applies the same
-own-writes filter as the schedulers (:func:`calsync.outlook.triggers.scheduler.sync_requested`);
-while a run holds the account it queues itself again, backing off up to
-:data:`RETRY_AT_MOST` seconds, so a request arriving during a run still runs after it.
+Every :data:`DISPATCH_EVERY` seconds the beat sends ``dispatch_due``; when syncs are due, it
+queues up to :data:`DRAINS` ``drain_due`` tasks (each expiring if not started within one
+beat, so a busy queue never piles them up). A ``drain_due`` takes due syncs one by one
+(:func:`calsync.outlook.triggers.due.take_next`: exactly once, whoever else takes) and runs
+them, for up to :data:`DRAIN_SECONDS`. ``sync_user`` runs one account now (the button's way,
+outside the due times); ``sync_all`` asks for a sync of every connected account now.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "calsync.settings")
+
+DISPATCH_EVERY = 1.0
+"""Seconds between two beats (a due sync waits at most this long for a drain)."""
+DRAINS = int(os.environ.get("CALSYNC_CELERY_DRAINS", "4"))
+"""``drain_due`` tasks queued per beat when syncs are due (about the workers' concurrency)."""
+DRAIN_SECONDS = 55.0
+"""How long one ``drain_due`` keeps taking due syncs."""
+QUEUE: str | None = None
+"""The queue ``dispatch_due`` sends ``drain_due`` to (None: Celery's default queue)."""
 
 app = Celery("calsync")
 app.conf.broker_url = os.environ.get("CALSYNC_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -28,13 +37,9 @@ app.conf.result_backend = app.conf.broker_url
 app.conf.task_serializer = "json"
 app.conf.accept_content = ["json"]
 app.conf.broker_connection_retry_on_startup = True
-
-QUEUE: str | None = None
-"""The queue :func:`enqueue_requested` sends to (None: Celery's default queue)."""
-RETRY_AT_MOST = 60.0
-"""Longest wait (seconds) before a busy ``sync_requested`` looks again."""
-MAX_ATTEMPTS = 60
-"""Then the request waits in the database for the next notification or a polling scheduler."""
+app.conf.beat_schedule = {
+    "calsync-dispatch-due": {"task": "calsync.outlook.dispatch_due", "schedule": DISPATCH_EVERY}
+}
 
 
 def _setup() -> None:
@@ -43,9 +48,44 @@ def _setup() -> None:
     django.setup()
 
 
+@app.task(name="calsync.outlook.dispatch_due")
+def dispatch_due() -> int:
+    """Queue ``drain_due`` tasks when syncs are due; returns how many were queued."""
+    _setup()
+    from calsync.outlook.triggers import due, scheduler
+
+    soonest = due.soonest(scheduler.default_interval())
+    if soonest is None or soonest > 0:
+        return 0
+    options: dict[str, Any] = {"expires": DISPATCH_EVERY * 2}
+    if QUEUE:
+        options["queue"] = QUEUE
+    for _n in range(DRAINS):
+        drain_due.apply_async(**options)
+    return DRAINS
+
+
+@app.task(name="calsync.outlook.drain_due")
+def drain_due(seconds: float = DRAIN_SECONDS) -> int:
+    """Take and run due syncs until none is due or ``seconds`` passed; returns how many."""
+    _setup()
+    from calsync.outlook.triggers import due, scheduler
+
+    interval = scheduler.default_interval()
+    deadline = time.monotonic() + seconds
+    ran = 0
+    while time.monotonic() < deadline:
+        job = due.take_next(interval)
+        if job is None:
+            break
+        due.run(job, interval)
+        ran += 1
+    return ran
+
+
 @app.task(name="calsync.outlook.sync_user")
 def sync_user(user_id: int, trigger: str = "celery") -> dict[str, Any] | None:
-    """Sync the user's connected account; returns CONTRACT §4's summary (None: not connected)."""
+    """Sync the user's connected account now; returns its summary (None: not connected)."""
     _setup()
     from calsync.outlook.triggers import scheduler
 
@@ -55,38 +95,15 @@ def sync_user(user_id: int, trigger: str = "celery") -> dict[str, Any] | None:
 
 @app.task(name="calsync.outlook.sync_all")
 def sync_all() -> int:
-    """Queue a sync of every connected account; returns how many were queued."""
+    """Ask for a sync of every connected account now (the drains run them); returns how
+    many were asked for."""
     _setup()
-    from calsync.outlook.triggers import scheduler
+    from calsync.outlook.models import OutlookAccount
+    from calsync.outlook.triggers import due, scheduler
 
-    user_ids = scheduler.connected_user_ids()
+    user_ids = list(
+        OutlookAccount.objects.filter(due.connected()).values_list("user_id", flat=True)
+    )
     for user_id in user_ids:
-        sync_user.delay(user_id, "schedule")
+        scheduler.ask(user_id, 0.0, "schedule")
     return len(user_ids)
-
-
-def enqueue_requested(
-    user_id: int, countdown: float, attempt: int = 0, queue: str | None = None
-) -> None:
-    """Queue ``sync_requested`` for the user's sync request in ``countdown`` seconds."""
-    options: dict[str, Any] = {"countdown": countdown}
-    if queue or QUEUE:
-        options["queue"] = queue or QUEUE
-    sync_requested.apply_async(args=(user_id, attempt), **options)
-
-
-@app.task(name="calsync.outlook.sync_requested", bind=True)
-def sync_requested(self: Any, user_id: int, attempt: int = 0) -> dict[str, Any] | None:
-    """Take and run the user's sync request (a change notification); returns the run's
-    summary (None: nothing ran). Busy: queued again, on the queue it came from."""
-    _setup()
-    from calsync.outlook.triggers import scheduler
-
-    handled = scheduler.sync_requested(user_id)
-    if handled.outcome == scheduler.BUSY and attempt + 1 < MAX_ATTEMPTS:
-        wait = min(RETRY_AT_MOST, max(1.0, scheduler.notification_debounce()) * 2**attempt)
-        queue = (self.request.delivery_info or {}).get("routing_key")
-        enqueue_requested(user_id, wait, attempt + 1, queue)
-    if handled.outcome != scheduler.RAN:
-        return None
-    return handled.summary.as_json()

@@ -17,7 +17,7 @@ from calsync.outlook.web.status import status_for
 
 
 class OutlookStatusView(APIView):
-    """The caller's Outlook status (CONTRACT §4)."""
+    """The caller's Outlook status (docs/contract.md, REST API)."""
 
     @extend_schema(
         responses=inline_serializer(
@@ -77,7 +77,8 @@ class OutlookStatusView(APIView):
 
 class OutlookSyncView(APIView):
     """``POST /api/outlook/sync`` (``?preview=1`` plans only, ``?confirm=1`` allows a mass
-    delete): sync the caller's account now; the answer is CONTRACT §4's summary.
+    delete): sync the caller's account now; the answer is the sync summary
+    (docs/contract.md, REST API).
 
     409 when the caller has not connected Outlook; the summary's ``ok`` says how it went.
     """
@@ -129,7 +130,8 @@ class IsAdmin(permissions.BasePermission):
 
 
 class OutlookResetView(APIView):
-    """``POST /api/outlook/reset`` (administrators): the Reset Account wizard (CONTRACT §4).
+    """``POST /api/outlook/reset`` (administrators): the Reset Account wizard
+    (docs/contract.md, REST API).
 
     Body: ``{"user": id or email (default: the caller), "existing": "keep" |
     "delete-outlook" | "delete-local" | "delete-both", "next": "new" | "all",

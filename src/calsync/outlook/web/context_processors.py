@@ -4,7 +4,7 @@ The calendar page includes ``calendars/_outlook_panel.html``; this app ships tha
 and reads ``outlook_panel`` (a different name from the page's own ``outlook`` placeholder,
 so the page view cannot shadow it) and ``outlook_runs`` (the user's last sync runs).
 Rendering the calendar page (``/``) also asks the background scheduler for a sync of the
-user's account: the page never waits for it.
+user's account (a request the engines take): the page never waits for it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from calsync.outlook.triggers.receivers import ask_for_sync
+from calsync.outlook.triggers import scheduler
 from calsync.outlook.web.status import status_for
 
 PANEL_RUNS = 5
@@ -27,7 +27,7 @@ def outlook(request: HttpRequest) -> dict[str, Any]:
         return {"outlook_panel": None, "outlook_runs": None}
     match = getattr(request, "resolver_match", None)
     if match is not None and match.url_name == "calendar" and request.method == "GET":
-        ask_for_sync(user.pk, 0.0, "page")
+        scheduler.ask(user.pk, 0.0, "page")
     return {
         "outlook_panel": SimpleLazyObject(lambda: status_for(user)),
         "outlook_runs": SimpleLazyObject(lambda: recent_runs(user)),

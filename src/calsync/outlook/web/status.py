@@ -15,13 +15,15 @@ from calsync.outlook.models import (
     SyncRun,
 )
 from calsync.outlook.sync import unsyncable
-from calsync.outlook.sync.log_messages import last_error_text
-from calsync.outlook.sync.progress import STALE_AFTER, reading_of
+from calsync.outlook.sync.claims import lease_length
+from calsync.outlook.sync.log_messages import clock_time, last_error_text
+from calsync.outlook.sync.progress import reading_of
 
 HEALTH_DISABLED = "disabled"
 HEALTH_NOT_CONNECTED = "not_connected"
 HEALTH_RECONNECT = "reconnect_needed"
 HEALTH_DEGRADED = "degraded"
+HEALTH_THROTTLED = "throttled"
 HEALTH_STOPPED = "stopped"
 HEALTH_OK = "ok"
 
@@ -30,6 +32,7 @@ HEALTH_LABELS = {
     HEALTH_NOT_CONNECTED: gettext_lazy("Not connected"),
     HEALTH_RECONNECT: gettext_lazy("Reconnect needed"),
     HEALTH_DEGRADED: gettext_lazy("Degraded"),
+    HEALTH_THROTTLED: gettext_lazy("Throttled by Microsoft"),
     HEALTH_STOPPED: gettext_lazy("Stopped"),
     HEALTH_OK: gettext_lazy("Healthy"),
 }
@@ -47,7 +50,7 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
     ``connected``: the user has tokens that are not known to be refused.
     ``mailbox``: the linked Outlook mailbox, kept after a disconnect or a revoked grant.
     ``health``: one word for the whole state (:func:`_health`): disabled, not_connected,
-    reconnect_needed, stopped, degraded or ok; ``health_label`` says it in words,
+    reconnect_needed, stopped, throttled, degraded or ok; ``health_label`` says it in words,
     ``health_reason`` why (or None when all is well).
     ``notifications`` and ``progress`` (only while connected): see :func:`_notifications`
     and :func:`_progress`.
@@ -84,12 +87,13 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
 
 def _progress(account: OutlookAccount) -> dict[str, Any] | None:
     """The running sync's ``{"phase", "done", "total", "label"}`` (None when none runs)."""
+    alive = account.sync_claimed_at is not None and (
+        account.sync_claimed_at >= timezone.now() - lease_length()
+    )
+    if not alive:  # no live holder: a "running" row is a dead run's (the next claim ends it)
+        return None
     running = (
-        SyncRun.objects.filter(
-            account=account,
-            status=SyncRun.STATUS_RUNNING,
-            started_at__gte=timezone.now() - STALE_AFTER,  # older: its process died
-        )
+        SyncRun.objects.filter(account=account, status=SyncRun.STATUS_RUNNING)
         .order_by("-started_at", "-id")
         .values_list("phase", "progress_done", "progress_total")
         .first()
@@ -143,6 +147,12 @@ def _health(
         return HEALTH_STOPPED, _("The last sync waits for a confirmation to delete many events.")
     if len(runs) == STOP_AFTER_FAILURES and all(r == SyncRun.STATUS_FAILED for r in runs):
         return HEALTH_STOPPED, _("The last %(count)s syncs failed.") % {"count": len(runs)}
+    waiting = account.throttled_until
+    if waiting is not None and waiting > timezone.now():
+        text = _("Outlook asked calsync to wait until %(until)s: syncs resume then.")
+        return HEALTH_THROTTLED, text % {"until": clock_time(waiting)}
+    if runs and runs[0] == SyncRun.STATUS_INTERRUPTED:
+        return HEALTH_DEGRADED, _("The last sync was interrupted before the end.")
     if runs and runs[0] in (SyncRun.STATUS_FAILED, SyncRun.STATUS_PARTIAL):
         return HEALTH_DEGRADED, last_error or _("The last sync had errors.")
     if last_error:

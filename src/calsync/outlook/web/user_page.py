@@ -1,4 +1,5 @@
-"""``/users/<id>/calendar``: an administrator's view of a user's Outlook sync (CONTRACT §3).
+"""``/users/<id>/calendar``: an administrator's view of a user's Outlook sync
+(docs/contract.md, Web pages).
 
 Health, the sync log, and the Reset Account wizard (:func:`reset_account_view`: choose,
 see the counts, confirm; CSRF-protected POSTs). Administrators only: others get 403,

@@ -1,4 +1,5 @@
-// The REST API over fetch: session cookie, X-CSRFToken on unsafe methods,
+// The REST API (docs/contract.md, REST API) over fetch: session cookie, X-CSRFToken on unsafe
+// methods,
 // JSON both ways, and errors as ApiError with the server's field messages.
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -1,6 +1,6 @@
 // An event's times as the editor sees them: {allDay, zone, startWall, endWall}
 // (walls in the event's zone; for all-day events midnight walls with the end exclusive),
-// and their conversion to and from the API's JSON (CONTRACT §4).
+// and their conversion to and from the API's JSON (docs/contract.md, REST API).
 
 import { DAY, dateToWall, instantFromWall, isoWithOffset, wallMs, wallToDate } from "./tz.js";
 

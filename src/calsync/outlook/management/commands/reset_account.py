@@ -1,5 +1,6 @@
 """``calsync reset-account EMAIL --existing {keep,delete-outlook,delete-local,delete-both}
---next {new,all} [--preview] [--yes]``: the Reset Account wizard (CONTRACT §2).
+--next {new,all} [--preview] [--yes]``: the Reset Account wizard (docs/contract.md,
+The calsync command).
 
 Prints what the choice touches (events deleted on each side, cancellation mails Outlook
 sends), then asks for confirmation on a terminal; ``--yes`` skips the question (needed off

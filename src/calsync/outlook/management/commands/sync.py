@@ -1,9 +1,9 @@
 """``calsync sync [EMAIL ...] [--all] [--json] [--preview] [--confirm]``: one sync now.
 
-Prints one line per account (or, with ``--json``, CONTRACT §4's summary: one object for one
-account, a list for several). On a terminal a progress bar shows the events written of one
-account's sync, or the accounts done of several. Exits 1 when a sync failed or stopped for
-confirmation; bad input is one line, exit 2.
+Prints one line per account (or, with ``--json``, the sync summary of docs/contract.md,
+REST API: one object for one account, a list for several). On a terminal a progress bar
+shows the events written of one account's sync, or the accounts done of several. Exits 1
+when a sync failed or stopped for confirmation; bad input is one line, exit 2.
 """
 
 from __future__ import annotations

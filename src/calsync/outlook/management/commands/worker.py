@@ -1,8 +1,9 @@
-"""``calsync worker``: background sync without the web server (the embedded scheduler alone).
+"""``calsync worker``: background sync without the web server (the engine alone).
 
-It also takes the sync requests that web processes record in the database for Outlook
-change notifications (:mod:`calsync.outlook.triggers.handoff`), so the web app may run without a
-scheduler of its own (e.g. under gunicorn)."""
+It takes due syncs from the database (:mod:`calsync.outlook.triggers.due`): periodic ones
+and the requests web processes record (changes, page views, change notifications), so the
+web app may run without an engine of its own (e.g. under gunicorn). Any number of workers
+divide the accounts between them and never repeat a run."""
 
 from __future__ import annotations
 
