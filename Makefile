@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CALSYNC_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test lint bench clean messages
+.PHONY: install run test lint check-deploy bench clean messages
 
 install: $(VENV)/.installed node_modules/.installed
 	$(BIN)/calsync compile_translations -v0
@@ -27,6 +27,17 @@ lint: install
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/lint-imports
+	$(MAKE) --no-print-directory check-deploy
+
+# Django's deployment checks, in the configuration of a live server (README "Going live"):
+# DEBUG off, an https Base URL; a fresh SQLite state of its own, removed afterwards.
+DEPLOY_ENV = env -u CALSYNC_DATABASE_URL -u CALSYNC_DEBUG -u CALSYNC_SECRET_KEY \
+	CALSYNC_VAR_DIR="$$state"
+check-deploy: install
+	@state=$$(mktemp -d) && trap 'rm -rf "$$state"' EXIT && \
+	$(DEPLOY_ENV) $(BIN)/calsync migrate --no-input -v0 && \
+	$(DEPLOY_ENV) $(BIN)/calsync outlook-config --base-url https://calendar.example.com >/dev/null && \
+	$(DEPLOY_ENV) $(BIN)/calsync check --deploy --fail-level WARNING
 
 test: install lint
 	bash scripts/run-tests

@@ -56,6 +56,15 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _memorable_test_passwords(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Test users have short, memorable passwords: Django's password validators stay off,
+    except in tests marked ``password_policy`` (tests/unit/accounts/test_password_policy.py),
+    and in the real processes the end-to-end tests start."""
+    if request.node.get_closest_marker("password_policy") is None:
+        settings.AUTH_PASSWORD_VALIDATORS = []
+
+
 @pytest.fixture
 def chromium_path() -> str:
     """The browser the Playwright tests drive (never a downloaded one)."""

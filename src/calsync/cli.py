@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     _set_up_django()
+    if command == "check":  # `calsync check --deploy` judges the settings the server runs with
+        from calsync.core.deployment import apply_https
+
+        apply_https()
     execute_from_command_line(["calsync", command.replace("-", "_"), *rest])
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from calsync import config
@@ -14,9 +16,16 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 NODE_MODULES = config.REPO_DIR / "node_modules"
 
 SECRET_KEY = config.secret_key()
-DEBUG = config.env("CALSYNC_DEBUG") in {"1", "true", "yes"}
-ALLOWED_HOSTS = [h for h in config.env("CALSYNC_ALLOWED_HOSTS", "*").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in config.env("CALSYNC_CSRF_TRUSTED_ORIGINS").split(",") if o]
+DEBUG = config.env_flag("CALSYNC_DEBUG")
+"""Loopback only: ``calsync run`` refuses DEBUG on any other address (core.deployment)."""
+# The host names calsync answers are checked by core.middleware.HostCheckMiddleware: the Base
+# URL's host (stored in the database, so it can change while running), loopback, and these.
+# Django's own check is left open so that the Base URL's host gets through it.
+ALLOWED_HOSTS = ["*"]
+CALSYNC_ALLOWED_HOSTS = config.env_list("CALSYNC_ALLOWED_HOSTS")
+CALSYNC_FORWARDED_ALLOW_IPS = config.env_list("CALSYNC_FORWARDED_ALLOW_IPS")
+"""Reverse proxies whose X-Forwarded-Proto/Host/For are believed (core.middleware)."""
+CSRF_TRUSTED_ORIGINS = config.env_list("CALSYNC_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -26,8 +35,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # only for accounts' migration 0002, which hashes its tokens
     "drf_spectacular",
+    "axes",
+    "csp",
     "calsync.core",
     "calsync.accounts",
     "calsync.outlook",
@@ -35,7 +46,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "calsync.core.middleware.ForwardedHeadersMiddleware",
+    "calsync.core.middleware.HostCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -44,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "calsync.urls"
@@ -71,6 +86,8 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.parse(config.database_url(), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] not in {"", ":memory:"}:
+        config.private_sqlite_file(Path(DATABASES["default"]["NAME"]))
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
@@ -95,11 +112,32 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 4},
+        "OPTIONS": {"min_length": 10},
     },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Failed sign-ins (the login form and POST /api/token) are counted by django-axes in the
+# database, so every process shares the count: after CALSYNC_LOGIN_FAILURE_LIMIT failures for
+# one email from one address, that pair is refused (429) for CALSYNC_LOGIN_LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "calsync.accounts.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(config.env("CALSYNC_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(config.env("CALSYNC_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field, and authenticate()'s keyword
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # no database write for a successful sign-in
+AXES_CLIENT_IP_CALLABLE = "calsync.accounts.throttle.client_address"
+AXES_USERNAME_CALLABLE = "calsync.accounts.throttle.client_username"
+AXES_LOCKOUT_CALLABLE = "calsync.accounts.throttle.lockout_response"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("vi", _("Vietnamese"))]
@@ -120,16 +158,45 @@ if NODE_MODULES.is_dir():
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
+# Cookies are HttpOnly (scripts read the CSRF token from the page's csrf-token meta tag);
+# an https Base URL also makes them Secure and turns HSTS on (core.deployment.apply_https).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+CALSYNC_HSTS_SECONDS = int(config.env("CALSYNC_HSTS_SECONDS", str(365 * 24 * 3600)))
+CALSYNC_HSTS_PRELOAD = config.env_flag("CALSYNC_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload (security.W021) commits the whole domain and its subdomains to HTTPS in
+    # browsers for good: the domain's owner opts in with CALSYNC_HSTS_PRELOAD=1.
+    "security.W021",
+]
+
+# Content-Security-Policy: scripts and styles come from this server's files only. The one
+# nonce is for the stylesheet FullCalendar injects (it reads <meta name="csp-nonce">).
+# form-action is left open on purpose: "Sync with Outlook" posts here, then is redirected to
+# Microsoft's sign-in page, and browsers apply form-action to that redirect too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],  # FullCalendar's icon font is inline
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "calsync.accounts.authentication.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON nested deeper than calsync.calendars.parsers.MAX_JSON_DEPTH is a 400, not a 500
@@ -181,12 +248,18 @@ CALSYNC_NOTIFICATION_DEBOUNCE = float(config.env("CALSYNC_NOTIFICATION_DEBOUNCE"
 CALSYNC_CELERY = config.env("CALSYNC_CELERY") in {"1", "true", "yes"}
 """Hand background syncs to Celery workers (Redis) instead of the in-process scheduler."""
 
+# One handler, on the root logger, in one format: every library's records (Django, waitress,
+# the emulator, Celery) reach it once. A handler on "calsync" as well printed each line twice
+# as soon as anything (waitress's serve() calls logging.basicConfig()) gave the root one.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "calsync": {"handlers": ["console"], "level": config.env("CALSYNC_LOG_LEVEL", "INFO")},
+        "calsync": {"level": config.env("CALSYNC_LOG_LEVEL", "INFO")},
+        # Django's defaults give "django" a handler of its own (DEBUG only): records go to root
+        "django": {"handlers": [], "level": "INFO"},
     },
 }

@@ -73,7 +73,8 @@ OTHER_PROJECTS = frozenset(
 
 SECTION = re.compile(r"\b(docs/[\w-]+\.md),\s+([A-Z][^.,;:()\n`*]*)")
 """``docs/x.md, Heading words``: the heading must exist."""
-DOTTED = re.compile(r"(?<![\w.])((?:calsync|graph_emulator)(?:\.[A-Za-z_]\w*)+)")
+DOTTED = re.compile(r"(?<![\w./])((?:calsync|graph_emulator)(?:\.[A-Za-z_]\w*)+)")
+"""A dotted module name (not a file in a path, such as ``deploy/calsync.service``)."""
 MARKDOWN_LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)\)")
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)

@@ -1,4 +1,8 @@
-"""``POST /api/token``: trade an email and password for an API token."""
+"""``POST /api/token``: trade an email and password for an API token.
+
+Each call issues a new token, stored hashed (:mod:`calsync.accounts.tokens`); failed tries
+count towards the sign-in throttle (:mod:`calsync.accounts.throttle`).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from calsync.accounts.tokens import do_issue_token
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -41,8 +46,7 @@ class ObtainTokenView(APIView):
                 {"non_field_errors": [_("Unable to log in with these credentials.")]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": do_issue_token(user)})
 
 
 class MeSerializer(serializers.Serializer):

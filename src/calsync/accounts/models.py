@@ -63,3 +63,26 @@ class User(AbstractUser):
     def is_admin(self) -> bool:
         """Administrators may read every calendar and change the Outlook settings."""
         return self.is_staff or self.is_superuser
+
+
+class ApiToken(models.Model):
+    """An API token (``Authorization: Token <token>``), kept only as its SHA-256 digest.
+
+    The token itself is shown once, when ``POST /api/token`` issues it; a copy of the
+    database gives nobody a token. Tokens are 256 random bits, so a plain digest (no salt,
+    no slow hash) is as safe as the token itself; see :mod:`calsync.accounts.tokens`.
+    """
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ("-created", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created:%Y-%m-%d})"

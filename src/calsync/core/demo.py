@@ -3,7 +3,9 @@ Set-up).
 
 ``start(base_url)``:
 
-1. creates the demo users locally (password ``demo``);
+1. creates the demo users locally (password ``demo``). A server reachable beyond this
+   machine (``public``: not bound to loopback) never has that published password: each demo
+   user gets a new random one at every start, printed once;
 2. starts the Microsoft cloud emulator in this process (HTTPS on 127.0.0.1, port 8443 or a
    free one; certificates in ``var/emulator-certs``, state kept in
    ``var/emulator-state.json`` so mailboxes and grants survive a restart);
@@ -36,7 +38,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from calsync import config
-from calsync.accounts.actions import do_create_user
+from calsync.accounts.actions import do_create_user, do_set_password
 from calsync.accounts.models import User
 from calsync.core.extras import emulator_missing
 from calsync.msgraph import GraphClient, GraphError
@@ -69,19 +71,16 @@ def _demo_emails() -> list[str]:
     return [email for email, _name, _admin in DEMO_USERS]
 
 
-def start(base_url: str, *, emulator_port: int = EMULATOR_PORT) -> Iterator[str]:
+def start(
+    base_url: str, *, emulator_port: int = EMULATOR_PORT, public: bool = False
+) -> Iterator[str]:
     """Set the demo up; yields lines that tell the newcomer how to log in.
 
     The emulator listens on ``emulator_port`` (0: any free port), or a free port when that
-    one is busy; it runs until :func:`stop` or the end of the process.
+    one is busy; it runs until :func:`stop` or the end of the process. ``public``: the
+    server is reachable beyond this machine, so the demo users get random passwords.
     """
-    for email, name, admin in DEMO_USERS:
-        if not User.objects.filter(email=email).exists():
-            do_create_user(email, DEMO_PASSWORD, name=name, admin=admin)
-    yield _("Demo logins (password %(password)s): %(emails)s") % {
-        "password": DEMO_PASSWORD,
-        "emails": ", ".join(_demo_emails()),
-    }
+    yield from _public_logins() if public else _loopback_logins()
     row = OutlookSettings.load()
     if row.client_id and not row.authority_host:
         yield _(
@@ -90,6 +89,32 @@ def start(base_url: str, *, emulator_port: int = EMULATOR_PORT) -> Iterator[str]
         return
     emulator = _start_emulator(emulator_port)
     yield from _wire(emulator, base_url, row)
+
+
+def _loopback_logins() -> Iterator[str]:
+    for email, name, admin in DEMO_USERS:
+        if not User.objects.filter(email=email).exists():
+            do_create_user(email, DEMO_PASSWORD, name=name, admin=admin, check_password=False)
+    yield _("Demo logins (password %(password)s): %(emails)s") % {
+        "password": DEMO_PASSWORD,
+        "emails": ", ".join(_demo_emails()),
+    }
+
+
+def _public_logins() -> Iterator[str]:
+    logins = []
+    for email, name, admin in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            do_create_user(email, password, name=name, admin=admin)
+        else:
+            do_set_password(user, password)
+        logins.append(f"{email} / {password}")
+    yield _(
+        "This server is reachable beyond this machine, so the demo logins have new random "
+        "passwords (shown only now): %(logins)s"
+    ) % {"logins": ", ".join(logins)}
 
 
 def stop() -> None:

@@ -1,15 +1,14 @@
-// The REST API (docs/contract.md, REST API) over fetch: session cookie, X-CSRFToken on unsafe methods,
+// The REST API (docs/contract.md, REST API) over fetch: session cookie, X-CSRFToken on unsafe
+// methods,
 // JSON both ways, and errors as ApiError with the server's field messages.
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** The csrftoken cookie's value ("" when absent). */
+/** The page's CSRF token ("" when absent): the csrf-token meta tag of base.html (the
+ * csrftoken cookie is HttpOnly, out of scripts' reach). */
 export function csrfToken() {
-  for (const part of document.cookie.split(";")) {
-    const [name, ...rest] = part.trim().split("=");
-    if (name === "csrftoken") return decodeURIComponent(rest.join("="));
-  }
-  return "";
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.getAttribute("content") || "" : "";
 }
 
 /** A failed request: `status` (0 when the network failed) and the parsed body. */

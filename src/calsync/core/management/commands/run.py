@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -33,20 +33,35 @@ class Command(TranslatedCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
 
-        from calsync.core import demo
+        from calsync.core import demo, deployment
         from calsync.outlook.triggers import scheduler
-        from calsync.wsgi import application
 
+        host = options["host"]
+        refusal = deployment.debug_refusal(host)
+        if refusal:
+            raise CommandError(refusal)
         call_command("migrate", interactive=False, verbosity=0)
-        base_url = f"http://{options['host']}:{options['port']}"
+        base_url = f"http://{host}:{options['port']}"
         if demo.should_start(options["demo"]):
-            for line in demo.start(base_url):
+            for line in demo.start(base_url, public=not deployment.is_loopback(host)):
                 self.stdout.write(line)
+        from calsync.wsgi import application  # after the demo: it reads the saved Base URL
+
         background = scheduler.default().start()
         self.stdout.write(_("calsync is serving on %(url)s (Ctrl+C stops it)") % {"url": base_url})
+        self.stdout.write(
+            _("It answers for the host names %(hosts)s; CALSYNC_ALLOWED_HOSTS adds others.")
+            % {"hosts": ", ".join(deployment.accepted_host_patterns())}
+        )
         try:
             serve(
-                application, host=options["host"], port=options["port"], threads=options["threads"]
+                application,
+                host=options["host"],
+                port=options["port"],
+                threads=options["threads"],
+                # forwarded headers are judged by calsync (CALSYNC_FORWARDED_ALLOW_IPS), which
+                # removes them from untrusted peers: waitress must hand them over untouched
+                clear_untrusted_proxy_headers=False,
             )
         finally:
             background.stop()
