@@ -37,6 +37,7 @@ app.conf.result_backend = app.conf.broker_url
 app.conf.task_serializer = "json"
 app.conf.accept_content = ["json"]
 app.conf.broker_connection_retry_on_startup = True
+app.conf.worker_hijack_root_logger = False  # calsync's logging: one line per event, one format
 app.conf.beat_schedule = {
     "calsync-dispatch-due": {"task": "calsync.outlook.dispatch_due", "schedule": DISPATCH_EVERY}
 }

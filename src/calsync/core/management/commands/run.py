@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
@@ -47,7 +48,11 @@ class Command(TranslatedCommand):
                 self.stdout.write(line)
         from calsync.wsgi import application  # after the demo: it reads the saved Base URL
 
-        background = scheduler.default().start()
+        background = None
+        if settings.CALSYNC_CELERY:  # Celery's beat and workers run the due syncs
+            self.stdout.write(_("Background syncs run on the Celery workers (CALSYNC_CELERY)."))
+        else:
+            background = scheduler.default().start()
         self.stdout.write(_("calsync is serving on %(url)s (Ctrl+C stops it)") % {"url": base_url})
         self.stdout.write(
             _("It answers for the host names %(hosts)s; CALSYNC_ALLOWED_HOSTS adds others.")
@@ -64,4 +69,5 @@ class Command(TranslatedCommand):
                 clear_untrusted_proxy_headers=False,
             )
         finally:
-            background.stop()
+            if background is not None:
+                background.stop()
