@@ -38,6 +38,7 @@ from calsync.outlook.connection.configuration import (
     same_origin,
 )
 from calsync.outlook.connection.crypto import SecretUnreadable
+from calsync.outlook.connection.proxy import proxy_for
 from calsync.outlook.models import OutlookAccount
 
 logger = logging.getLogger("calsync.outlook")
@@ -275,7 +276,10 @@ def _whoami(config: OutlookConfiguration, access_token: str) -> dict[str, Any]:
     """``GET /me`` with the new access token: the mailbox that consented."""
     try:
         with GraphClient(
-            config.graph_url, _StaticToken(access_token), verify=config.ca_bundle
+            config.graph_url,
+            _StaticToken(access_token),
+            verify=config.ca_bundle,
+            proxy=proxy_for(config.graph_url),
         ) as graph:
             return graph.me()
     except GraphError as exc:

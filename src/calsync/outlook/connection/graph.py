@@ -7,6 +7,7 @@ from django.conf import settings
 from calsync.msgraph import GraphClient, RetryPolicy
 from calsync.outlook.connection import budget
 from calsync.outlook.connection.configuration import OutlookConfiguration, current
+from calsync.outlook.connection.proxy import proxy_for
 from calsync.outlook.connection.tokens import AccountTokenProvider
 from calsync.outlook.models import OutlookAccount
 
@@ -31,4 +32,5 @@ def graph_client_for(
         verify=config.ca_bundle,
         retry=policy,
         gate=budget.gate_for(config.client_id, account.mailbox or account.user.email),
+        proxy=proxy_for(config.graph_url),
     )

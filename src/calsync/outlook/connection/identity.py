@@ -4,8 +4,9 @@
   ask login.microsoftonline.com about any other host, such as the emulator's) and
   ``validate_authority=False`` for hosts MSAL does not know.
 * HTTP goes through a ``requests.Session`` with ``trust_env=False`` (so ``REQUESTS_CA_BUNDLE``
-  and proxy variables cannot override us) that trusts ``CALSYNC_CA_BUNDLE``, or the system
-  trust store when unset, with a timeout on every call.
+  cannot override us) that trusts ``CALSYNC_CA_BUNDLE``, or the system trust store when unset,
+  with a timeout on every call, through the outbound proxy when one is configured
+  (:mod:`calsync.outlook.connection.proxy`).
 * Scopes: ``User.Read`` and ``Calendars.ReadWrite``; MSAL adds ``openid profile offline_access``.
 """
 
@@ -21,6 +22,7 @@ import msal
 import requests
 
 from calsync.outlook.connection.configuration import OutlookConfiguration
+from calsync.outlook.connection.proxy import proxy_for
 
 logger = logging.getLogger("calsync.outlook")
 
@@ -54,11 +56,14 @@ def _system_ca_file() -> str | bool:
     return cafile if cafile and Path(cafile).is_file() else True
 
 
-def http_session(ca_bundle: str | None) -> requests.Session:
-    """The HTTP session MSAL uses: env-proof, trusting ``ca_bundle`` or the system store."""
+def http_session(ca_bundle: str | None, proxy: str | None = None) -> requests.Session:
+    """The HTTP session MSAL uses: env-proof, trusting ``ca_bundle`` or the system store,
+    through ``proxy`` when given."""
     session = _TimeoutSession()
     session.trust_env = False
     session.verify = ca_bundle or _system_ca_file()
+    if proxy:
+        session.proxies = {"https": proxy, "http": proxy}
     return session
 
 
@@ -76,7 +81,7 @@ def build_app(
             authority=config.authority,
             instance_discovery=False,
             validate_authority=False,
-            http_client=http_session(config.ca_bundle),
+            http_client=http_session(config.ca_bundle, proxy_for(config.authority_host)),
             http_cache=_HTTP_CACHE,
             token_cache=token_cache,
         )
