@@ -245,6 +245,8 @@ CALSYNC_NOTIFICATIONS = config.env("CALSYNC_NOTIFICATIONS", "1") in {"1", "true"
 """Subscribe to Graph change notifications (needs an https Base URL, or http on loopback)."""
 CALSYNC_NOTIFICATION_DEBOUNCE = float(config.env("CALSYNC_NOTIFICATION_DEBOUNCE", "2"))
 """Seconds between a change notification and the sync it asks for (a burst is one sync)."""
+CALSYNC_NOTIFICATION_RATE = int(config.env("CALSYNC_NOTIFICATION_RATE", "600"))
+"""POSTs a minute one source address may send to ``/outlook/notifications`` (then 429)."""
 CALSYNC_CELERY = config.env("CALSYNC_CELERY") in {"1", "true", "yes"}
 """Hand background syncs to Celery workers (Redis) instead of the in-process scheduler."""
 

@@ -5,12 +5,16 @@ tests/e2e/test_sync_notifications.py."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calsync.outlook.connection import crypto
@@ -179,6 +183,40 @@ def test_forged_and_unknown_notifications_are_ignored(
     assert csrf_client.post(URL, b"{", content_type="application/json").status_code == 400
     assert csrf_client.get(URL).status_code == 405
     assert notifications.handle([notification_item()]) == {subscribed.account.user_id: "database"}
+
+
+def test_a_post_of_a_thousand_forged_items_costs_one_query(
+    csrf_client: Any, subscribed: OutlookSubscription
+) -> None:
+    forged = [
+        notification_item(subscriptionId=f"forged-{n}", clientState="guess") for n in range(1000)
+    ]
+    body = json.dumps({"value": forged})
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        answer = csrf_client.post(URL, body, content_type="application/json")
+        seconds = time.perf_counter() - started
+    assert answer.status_code == 202
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len([s for s in statements if "outlook_outlooksubscription" in s]) == 1
+    assert not SyncRequest.objects.exists()
+    print(f"1000 forged items: {seconds * 1000:.0f} ms, {len(statements)} queries")
+
+
+def test_a_source_posting_too_often_is_told_to_come_back(
+    csrf_client: Any, subscribed: OutlookSubscription, settings: Any
+) -> None:
+    cache.clear()
+    settings.CALSYNC_NOTIFICATION_RATE = 3
+    body = {"value": [notification_item(clientState="guess")]}
+    answers = [
+        csrf_client.post(URL, body, content_type="application/json", REMOTE_ADDR="203.0.113.9")
+        for _n in range(4)
+    ]
+    assert [a.status_code for a in answers] == [202, 202, 202, 429]
+    assert 0 < int(answers[-1]["Retry-After"]) <= 60
+    other = csrf_client.post(URL, body, content_type="application/json", REMOTE_ADDR="10.0.0.7")
+    assert other.status_code == 202  # another source has its own allowance
 
 
 def test_our_own_change_coming_back_is_not_news(subscribed: OutlookSubscription) -> None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -96,32 +96,16 @@ def same_secret(expected: str | None, received: Any) -> bool:
 
 
 def handle(items: Iterable[Mapping[str, Any]]) -> dict[int, str]:
-    """Check and act on notification items; returns who syncs each user (``user_id -> how``)."""
-    rows: dict[str, OutlookSubscription | None] = {}
-    secrets_: dict[str, str | None] = {}
+    """Check and act on notification items (at most :data:`MAX_ITEMS`); returns who syncs
+    each user (``user_id -> how``). One query finds every subscription the items name, so a
+    POST of forged items costs one query, whatever it holds."""
+    batch = list(items)[:MAX_ITEMS]
+    known = _subscriptions_named(batch)
     changes: dict[int, list[Change]] = {}
     forced: set[int] = set()
-    for item in list(items)[:MAX_ITEMS]:
-        sub_id = item.get("subscriptionId")
-        if not isinstance(sub_id, str) or not sub_id:
-            logger.info("notification without a subscription id ignored")
-            continue
-        if sub_id not in rows:
-            rows[sub_id] = (
-                OutlookSubscription.objects.select_related("account")
-                .filter(subscription_id=sub_id)
-                .first()
-            )
-            row = rows[sub_id]
-            secrets_[sub_id] = subscriptions.client_state_of(row) if row else None
-        row = rows[sub_id]
+    for item in batch:
+        row = _checked(item, known)
         if row is None:
-            logger.info("notification for unknown subscription %r ignored", sub_id[:40])
-            continue
-        if not same_secret(secrets_[sub_id], item.get("clientState")):
-            logger.warning(
-                "notification for subscription %r with a wrong clientState ignored", sub_id[:40]
-            )
             continue
         user_id = row.account.user_id
         event = item.get("lifecycleEvent")
@@ -132,27 +116,67 @@ def handle(items: Iterable[Mapping[str, Any]]) -> dict[int, str]:
         change = change_of(item)
         if change is not None:
             changes.setdefault(user_id, []).append(change)
-    now = timezone.now()
-    stale = {  # a burst writes the time once: each write competes with the sync's own
-        row.pk
-        for row in rows.values()
-        if row is not None
-        and (row.last_notification_at is None or now - row.last_notification_at > NOTED_EVERY)
-        and row.account.user_id in forced | set(changes)
-    }
-    if stale:
-        OutlookSubscription.objects.filter(pk__in=stale).update(last_notification_at=now)
-    started: dict[int, str] = {}
-    for user_id in forced | set(changes):
-        rows = [change.as_row() for change in changes.get(user_id, [])]
-        started[user_id] = scheduler.ask(
+    users = forced | set(changes)
+    _note_arrival([row for row, _secret in known.values() if row.account.user_id in users])
+    return {
+        user_id: scheduler.ask(
             user_id,
             scheduler.notification_debounce(),
             TRIGGER,
-            rows,
+            [change.as_row() for change in changes.get(user_id, [])],
             force=user_id in forced,
         )
-    return started
+        for user_id in users
+    }
+
+
+def _subscriptions_named(
+    items: Sequence[Mapping[str, Any]],
+) -> dict[str, tuple[OutlookSubscription, str | None]]:
+    """The subscriptions we hold among those the items name, with their clientState."""
+    names = {
+        item.get("subscriptionId")
+        for item in items
+        if isinstance(item.get("subscriptionId"), str) and item.get("subscriptionId")
+    }
+    if not names:
+        return {}
+    rows = OutlookSubscription.objects.select_related("account").filter(subscription_id__in=names)
+    return {row.subscription_id: (row, subscriptions.client_state_of(row)) for row in rows}
+
+
+def _checked(
+    item: Mapping[str, Any], known: Mapping[str, tuple[OutlookSubscription, str | None]]
+) -> OutlookSubscription | None:
+    """The item's subscription when the item proves it comes from Graph, else None (logged,
+    never with the secret)."""
+    sub_id = item.get("subscriptionId")
+    if not isinstance(sub_id, str) or not sub_id:
+        logger.info("notification without a subscription id ignored")
+        return None
+    if sub_id not in known:
+        logger.info("notification for unknown subscription %r ignored", sub_id[:40])
+        return None
+    row, secret = known[sub_id]
+    if not same_secret(secret, item.get("clientState")):
+        logger.warning(
+            "notification for subscription %r with a wrong clientState ignored", sub_id[:40]
+        )
+        return None
+    return row
+
+
+def _note_arrival(rows: Sequence[OutlookSubscription]) -> None:
+    """``last_notification_at`` of these subscriptions, written once a burst (each write
+    competes with the sync's own)."""
+    now = timezone.now()
+    stale = {
+        row.pk
+        for row in rows
+        if row.last_notification_at is None or now - row.last_notification_at > NOTED_EVERY
+    }
+    if stale:
+        OutlookSubscription.objects.filter(pk__in=stale).update(last_notification_at=now)
 
 
 def _on_lifecycle(row: OutlookSubscription, event: str) -> None:
