@@ -26,6 +26,7 @@ OUR_COMMANDS = (
     ("sync", gettext_noop("run one sync now for some users")),
     ("reset-account", gettext_noop("the Reset Account wizard")),
     ("worker", gettext_noop("run background sync without the web server")),
+    ("demo", gettext_noop("show the demo users, or remove them and their data (--remove)")),
 )
 
 

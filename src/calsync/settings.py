@@ -215,8 +215,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-CALSYNC_MS_AUTHORITY_HOST = config.env("CALSYNC_MS_AUTHORITY_HOST", config.DEFAULT_AUTHORITY_HOST)
-CALSYNC_GRAPH_URL = config.env("CALSYNC_GRAPH_URL", config.DEFAULT_GRAPH_URL)
+CALSYNC_MS_AUTHORITY_HOST = config.env("CALSYNC_MS_AUTHORITY_HOST")
+"""Another Microsoft sign-in service (empty: Microsoft's public cloud, or the demo's emulator)."""
+CALSYNC_GRAPH_URL = config.env("CALSYNC_GRAPH_URL")
+"""Another Graph root (empty: Microsoft's public cloud, or the demo's emulator)."""
 CALSYNC_CA_BUNDLE = config.env("CALSYNC_CA_BUNDLE")
 
 # Sync behaviour (README "Configuration"): each knob is an environment variable.

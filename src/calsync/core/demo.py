@@ -17,7 +17,9 @@ Set-up).
    the others (the emulator copies each meeting into the attendees' mailboxes).
 
 An installation whose administrator configured a real Client ID (the settings point at no
-emulator) is left alone: no emulator is started.
+emulator) is left alone: no emulator is started, and the Client ID and Secret saved there are
+never overwritten. :func:`remove` (``calsync demo --remove``) deletes the demo users and
+everything they own, and the demo's Outlook settings when they are still the demo's.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from calsync import config
 from calsync.accounts.actions import do_create_user, do_set_password
+from calsync.accounts.demo import DEMO_PASSWORD, DEMO_USERS, demo_emails
 from calsync.accounts.models import User
 from calsync.core.extras import emulator_missing
 from calsync.msgraph import GraphClient, GraphError
@@ -48,12 +51,6 @@ from calsync.outlook.models import OutlookSettings
 
 logger = logging.getLogger("calsync.demo")
 
-DEMO_PASSWORD = "demo"
-DEMO_USERS = (
-    ("admin@example.com", "Ada Admin", True),
-    ("alice@example.com", "Alice Nguyen", False),
-    ("bob@example.com", "Bob Tran", False),
-)
 EMULATOR_PORT = 8443
 
 _running: list[Any] = []
@@ -64,11 +61,7 @@ def should_start(requested: bool | None) -> bool:
     """The demo runs when asked for, or by default while no user exists yet."""
     if requested is not None:
         return requested
-    return not User.objects.exists() or User.objects.filter(email__in=_demo_emails()).exists()
-
-
-def _demo_emails() -> list[str]:
-    return [email for email, _name, _admin in DEMO_USERS]
+    return not User.objects.exists() or User.objects.filter(email__in=demo_emails()).exists()
 
 
 def start(
@@ -97,7 +90,7 @@ def _loopback_logins() -> Iterator[str]:
             do_create_user(email, DEMO_PASSWORD, name=name, admin=admin, check_password=False)
     yield _("Demo logins (password %(password)s): %(emails)s") % {
         "password": DEMO_PASSWORD,
-        "emails": ", ".join(_demo_emails()),
+        "emails": ", ".join(demo_emails()),
     }
 
 
@@ -115,6 +108,21 @@ def _public_logins() -> Iterator[str]:
         "This server is reachable beyond this machine, so the demo logins have new random "
         "passwords (shown only now): %(logins)s"
     ) % {"logins": ", ".join(logins)}
+
+
+def remove() -> list[str]:
+    """Delete the demo users and their data (events, Outlook accounts, sync log), the
+    emulator's saved state, and the Outlook settings while they point at the emulator;
+    returns the emails deleted."""
+    from calsync.accounts.demo import remaining_demo_users
+
+    gone = remaining_demo_users()
+    User.objects.filter(email__in=gone).delete()
+    row = OutlookSettings.load()
+    if row.authority_host:  # still the demo's app in the emulator: forget it
+        outlook_actions.do_update_settings(enabled=False, client_id="", clear_client_secret=True)
+    (config.var_dir() / "emulator-state.json").unlink(missing_ok=True)
+    return gone
 
 
 def stop() -> None:
@@ -169,11 +177,11 @@ def _wire(emulator: Any, base_url: str, row: OutlookSettings) -> Iterator[str]:
             },
         ).raise_for_status()
         fresh = _create_mailboxes(control, url)
-        outlook_actions.do_set_endpoints(
-            authority_host=url, graph_url=f"{url}/v1.0", ca_bundle=ca_path
-        )
         outlook_actions.do_update_settings(
             enabled=True, client_id=client_id, client_secret=client_secret, base_url=base_url
+        )
+        outlook_actions.do_set_endpoints(  # after the Client ID: they belong to it
+            authority_host=url, graph_url=f"{url}/v1.0", ca_bundle=ca_path
         )
         if fresh:
             created = seed_week(control, url, ca_path)
@@ -239,7 +247,7 @@ class Meeting:
     recurrence: dict[str, Any] | None = field(default=None)
 
 
-ADA, ALICE, BOB = _demo_emails()
+ADA, ALICE, BOB = demo_emails()
 
 WEEK = (
     Meeting(

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def defaults(settings):
-    settings.CALSYNC_MS_AUTHORITY_HOST = config.DEFAULT_AUTHORITY_HOST
-    settings.CALSYNC_GRAPH_URL = config.DEFAULT_GRAPH_URL
+    settings.CALSYNC_MS_AUTHORITY_HOST = ""  # not set in the environment
+    settings.CALSYNC_GRAPH_URL = ""
     settings.CALSYNC_CA_BUNDLE = ""
     return settings
 
@@ -30,7 +30,7 @@ def test_defaults_are_microsofts_cloud(defaults, configured):
     assert cfg.ready
 
 
-def test_the_settings_row_points_elsewhere(defaults, configured):
+def test_the_demo_points_the_settings_row_at_its_emulator(defaults, configured):
     actions.do_set_endpoints(
         authority_host="https://127.0.0.1:8443/",
         graph_url="https://127.0.0.1:8443/v1.0",
@@ -40,6 +40,39 @@ def test_the_settings_row_points_elsewhere(defaults, configured):
     assert cfg.authority == "https://127.0.0.1:8443/common"
     assert cfg.graph_url == "https://127.0.0.1:8443/v1.0"
     assert cfg.ca_bundle == "/tmp/ca.pem"
+    assert cfg.cloud == "emulator"
+
+
+def test_saving_a_real_client_id_after_the_demo_means_microsofts_cloud(defaults, configured):
+    actions.do_set_endpoints(
+        authority_host="https://127.0.0.1:8443",
+        graph_url="https://127.0.0.1:8443/v1.0",
+        ca_bundle="/tmp/ca.pem",
+    )
+    actions.do_update_settings(client_id="11111111-2222-3333-4444-555555555555")
+    cfg = current()
+    assert (cfg.authority, cfg.graph_url, cfg.ca_bundle, cfg.cloud) == (
+        "https://login.microsoftonline.com/common",
+        "https://graph.microsoft.com/v1.0",
+        None,
+        "microsoft",
+    )
+    actions.do_update_settings(enabled=False)  # another save keeps Microsoft's cloud
+    assert current().cloud == "microsoft"
+
+
+def test_a_configured_cloud_wins_even_when_it_is_microsofts(defaults, configured):
+    actions.do_set_endpoints(
+        authority_host="https://127.0.0.1:8443",
+        graph_url="https://127.0.0.1:8443/v1.0",
+        ca_bundle="/tmp/ca.pem",
+    )
+    defaults.CALSYNC_MS_AUTHORITY_HOST = config.DEFAULT_AUTHORITY_HOST
+    defaults.CALSYNC_GRAPH_URL = config.DEFAULT_GRAPH_URL
+    cfg = current()
+    assert cfg.authority == "https://login.microsoftonline.com/common"
+    assert cfg.graph_url == "https://graph.microsoft.com/v1.0"
+    assert cfg.cloud == "configured"
 
 
 def test_configured_settings_win_over_the_row(defaults, configured):

@@ -211,3 +211,33 @@ def test_an_unreadable_secret_is_shown_and_can_be_replaced(client, admin, config
         base_url="http://testserver",
     )
     assert client_secret_of(OutlookSettings.load()) == "new~secret"
+
+
+def test_the_page_says_which_cloud_and_warns_while_demo_users_exist(client, admin, settings):
+    from calsync.accounts.actions import do_create_user
+    from calsync.outlook.connection import actions
+
+    settings.CALSYNC_MS_AUTHORITY_HOST = settings.CALSYNC_GRAPH_URL = ""
+    client.force_login(admin)
+    html = client.get("/settings/").content.decode()
+    assert 'data-cloud="microsoft"' in html
+    assert "demo-users-warning" in html  # this admin's login is the demo's admin@example.com
+    actions.do_update_settings(client_id=CLIENT_ID)
+    actions.do_set_endpoints(
+        authority_host="https://127.0.0.1:8443",
+        graph_url="https://127.0.0.1:8443/v1.0",
+        ca_bundle="",
+    )
+    do_create_user("alice@example.com", "demo", check_password=False)
+    html = client.get("/settings/").content.decode()
+    assert 'data-cloud="emulator"' in html
+    assert "admin@example.com, alice@example.com" in html
+    assert "calsync demo --remove" in html
+
+
+def test_no_demo_warning_once_the_demo_users_are_gone(client, db):
+    from calsync.accounts.actions import do_create_user
+
+    owner = do_create_user("it@contoso.test", "pw-it-admin", name="IT", admin=True)
+    client.force_login(owner)
+    assert "demo-users-warning" not in client.get("/settings/").content.decode()

@@ -79,6 +79,9 @@ def do_update_settings(
             errors["client_secret"] = _("Client Secret is required to enable Outlook Calendar.")
     if errors:
         raise SettingsError(errors)
+    if new_client_id != row.client_id and row.authority_host:
+        # another app registration is not the demo's: its endpoints go with the old Client ID
+        row.authority_host = row.graph_url = row.ca_bundle = ""
     row.enabled = new_enabled
     row.client_id = new_client_id
     row.base_url = new_base_url
@@ -99,8 +102,8 @@ def do_update_settings(
 
 @transaction.atomic
 def do_set_endpoints(*, authority_host: str, graph_url: str, ca_bundle: str) -> OutlookSettings:
-    """Point the Outlook integration at another Microsoft cloud (the demo uses the built-in
-    emulator). ``CALSYNC_*`` settings, when configured, still win."""
+    """Point the Outlook integration at the demo's built-in emulator, for the Client ID saved
+    now (saving another Client ID forgets these). ``CALSYNC_*`` settings, when set, win."""
     row = OutlookSettings.load()
     row.authority_host = authority_host.rstrip("/")
     row.graph_url = graph_url.rstrip("/")

@@ -1,10 +1,11 @@
 """The Outlook configuration in effect: the settings row, overridden by configured settings.
 
-Resolution, for the authority host, the Graph URL and the CA bundle: a ``CALSYNC_*`` Django
-setting (read from the environment) that differs from the built-in default wins; else the
-value in the settings row (the demo writes the emulator's there); else the default
-(Microsoft's public cloud and the system trust store). So the emulator and Microsoft differ
-only in configuration.
+Resolution, for the authority host, the Graph URL and the CA bundle: a ``CALSYNC_*`` setting
+(read from the environment) wins when set; else the demo's emulator, which only the demo
+writes into the settings row and which saving any other Client ID forgets
+(:func:`calsync.outlook.connection.actions.do_update_settings`); else Microsoft's public
+cloud and the system trust store. So the emulator and Microsoft differ only in
+configuration, and a demo's endpoints never stay behind a real app's Client ID.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from calsync.outlook.connection import crypto
 from calsync.outlook.models import OutlookSettings
 
 REDIRECT_PATH = "/microsoft_account/authentication"
+MICROSOFT = "microsoft"
+EMULATOR = "emulator"
+CONFIGURED = "configured"
 TENANT = "common"
 
 
@@ -34,6 +38,9 @@ class OutlookConfiguration:
     authority_host: str
     graph_url: str
     ca_bundle: str | None
+    cloud: str = MICROSOFT
+    """Whose endpoints these are: :data:`MICROSOFT`, :data:`EMULATOR` (the demo's) or
+    :data:`CONFIGURED` (``CALSYNC_MS_AUTHORITY_HOST``/``CALSYNC_GRAPH_URL``)."""
 
     @property
     def authority(self) -> str:
@@ -75,10 +82,17 @@ def client_secret_of(row: OutlookSettings) -> str:
 
 
 def _pick(configured: str, default: str, stored: str) -> str:
+    """A configured value when set, else the demo's stored one, else Microsoft's."""
     configured = (configured or "").rstrip("/")
-    if configured and configured != default:
+    if configured:
         return configured
     return stored.rstrip("/") if stored else default
+
+
+def _cloud(row: OutlookSettings) -> str:
+    if settings.CALSYNC_MS_AUTHORITY_HOST or settings.CALSYNC_GRAPH_URL:
+        return CONFIGURED
+    return EMULATOR if row.authority_host else MICROSOFT
 
 
 def current(
@@ -104,4 +118,5 @@ def current(
             settings.CALSYNC_GRAPH_URL, calsync_config.DEFAULT_GRAPH_URL, row.graph_url
         ),
         ca_bundle=ca_bundle,
+        cloud=_cloud(row),
     )

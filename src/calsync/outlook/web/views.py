@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from calsync.accounts.demo import remaining_demo_users
 from calsync.outlook.connection import actions, consent, crypto, validation
 from calsync.outlook.connection.configuration import (
     client_secret_of,
@@ -98,6 +99,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         and not validation.is_loopback_url(shown_base_url),
         "authority_host": config.authority_host if config else "",
         "graph_url": config.graph_url if config else "",
+        "cloud": config.cloud if config else "",
+        "demo_users": remaining_demo_users(),
     }
     return render(request, "outlook/settings.html", context)
 
