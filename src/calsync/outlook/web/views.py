@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -81,13 +82,26 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 "base_url": row.base_url or here,
             }
         )
+    context = _settings_context(request, form, row, here, secret_unreadable)
+    return render(request, "outlook/settings.html", context)
+
+
+def _settings_context(
+    request: HttpRequest,
+    form: OutlookSettingsForm,
+    row: OutlookSettings,
+    here: str,
+    secret_unreadable: bool,
+) -> dict[str, Any]:
+    """What the Settings page shows besides its form: the redirect URI for the Base URL
+    being entered, warnings, the cloud in use, the demo users left."""
     shown_base_url = (form["base_url"].value() or "").strip() or row.base_url or here
     try:
         shown_base_url = validation.clean_base_url(shown_base_url)
     except ValidationError:  # the form reports the invalid entry itself
         shown_base_url = row.base_url or here
     config = current(request, row) if not secret_unreadable else None
-    context = {
+    return {
         "form": form,
         "secret_set": row.has_client_secret,
         "secret_unreadable": secret_unreadable,
@@ -102,7 +116,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "cloud": config.cloud if config else "",
         "demo_users": remaining_demo_users(),
     }
-    return render(request, "outlook/settings.html", context)
 
 
 @never_cache
