@@ -274,6 +274,26 @@ def test_a_subscription_gone_silently_is_recreated_at_renewal(
     assert subscriptions.keep_alive(connected.account.pk) == subscriptions.UNCHANGED
 
 
+def test_a_create_whose_answer_was_lost_leaves_no_orphan(connected: Any, emulator: Any) -> None:
+    """Graph made the subscription but the answer never came (the connection dropped after
+    the write): the next attempt deletes it before making its own, so Graph holds one."""
+    call_command("sync", MAILBOX)
+    assert len(emulator_subscriptions(emulator)) == 1
+    OutlookSubscription.objects.update(subscription_id="")  # as if never made
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    emulator.set_faults(drop_after_apply_rate=1.0)
+    try:
+        assert subscriptions.keep_alive(connected.account.pk, now=later) == subscriptions.FAILED
+    finally:
+        emulator.set_faults()
+    [lost] = emulator_subscriptions(emulator)  # the lost answer's (the first was cleaned up)
+    assert OutlookSubscription.objects.get().subscription_id != lost["id"]  # unknown to us
+    retry = OutlookSubscription.objects.get().retry_after + timedelta(seconds=1)
+    assert subscriptions.keep_alive(connected.account.pk, now=retry) == subscriptions.CREATED
+    row = OutlookSubscription.objects.get()
+    assert [s["id"] for s in emulator_subscriptions(emulator)] == [row.subscription_id]
+
+
 def test_disconnect_deletes_the_subscription(connected: Any, emulator: Any) -> None:
     first_sync(connected)
     assert len(emulator_subscriptions(emulator)) == 1

@@ -216,6 +216,7 @@ def _maintain(
             return RENEWED
     elif row.subscription_id:
         _delete_at_graph(graph, row.subscription_id)
+    _delete_orphans(graph, url)  # a new one is made: any other at our URL is an orphan
     state = new_client_state()
     answer = graph.request(
         "POST",
@@ -239,6 +240,24 @@ def _maintain(
     )
     logger.info("subscription of account %s created", row.account_id)
     return CREATED
+
+
+def _delete_orphans(graph: GraphClient, url: str) -> int:
+    """Delete this app's subscriptions to our notification URL for this mailbox: a create
+    whose answer was lost (applied, then the connection dropped) left them unknown to us.
+    Returns how many. So there is never one subscription too many at Graph."""
+    listing = graph.get_json("/subscriptions")
+    orphans = [
+        str(sub["id"])
+        for sub in listing.get("value", [])
+        if sub.get("notificationUrl") == url
+        and str(sub.get("resource", "")).lower() == RESOURCE.lower()
+    ]
+    for orphan in orphans:
+        _delete_at_graph(graph, orphan)
+    if orphans:
+        logger.info("subscriptions: %s orphaned at Graph, deleted", len(orphans))
+    return len(orphans)
 
 
 def _healthy(answer: dict[str, Any], now: datetime) -> dict[str, Any]:
