@@ -280,3 +280,23 @@ def test_a_run_whose_lease_is_lost_stops_writing(alice: SyncWorld, settings: Any
     again = alice.sync()
     assert again.ok, again.errors
     assert subjects(alice) == titles
+
+
+def test_writes_applied_whose_answers_were_lost_are_never_duplicated(alice: SyncWorld) -> None:
+    """Outlook applies a fifth of the writes and drops their answers (each $batch item draws):
+    the run reports them failed, the next runs link what Outlook made (our uid travels with
+    it) instead of making it again."""
+    titles = sorted(["Earlier", *(f"Lost {n:02}" for n in range(45))])
+    for n in range(45):
+        begins = at(4, 8) + timedelta(minutes=15 * n)
+        alice.create(title=f"Lost {n:02}", start=begins, end=begins + timedelta(minutes=10))
+    alice.emulator.set_faults(drop_after_apply_rate=0.2, seed=11)
+    first = alice.sync()
+    alice.emulator.set_faults()
+    assert not first.ok  # answers were lost: those items are retried, not assumed
+    for _attempt in range(3):
+        if alice.sync().ok:
+            break
+    assert subjects(alice) == titles  # each event once in Outlook
+    assert SyncRecord.objects.filter(account=alice.account).count() == len(titles)
+    assert alice.sync().pushed == {"created": 0, "updated": 0, "deleted": 0}
