@@ -19,6 +19,9 @@ from django.utils.translation import get_language
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
+from calsync.calendars import search
+from calsync.calendars.models import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
+
 # Prefixes of the IANA names worth offering; the rest (``posixrules``, ``SystemV/…``) are noise.
 _ZONE_AREAS = (
     "Africa/",
@@ -42,6 +45,18 @@ def time_zone_names() -> tuple[str, ...]:
     return ("UTC", *names)
 
 
+LIMITS = {
+    "title": TITLE_MAX,
+    "location": LOCATION_MAX,
+    "description": DESCRIPTION_MAX,
+    "timezone": 64,
+    "recurrence": 1000,
+    "search": search.QUERY_MAX,
+}
+"""The server's limits of the editor's fields (the inputs' ``maxlength``; the API's
+serializers enforce the same numbers)."""
+
+
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class CalendarPageView(LoginRequiredMixin, TemplateView):
     """``/``: the logged-in user's calendar (month, week, day) and the Outlook panel.
@@ -60,6 +75,8 @@ class CalendarPageView(LoginRequiredMixin, TemplateView):
         prefix = get_script_prefix()
         context["calendar_config"] = {
             "eventsUrl": f"{prefix}api/events",
+            "changesUrl": f"{prefix}api/changes",
+            "timeZone": getattr(user, "time_zone", "") or "",
             "language": get_language() or "en",
             "user": {
                 "email": getattr(user, "email", ""),
@@ -68,5 +85,6 @@ class CalendarPageView(LoginRequiredMixin, TemplateView):
             "loginUrl": reverse("login"),
         }
         context["time_zones"] = time_zone_names()
+        context["limits"] = LIMITS
         context.setdefault("outlook", {"enabled": False})
         return context

@@ -7,12 +7,13 @@
 
 import { ApiError, fieldErrors, request } from "./api.js";
 import { ask, askScope } from "./choice.js";
+import { bindCounters } from "./counters.js";
 import { FormErrors } from "./form_errors.js";
 import { RecurrenceForm } from "./recurrence_form.js";
 import { formatAttendees, htmlToText, parseAttendees, textToHtml } from "./text.js";
 import { shiftSeries, timesFromApi, timesToApi } from "./times.js";
 import { TimesForm } from "./times_form.js";
-import { browserZone, localDayWall, wallMs } from "./tz.js";
+
 
 const FIELDS = ["title", "all_day", "start", "end", "timezone", "location", "description",
   "attendees", "show_as", "privacy", "recurrence"];
@@ -52,11 +53,12 @@ function payloadOf(values) {
 
 export class EventEditor {
   /**
-   * config: the page's calendar-config; eventUrl(id) -> URL; onChanged() after a write;
-   * notify(message, kind) shows a short status message.
+   * config: the page's calendar-config; clock: clock.js; eventUrl(id) -> URL; onChanged()
+   * after a write; notify(message, kind) shows a short status message.
    */
-  constructor({ config, eventUrl, onChanged, notify }) {
+  constructor({ config, clock, eventUrl, onChanged, notify }) {
     this.config = config;
+    this.clock = clock;
     this.eventUrl = eventUrl;
     this.onChanged = onChanged;
     this.notify = notify;
@@ -86,24 +88,24 @@ export class EventEditor {
         allDay: this.times.allDay(), zone: this.times.zone(), startWall: this.times.startWall(),
       }),
     });
+    this.refreshCounters = bindCounters(this.form);
     this.wire();
   }
 
   // ----- opening -----
 
-  /** Open for a new event over [start, end) (Dates from the calendar; allDay: dates only). */
-  openNew({ start, end, allDay }) {
-    const zone = browserZone();
-    const times = allDay
-      ? { allDay: true, zone, startWall: localDayWall(start), endWall: localDayWall(end) }
-      : { allDay: false, zone, startWall: wallMs(start.getTime(), zone),
-        endWall: wallMs(end.getTime(), zone) };
+  /**
+   * Open for a new event over [startWall, endWall): walls of the user's zone, the new event's
+   * zone (allDay: midnights, end exclusive); title: what the quick-create popover had.
+   */
+  openNew({ startWall, endWall, allDay, title = "" }) {
+    const times = { allDay: Boolean(allDay), zone: this.config.timeZone, startWall, endWall };
     this.event = null;
     this.series = null;
     this.readOnly = false;
     this.original = null;
     this.fill({
-      title: "", times, location: "", descriptionText: "", attendees: [],
+      title, times, location: "", descriptionText: "", attendees: [],
       show_as: "busy", privacy: "normal", recurrence: null,
     }, []);
     this.el.heading.textContent = gettext("New event");
@@ -126,7 +128,7 @@ export class EventEditor {
     this.readOnly = isReadOnly(event, this.config.user.email);
     const values = {
       title: event.title || "",
-      times: timesFromApi(event, browserZone()),
+      times: timesFromApi(event, this.config.timeZone),
       location: event.location || "",
       descriptionText: htmlToText(event.description || ""),
       attendees: (event.attendees || []).map((a) => ({ email: a.email, name: a.name || "" })),
@@ -185,6 +187,7 @@ export class EventEditor {
     this.times.set(values.times);
     this.renderAttendeeStatus(attendeesWithStatus);
     this.recurrence.setRule(values.recurrence);
+    this.refreshCounters();
   }
 
   /** {values, problems}: the form's values and the mistakes found before asking the server. */
@@ -196,6 +199,10 @@ export class EventEditor {
     const { attendees, invalid } = parseAttendees(el.attendees.value);
     for (const line of invalid) {
       problem("attendees", interpolate(gettext("Not an email address: %(line)s"), { line }, true));
+    }
+    const maxBytes = Number(el.description.dataset.maxBytes);
+    if (maxBytes && new TextEncoder().encode(el.description.value).length > maxBytes) {
+      problem("description", gettext("The description is larger than 100 KB."));
     }
     const values = {
       title: el.title.value.trim(),
