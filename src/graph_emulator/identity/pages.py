@@ -18,7 +18,8 @@ button{padding:6px 20px}.code{font-family:monospace;color:#555}
 def _page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f'<title>{escape(title)}</title><link rel="icon" href="data:,"><style>{_STYLE}</style>'
+        "</head>"
         f"<body><main>{body}</main></body></html>"
     )
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("outlook/disconnect", views.disconnect, name="disconnect"),
     path("microsoft_account/authentication", views.authentication, name="authentication"),
     path("outlook/sync", views.sync_now, name="sync"),
+    path("outlook/panel", views.panel, name="panel"),
     path("outlook/notifications", webhook.receive, name="notifications"),
     path("api/outlook/status", api.OutlookStatusView.as_view(), name="api-status"),
     path("api/outlook/sync", api.OutlookSyncView.as_view(), name="api-sync"),

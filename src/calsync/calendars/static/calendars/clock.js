@@ -57,21 +57,3 @@ export class Clock {
       .formatRange(new Date(startWall), new Date(endWall));
   }
 }
-
-const UNITS = [
-  ["year", 365 * 86400], ["month", 30 * 86400], ["week", 7 * 86400],
-  ["day", 86400], ["hour", 3600], ["minute", 60],
-];
-
-/** "3 minutes ago" / "in 2 hours" (Intl.RelativeTimeFormat), "just now" under a minute. */
-export function relativeTime(instant, language, now = Date.now()) {
-  const seconds = Math.round((instant - now) / 1000);
-  if (Math.abs(seconds) < 45) return gettext("just now");
-  const format = new Intl.RelativeTimeFormat(language, { numeric: "auto" });
-  for (const [unit, size] of UNITS) {
-    if (Math.abs(seconds) >= size * 0.9 || unit === "minute") {
-      return format.format(Math.round(seconds / size), unit);
-    }
-  }
-  return "";
-}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django import template
@@ -32,3 +33,15 @@ def run_message(run: Any) -> str:
     if run.message_parts:
         return log_messages.render_all(run.message_parts)
     return str(run.message or "")
+
+
+@register.filter
+def instant(value: Any) -> datetime | None:
+    """An ISO 8601 string (as the status holds times) as an aware datetime, for ``|date``
+    (which shows it in the reader's zone); a datetime passes through; anything else: None."""
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
