@@ -80,7 +80,9 @@ export class EventEditor {
     this.readOnly = false;
     this.busy = false;
     this.errors = new FormErrors(this.form, this.el.errors, FIELDS);
-    this.times = new TimesForm(this.form, { onChange: () => this.recurrence.refresh() });
+    this.times = new TimesForm(this.form, {
+      onChange: () => this.recurrence.refresh(), language: config.language, firstDay: config.firstDay,
+    });
     this.recurrence = new RecurrenceForm($("ev-recurrence"), {
       language: config.language,
       firstDay: config.firstDay,
