@@ -22,10 +22,12 @@ from django.views.decorators.http import require_GET, require_POST
 from calsync.accounts.models import User
 from calsync.outlook import reset
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
+from calsync.outlook.web import sync_log
 from calsync.outlook.web.reset_form import ResetAccountForm
 from calsync.outlook.web.status import status_for
 
-LOG_RUNS = 50
+LOG_RUNS = 2000
+"""Runs the log's pages are made of (the newest; quiet ones fold, so pages stay short)."""
 
 
 def _admin_only(request: HttpRequest) -> HttpResponse | None:
@@ -43,13 +45,15 @@ def _render(request: HttpRequest, subject: User, code: int = 200, **extra: Any) 
     runs = list(
         SyncRun.objects.filter(account__user=subject).order_by("-started_at", "-id")[:LOG_RUNS]
     )
+    log_page = sync_log.page_of(runs, account.pk if account else None, request.GET.get("page"))
     context = {
         "subject": subject,
         "account": account,
         "status": status,
         "health_text": status["health_label"],
         "linked": SyncRecord.objects.filter(account=account).count() if account else 0,
-        "runs": runs,
+        "log_page": log_page,
+        "entries": log_page.object_list,
         "reset_form": ResetAccountForm(),
         **extra,
     }

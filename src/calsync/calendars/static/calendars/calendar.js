@@ -300,6 +300,20 @@ const search = new EventSearch(document.getElementById("event-search"), {
   },
 });
 
+/** ?event=<id> (the sync log's links): go to that event and open it. */
+async function openLinkedEvent() {
+  const wanted = new URLSearchParams(window.location.search).get("event");
+  if (!wanted) return;
+  try {
+    const event = await request("GET", eventUrl(wanted));
+    calendar.gotoDate(clock.toCalendar(event.start, event.all_day));
+    editor.openExisting(event);
+  } catch (error) {
+    notify(error.message, "error");
+  }
+}
+openLinkedEvent();
+
 const live = new LiveUpdates({
   url: config.changesUrl,
   onEvents: () => redrawChanged(),

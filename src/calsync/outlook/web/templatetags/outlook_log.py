@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import formats, timezone
 
 from calsync.outlook.sync import conflict_lines, log_messages
 
@@ -45,3 +46,14 @@ def instant(value: Any) -> datetime | None:
         return datetime.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+@register.filter
+def log_time(value: Any) -> str:
+    """A time of the log in the reader's zone: "14:05" today, else a short date and time."""
+    if not isinstance(value, datetime):
+        return ""
+    here = timezone.localtime(value)
+    if here.date() == timezone.localdate():
+        return formats.time_format(here, "TIME_FORMAT")
+    return formats.date_format(here, "SHORT_DATETIME_FORMAT")

@@ -55,12 +55,23 @@ async function refreshPanel() {
   wire(fresh);
 }
 
-/** Poll the status while a run goes; graceMs: how long to wait for a run to show up. */
+/** The panel's "last sync" (ISO, as the status API gives it), or "" before the first. */
+function shownLastSync() {
+  const time = panel() && panel().querySelector("#outlook-last-sync time");
+  return time ? time.getAttribute("datetime") || "" : "";
+}
+
+/**
+ * Poll the status while a run goes, then refresh the panel. A run is over when one was
+ * seen running and is no more, or when "last sync" moved (a quick run the polls missed);
+ * graceMs: how long to wait for a run to show up at all.
+ */
 async function follow(graceMs) {
   if (polling) return;
   polling = true;
   let seenRunning = false;
   const started = Date.now();
+  const lastSync = shownLastSync();
   try {
     for (;;) {
       const answer = await fetch("/api/outlook/status", {
@@ -71,7 +82,7 @@ async function follow(graceMs) {
       if (status.progress) {
         seenRunning = true;
         showProgress(status.progress);
-      } else if (seenRunning || Date.now() - started > graceMs) {
+      } else if (seenRunning || (status.last_sync || "") !== lastSync || Date.now() - started > graceMs) {
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
