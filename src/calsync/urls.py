@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
@@ -12,6 +13,7 @@ from calsync.accounts.api import MeView, ObtainTokenView
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("profile/", account_views.profile, name="profile"),
     path("api/token", ObtainTokenView.as_view(), name="api-token"),

@@ -117,8 +117,14 @@ def test_no_page_breaks_the_policy(
     watch.open(f"{base}/settings/")
     page.locator("#id_client_id").fill("0b8f6a52-3c1e-4e0f-9d5e-6f1a2b3c4d5e")
 
-    # a user's page, through both steps of the Reset Account wizard
+    # the Users page, and the profile page
+    watch.open(f"{base}/users/")
+    page.locator(f'tr[data-user="{synced.user.email}"] summary').click()
+    watch.open(f"{base}/profile/")
+
+    # a user's page (their calendar, read-only), through both steps of the Reset Account wizard
     watch.open(f"{base}/users/{synced.user.pk}/calendar")
+    page.wait_for_selector("#readonly-calendar[data-ready=true]")
     wizard = page.locator("#reset-account")
     wizard.get_by_label("Delete from calsync").check()
     wizard.get_by_label("Synchronize all existing events").check()

@@ -66,3 +66,12 @@ def do_update_profile(user: User, *, name: str, time_zone: str) -> None:
     user.name = name.strip()
     user.time_zone = time_zone
     user.save(update_fields=["name", "time_zone"])
+
+
+@transaction.atomic
+def do_set_active(user: User, active: bool, *, by: User) -> None:
+    """Let ``user`` log in again or not (their events stay); nobody deactivates themselves."""
+    if user.pk == by.pk and not active:
+        raise UserError(_("You cannot deactivate yourself."))
+    user.is_active = active
+    user.save(update_fields=["is_active"])

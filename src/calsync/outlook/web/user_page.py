@@ -15,6 +15,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import get_script_prefix
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -30,7 +32,7 @@ LOG_RUNS = 2000
 """Runs the log's pages are made of (the newest; quiet ones fold, so pages stay short)."""
 
 
-def _admin_only(request: HttpRequest) -> HttpResponse | None:
+def admin_only(request: HttpRequest) -> HttpResponse | None:
     """The login page for visitors; 403 for users who are not administrators."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -55,6 +57,13 @@ def _render(request: HttpRequest, subject: User, code: int = 200, **extra: Any) 
         "log_page": log_page,
         "entries": log_page.object_list,
         "reset_form": ResetAccountForm(),
+        "readonly_calendar": {
+            "eventsUrl": f"{get_script_prefix()}api/events",
+            "userId": subject.pk,
+            "email": subject.email,
+            "language": get_language() or "en",
+            "timeZone": request.user.time_zone,
+        },
         **extra,
     }
     return render(request, "outlook/user_calendar.html", context, status=code)
@@ -63,7 +72,7 @@ def _render(request: HttpRequest, subject: User, code: int = 200, **extra: Any) 
 @never_cache
 @require_GET
 def user_calendar(request: HttpRequest, user_id: int) -> HttpResponse:
-    if (answer := _admin_only(request)) is not None:
+    if (answer := admin_only(request)) is not None:
         return answer
     return _render(request, get_object_or_404(User, pk=user_id))
 
@@ -73,7 +82,7 @@ def user_calendar(request: HttpRequest, user_id: int) -> HttpResponse:
 def reset_account_view(request: HttpRequest, user_id: int) -> HttpResponse:
     """The Reset Account wizard: ``step=preview`` shows the counts and asks to confirm,
     ``step=confirm`` resets and comes back to the page (with a message)."""
-    if (answer := _admin_only(request)) is not None:
+    if (answer := admin_only(request)) is not None:
         return answer
     subject = get_object_or_404(User, pk=user_id)
     form = ResetAccountForm(request.POST)
