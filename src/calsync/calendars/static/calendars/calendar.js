@@ -12,6 +12,7 @@ import { kindOf } from "./kinds.js";
 import { LiveUpdates } from "./live.js";
 import { MiniCalendar } from "./minical.js";
 import { QuickCreate } from "./quick_create.js";
+import { goToLogin, takeDraft } from "./session.js";
 import { EventSearch } from "./search.js";
 import { bindShortcuts } from "./shortcuts.js";
 import { shiftSeries, timesFromApi, timesFromCalendarEvent, timesToApi } from "./times.js";
@@ -155,7 +156,8 @@ async function onMove(info) {
     }
   } catch (error) {
     info.revert();
-    notify(problemText(error), "error");
+    if (error.expired) goToLogin(config.loginUrl);
+    else notify(problemText(error), "error");
     return;
   }
   await wrote();
@@ -313,6 +315,9 @@ async function openLinkedEvent() {
   }
 }
 openLinkedEvent();
+
+const draft = takeDraft();
+if (draft) editor.restoreDraft(draft);
 
 const live = new LiveUpdates({
   url: config.changesUrl,

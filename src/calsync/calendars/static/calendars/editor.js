@@ -8,6 +8,7 @@
 import { ApiError, fieldErrors, request } from "./api.js";
 import { ask, askScope } from "./choice.js";
 import { bindCounters } from "./counters.js";
+import { fieldValues, goToLogin, keepDraft, restoreFieldValues } from "./session.js";
 import { FormErrors } from "./form_errors.js";
 import { RecurrenceForm } from "./recurrence_form.js";
 import { formatAttendees, htmlToText, parseAttendees, textToHtml } from "./text.js";
@@ -67,7 +68,7 @@ export class EventEditor {
     const $ = (id) => document.getElementById(id);
     this.el = {
       heading: $("event-dialog-title"), errors: $("event-errors"), fields: $("event-fields"),
-      readonlyNote: $("event-readonly-note"), seriesNote: $("event-series-note"),
+      readonlyNote: $("event-readonly-note"), restoredNote: $("event-restored-note"), seriesNote: $("event-series-note"),
       archivedNote: $("event-archived-note"), title: $("ev-title"), location: $("ev-location"),
       description: $("ev-description"), attendees: $("ev-attendees"),
       attendeeStatus: $("ev-attendee-status"), showAs: $("ev-show-as"), privacy: $("ev-privacy"),
@@ -156,6 +157,7 @@ export class EventEditor {
     const existing = Boolean(this.event);
     const archived = existing && this.event.active === false;
     this.errors.clear();
+    this.el.restoredNote.hidden = true;
     this.el.fields.disabled = this.readOnly;
     this.form.classList.toggle("is-readonly", this.readOnly);
     this.el.readonlyNote.hidden = !this.readOnly;
@@ -384,12 +386,33 @@ export class EventEditor {
   }
 
   showRequestError(error) {
+    if (error instanceof ApiError && error.expired) {
+      keepDraft({ event: this.event, values: fieldValues(this.form) });
+      goToLogin(this.config.loginUrl);
+      return;
+    }
     if (error instanceof ApiError && error.status === 400) {
       this.errors.show(fieldErrors(error.body));
     } else {
       this.errors.show({ __all__: [error.message || String(error)] });
       if (error instanceof ApiError && error.status === 404) this.onChanged();
     }
+  }
+
+  /**
+   * Reopen a dialog kept when the session ended (session.js): the same event (or a new
+   * one), with the values that were typed; the person checks them and saves.
+   */
+  async restoreDraft(draft) {
+    if (draft.event) await this.openExisting(draft.event);
+    else if (draft.quick) this.openNew(draft.quick);
+    else this.openNew({ startWall: Date.now(), endWall: Date.now() + 3600000, allDay: false });
+    if (!draft.quick) restoreFieldValues(this.form, draft.values || {});
+    this.form.classList.toggle("is-all-day", this.times.allDay());
+    this.times.lastStart = this.times.startWall();
+    this.recurrence.setRule(this.form.querySelector("#rr-raw").value);
+    this.refreshCounters();
+    this.el.restoredNote.hidden = false;
   }
 
   // ----- attendees -----

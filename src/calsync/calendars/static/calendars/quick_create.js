@@ -3,6 +3,7 @@
 // "More options" carries the draft into the full editor; Escape or a click elsewhere closes.
 
 import { fieldErrors, request } from "./api.js";
+import { goToLogin, keepDraft } from "./session.js";
 import { timesToApi } from "./times.js";
 
 const MARGIN = 8;
@@ -84,6 +85,13 @@ export class QuickCreate {
     this.onMore(draft);
   }
 
+  /** The session ended: keep the draft for the full editor after the login. */
+  keepAsDraft() {
+    const values = { "ev-title": this.title.value };
+    keepDraft({ event: null, quick: { ...this.draft, title: this.title.value.trim() }, values });
+    goToLogin(this.config.loginUrl);
+  }
+
   async submit() {
     if (!this.draft || this.save.disabled) return;
     this.save.disabled = true;
@@ -93,6 +101,10 @@ export class QuickCreate {
       this.notify(gettext("Event created."));
       await this.onCreated();
     } catch (error) {
+      if (error.expired) {
+        this.keepAsDraft();
+        return;
+      }
       const messages = Object.values(fieldErrors(error.body)).flat();
       this.error.textContent = messages.join(" ") || error.message;
       this.error.hidden = false;
