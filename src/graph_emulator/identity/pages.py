@@ -30,7 +30,7 @@ place-items:center;font-weight:600;font-size:1.25rem;flex:none}
 .app-name{font-weight:600}.app-publisher{font-size:.8125rem;color:#5e5e5e}
 .scopes{list-style:none;margin:8px 0;padding:0}
 .scopes li{display:flex;gap:10px;padding:6px 0;font-size:.875rem}
-.scopes li::before{content:"\2713";color:#0067b8;font-weight:700}
+.scopes li::before{content:"\\2713";color:#0067b8;font-weight:700}
 .scope-name{font-family:Consolas,monospace;color:#5e5e5e;font-size:.8125rem;display:block}
 .fine{font-size:.8125rem;color:#5e5e5e;margin:16px 0 0}
 .buttons{margin-top:28px;display:flex;gap:4px;justify-content:flex-end}

@@ -8,6 +8,6 @@ export const KINDS = ["mine", "outlook", "invitation", "archived"];
 export function kindOf(event) {
   if (event.active === false) return "archived";
   if (event.editable === false) return "invitation";
-  if (event.outlook) return "outlook";
+  if (event.outlook || event.in_outlook) return "outlook";
   return "mine";
 }

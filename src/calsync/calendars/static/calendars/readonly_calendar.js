@@ -51,7 +51,7 @@ const calendar = new window.FullCalendar.Calendar(box, {
   now: () => clock.nowWall(),
   initialView: window.matchMedia("(max-width: 640px)").matches ? "listWeek" : "timeGridWeek",
   headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listWeek" },
-  height: "auto",
+  height: 640,
   editable: false,
   selectable: false,
   nowIndicator: true,
