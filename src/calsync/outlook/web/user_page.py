@@ -32,12 +32,13 @@ LOG_RUNS = 2000
 """Runs the log's pages are made of (the newest; quiet ones fold, so pages stay short)."""
 
 
-def admin_only(request: HttpRequest) -> HttpResponse | None:
-    """The login page for visitors; 403 for users who are not administrators."""
+def admin_only(request: HttpRequest, reason: str | None = None) -> HttpResponse | None:
+    """The login page for visitors; 403 (saying ``reason``) for users who are not
+    administrators; None for an administrator."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not request.user.is_admin:
-        raise PermissionDenied(_("Only administrators can read another user's sync log."))
+        raise PermissionDenied(reason or _("Only administrators can read another user's sync log."))
     return None
 
 

@@ -54,7 +54,7 @@ def _render(request: HttpRequest, code: int = 200, **extra: Any) -> HttpResponse
 @never_cache
 @require_GET
 def users(request: HttpRequest) -> HttpResponse:
-    if (answer := admin_only(request)) is not None:
+    if (answer := admin_only(request, _("Only administrators manage users."))) is not None:
         return answer
     return _render(request)
 
@@ -62,7 +62,7 @@ def users(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def add_user(request: HttpRequest) -> HttpResponse:
-    if (answer := admin_only(request)) is not None:
+    if (answer := admin_only(request, _("Only administrators manage users."))) is not None:
         return answer
     form = NewUserForm(request.POST)
     if not form.is_valid():
@@ -82,7 +82,7 @@ def add_user(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
-    if (answer := admin_only(request)) is not None:
+    if (answer := admin_only(request, _("Only administrators manage users."))) is not None:
         return answer
     subject = get_object_or_404(User, pk=user_id)
     active = request.POST.get("active") == "1"
@@ -99,7 +99,7 @@ def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 @never_cache
 @require_POST
 def set_password(request: HttpRequest, user_id: int) -> HttpResponse:
-    if (answer := admin_only(request)) is not None:
+    if (answer := admin_only(request, _("Only administrators manage users."))) is not None:
         return answer
     subject = get_object_or_404(User, pk=user_id)
     form = PasswordForm(request.POST)

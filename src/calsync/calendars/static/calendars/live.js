@@ -14,6 +14,7 @@ export class LiveUpdates {
     this.parts = null;
     this.timer = null;
     this.busy = false;
+    this.stopped = false;
     this.channel = "BroadcastChannel" in window ? new BroadcastChannel("calsync-changes") : null;
   }
 
@@ -39,12 +40,16 @@ export class LiveUpdates {
       const answer = await fetch(this.url, {
         credentials: "same-origin", headers: { Accept: "application/json" },
       });
+      if (answer.status === 401 || answer.status === 403) {
+        this.stopped = true; // the session ended: the next write sends the person to log in
+        return;
+      }
       if (answer.ok) await this.compare((await answer.json()).parts || {});
     } catch {
       // offline for a moment: the next look tries again
     } finally {
       this.busy = false;
-      this.schedule(document.hidden ? HIDDEN_MS : VISIBLE_MS);
+      if (!this.stopped) this.schedule(document.hidden ? HIDDEN_MS : VISIBLE_MS);
     }
   }
 

@@ -26,6 +26,12 @@ export class EventSearch {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.run(), DELAY_MS);
     });
+    document.addEventListener("mousedown", (event) => {
+      if (!root.contains(event.target)) this.list.hidden = true;
+    });
+    this.input.addEventListener("focus", () => {
+      if (this.list.childElementCount) this.list.hidden = false;
+    });
     this.input.addEventListener("keydown", (key) => {
       if (key.key === "Escape") this.clear();
       if (key.key === "ArrowDown") {
