@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,15 +67,77 @@ class BrowserErrors:
         )
 
 
+_CONTEXT_ERRORS: dict[int, BrowserErrors] = {}
+
+
+def errors_of(context: BrowserContext) -> BrowserErrors:
+    """The errors seen by every page of ``context`` (one list per context)."""
+    return _CONTEXT_ERRORS.setdefault(id(context), BrowserErrors())
+
+
+@contextmanager
+def watched_context(browser: Browser, **options: Any) -> Iterator[BrowserContext]:
+    """A new browser context whose every page is watched; leaving it fails the test if any
+    page logged a console error or threw (tests allow the errors they cause on purpose)."""
+    ctx = browser.new_context(**options)
+    ctx.set_default_timeout(10_000)
+    errors = errors_of(ctx)
+    ctx.on("page", errors.watch)
+    try:
+        yield ctx
+        assert errors.messages == [], errors.messages
+    finally:
+        _CONTEXT_ERRORS.pop(id(ctx), None)
+        ctx.close()
+
+
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser profile in English, in Paris, on a desktop-sized screen."""
-    ctx = browser.new_context(
-        locale="en-US", timezone_id=TIMEZONE, viewport={"width": 1400, "height": 900}
-    )
-    ctx.set_default_timeout(10_000)
-    yield ctx
-    ctx.close()
+    """A fresh browser profile in English, in Paris, on a desktop-sized screen; fails the test
+    when a page logged a console error."""
+    with watched_context(
+        browser, locale="en-US", timezone_id=TIMEZONE, viewport={"width": 1400, "height": 900}
+    ) as ctx:
+        yield ctx
+
+
+SCREENS = {
+    "en-desktop": ("en", {"width": 1440, "height": 900}),
+    "vi-phone": ("vi", {"width": 390, "height": 844}),
+}
+"""The page's language and the screen: English on a laptop, Vietnamese on a phone."""
+
+
+@pytest.fixture(params=sorted(SCREENS))
+def screen(request: pytest.FixtureRequest, browser: Browser, live_server: Any) -> Iterator[Screen]:
+    """A watched context per entry of :data:`SCREENS` (the language cookie set, touch on the
+    phone); fails the test when a page logged a console error."""
+    language, viewport = SCREENS[request.param]
+    phone = viewport["width"] < 600
+    with watched_context(
+        browser,
+        locale="en-US",
+        timezone_id=TIMEZONE,
+        viewport=viewport,
+        has_touch=phone,
+        is_mobile=phone,
+    ) as ctx:
+        ctx.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        yield Screen(request.param, language, phone, ctx)
+
+
+@dataclass
+class Screen:
+    """A language and screen size to run a scenario in."""
+
+    name: str
+    language: str
+    phone: bool
+    context: BrowserContext
+
+    def text(self, english: str, vietnamese: str) -> str:
+        """The text the page shows in this screen's language."""
+        return vietnamese if self.language == "vi" else english
 
 
 @pytest.fixture
@@ -131,8 +194,7 @@ def signed_in(
 ) -> CalendarPage:
     """A new page signed in as ``email``, on the calendar, watching for JavaScript errors."""
     page = context.new_page()
-    errors = BrowserErrors()
-    errors.watch(page)
+    errors = errors_of(context)
     log_in(page, base_url, email, password)
     return CalendarPage(page=page, errors=errors, base_url=base_url)
 

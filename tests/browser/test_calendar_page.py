@@ -408,7 +408,7 @@ def test_drag_and_drop_moves_the_event_a_day(
     page.mouse.move(box["x"] + box["width"] / 2 + 10, box["y"] + box["height"] / 2, steps=5)
     page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2, steps=10)
     page.mouse.up()
-    expect(page.locator("#toast")).to_have_text("Event moved.")
+    expect(page.locator("#toast .toast-text")).to_have_text("Event moved.")
     stored = api.get(f"/api/events/{created['id']}").json()
     assert stored["start"] == target_day.replace(hour=13).isoformat()
     assert stored["end"] == target_day.replace(hour=14).isoformat()

@@ -37,7 +37,7 @@ def test_switching_to_vietnamese_translates_the_page_and_fullcalendar(
 ) -> None:
     page = calendar_page.page
     expect(page.locator("#outlook-sync")).to_have_text("Sync with Outlook")
-    assert toolbar(page) == ["today", "month", "week", "day"]
+    assert toolbar(page) == ["today", "month", "week", "day", "list"]
     expect(page.locator("#language-select option")).to_have_text(["English", "Tiếng Việt"])
     expect(page.get_by_label("Language")).to_have_value("en")
 
@@ -46,7 +46,7 @@ def test_switching_to_vietnamese_translates_the_page_and_fullcalendar(
     assert page.locator("html").get_attribute("lang") == "vi"
     expect(page.locator("#outlook-sync")).to_have_text("Đồng bộ hóa với Outlook")
     expect(page.locator("#new-event")).to_contain_text("Sự kiện mới")
-    assert toolbar(page) == ["Hôm nay", "Tháng", "Tuần", "Ngày"]
+    assert toolbar(page) == ["Hôm nay", "Tháng", "Tuần", "Ngày", "Lịch biểu"]
     # Strings that scripts write come from the JavaScript catalogue.
     page.locator("#new-event").click()
     expect(page.locator("#event-dialog-title")).to_have_text("Sự kiện mới")

@@ -191,3 +191,58 @@ def outlook_subjects(emulator: EmulatorServer, mailbox: str) -> list[str]:
         )
     assert answer.status_code == 200, answer.text
     return sorted(event["subject"] for event in answer.json()["value"])
+
+
+@pytest.fixture
+def engine() -> Iterator[Any]:
+    """This process's scheduler, running without a periodic sweep: it takes the sync
+    requests (the Sync with Outlook button, opening the page) as ``calsync run`` does."""
+    from calsync.outlook.triggers import scheduler
+
+    runner = scheduler.default()
+    runner.interval = 0
+    runner.poll = 0.2
+    runner.start()
+    yield runner
+    runner.stop()
+
+
+def press_sync_and_wait(browser: Any, *, timeout: float = 60.0, **fields: str) -> Any:
+    """Press **Sync with Outlook** on the calendar (it answers at once: the run goes in the
+    background, see the ``engine`` fixture) and wait until a run it asked for has ended.
+    Returns that :class:`~calsync.outlook.models.SyncRun`."""
+    import time
+
+    from calsync.outlook.models import SyncRequest, SyncRun
+
+    page = browser.web.get("/")
+    wait_for_quiet(browser.user, timeout=timeout)  # a sync asked by opening the page
+    last = SyncRun.objects.filter(account__user=browser.user).order_by("-id").first()
+    data = {"csrfmiddlewaretoken": csrf_token(page.text), **fields}
+    answer = browser.web.post("/outlook/sync", data=data)
+    assert answer.status_code == 302, answer.text
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = SyncRun.objects.filter(account__user=browser.user, pk__gt=last.pk if last else 0)
+        ended = runs.exclude(status=SyncRun.STATUS_RUNNING).order_by("-id").first()
+        pending = SyncRequest.objects.filter(account__user=browser.user).exists()
+        if ended is not None and not pending and not runs.filter(status="running").exists():
+            return ended
+        time.sleep(0.1)
+    raise AssertionError("the sync asked by the button did not end in time")
+
+
+def wait_for_quiet(user: Any, *, timeout: float = 60.0) -> None:
+    """Wait until ``user``'s account has no sync request waiting and no run going."""
+    import time
+
+    from calsync.outlook.models import SyncRequest, SyncRun
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = SyncRequest.objects.filter(account__user=user).exists()
+        running = SyncRun.objects.filter(account__user=user, status="running").exists()
+        if not pending and not running:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the account's syncs did not settle in time")

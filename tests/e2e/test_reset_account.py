@@ -347,9 +347,10 @@ def test_command_bad_input_is_one_line(alice: SyncWorld) -> None:
 
 
 @pytest.fixture
-def consented(connect_by_consent: Any, emulator: Any) -> Any:
-    """Bao connected through the consent flow (real MSAL tokens), after a first sync."""
-    from tests.e2e.conftest import csrf_token
+def consented(connect_by_consent: Any, emulator: Any, engine: Any) -> Any:
+    """Bao connected through the consent flow (real MSAL tokens), after a first sync (asked
+    by the Sync with Outlook button, run by the process's engine, which then stops)."""
+    from tests.e2e.conftest import press_sync_and_wait
 
     from calsync.accounts.actions import do_create_user
     from calsync.calendars import actions
@@ -369,9 +370,8 @@ def consented(connect_by_consent: Any, emulator: Any) -> Any:
     daily = {"title": "Standup", "start": at(1), "end": at(1, 10)}
     daily["recurrence"] = "FREQ=DAILY;COUNT=9"
     actions.do_create_event(bao, daily)
-    page = browser.web.get("/")
-    answer = browser.web.post("/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text)})
-    assert answer.status_code in (200, 302)
+    press_sync_and_wait(browser)
+    engine.stop()
     assert SyncRecord.objects.filter(account__user=bao).count() == 2
     emulator.clear_outbox()
     return browser

@@ -16,10 +16,10 @@ from tests.integration.sync_world import at
 
 from calsync.accounts.actions import do_create_user
 from calsync.calendars import actions
-from calsync.outlook.models import SyncRun
+from calsync.outlook.models import SyncRequest, SyncRun
 from calsync.outlook.triggers import scheduler
 
-from .conftest import csrf_token, outlook_subjects
+from .conftest import csrf_token, outlook_subjects, press_sync_and_wait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -34,41 +34,64 @@ def connected(connect_by_consent: Any) -> Any:
     return connect_by_consent(MAILBOX, "Alice Nguyen", PASSWORD)
 
 
-def test_the_button_syncs_and_the_panel_shows_the_log(connected: Any, emulator: Any) -> None:
+def test_the_button_asks_for_a_sync_and_answers_at_once(connected: Any, emulator: Any) -> None:
+    page = connected.web.get("/")
+    assert 'action="/outlook/sync"' in page.text
+    SyncRequest.objects.all().delete()  # the one opening the page asked for
+    started = time.monotonic()
+    answer = connected.web.post(
+        "/outlook/sync",
+        data={"csrfmiddlewaretoken": csrf_token(page.text)},
+        headers={"Accept": "application/json"},
+    )
+    assert time.monotonic() - started < 2
+    assert answer.status_code == 202 and answer.json() == {"asked": True}
+    request = SyncRequest.objects.get(account=connected.account)
+    assert request.trigger == "button"
+    assert not SyncRun.objects.exists()  # nothing ran in the request
+    without_csrf = connected.web.post("/outlook/sync")
+    assert without_csrf.status_code == 403
+
+
+def test_the_button_syncs_and_the_panel_shows_the_log(
+    connected: Any, emulator: Any, engine: Any
+) -> None:
     actions.do_create_event(
         connected.user, {"title": "From the button", "start": at(2), "end": at(2, 10)}
     )
+    run = press_sync_and_wait(connected)
     page = connected.web.get("/")
-    assert 'action="/outlook/sync"' in page.text
-    answer = connected.web.post(
-        "/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text)}
-    )
-    assert answer.status_code == 302
-    page = connected.web.get("/")
-    assert "Synced with Outlook" in page.text
+    assert "Sync with Outlook started" in page.text
     assert 'id="outlook-log"' in page.text and "To Outlook: 1 new" in page.text
-    run = SyncRun.objects.get()
-    assert (run.trigger, run.status, run.pushed_created) == ("button", "ok", 1)
-    without_csrf = connected.web.post("/outlook/sync")
-    assert without_csrf.status_code == 403
-    assert SyncRun.objects.count() == 1
+    assert run.trigger in ("button", "page") and run.status == "ok"
+    assert SyncRun.objects.filter(pushed_created=1).count() == 1
 
 
-def test_the_page_asks_to_confirm_a_stopped_mass_delete(connected: Any, emulator: Any) -> None:
+def test_opening_the_page_right_after_a_sync_starts_no_run(
+    connected: Any, emulator: Any, engine: Any
+) -> None:
+    press_sync_and_wait(connected)
+    runs = SyncRun.objects.count()
+    connected.web.get("/")
+    connected.web.get("/")
+    assert not SyncRequest.objects.filter(account=connected.account).exists()
+    time.sleep(0.5)
+    assert SyncRun.objects.count() == runs
+
+
+def test_the_page_asks_to_confirm_a_stopped_mass_delete(
+    connected: Any, emulator: Any, engine: Any
+) -> None:
     for n in range(12):
         actions.do_create_event(
             connected.user, {"title": f"M{n:02d}", "start": at(3 + n), "end": at(3 + n, 10)}
         )
-    page = connected.web.get("/")
-    connected.web.post("/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text)})
+    press_sync_and_wait(connected)
     assert len(outlook_subjects(emulator, MAILBOX)) == 12
     for event in list(connected.user.events.all()):
         actions.do_delete_event(event)
-    page = connected.web.get("/")
-    stopped = connected.web.post(
-        "/outlook/sync", data={"csrfmiddlewaretoken": csrf_token(page.text)}
-    )
-    assert stopped.status_code == 302
+    stopped = press_sync_and_wait(connected)
+    assert stopped.status == "needs_confirmation"
     page = connected.web.get("/")
     assert 'id="outlook-confirm"' in page.text and 'name="confirm" value="1"' in page.text
     assert len(outlook_subjects(emulator, MAILBOX)) == 12

@@ -58,3 +58,20 @@ def do_set_password(user: User, password: str, *, check_password: bool = True) -
         check_new_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def do_update_profile(user: User, *, name: str, time_zone: str) -> None:
+    """Save ``user``'s name and time zone (an IANA name already checked by the caller)."""
+    user.name = name.strip()
+    user.time_zone = time_zone
+    user.save(update_fields=["name", "time_zone"])
+
+
+@transaction.atomic
+def do_set_active(user: User, active: bool, *, by: User) -> None:
+    """Let ``user`` log in again or not (their events stay); nobody deactivates themselves."""
+    if user.pk == by.pk and not active:
+        raise UserError(_("You cannot deactivate yourself."))
+    user.is_active = active
+    user.save(update_fields=["is_active"])

@@ -54,6 +54,7 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField()
     name = serializers.CharField()
     is_admin = serializers.BooleanField()
+    time_zone = serializers.CharField()
 
 
 class MeView(APIView):
@@ -68,5 +69,6 @@ class MeView(APIView):
                 "email": user.email,
                 "name": user.display_name,
                 "is_admin": user.is_admin,
+                "time_zone": user.zone_name,
             }
         )

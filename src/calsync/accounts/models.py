@@ -41,6 +41,15 @@ class User(AbstractUser):
 
     email = models.EmailField(_("email address"), unique=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "An IANA name such as Asia/Ho_Chi_Minh: pages show times in it and new events "
+            "take it. Empty until the first login, which takes the browser's."
+        ),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -58,6 +67,13 @@ class User(AbstractUser):
     def display_name(self) -> str:
         """The name to show for this user: their name, else their email."""
         return self.name or self.get_full_name() or self.email
+
+    @property
+    def zone_name(self) -> str:
+        """The user's time zone, or the server's (``settings.TIME_ZONE``) while none is set."""
+        from django.conf import settings
+
+        return self.time_zone or settings.TIME_ZONE
 
     @property
     def is_admin(self) -> bool:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calsync.accounts.models import User
-from calsync.calendars import actions, feeds, ics, validation
+from calsync.calendars import actions, changes, feeds, ics, search, validation
 from calsync.calendars.access import (
     access_event,
     access_event_for_update,
@@ -142,23 +142,33 @@ class EventListView(APIView):
             OpenApiParameter(
                 "user", OpenApiTypes.INT, description=_lazy("Admins: whose calendar.")
             ),
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description=_lazy("Search: every word in the title, location or attendees."),
+            ),
         ],
         responses={200: EventSerializer(many=True)},
         description=_lazy(
             "With `start` and `end`: the events overlapping the window, series expanded to "
             "occurrences; a window of more than 5 years, or holding more than 5000 items, is "
             "a 400 that says so. Without: single events, series masters and exceptions, "
-            "unexpanded."
+            "unexpanded. With `q`: only the matching ones (without a window, at most 50: "
+            "upcoming first, then the latest past)."
         ),
     )
     def get(self, request: Request) -> Response:
         events = _calendar_of(request)
         archived = request.query_params.get("archived", "") in {"1", "true", "yes"}
+        query = _query(request)
+        if query:
+            events = search.matching(events, query)
         window = _window(request)
         if window is None:
             if not archived:
                 events = events.filter(active=True).exclude(series__active=False)
-            items: list[Event | Occurrence] = list(with_details(events).order_by("start", "id"))
+            ordered = with_details(events).order_by("start", "id")
+            items: list[Event | Occurrence] = search.best_first(ordered) if query else list(ordered)
         else:
             try:
                 items = list_window(events, *window, archived=archived, limit=MAX_WINDOW_ITEMS)
@@ -182,6 +192,28 @@ class EventListView(APIView):
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return Response(_out(request, _reloaded(event)), status=status.HTTP_201_CREATED)
+
+
+def _query(request: Request) -> str:
+    """The ``q`` search text (stripped), or "" when there is none."""
+    query = request.query_params.get("q", "").strip()
+    if len(query) > search.QUERY_MAX:
+        raise ValidationError(
+            {"q": [_("Search for at most %(max)d characters.") % {"max": search.QUERY_MAX}]}
+        )
+    return query
+
+
+class ChangesView(APIView):
+    """``GET /api/changes``: the caller's change cursor (:mod:`calsync.calendars.changes`)."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "ChangeCursor", {"parts": serializers.DictField(child=serializers.CharField())}
+        )
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"parts": changes.cursor(request.user)})
 
 
 class EventDetailView(APIView):

@@ -24,6 +24,7 @@ register_converter(EventIdConverter, "event_id")
 
 urlpatterns = [
     path("events", api.EventListView.as_view(), name="api-events"),
+    path("changes", api.ChangesView.as_view(), name="api-changes"),
     path("events/<event_id:event_id>", api.EventDetailView.as_view(), name="api-event"),
     path(
         "events/<event_id:event_id>/archive",

@@ -8,8 +8,6 @@ cookie and send ``X-CSRFToken`` on every change. Configuration reaches the scrip
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import cache
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -19,27 +17,20 @@ from django.utils.translation import get_language
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
-# Prefixes of the IANA names worth offering; the rest (``posixrules``, ``SystemV/…``) are noise.
-_ZONE_AREAS = (
-    "Africa/",
-    "America/",
-    "Antarctica/",
-    "Arctic/",
-    "Asia/",
-    "Atlantic/",
-    "Australia/",
-    "Europe/",
-    "Indian/",
-    "Pacific/",
-    "Etc/",
-)
+from calsync.accounts.zones import zone_names
+from calsync.calendars import search
+from calsync.calendars.models import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
 
-
-@cache
-def time_zone_names() -> tuple[str, ...]:
-    """The IANA zone names the editor suggests, sorted; ``UTC`` first."""
-    names = sorted(n for n in zoneinfo.available_timezones() if n.startswith(_ZONE_AREAS))
-    return ("UTC", *names)
+LIMITS = {
+    "title": TITLE_MAX,
+    "location": LOCATION_MAX,
+    "description": DESCRIPTION_MAX,
+    "timezone": 64,
+    "recurrence": 1000,
+    "search": search.QUERY_MAX,
+}
+"""The server's limits of the editor's fields (the inputs' ``maxlength``; the API's
+serializers enforce the same numbers)."""
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -60,6 +51,8 @@ class CalendarPageView(LoginRequiredMixin, TemplateView):
         prefix = get_script_prefix()
         context["calendar_config"] = {
             "eventsUrl": f"{prefix}api/events",
+            "changesUrl": f"{prefix}api/changes",
+            "timeZone": getattr(user, "time_zone", "") or "",
             "language": get_language() or "en",
             "user": {
                 "email": getattr(user, "email", ""),
@@ -67,6 +60,7 @@ class CalendarPageView(LoginRequiredMixin, TemplateView):
             },
             "loginUrl": reverse("login"),
         }
-        context["time_zones"] = time_zone_names()
+        context["time_zones"] = zone_names()
+        context["limits"] = LIMITS
         context.setdefault("outlook", {"enabled": False})
         return context

@@ -109,6 +109,12 @@ class EventSerializer(serializers.Serializer):
     series_id = serializers.IntegerField(read_only=True, allow_null=True)
     original_start = DateOrDateTimeField(read_only=True, allow_null=True)
     outlook = OutlookLinkSerializer(read_only=True, allow_null=True)
+    in_outlook = serializers.BooleanField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "Whether the event (for an occurrence: its series) has a copy in Outlook."
+        ),
+    )
     version = serializers.IntegerField(read_only=True)
     editable = serializers.BooleanField(read_only=True)
     created = serializers.DateTimeField(read_only=True)
@@ -121,6 +127,7 @@ class EventSerializer(serializers.Serializer):
         user = self.context.get("user")
         zone, all_day = event.timezone, event.all_day
         original_start = occurrence.original_start if occurrence else event.original_start
+        link = links.describe(event)
         return {
             "id": occurrence.api_id if occurrence else event.pk,
             "uid": str(event.uid),
@@ -152,7 +159,8 @@ class EventSerializer(serializers.Serializer):
                     all_day,
                 )
             ),
-            "outlook": None if occurrence else links.describe(event),
+            "outlook": None if occurrence else link,
+            "in_outlook": link is not None,
             "version": event.version,
             "editable": bool(user is not None and can_edit(user, event)),
             "created": event.created.isoformat(),

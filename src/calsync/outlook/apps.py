@@ -13,6 +13,8 @@ class OutlookConfig(AppConfig):
         from calsync.calendars import links
         from calsync.outlook.models import OutlookLink
         from calsync.outlook.triggers import receivers
+        from calsync.outlook.web import live
 
         receivers.connect()
+        live.connect()
         links.register(links.LinkSource("outlook_link", OutlookLink.of_event))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from calsync.outlook.web import api, user_page, views, webhook
+from calsync.outlook.web import api, user_page, users_page, views, webhook
 
 app_name = "outlook"
 
@@ -14,10 +14,15 @@ urlpatterns = [
     path("outlook/disconnect", views.disconnect, name="disconnect"),
     path("microsoft_account/authentication", views.authentication, name="authentication"),
     path("outlook/sync", views.sync_now, name="sync"),
+    path("outlook/panel", views.panel, name="panel"),
     path("outlook/notifications", webhook.receive, name="notifications"),
     path("api/outlook/status", api.OutlookStatusView.as_view(), name="api-status"),
     path("api/outlook/sync", api.OutlookSyncView.as_view(), name="api-sync"),
     path("api/outlook/reset", api.OutlookResetView.as_view(), name="api-reset"),
+    path("users/", users_page.users, name="users"),
+    path("users/add", users_page.add_user, name="users-add"),
+    path("users/<int:user_id>/active", users_page.set_active, name="users-active"),
+    path("users/<int:user_id>/password", users_page.set_password, name="users-password"),
     path("users/<int:user_id>/calendar", user_page.user_calendar, name="user-calendar"),
     path(
         "users/<int:user_id>/calendar/reset",

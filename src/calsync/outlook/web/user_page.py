@@ -15,6 +15,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import get_script_prefix
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -22,18 +24,21 @@ from django.views.decorators.http import require_GET, require_POST
 from calsync.accounts.models import User
 from calsync.outlook import reset
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
+from calsync.outlook.web import sync_log
 from calsync.outlook.web.reset_form import ResetAccountForm
 from calsync.outlook.web.status import status_for
 
-LOG_RUNS = 50
+LOG_RUNS = 2000
+"""Runs the log's pages are made of (the newest; quiet ones fold, so pages stay short)."""
 
 
-def _admin_only(request: HttpRequest) -> HttpResponse | None:
-    """The login page for visitors; 403 for users who are not administrators."""
+def admin_only(request: HttpRequest, reason: str | None = None) -> HttpResponse | None:
+    """The login page for visitors; 403 (saying ``reason``) for users who are not
+    administrators; None for an administrator."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not request.user.is_admin:
-        raise PermissionDenied(_("Only administrators can read another user's sync log."))
+        raise PermissionDenied(reason or _("Only administrators can read another user's sync log."))
     return None
 
 
@@ -43,14 +48,23 @@ def _render(request: HttpRequest, subject: User, code: int = 200, **extra: Any) 
     runs = list(
         SyncRun.objects.filter(account__user=subject).order_by("-started_at", "-id")[:LOG_RUNS]
     )
+    log_page = sync_log.page_of(runs, account.pk if account else None, request.GET.get("page"))
     context = {
         "subject": subject,
         "account": account,
         "status": status,
         "health_text": status["health_label"],
         "linked": SyncRecord.objects.filter(account=account).count() if account else 0,
-        "runs": runs,
+        "log_page": log_page,
+        "entries": log_page.object_list,
         "reset_form": ResetAccountForm(),
+        "readonly_calendar": {
+            "eventsUrl": f"{get_script_prefix()}api/events",
+            "userId": subject.pk,
+            "email": subject.email,
+            "language": get_language() or "en",
+            "timeZone": request.user.time_zone,
+        },
         **extra,
     }
     return render(request, "outlook/user_calendar.html", context, status=code)
@@ -59,7 +73,7 @@ def _render(request: HttpRequest, subject: User, code: int = 200, **extra: Any) 
 @never_cache
 @require_GET
 def user_calendar(request: HttpRequest, user_id: int) -> HttpResponse:
-    if (answer := _admin_only(request)) is not None:
+    if (answer := admin_only(request)) is not None:
         return answer
     return _render(request, get_object_or_404(User, pk=user_id))
 
@@ -69,7 +83,7 @@ def user_calendar(request: HttpRequest, user_id: int) -> HttpResponse:
 def reset_account_view(request: HttpRequest, user_id: int) -> HttpResponse:
     """The Reset Account wizard: ``step=preview`` shows the counts and asks to confirm,
     ``step=confirm`` resets and comes back to the page (with a message)."""
-    if (answer := _admin_only(request)) is not None:
+    if (answer := admin_only(request)) is not None:
         return answer
     subject = get_object_or_404(User, pk=user_id)
     form = ResetAccountForm(request.POST)

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -158,18 +158,35 @@ def disconnect(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def sync_now(request: HttpRequest) -> HttpResponse:
-    """``POST /outlook/sync`` (the **Sync with Outlook** button once connected): sync now and
-    come back to the calendar with the result as a message."""
+    """``POST /outlook/sync`` (the **Sync with Outlook** button once connected): ask the
+    background engines for a sync now and answer at once; the page then follows the run
+    through ``GET /api/outlook/status``. A script (``Accept: application/json``) gets
+    ``202 {"asked": true}``; a plain form post comes back to the calendar with a message.
+    ``confirm=1`` (the go-ahead for a mass delete) runs the sync itself, as before."""
     from calsync.outlook.models import OutlookAccount
     from calsync.outlook.sync.run import run_sync
+    from calsync.outlook.triggers import scheduler
 
+    wants_json = "application/json" in request.headers.get("Accept", "")
     if not request.user.is_authenticated:
+        if wants_json:
+            return JsonResponse({"detail": _("Your session has ended: log in again.")}, status=401)
         return redirect_to_login("/")
     account = OutlookAccount.objects.filter(user=request.user).first()
     if account is None or not account.connected:
         return connect(request)
-    confirm = request.POST.get("confirm") == "1"
-    summary = run_sync(account, "button", confirm=confirm)
+    if request.POST.get("confirm") == "1":
+        summary = run_sync(account, "button", confirm=True)
+        _tell_result(request, summary)
+        return redirect("/")
+    scheduler.ask(request.user.pk, 0.0, "button")
+    if wants_json:
+        return JsonResponse({"asked": True}, status=202)
+    messages.info(request, _("Sync with Outlook started: it runs in the background."))
+    return redirect("/")
+
+
+def _tell_result(request: HttpRequest, summary: Any) -> None:
     counts = {
         "pulled": sum(summary.pulled.values()),
         "pushed": sum(summary.pushed.values()),
@@ -184,4 +201,13 @@ def sync_now(request: HttpRequest) -> HttpResponse:
     else:
         text = "; ".join(log_messages.render(e) for e in summary.errors[:3])
         messages.warning(request, _("Sync with Outlook: %(errors)s") % {"errors": text})
-    return redirect("/")
+
+
+@never_cache
+@require_GET
+def panel(request: HttpRequest) -> HttpResponse:
+    """``GET /outlook/panel``: the calendar's Outlook panel alone (HTML), for the page to
+    swap in when the change cursor says the sync state moved."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    return render(request, "outlook/_panel_section.html")

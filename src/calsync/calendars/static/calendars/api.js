@@ -2,6 +2,8 @@
 // methods,
 // JSON both ways, and errors as ApiError with the server's field messages.
 
+import { sessionEnded } from "./session.js";
+
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** The page's CSRF token ("" when absent): the csrf-token meta tag of base.html (the
@@ -11,12 +13,16 @@ export function csrfToken() {
   return meta ? meta.getAttribute("content") || "" : "";
 }
 
-/** A failed request: `status` (0 when the network failed) and the parsed body. */
+/**
+ * A failed request: `status` (0 when the network failed), the parsed body, and `expired`:
+ * the session has ended (the person must log in again).
+ */
 export class ApiError extends Error {
-  constructor(status, body, message) {
+  constructor(status, body, message, expired = false) {
     super(message || `HTTP ${status}`);
     this.status = status;
     this.body = body;
+    this.expired = expired;
   }
 }
 
@@ -41,8 +47,11 @@ export async function request(method, url, body) {
   }
   if (!response.ok) {
     let message;
+    if ((response.status === 401 || response.status === 403) && await sessionEnded()) {
+      throw new ApiError(response.status, data, gettext("Your session has ended: log in again."), true);
+    }
     if (response.status === 401 || response.status === 403) {
-      message = (data && data.detail) || gettext("You are not allowed to do this. Your session may have ended: log in again.");
+      message = (data && data.detail) || gettext("You are not allowed to do this.");
     } else if (response.status === 404) {
       message = gettext("This event no longer exists. The calendar has been refreshed.");
     } else if (response.status >= 500) {

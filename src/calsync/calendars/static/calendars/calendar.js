@@ -1,32 +1,37 @@
-// The calendar page: FullCalendar (month, week, day) fed by GET /api/events, the sidebar's
-// mini-calendar, drag and drop, and the event editor. Configuration comes from the
-// json_script "calendar-config" (see page_views.py); strings from Django's JS catalog.
+// The calendar page: FullCalendar (month, week, day, agenda) fed by GET /api/events in the
+// user's time zone (clock.js), the sidebar's mini-calendar, click-or-drag creation
+// (quick_create.js), moves with Undo, keyboard shortcuts, search, live updates (live.js) and
+// the event editor. Configuration comes from the json_script "calendar-config"
+// (see page_views.py); strings from Django's JS catalog.
 
 import { ApiError, request } from "./api.js";
 import { askScope } from "./choice.js";
-import { EventEditor, isReadOnly } from "./editor.js";
+import { Clock } from "./clock.js";
+import { EventEditor } from "./editor.js";
+import { kindOf } from "./kinds.js";
+import { LiveUpdates } from "./live.js";
 import { MiniCalendar } from "./minical.js";
+import { QuickCreate } from "./quick_create.js";
+import { goToLogin, takeDraft } from "./session.js";
+import { EventSearch } from "./search.js";
+import { bindShortcuts } from "./shortcuts.js";
 import { shiftSeries, timesFromApi, timesFromCalendarEvent, timesToApi } from "./times.js";
-import { browserZone } from "./tz.js";
+import { Toast } from "./toast.js";
+import { browserZone, isValidZone } from "./tz.js";
 
 const config = JSON.parse(document.getElementById("calendar-config").textContent);
+if (!isValidZone(config.timeZone)) config.timeZone = browserZone();
 // The week starts where FullCalendar's locale says (Sunday in English, Monday in Vietnamese).
 config.firstDay = firstDayOf(config.language);
+const clock = new Clock(config.timeZone, config.language);
 const eventUrl = (id) => `${config.eventsUrl}/${encodeURIComponent(id)}`;
 const VIEW_KEY = "calsync.calendar.view";
-const VIEWS = ["dayGridMonth", "timeGridWeek", "timeGridDay"];
+const VIEWS = ["dayGridMonth", "timeGridWeek", "timeGridDay", "listWeek"];
+const SOURCE_ID = "api";
+const toast = new Toast(document.getElementById("toast"));
+const notify = (message, kind = "info", action = null) => toast.show(message, kind, action);
 let showArchived = false;
-let toastTimer = null;
-
-/** Show a short message in the status line at the bottom of the page. */
-function notify(message, kind = "info") {
-  const toast = document.getElementById("toast");
-  toast.textContent = message;
-  toast.dataset.kind = kind;
-  toast.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { toast.hidden = true; }, kind === "error" ? 8000 : 4000);
-}
+let lastRange = null;
 
 function firstDayOf(language) {
   const locales = (window.FullCalendar && window.FullCalendar.globalLocales) || [];
@@ -41,70 +46,132 @@ function hasSeries(event) {
 
 /** A FullCalendar event object for an API event (the API event rides in extendedProps). */
 function toCalendarEvent(event) {
-  const readOnly = isReadOnly(event, config.user.email);
-  const classes = [`show-as-${event.show_as || "busy"}`];
+  const kind = kindOf(event);
+  const classes = [`show-as-${event.show_as || "busy"}`, `kind-${kind}`];
   if (event.active === false) classes.push("is-archived");
-  if (readOnly) classes.push("is-readonly");
+  if (kind === "invitation") classes.push("is-readonly");
   if (hasSeries(event) || event.recurrence) classes.push("is-recurring");
   return {
     id: String(event.id),
     title: event.title || gettext("(no title)"),
-    start: event.start,
-    end: event.end || undefined,
+    start: clock.toCalendar(event.start, event.all_day),
+    end: event.end ? clock.toCalendar(event.end, event.all_day) : undefined,
     allDay: Boolean(event.all_day),
-    editable: !readOnly,
+    editable: event.editable !== false,
     classNames: classes,
     extendedProps: { api: event },
   };
 }
 
+/** The API's window of FullCalendar's range (wall Dates) as ISO instants. */
+function windowParams(range) {
+  const params = new URLSearchParams({
+    start: new Date(clock.instant(range.start)).toISOString(),
+    end: new Date(clock.instant(range.end)).toISOString(),
+  });
+  if (showArchived) params.set("archived", "true");
+  return params;
+}
+
+async function fetchWindow(range) {
+  const data = await request("GET", `${config.eventsUrl}?${windowParams(range)}`);
+  const list = Array.isArray(data) ? data : [];
+  return list.filter((event) => showArchived || event.active !== false);
+}
+
 /** FullCalendar's event source: the API window [start, end), archived ones on request. */
 async function loadEvents(info, success, failure) {
-  const params = new URLSearchParams({ start: info.startStr, end: info.endStr });
-  if (showArchived) params.set("archived", "true");
+  lastRange = { start: info.start, end: info.end };
   try {
-    const data = await request("GET", `${config.eventsUrl}?${params}`);
-    const list = Array.isArray(data) ? data : (data && (data.results || data.events)) || [];
-    success(list.filter((event) => showArchived || event.active !== false).map(toCalendarEvent));
+    success((await fetchWindow(lastRange)).map(toCalendarEvent));
   } catch (error) {
     notify(error.message, "error");
     failure(error);
   }
 }
 
-/** A drag or resize: PATCH the times (asking about the series first for an occurrence). */
-async function onMove(info) {
-  const event = info.event.extendedProps.api;
-  const zone = event.timezone || browserZone();
-  const before = timesFromApi(event, zone);
-  const after = timesFromCalendarEvent(info.event, zone);
-  let target = event.id;
-  let body = timesToApi(after);
-  try {
-    if (hasSeries(event)) {
-      const scope = await askScope({
-        title: gettext("Move recurring event"),
-        message: gettext("Move:"),
-      });
-      if (!scope) {
-        info.revert();
-        return;
-      }
-      if (scope === "series") {
-        const series = await request("GET", eventUrl(event.series_id));
-        body = timesToApi(shiftSeries(timesFromApi(series, zone), before, after));
-        target = event.series_id;
+const signature = (e) => JSON.stringify([e.version, e.updated, e.active, e.start, e.end, e.title]);
+
+/**
+ * Bring the shown events up to date with the server, touching only those that changed:
+ * gone ones are removed, new ones added, changed ones replaced; the rest stay as drawn.
+ */
+async function redrawChanged() {
+  if (!lastRange) return;
+  const fresh = new Map((await fetchWindow(lastRange)).map((e) => [String(e.id), e]));
+  const source = calendar.getEventSourceById(SOURCE_ID);
+  calendar.batchRendering(() => {
+    for (const shown of calendar.getEvents()) {
+      const next = fresh.get(shown.id);
+      fresh.delete(shown.id);
+      if (!next) shown.remove();
+      else if (signature(next) !== signature(shown.extendedProps.api)) {
+        shown.remove();
+        calendar.addEvent(toCalendarEvent(next), source);
       }
     }
-    await request("PATCH", eventUrl(target), body);
-    notify(gettext("Event moved."));
+    for (const event of fresh.values()) calendar.addEvent(toCalendarEvent(event), source);
+  });
+}
+
+/** PATCH times, asking about the series first for an occurrence; returns the undo or null. */
+async function patchTimes(event, after) {
+  const zone = after.zone;
+  if (!hasSeries(event)) {
+    const undo = { target: event.id, body: timesToApi(timesFromApi(event, zone)) };
+    await request("PATCH", eventUrl(event.id), timesToApi(after));
+    return undo;
+  }
+  const scope = await askScope({ title: gettext("Move recurring event"), message: gettext("Move:") });
+  if (!scope) return null;
+  if (scope === "occurrence") {
+    const undo = { target: event.id, body: timesToApi(timesFromApi(event, zone)) };
+    await request("PATCH", eventUrl(event.id), timesToApi(after));
+    return undo;
+  }
+  const series = await request("GET", eventUrl(event.series_id));
+  const seriesTimes = timesFromApi(series, zone);
+  const undo = { target: event.series_id, body: timesToApi(seriesTimes) };
+  const moved = shiftSeries(seriesTimes, timesFromApi(event, zone), after);
+  await request("PATCH", eventUrl(event.series_id), timesToApi(moved));
+  return undo;
+}
+
+function problemText(error) {
+  const details = error instanceof ApiError && error.status === 400
+    ? Object.values(error.body || {}).flat().filter((m) => typeof m === "string").join(" ") : "";
+  return details || error.message;
+}
+
+/** A drag or resize: save the new times; the toast offers Undo. */
+async function onMove(info) {
+  const event = info.event.extendedProps.api;
+  const after = timesFromCalendarEvent(info.event, event.timezone || config.timeZone, clock);
+  let undo = null;
+  try {
+    undo = await patchTimes(event, after);
+    if (!undo) {
+      info.revert();
+      return;
+    }
   } catch (error) {
     info.revert();
-    const details = error instanceof ApiError && error.status === 400
-      ? Object.values(error.body || {}).flat().filter((m) => typeof m === "string").join(" ") : "";
-    notify(details || error.message, "error");
+    if (error.expired) goToLogin(config.loginUrl);
+    else notify(problemText(error), "error");
+    return;
   }
-  calendar.refetchEvents();
+  await wrote();
+  notify(gettext("Event moved."), "info", { label: gettext("Undo"), run: () => undoMove(undo) });
+}
+
+async function undoMove(undo) {
+  try {
+    await request("PATCH", eventUrl(undo.target), undo.body);
+    notify(gettext("Move undone."));
+  } catch (error) {
+    notify(problemText(error), "error");
+  }
+  await wrote();
 }
 
 function calendarHeight() {
@@ -124,18 +191,57 @@ if (!window.FullCalendar) {
   throw new Error("FullCalendar is not loaded");
 }
 
-const editor = new EventEditor({
-  config, eventUrl, notify, onChanged: () => calendar.refetchEvents(),
+/** After a write from this page: redraw, and tell the page's other tabs at once. */
+function wrote() {
+  document.dispatchEvent(new Event("calsync:changed-here"));
+  return redrawChanged();
+}
+
+const editor = new EventEditor({ config, clock, eventUrl, notify, onChanged: wrote });
+
+const quick = new QuickCreate(document.getElementById("quick-create"), {
+  config, clock, notify,
+  onCreated: wrote,
+  onMore: (draft) => editor.openNew(draft),
+  onClose: () => calendar.unselect(),
 });
 
 const minical = new MiniCalendar(document.getElementById("mini-calendar"), {
   language: config.language,
   firstDay: config.firstDay,
-  onPick: (date) => calendar.gotoDate(date),
+  today: () => clock.nowWall(),
+  onPick: (day) => calendar.gotoDate(day),
 });
+
+/** A new event at the next full hour, in the full editor (the "New event" button, "n"). */
+function newEventNow() {
+  const now = clock.nowWall().getTime();
+  const startWall = Math.floor(now / 3600000) * 3600000 + 3600000;
+  editor.openNew({ startWall, endWall: startWall + 3600000, allDay: false });
+}
+
+function eventDidMount(info) {
+  const event = info.event.extendedProps.api;
+  if (info.isMirror || !event) return; // the drag or selection preview has no API event
+  const el = info.el;
+  el.dataset.eventId = String(event.id);
+  el.dataset.kind = kindOf(event);
+  if (hasSeries(event)) el.dataset.seriesId = String(event.series_id);
+  el.title = [info.event.title, event.location].filter(Boolean).join(" · ");
+  if (!el.hasAttribute("tabindex")) el.tabIndex = 0;
+  el.setAttribute("role", "button");
+  el.addEventListener("keydown", (key) => {
+    if (key.key === "Enter" || key.key === " ") {
+      key.preventDefault();
+      editor.openExisting(info.event.extendedProps.api);
+    }
+  });
+}
 
 const calendar = new window.FullCalendar.Calendar(document.getElementById("calendar"), {
   locale: config.language,
+  timeZone: "UTC", // wall values of the user's zone (clock.js)
+  now: () => clock.nowWall(),
   initialView: startView(),
   headerToolbar: { left: "prev,next today", center: "title", right: VIEWS.join(",") },
   height: calendarHeight(),
@@ -145,52 +251,77 @@ const calendar = new window.FullCalendar.Calendar(document.getElementById("calen
   dayMaxEvents: true,
   selectable: true,
   selectMirror: true,
+  unselectCancel: ".popover",
   editable: true,
+  longPressDelay: 350,
   eventTimeFormat: { hour: "numeric", minute: "2-digit", meridiem: "short" },
   scrollTime: "08:00:00",
-  events: loadEvents,
+  eventSources: [{ id: SOURCE_ID, events: loadEvents }],
   loading: (isLoading) => { document.getElementById("calendar-loading").hidden = !isLoading; },
-  select: (info) => {
-    calendar.unselect();
-    editor.openNew({ start: info.start, end: info.end, allDay: info.allDay });
-  },
+  select: (info) => quick.open({
+    startWall: info.start.getTime(), endWall: info.end.getTime(), allDay: info.allDay,
+    anchor: info.jsEvent,
+  }),
   eventClick: (info) => {
     info.jsEvent.preventDefault();
+    quick.close();
     editor.openExisting(info.event.extendedProps.api);
   },
-  eventDidMount: (info) => {
-    const event = info.event.extendedProps.api;
-    const el = info.el;
-    el.dataset.eventId = String(event.id);
-    if (hasSeries(event)) el.dataset.seriesId = String(event.series_id);
-    el.title = [info.event.title, event.location].filter(Boolean).join(" · ");
-    if (!el.hasAttribute("tabindex")) el.tabIndex = 0;
-    el.setAttribute("role", "button");
-    el.addEventListener("keydown", (key) => {
-      if (key.key === "Enter" || key.key === " ") {
-        key.preventDefault();
-        editor.openExisting(event);
-      }
-    });
-  },
+  eventDidMount,
   eventDrop: onMove,
   eventResize: onMove,
   datesSet: (info) => {
     minical.show(calendar.getDate(), info.start, info.end);
     window.localStorage.setItem(VIEW_KEY, info.view.type);
+    document.getElementById("calendar").dataset.view = info.view.type;
   },
 });
 calendar.render();
-document.getElementById("calendar").dataset.ready = "true";
 
-document.getElementById("new-event").addEventListener("click", () => {
-  const start = new Date();
-  start.setMinutes(0, 0, 0);
-  start.setHours(start.getHours() + 1);
-  editor.openNew({ start, end: new Date(start.getTime() + 3600000), allDay: false });
-});
-
+document.getElementById("new-event").addEventListener("click", newEventNow);
 document.getElementById("show-archived").addEventListener("change", (change) => {
   showArchived = change.target.checked;
   calendar.refetchEvents();
 });
+
+bindShortcuts({
+  today: () => calendar.today(),
+  view: (name) => calendar.changeView(name),
+  prev: () => calendar.prev(),
+  next: () => calendar.next(),
+  create: newEventNow,
+  search: () => search.focus(),
+  busy: () => editor.dialog.open || quick.isOpen() || document.querySelector("dialog[open]") !== null,
+});
+
+const search = new EventSearch(document.getElementById("event-search"), {
+  config, clock,
+  onPick: (event) => {
+    calendar.gotoDate(clock.toCalendar(event.start, event.all_day));
+    editor.openExisting(event);
+  },
+});
+
+/** ?event=<id> (the sync log's links): go to that event and open it. */
+async function openLinkedEvent() {
+  const wanted = new URLSearchParams(window.location.search).get("event");
+  if (!wanted) return;
+  try {
+    const event = await request("GET", eventUrl(wanted));
+    calendar.gotoDate(clock.toCalendar(event.start, event.all_day));
+    editor.openExisting(event);
+  } catch (error) {
+    notify(error.message, "error");
+  }
+}
+openLinkedEvent();
+
+const draft = takeDraft();
+if (draft) editor.restoreDraft(draft);
+
+const live = new LiveUpdates({
+  url: config.changesUrl,
+  onEvents: () => redrawChanged(),
+});
+live.start();
+document.getElementById("calendar").dataset.ready = "true";

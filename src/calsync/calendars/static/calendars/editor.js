@@ -7,12 +7,14 @@
 
 import { ApiError, fieldErrors, request } from "./api.js";
 import { ask, askScope } from "./choice.js";
+import { bindCounters } from "./counters.js";
+import { fieldValues, goToLogin, keepDraft, restoreFieldValues } from "./session.js";
 import { FormErrors } from "./form_errors.js";
 import { RecurrenceForm } from "./recurrence_form.js";
 import { formatAttendees, htmlToText, parseAttendees, textToHtml } from "./text.js";
 import { shiftSeries, timesFromApi, timesToApi } from "./times.js";
 import { TimesForm } from "./times_form.js";
-import { browserZone, localDayWall, wallMs } from "./tz.js";
+
 
 const FIELDS = ["title", "all_day", "start", "end", "timezone", "location", "description",
   "attendees", "show_as", "privacy", "recurrence"];
@@ -52,11 +54,12 @@ function payloadOf(values) {
 
 export class EventEditor {
   /**
-   * config: the page's calendar-config; eventUrl(id) -> URL; onChanged() after a write;
-   * notify(message, kind) shows a short status message.
+   * config: the page's calendar-config; clock: clock.js; eventUrl(id) -> URL; onChanged()
+   * after a write; notify(message, kind) shows a short status message.
    */
-  constructor({ config, eventUrl, onChanged, notify }) {
+  constructor({ config, clock, eventUrl, onChanged, notify }) {
     this.config = config;
+    this.clock = clock;
     this.eventUrl = eventUrl;
     this.onChanged = onChanged;
     this.notify = notify;
@@ -65,7 +68,7 @@ export class EventEditor {
     const $ = (id) => document.getElementById(id);
     this.el = {
       heading: $("event-dialog-title"), errors: $("event-errors"), fields: $("event-fields"),
-      readonlyNote: $("event-readonly-note"), seriesNote: $("event-series-note"),
+      readonlyNote: $("event-readonly-note"), restoredNote: $("event-restored-note"), seriesNote: $("event-series-note"),
       archivedNote: $("event-archived-note"), title: $("ev-title"), location: $("ev-location"),
       description: $("ev-description"), attendees: $("ev-attendees"),
       attendeeStatus: $("ev-attendee-status"), showAs: $("ev-show-as"), privacy: $("ev-privacy"),
@@ -78,7 +81,9 @@ export class EventEditor {
     this.readOnly = false;
     this.busy = false;
     this.errors = new FormErrors(this.form, this.el.errors, FIELDS);
-    this.times = new TimesForm(this.form, { onChange: () => this.recurrence.refresh() });
+    this.times = new TimesForm(this.form, {
+      onChange: () => this.recurrence.refresh(), language: config.language, firstDay: config.firstDay,
+    });
     this.recurrence = new RecurrenceForm($("ev-recurrence"), {
       language: config.language,
       firstDay: config.firstDay,
@@ -86,24 +91,24 @@ export class EventEditor {
         allDay: this.times.allDay(), zone: this.times.zone(), startWall: this.times.startWall(),
       }),
     });
+    this.refreshCounters = bindCounters(this.form);
     this.wire();
   }
 
   // ----- opening -----
 
-  /** Open for a new event over [start, end) (Dates from the calendar; allDay: dates only). */
-  openNew({ start, end, allDay }) {
-    const zone = browserZone();
-    const times = allDay
-      ? { allDay: true, zone, startWall: localDayWall(start), endWall: localDayWall(end) }
-      : { allDay: false, zone, startWall: wallMs(start.getTime(), zone),
-        endWall: wallMs(end.getTime(), zone) };
+  /**
+   * Open for a new event over [startWall, endWall): walls of the user's zone, the new event's
+   * zone (allDay: midnights, end exclusive); title: what the quick-create popover had.
+   */
+  openNew({ startWall, endWall, allDay, title = "" }) {
+    const times = { allDay: Boolean(allDay), zone: this.config.timeZone, startWall, endWall };
     this.event = null;
     this.series = null;
     this.readOnly = false;
     this.original = null;
     this.fill({
-      title: "", times, location: "", descriptionText: "", attendees: [],
+      title, times, location: "", descriptionText: "", attendees: [],
       show_as: "busy", privacy: "normal", recurrence: null,
     }, []);
     this.el.heading.textContent = gettext("New event");
@@ -126,7 +131,7 @@ export class EventEditor {
     this.readOnly = isReadOnly(event, this.config.user.email);
     const values = {
       title: event.title || "",
-      times: timesFromApi(event, browserZone()),
+      times: timesFromApi(event, this.config.timeZone),
       location: event.location || "",
       descriptionText: htmlToText(event.description || ""),
       attendees: (event.attendees || []).map((a) => ({ email: a.email, name: a.name || "" })),
@@ -152,6 +157,7 @@ export class EventEditor {
     const existing = Boolean(this.event);
     const archived = existing && this.event.active === false;
     this.errors.clear();
+    this.el.restoredNote.hidden = true;
     this.el.fields.disabled = this.readOnly;
     this.form.classList.toggle("is-readonly", this.readOnly);
     this.el.readonlyNote.hidden = !this.readOnly;
@@ -185,6 +191,7 @@ export class EventEditor {
     this.times.set(values.times);
     this.renderAttendeeStatus(attendeesWithStatus);
     this.recurrence.setRule(values.recurrence);
+    this.refreshCounters();
   }
 
   /** {values, problems}: the form's values and the mistakes found before asking the server. */
@@ -196,6 +203,10 @@ export class EventEditor {
     const { attendees, invalid } = parseAttendees(el.attendees.value);
     for (const line of invalid) {
       problem("attendees", interpolate(gettext("Not an email address: %(line)s"), { line }, true));
+    }
+    const maxBytes = Number(el.description.dataset.maxBytes);
+    if (maxBytes && new TextEncoder().encode(el.description.value).length > maxBytes) {
+      problem("description", gettext("The description is larger than 100 KB."));
     }
     const values = {
       title: el.title.value.trim(),
@@ -375,12 +386,33 @@ export class EventEditor {
   }
 
   showRequestError(error) {
+    if (error instanceof ApiError && error.expired) {
+      keepDraft({ event: this.event, values: fieldValues(this.form) });
+      goToLogin(this.config.loginUrl);
+      return;
+    }
     if (error instanceof ApiError && error.status === 400) {
       this.errors.show(fieldErrors(error.body));
     } else {
       this.errors.show({ __all__: [error.message || String(error)] });
       if (error instanceof ApiError && error.status === 404) this.onChanged();
     }
+  }
+
+  /**
+   * Reopen a dialog kept when the session ended (session.js): the same event (or a new
+   * one), with the values that were typed; the person checks them and saves.
+   */
+  async restoreDraft(draft) {
+    if (draft.event) await this.openExisting(draft.event);
+    else if (draft.quick) this.openNew(draft.quick);
+    else this.openNew({ startWall: Date.now(), endWall: Date.now() + 3600000, allDay: false });
+    if (!draft.quick) restoreFieldValues(this.form, draft.values || {});
+    this.form.classList.toggle("is-all-day", this.times.allDay());
+    this.times.lastStart = this.times.startWall();
+    this.recurrence.setRule(this.form.querySelector("#rr-raw").value);
+    this.refreshCounters();
+    this.el.restoredNote.hidden = false;
   }
 
   // ----- attendees -----

@@ -1,21 +1,27 @@
 // The sidebar's monthly mini-calendar: a grid of day buttons that moves the main calendar.
-// Days are the browser's local calendar days, like FullCalendar's default time zone.
+// Days are wall dates (Dates read in UTC, see clock.js): the user's calendar days.
+
+const utcDay = (year, month, day) => new Date(Date.UTC(year, month, day));
 
 export class MiniCalendar {
-  /** el: container; language: BCP 47 tag; firstDay: 0 = Sunday; onPick(Date) on a click. */
-  constructor(el, { language, firstDay, onPick }) {
+  /**
+   * el: container; language: BCP 47 tag; firstDay: 0 = Sunday; today() -> the wall Date of
+   * now; onPick("YYYY-MM-DD") on a click.
+   */
+  constructor(el, { language, firstDay, today, onPick }) {
     this.el = el;
     this.language = language;
     this.firstDay = firstDay;
+    this.today = today;
     this.onPick = onPick;
-    const today = new Date();
-    this.month = new Date(today.getFullYear(), today.getMonth(), 1);
+    const now = today();
+    this.month = utcDay(now.getUTCFullYear(), now.getUTCMonth(), 1);
     this.rangeStart = null;
     this.rangeEnd = null;
-    this.titleFormat = new Intl.DateTimeFormat(language, { month: "long", year: "numeric" });
-    this.dayFormat = new Intl.DateTimeFormat(language, { dateStyle: "full" });
-    this.weekdayFormat = new Intl.DateTimeFormat(language, { weekday: "narrow" });
-    this.weekdayLongFormat = new Intl.DateTimeFormat(language, { weekday: "long" });
+    this.titleFormat = new Intl.DateTimeFormat(language, { month: "long", year: "numeric", timeZone: "UTC" });
+    this.dayFormat = new Intl.DateTimeFormat(language, { dateStyle: "full", timeZone: "UTC" });
+    this.weekdayFormat = new Intl.DateTimeFormat(language, { weekday: "narrow", timeZone: "UTC" });
+    this.weekdayLongFormat = new Intl.DateTimeFormat(language, { weekday: "long", timeZone: "UTC" });
     this.render();
   }
 
@@ -25,12 +31,12 @@ export class MiniCalendar {
     const short = end - start <= 14 * 86400000;
     this.rangeStart = short ? start : null;
     this.rangeEnd = short ? end : null;
-    this.month = new Date(date.getFullYear(), date.getMonth(), 1);
+    this.month = utcDay(date.getUTCFullYear(), date.getUTCMonth(), 1);
     this.render();
   }
 
   step(months) {
-    this.month = new Date(this.month.getFullYear(), this.month.getMonth() + months, 1);
+    this.month = utcDay(this.month.getUTCFullYear(), this.month.getUTCMonth() + months, 1);
     this.render();
   }
 
@@ -50,10 +56,10 @@ export class MiniCalendar {
     table.setAttribute("role", "grid");
     table.setAttribute("aria-label", this.titleFormat.format(this.month));
     const headRow = table.createTHead().insertRow();
-    const lead = (this.month.getDay() - this.firstDay + 7) % 7;
-    const first = new Date(this.month.getFullYear(), this.month.getMonth(), 1 - lead);
+    const lead = (this.month.getUTCDay() - this.firstDay + 7) % 7;
+    const first = utcDay(this.month.getUTCFullYear(), this.month.getUTCMonth(), 1 - lead);
     for (let i = 0; i < 7; i += 1) {
-      const day = new Date(first.getFullYear(), first.getMonth(), first.getDate() + i);
+      const day = utcDay(first.getUTCFullYear(), first.getUTCMonth(), first.getUTCDate() + i);
       const th = document.createElement("th");
       th.scope = "col";
       th.abbr = this.weekdayLongFormat.format(day);
@@ -61,24 +67,24 @@ export class MiniCalendar {
       headRow.append(th);
     }
     const body = table.createTBody();
-    const today = new Date();
+    const today = this.today();
     for (let week = 0; week < 6; week += 1) {
       const row = body.insertRow();
       for (let i = 0; i < 7; i += 1) {
-        const day = new Date(first.getFullYear(), first.getMonth(), first.getDate() + week * 7 + i);
+        const day = utcDay(first.getUTCFullYear(), first.getUTCMonth(), first.getUTCDate() + week * 7 + i);
         const cell = row.insertCell();
         const button = document.createElement("button");
         button.type = "button";
-        button.textContent = String(day.getDate());
+        button.textContent = String(day.getUTCDate());
         button.setAttribute("aria-label", this.dayFormat.format(day));
-        button.dataset.date = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, "0")}-${String(day.getDate()).padStart(2, "0")}`;
-        if (day.getMonth() !== this.month.getMonth()) button.classList.add("other-month");
+        button.dataset.date = day.toISOString().slice(0, 10);
+        if (day.getUTCMonth() !== this.month.getUTCMonth()) button.classList.add("other-month");
         if (sameDay(day, today)) {
           button.classList.add("today");
           button.setAttribute("aria-current", "date");
         }
         if (this.rangeStart && day >= this.rangeStart && day < this.rangeEnd) button.classList.add("in-range");
-        button.addEventListener("click", () => this.onPick(day));
+        button.addEventListener("click", () => this.onPick(button.dataset.date));
         cell.append(button);
       }
     }
@@ -97,5 +103,5 @@ export class MiniCalendar {
 }
 
 function sameDay(a, b) {
-  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+  return a.toISOString().slice(0, 10) === b.toISOString().slice(0, 10);
 }

@@ -2,6 +2,7 @@
 // yearly, every N, ends never / on a date / after N) kept in step with a raw RRULE field.
 // The raw field is what is saved; a rule the builder cannot show appears as "Custom rule".
 
+import { DateText } from "./date_text.js";
 import { WEEKDAYS, buildRule, emptySpec, parseRule } from "./rrule.js";
 import { DAY, isValidZone, wallToDate } from "./tz.js";
 
@@ -17,7 +18,7 @@ export class RecurrenceForm {
     const $ = (id) => root.querySelector(`#${id}`);
     this.el = {
       freq: $("rr-freq"), interval: $("rr-interval"), unit: $("rr-unit"), byday: $("rr-byday"),
-      until: $("rr-until"), count: $("rr-count"), raw: $("rr-raw"), advanced: $("rr-advanced"),
+      until: new DateText($("rr-until"), { language, firstDay }), count: $("rr-count"), raw: $("rr-raw"), advanced: $("rr-advanced"),
     };
     this.renderWeekdays(language, firstDay);
     this.wire();

@@ -1,6 +1,8 @@
 // Text helpers of the editor: the HTML description as plain text and back, and the
 // attendee list as lines ("Name <email>" or "email").
 
+const EMAIL_MAX = 254; // the server's limits (Django's EmailField, an attendee's name)
+const NAME_MAX = 255;
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 
 /** Readable text of an HTML description (scripts never run: DOMParser makes an inert doc). */
@@ -43,7 +45,7 @@ export function parseAttendees(text) {
     const bracketed = /^(.*?)\s*<\s*([^<>\s]+)\s*>$/.exec(line);
     const email = (bracketed ? bracketed[2] : line).trim();
     const name = bracketed ? bracketed[1].trim().replace(/^"(.*)"$/, "$1") : "";
-    if (!EMAIL.test(email)) {
+    if (!EMAIL.test(email) || email.length > EMAIL_MAX || name.length > NAME_MAX) {
       invalid.push(line);
       continue;
     }

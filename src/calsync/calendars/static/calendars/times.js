@@ -34,15 +34,18 @@ export function timesToApi(times) {
   };
 }
 
-/** Times of a FullCalendar event after a drag or resize, in the event's zone. */
-export function timesFromCalendarEvent(fcEvent, zone) {
+/**
+ * Times of a FullCalendar event after a drag or resize, in the event's zone. The calendar's
+ * Dates are walls of the user's zone: clock.instant() turns them into instants.
+ */
+export function timesFromCalendarEvent(fcEvent, zone, clock) {
   if (fcEvent.allDay) {
     const startWall = dateToWall(fcEvent.startStr.slice(0, 10));
     const endWall = fcEvent.end ? dateToWall(fcEvent.endStr.slice(0, 10)) : startWall + DAY;
     return { allDay: true, zone, startWall, endWall };
   }
-  const start = fcEvent.start.getTime();
-  const end = fcEvent.end ? fcEvent.end.getTime() : start + HOUR;
+  const start = clock.instant(fcEvent.start);
+  const end = fcEvent.end ? clock.instant(fcEvent.end) : start + HOUR;
   return { allDay: false, zone, startWall: wallMs(start, zone), endWall: wallMs(end, zone) };
 }
 

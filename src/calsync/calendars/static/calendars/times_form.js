@@ -1,19 +1,24 @@
 // The editor's time inputs: all day, start and end (datetime-local, or dates with an
 // inclusive last day), and the IANA time zone. Values are the times of times.js.
 
+import { DateText } from "./date_text.js";
 import { DAY, dateToWall, isValidZone, localInputToWall, wallToDate, wallToLocalInput } from "./tz.js";
 
 const HOUR = 3600000;
 
 export class TimesForm {
-  /** form: the editor's <form>; onChange() after the user moved the start or all-day. */
-  constructor(form, { onChange }) {
+  /**
+   * form: the editor's <form>; onChange() after the user moved the start or all-day;
+   * language and firstDay: how dates are written and the month grid starts (date_text.js).
+   */
+  constructor(form, { onChange, language, firstDay }) {
     this.form = form;
     this.onChange = onChange;
     const $ = (id) => form.querySelector(`#${id}`);
+    const dated = (id) => new DateText($(id), { language, firstDay });
     this.el = {
-      allDay: $("ev-all-day"), startDt: $("ev-start-dt"), endDt: $("ev-end-dt"),
-      startDate: $("ev-start-date"), endDate: $("ev-end-date"), timezone: $("ev-timezone"),
+      allDay: $("ev-all-day"), startDt: dated("ev-start-dt"), endDt: dated("ev-end-dt"),
+      startDate: dated("ev-start-date"), endDate: dated("ev-end-date"), timezone: $("ev-timezone"),
     };
     this.lastStart = NaN;
     this.el.allDay.addEventListener("change", () => this.onAllDayChange());

@@ -1,0 +1,62 @@
+"""Graceful edges in Chromium: a session that ended while a dialog was open sends the person
+to log in and back, with what they typed kept; error pages are styled and translated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.sessions.models import Session
+from playwright.sync_api import expect
+
+from calsync.accounts.models import User
+from calsync.calendars.models import Event
+
+from .conftest import PASSWORD, Screen, errors_of, signed_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_expired_session_keeps_the_unsaved_dialog_across_the_login(
+    screen: Screen, live_server: Any, user: User
+) -> None:
+    page = signed_in(screen.context, live_server.url, user.email).page
+    page.locator("#new-event").click()
+    page.locator("#ev-title").fill("Typed before the session ended")
+    page.locator("#ev-location").fill("Room 7")
+    page.locator("#ev-description").fill("Three paragraphs of careful notes")
+
+    Session.objects.all().delete()  # the session ends (expired, or signed out elsewhere)
+    page.locator("#ev-save").click()
+
+    page.wait_for_url("**/accounts/login/?next=*")
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator(".login button[type=submit]").click()
+    page.wait_for_selector("#event-dialog[open]")
+    expect(page.locator("#event-restored-note")).to_be_visible()
+    expect(page.locator("#ev-title")).to_have_value("Typed before the session ended")
+    expect(page.locator("#ev-location")).to_have_value("Room 7")
+    expect(page.locator("#ev-description")).to_have_value("Three paragraphs of careful notes")
+    assert not Event.objects.exists()
+    page.locator("#ev-save").click()
+    expect(page.locator("#event-dialog")).to_be_hidden()
+    stored = Event.objects.get()
+    assert (stored.title, stored.location) == ("Typed before the session ended", "Room 7")
+    errors_of(screen.context).allow("status of 403")  # the refused save, on purpose
+
+
+def test_a_missing_page_is_styled_and_translated(
+    screen: Screen, live_server: Any, user: User
+) -> None:
+    page = screen.context.new_page()
+    answer = page.goto(f"{live_server.url}/no/such/page")
+    assert answer is not None and answer.status == 404
+    expect(page.locator("#error-heading")).to_have_text(
+        screen.text("This page does not exist", "Trang này không tồn tại")
+    )
+    card = page.locator(".error-card")
+    assert card.evaluate("el => getComputedStyle(el).borderRadius") != "0px"  # site.css applied
+    page.locator(".error-actions a").first.click()
+    page.wait_for_url("**/accounts/login/?next=/")
+    errors_of(screen.context).allow("status of 404")
