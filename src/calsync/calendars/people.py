@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -29,6 +29,9 @@ logger = logging.getLogger("calsync.calendars")
 
 MAX_ADDRESSES = 100
 """The most mailbox addresses kept per user (Exchange allows a few hundred proxies)."""
+
+NEVER_READ = datetime(2000, 1, 1, tzinfo=UTC)
+"""The ``checked`` time of an address learned otherwise than by reading the mailbox."""
 
 SEARCH_LIMIT = 20
 """The most people one directory search returns."""
@@ -94,6 +97,24 @@ def do_set_mailbox_addresses(user: User, addresses: Iterable[str]) -> frozenset[
     MailAddress.objects.bulk_create(MailAddress(user=user, email=email) for email in kept)
     refresh_addresses(user)
     return frozenset({user.email.lower(), *kept})
+
+
+def do_add_mailbox_address(user: User, email: str) -> bool:
+    """Record ``email`` as an address of ``user``'s mailbox when nobody holds it yet (a
+    login or another mailbox's address); returns whether ``user`` has it now. Keeps the
+    rest of their addresses as they are (and their age)."""
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        return False
+    if email == user.email.lower():
+        return True
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        return False
+    row, created = MailAddress.objects.get_or_create(email=email, defaults={"user": user})
+    if created:  # not a read of the whole mailbox: its next run reads them all
+        MailAddress.objects.filter(pk=row.pk).update(checked=NEVER_READ)
+    refresh_addresses(user)
+    return row.user_id == user.pk
 
 
 def search_people(query: str, *, limit: int = SEARCH_LIMIT) -> list[dict[str, str]]:

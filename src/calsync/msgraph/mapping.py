@@ -142,9 +142,10 @@ def _attendees(items: list[dict[str, Any]], own: frozenset[str]) -> tuple[Attend
         status = RESPONSES.get(((item.get("status") or {}).get("response")) or "none", "none")
         if address in own:
             status = "none"
-        seen[address] = Attendee(
-            address, email_node.get("name") or "", item.get("type") or "required", status
-        )
+        name = (email_node.get("name") or "").strip()
+        if name.lower() == address:
+            name = ""  # Exchange shows an unresolved address as its own name: no name
+        seen[address] = Attendee(address, name, item.get("type") or "required", status)
     return tuple(seen.values())
 
 

@@ -333,6 +333,8 @@ def _sync_pair(
         remote_fields = meetings.personal(remote_fields)  # an attendee writes their own only
     if remote_fields:
         if_match = remote.change_key if remote else _entry(entry).remote_change_key
+        if not is_organizer:
+            if_match = None  # the user's own field; an answer sent with it moves the key
         before = remote.data if remote else _entry(entry).base
         writes.append(UpdateRemote(uid, remote_id, remote_fields, if_match, before))
     if entry is None or entry.local_id != local_id or entry.remote_id != remote_id:

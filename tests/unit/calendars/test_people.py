@@ -85,3 +85,14 @@ def test_an_answer_keeps_personal_values_when_the_organiser_rewrites_attendees(
     )
     bob = event.attendees.get()
     assert (bob.status, bob.show_as, bob.comment) == ("accepted", "free", "only the comment")
+
+
+def test_an_address_learned_elsewhere_is_added_but_does_not_count_as_a_read(
+    alice: User, bob: User
+) -> None:
+    assert people.do_add_mailbox_address(bob, "Robert@Contoso.example")
+    assert people.addresses_of(bob) == {"bob@example.com", "robert@contoso.example"}
+    assert people.addresses_stale(bob, timedelta(days=1))
+    assert not people.do_add_mailbox_address(alice, "robert@contoso.example")
+    assert not people.do_add_mailbox_address(bob, "alice@example.com")
+    assert people.do_add_mailbox_address(bob, "bob@example.com")
