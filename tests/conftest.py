@@ -18,7 +18,14 @@ from django.utils import translation
 CHROMIUM = Path(os.environ.get("CALSYNC_CHROMIUM", "/usr/bin/chromium"))
 
 
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server", "django_db_setup"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:  # the PostgreSQL pass of scripts/run-tests runs these (-m database)
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") or fixtures & DATABASE_FIXTURES:
+            item.add_marker(pytest.mark.database)
     if CHROMIUM.exists():
         return
     browser_items = [item for item in items if item.get_closest_marker("browser")]

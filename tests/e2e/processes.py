@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.db import connection
-
-CALSYNC = str(Path(sys.executable).with_name("calsync"))
 
 
 def database_url() -> str:

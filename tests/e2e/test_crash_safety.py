@@ -25,7 +25,8 @@ from calsync.outlook.models import SyncRecord, SyncRun
 from calsync.outlook.sync.progress import WRITING_OUTLOOK
 
 from .conftest import outlook_subjects
-from .processes import CALSYNC, child_env, wait_for
+from .processes import child_env, wait_for
+from .servers import CALSYNC
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

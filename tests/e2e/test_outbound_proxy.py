@@ -21,14 +21,9 @@ from calsync.calendars import actions
 from calsync.outlook.sync.run import run_sync
 
 from .conftest import outlook_subjects
+from .servers import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

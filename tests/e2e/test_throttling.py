@@ -18,7 +18,8 @@ from calsync.calendars import actions
 from calsync.outlook.models import OutlookAccount, SyncRun
 
 from .conftest import outlook_subjects
-from .processes import CALSYNC, child_env, wait_for
+from .processes import child_env, wait_for
+from .servers import CALSYNC
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

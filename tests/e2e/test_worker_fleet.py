@@ -21,7 +21,8 @@ import pytest
 
 from calsync.outlook.models import SyncRequest, SyncRun
 
-from .processes import CALSYNC, child_env
+from .processes import child_env
+from .servers import CALSYNC
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -62,6 +62,7 @@ from zoneinfo import ZoneInfo
 
 from calsync import rrules
 from calsync.rrules import RRule
+from calsync.rrules.parse import TranslatableError, gettext_noop
 
 MAX_INTERVAL = 999
 """Largest ``pattern.interval`` sent (the emulator's bound; Outlook's own is undocumented)."""
@@ -103,22 +104,9 @@ _FEBRUARY = 2
 ALL_MONTHS = tuple(range(1, 13))
 
 
-def gettext_noop(message: str) -> str:
-    """Marks ``message`` for translation catalogues; returns it unchanged."""
-    return message
-
-
-class UnsupportedRecurrence(ValueError):
-    """A valid RRULE that Outlook's patternedRecurrence cannot express exactly.
-
-    ``template`` is an English message marked for translation, ``params`` its values;
-    ``str(exc)`` is the filled-in English message.
-    """
-
-    def __init__(self, template: str, **params: Any) -> None:
-        self.template = template
-        self.params = params
-        super().__init__(template % params if params else template)
+class UnsupportedRecurrence(TranslatableError):
+    """A valid RRULE that Outlook's patternedRecurrence cannot express exactly (``template``
+    and ``params``: see :class:`~calsync.rrules.parse.TranslatableError`)."""
 
 
 # -- the RRULE side -----------------------------------------------------------------------

@@ -48,17 +48,18 @@ def gettext_noop(message: str) -> str:
     return message
 
 
-class RuleSyntaxError(ValueError):
-    """The text is not a well-formed RRULE value.
-
-    ``template`` is an English message marked for translation, ``params`` its values;
-    ``str(exc)`` is the filled-in English message.
-    """
+class TranslatableError(ValueError):
+    """An error whose ``template`` is an English message marked for translation and
+    ``params`` its values; ``str(exc)`` is the filled-in English message."""
 
     def __init__(self, template: str, **params: Any) -> None:
         self.template = template
         self.params = params
         super().__init__(template % params if params else template)
+
+
+class RuleSyntaxError(TranslatableError):
+    """The text is not a well-formed RRULE value."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,348 @@
+"""A fleet of engines over many accounts: how long one periodic round takes, and no repeats.
+
+    .venv/bin/python bench/fleet_bench.py [--accounts 200] [--events 20] [--workers 1,4,16]
+        [--latency-ms 50] [--processing-ms 150] [--database postgresql://…] [--no-celery]
+
+(The issue's full size is ``--accounts 1000 --events 100``; the default is a quicker run.)
+PostgreSQL (a throw-away database made on the server ``--database`` names, dropped at the
+end), Redis (``CALSYNC_REDIS_URL``, default ``redis://127.0.0.1:6379/0``: the mailboxes'
+shared request budget, and Celery's broker) and the emulator in a child process, with
+``--latency-ms`` of network round trip per HTTP request and ``--processing-ms`` of server time
+per Graph operation. Every account is connected by the real OAuth code flow (MSAL against the
+emulator's sign-in form) and synced once beforehand, so each round is one no-change sync per
+account (one delta request each).
+
+For each engine and each number of workers it makes every account due at once, starts the
+workers (``calsync worker`` processes; Celery: one ``celery worker --beat`` with that many
+threads and ``CALSYNC_CELERY=1``), and prints the wall time until every account has synced,
+beside the ideal (accounts x per-account time / workers, the per-account time measured by
+the single worker) and the physical floor (accounts x one request's latency + server time /
+workers), and the runs repeated within the round (target 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+BIN = Path(sys.executable).parent
+PASSWORD = "pw-fleet-bench"
+REDIS_URL = os.environ.get("CALSYNC_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def make_database(server_url: str) -> str:
+    """A fresh database on ``server_url``'s server; returns its URL."""
+    import psycopg
+
+    name = f"calsync_fleet_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(server_url)
+    return parts._replace(path=f"/{name}").geturl()
+
+
+def drop_database(server_url: str, url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(server_url, autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def child_env(base: dict[str, str], emulator: Any, var: str, database: str) -> dict[str, str]:
+    return {
+        **base,
+        "CALSYNC_DATABASE_URL": database,
+        "CALSYNC_VAR_DIR": var,
+        "CALSYNC_MS_AUTHORITY_HOST": emulator.url,
+        "CALSYNC_GRAPH_URL": emulator.graph_url,
+        "CALSYNC_CA_BUNDLE": emulator.ca_path,
+        "CALSYNC_NOTIFICATIONS": "0",
+        "CALSYNC_REDIS_URL": REDIS_URL,
+        "CALSYNC_LOG_LEVEL": "WARNING",
+    }
+
+
+def consent(user: Any, emulator: Any, client_id: str, secret: str) -> None:
+    """The OAuth code flow as a browser does it, then the account saved as the app does."""
+    import httpx
+    import msal
+
+    from calsync.outlook.connection import actions
+    from calsync.outlook.connection.identity import SCOPES, http_session
+
+    cache = msal.SerializableTokenCache()
+    app = msal.ConfidentialClientApplication(
+        client_id,
+        client_credential=secret,
+        authority=f"{emulator.url}/common",
+        instance_discovery=False,
+        validate_authority=False,
+        http_client=http_session(emulator.ca_path),
+        token_cache=cache,
+    )
+    flow = app.initiate_auth_code_flow(SCOPES, redirect_uri="http://127.0.0.1/cb")
+    with httpx.Client(verify=emulator.ssl_context(), trust_env=False) as web:
+        answer = web.post(
+            flow["auth_uri"], data={"login": user.email, "password": PASSWORD, "consent": "accept"}
+        )
+    params = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+    result = app.acquire_token_by_auth_code_flow(flow, params)
+    claims = result["id_token_claims"]
+    actions.do_connect_account(
+        user,
+        mailbox=user.email,
+        display_name=user.name,
+        oid=claims["oid"],
+        tid=claims.get("tid", ""),
+        home_account_id=app.get_accounts()[0]["home_account_id"],
+        token_cache=cache.serialize(),
+    )
+
+
+def fill_mailboxes(emulator: Any, emails: list[str], events: int) -> None:
+    """``events`` events in each mailbox, through ``$batch`` (20 per request)."""
+    from datetime import UTC, datetime, timedelta
+
+    from calsync.msgraph import GraphClient
+    from calsync.msgraph.batching import SubRequest, run_batch
+
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    for email in emails:
+        token = emulator.token_for(email)
+        requests = []
+        for n in range(events):
+            begins = start + timedelta(hours=3 * n)
+            body = {
+                "subject": f"Meeting {n}",
+                "start": {"dateTime": begins.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+                "end": {
+                    "dateTime": (begins + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "timeZone": "UTC",
+                },
+            }
+            requests.append(SubRequest("POST", "/me/events", body))
+        with GraphClient(
+            emulator.graph_url, lambda token=token, **_k: token, verify=emulator.ca_path
+        ) as graph:
+            run_batch(graph, requests)
+
+
+def prepare(args: argparse.Namespace, emulator: Any) -> list[str]:
+    """Users here and in the emulator, their mailboxes filled, connected, synced once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from calsync.accounts.actions import do_create_user
+    from calsync.outlook.connection import actions
+    from calsync.outlook.models import OutlookAccount
+    from calsync.outlook.sync.run import run_sync
+
+    client_id, secret = str(uuid.uuid4()), f"Sx8~{uuid.uuid4().hex}"
+    emulator.add_app(client_id, secret, ["http://127.0.0.1/cb"], name="fleet bench")
+    actions.do_update_settings(
+        enabled=True, client_id=client_id, client_secret=secret, base_url="http://127.0.0.1"
+    )
+    emails = [f"user{n:04}@fleet.test" for n in range(args.accounts)]
+    for email in emails:
+        emulator.add_user(email, email.split("@")[0], PASSWORD)
+        consent(
+            do_create_user(email, PASSWORD, name=email, check_password=False),
+            emulator,
+            client_id,
+            secret,
+        )
+    fill_mailboxes(emulator, emails, args.events)
+
+    def first_sync(pk: int) -> None:
+        try:
+            run_sync(OutlookAccount.objects.get(pk=pk), "bench")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(first_sync, OutlookAccount.objects.values_list("pk", flat=True)))
+    return emails
+
+
+READY = {"embedded": "calsync worker:", "celery": "ready."}
+"""What each engine's output says once it takes work."""
+
+
+def start_engine(engine: str, workers: int, env: dict[str, str], var: str) -> list[Any]:
+    """Start the engine's processes and wait until each is ready (not timed)."""
+    if engine == "embedded":
+        commands = [[str(BIN / "calsync"), "worker", "--interval", "86400"]] * workers
+        run_env = env
+    else:
+        commands = [
+            [
+                str(BIN / "celery"),
+                "-A",
+                "calsync.outlook.triggers.tasks",
+                "worker",
+                "--beat",
+                "-P",
+                "threads",
+                "-c",
+                str(workers),
+                "-s",
+                f"{var}/beat-schedule",
+                "--loglevel",
+                "INFO",
+            ]
+        ]
+        run_env = {
+            **env,
+            "CALSYNC_CELERY": "1",
+            "CALSYNC_CELERY_DRAINS": str(workers),
+            "CALSYNC_SYNC_INTERVAL": "86400",
+        }
+    processes = []
+    for n, command in enumerate(commands):
+        log = Path(var) / f"{engine}-{n}.log"
+        out = log.open("w")
+        processes.append((subprocess.Popen(command, env=run_env, stdout=out, stderr=out), log))
+    deadline = time.monotonic() + 120
+    while not all(READY[engine] in log.read_text() for _process, log in processes):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{engine} did not get ready")
+        time.sleep(0.2)
+    return [process for process, _log in processes]
+
+
+def one_round(engine: str, workers: int, env: dict[str, str], var: str) -> dict[str, Any]:
+    """With the engine ready and nothing due, make every account due at once and time
+    until each has synced once more."""
+    from datetime import timedelta
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from calsync.outlook.models import OutlookAccount, SyncRun
+
+    accounts = OutlookAccount.objects.count()
+    OutlookAccount.objects.update(next_sync_at=timezone.now() + timedelta(days=1))
+    processes = start_engine(engine, workers, env, var)
+    since = timezone.now()
+    started = time.monotonic()
+    OutlookAccount.objects.update(next_sync_at=None)
+    done = SyncRun.objects.filter(started_at__gte=since, finished_at__isnull=False)
+    try:
+        while done.values("account").distinct().count() < accounts:
+            if time.monotonic() - started > 3600:
+                raise RuntimeError("the round did not end within an hour")
+            time.sleep(0.1)
+        wall = time.monotonic() - started
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(60)
+    per_account = done.values("account").annotate(n=Count("id"))
+    repeated = sum(row["n"] - 1 for row in per_account)
+    seconds = [run.seconds for run in done]
+    return {"wall": wall, "repeated": repeated, "mean": sum(seconds) / len(seconds)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=200)
+    parser.add_argument("--events", type=int, default=20)
+    parser.add_argument("--workers", default="1,4,16")
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--processing-ms", type=int, default=150)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get(
+            "CALSYNC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    parser.add_argument("--no-celery", action="store_true")
+    args = parser.parse_args(argv)
+    counts = [int(n) for n in args.workers.split(",")]
+
+    from graph_emulator.testing import EmulatorProcess
+
+    database = make_database(args.database)
+    try:
+        with tempfile.TemporaryDirectory(prefix="fleet-bench-") as var, EmulatorProcess() as emu:
+            emu.set_faults(requests_per_10_minutes=1_000_000)
+            env = child_env(dict(os.environ), emu, var, database)
+            os.environ.update(env)
+            os.environ["DJANGO_SETTINGS_MODULE"] = "calsync.settings"
+            import django
+            from django.core.management import call_command
+
+            django.setup()
+            call_command("migrate", verbosity=0)
+            print(f"preparing {args.accounts} accounts of {args.events} events …", flush=True)
+            prepared = time.monotonic()
+            prepare(args, emu)
+            print(f"prepared in {time.monotonic() - prepared:.0f} s", flush=True)
+            emu.set_faults(
+                latency_ms=args.latency_ms,
+                processing_ms=args.processing_ms,
+                requests_per_10_minutes=1_000_000,
+            )
+            report(args, counts, env, var)
+    finally:
+        from django.conf import settings
+
+        if settings.configured:
+            from django.db import connections
+
+            connections.close_all()
+        drop_database(args.database, database)
+    return 0
+
+
+def report(args: argparse.Namespace, counts: list[int], env: dict[str, str], var: str) -> None:
+    floor_one = (args.latency_ms + args.processing_ms) / 1000
+    engines = ["embedded"] + ([] if args.no_celery else ["celery"])
+    print(
+        f"\none periodic round over {args.accounts} accounts (no-change syncs), "
+        f"emulator at {args.latency_ms} ms RTT + {args.processing_ms} ms server time"
+    )
+    print(
+        f"{'engine':<9} {'workers':>7} {'wall s':>8} {'ideal s':>8} {'floor s':>8} "
+        f"{'x ideal':>8} {'repeated':>8}"
+    )
+    per_account: float | None = None
+    repeats = Counter[str]()
+    for engine in engines:
+        for workers in counts:
+            result = one_round(engine, workers, env, var)
+            if per_account is None:
+                per_account = result["wall"] / args.accounts * workers
+            ideal = args.accounts * per_account / workers
+            floor = args.accounts * floor_one / workers
+            repeats[engine] += result["repeated"]
+            print(
+                f"{engine:<9} {workers:>7} {result['wall']:>8.1f} {ideal:>8.1f} {floor:>8.1f} "
+                f"{result['wall'] / ideal:>8.2f} {result['repeated']:>8}",
+                flush=True,
+            )
+    print(
+        f"\nruns repeated: {dict(repeats)} (target 0); per-account time "
+        f"{per_account:.3f} s (one worker), physical floor {floor_one:.3f} s"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
