@@ -9,16 +9,19 @@ the emulator's outbox, which must hold exactly the mails Outlook would send.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from tests.integration.sync_world import SyncWorld, at, graph_time
 
+from calsync.calendars import people
 from calsync.calendars.models import Event
-from calsync.outlook.sync.run import SyncSummary
+from calsync.outlook.sync.run import SyncSummary, run_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 BOB_MAILBOX = "bob@contoso.test"
 CAROL_ALIAS = "carol.tran@contoso.test"
 DAILY = "FREQ=DAILY;COUNT=5"
@@ -302,3 +305,63 @@ def test_an_outside_meeting_is_each_attendees_own_copy(
     tracked = dave.outlook_event(created["id"])
     assert graph_status(tracked, "alice@contoso.test") == "declined"
     assert graph_status(tracked, CAROL_ALIAS) == "none"
+
+
+def test_an_attendees_own_show_as_reaches_their_copy_and_mails_nobody(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob)
+    sync(bob, alice, carol)
+    ical = meeting_row().outlook_link.ical_uid
+    emulator.clear_outbox()
+    changed = alice.api().patch(f"/api/events/{meeting['id']}", {"show_as": "free"},
+                                format="json")  # fmt: skip
+    assert changed.status_code == 200 and changed.json()["show_as"] == "free"
+    (by_alice,) = sync(alice)
+    assert by_alice.invitations == 0
+    copy = outlook_copy(alice, ical)
+    assert copy is not None and copy["showAs"] == "free"
+    sync(bob, carol)
+    assert read(bob, meeting["id"])["show_as"] == "busy"
+    assert outlook_copy(bob, ical)["showAs"] == "busy"  # type: ignore[index]
+    assert mails(emulator) == []
+
+
+def test_people_connected_by_consent_are_known_by_every_address(
+    connect_by_consent: Any, emulator: Any
+) -> None:
+    ana = connect_by_consent("ana@contoso.test", "Ana", aliases=("ana.lima@contoso.test",))
+    bao = connect_by_consent("bao@contoso.test", "Bao")
+    graph = emulator.client(
+        headers={"Authorization": f"Bearer {emulator.token_for(bao.user.email)}"}
+    )
+    created = graph.post(
+        f"{emulator.graph_url}/me/events",
+        json={"subject": "Planning", "start": graph_time(at(4, 8)), "end": graph_time(at(4, 9)),
+              "attendees": [attendee("ana.lima@contoso.test")]},
+    ).json()  # fmt: skip
+    graph.close()
+    emulator.clear_outbox()
+    assert run_sync(ana.account, "test").ok  # reads her mailbox's addresses first
+    assert "ana.lima@contoso.test" in people.addresses_of(ana.user)
+    page = ana.web.get("/")
+    token = CSRF_META.search(page.text)
+    assert token is not None
+    (invitation,) = ana.web.get("/api/events").json()
+    assert (invitation["title"], invitation["my_response"]) == ("Planning", "none")
+    answered = ana.web.post(
+        f"/api/events/{invitation['id']}/respond",
+        json={"response": "accepted", "comment": "Yes"},
+        headers={"X-CSRFToken": token.group(1)},
+    )
+    assert answered.status_code == 200, answered.text
+    assert run_sync(ana.account, "test").ok
+    assert run_sync(bao.account, "test").ok
+    assert [(m["kind"], m["from"], m["to"], m["comment"]) for m in emulator.outbox()] == [
+        ("response", "ana@contoso.test", ["bao@contoso.test"], "Yes")
+    ]
+    (mine,) = bao.web.get("/api/events").json()
+    assert (mine["id"], mine["editable"]) == (invitation["id"], True)
+    assert status_of(mine, "ana.lima@contoso.test") == "accepted"
+    assert created["iCalUId"] == Event.objects.get(pk=mine["id"]).outlook_link.ical_uid
