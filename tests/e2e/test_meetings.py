@@ -231,6 +231,13 @@ def test_answers_to_one_occurrence_reach_the_organiser_on_both_sides(
     assert [graph_status(o, "alice@contoso.test") for o in instances] == answers
     assert [e["my_response"] for e in listed(alice)] == ["none", "none", "none"]
     assert len(listed(carol)) == 5
+    # the organiser renames the series: the occurrences holding answers follow it
+    renamed = bob.api().patch(f"/api/events/{meeting['id']}", {"title": "Daily sync"},
+                              format="json")  # fmt: skip
+    assert renamed.status_code == 200
+    sync(bob, alice, carol, bob)
+    for world in (alice, bob, carol):
+        assert {e["title"] for e in listed(world)} == {"Daily sync"}, world.email
 
 
 def test_the_organisers_changes_reach_every_attendee(

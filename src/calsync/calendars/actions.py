@@ -243,11 +243,40 @@ def do_update_event(event: Event, changes: Mapping[str, Any]) -> Event:
     return _update(event, changes)
 
 
+FOLLOWED = (
+    "title",
+    "description",
+    "location",
+    "show_as",
+    "privacy",
+    "organizer_email",
+    "organizer_name",
+)
+"""Fields an exception takes from its series when the series changes them, unless the
+exception has a value of its own (as Outlook's exceptions keep only what they override)."""
+
+
+def _follow(series: Event, old: Mapping[str, Any]) -> None:
+    """The exceptions of ``series`` that still had the series' ``old`` values of the
+    :data:`FOLLOWED` fields take the new ones (their version moves)."""
+    moved: set[int] = set()
+    for name in FOLLOWED:
+        new = getattr(series, name)
+        if old[name] == new:
+            continue
+        following = series.exceptions.filter(**{name: old[name]})
+        moved |= set(following.values_list("pk", flat=True))
+        following.update(**{name: new})
+    if moved:
+        Event.objects.filter(pk__in=moved).update(version=F("version") + 1, updated=timezone.now())
+
+
 @transaction.atomic
 def _update(event: Event, changes: Mapping[str, Any]) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     before = _snapshot(event)
     old_times = recurrence.SeriesTimes.of(event) if event.is_series else None
+    old_values = {name: getattr(event, name) for name in FOLLOWED}
     _apply(event, changes)
     _check(event)
     if "attendees" in changes:
@@ -259,6 +288,8 @@ def _update(event: Event, changes: Mapping[str, Any]) -> Event:
         old_times is not None and any(name in changes for name in TIME_FIELDS)
     ):
         _reconcile_series(event, old_times)
+    if event.is_series:
+        _follow(event, old_values)
     _changed(event.owner_id, event.pk)
     return event
 

@@ -55,8 +55,10 @@ def merge(
 
     When the user is not the organizer (``local_is_organizer=False``) Outlook owns the
     content: a local content change is refused and reported as a conflict Outlook won;
-    the answer and the attendee's own fields (``PERSONAL_FIELDS``) still merge both ways.
-    Without a base, one attendee differing only by an answer on one side takes it.
+    the answer and the attendee's own fields (``PERSONAL_FIELDS``) still merge both ways
+    (without a base, such a field is the copy's: the attendee's mailbox holds their own
+    value until they change it here). Without a base, one attendee differing only by an
+    answer on one side takes it.
     """
     rules = _Rules(uid, local_wins, organizer_owns_content=not local_is_organizer)
     base_data, base_response = base if base is not None else (None, _MISSING)
@@ -67,6 +69,9 @@ def merge(
         if name in ("attendees", "cancelled") or name in WHEN:
             continue
         old = getattr(base_data, name) if base_data is not None else _MISSING
+        if name in PERSONAL_FIELDS and rules.organizer_owns_content and base_data is None:
+            values[name] = getattr(remote[0], name)  # a new link: the copy's own value
+            continue
         own = answer_rules if name in PERSONAL_FIELDS else rules  # the attendee's own field
         values[name] = _pick(
             own, name, old, getattr(local[0], name), getattr(remote[0], name), conflicts

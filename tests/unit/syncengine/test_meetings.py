@@ -140,3 +140,14 @@ def test_the_organiser_does_not_push_an_exception_holding_only_answers() -> None
         local_snapshot(replace(exception, data=moved)), NOTHING, Status([entry]), policy()
     )
     assert [type(a) for a in pushed.actions] == [CreateRemote]
+
+
+def test_a_new_link_takes_the_attendees_own_show_as_from_their_copy() -> None:
+    seen_here = event("Board", organizer=BOSS, show_as="busy")
+    in_their_copy = seen_here.with_fields({"show_as": "tentative"})
+    mine = local_item(seen_here, is_organizer=False, my_response="none", ical_uid="ical-1")
+    theirs = remote_item(in_their_copy, is_organizer=False, my_response="none")
+    decided = plan(local_snapshot(mine), remote_snapshot(theirs), Status(), policy())
+    assert decided.conflicts == ()
+    assert kinds(decided) == ["Link", "UpdateLocal"]
+    assert decided.actions[1].fields == {"show_as": "tentative"}  # type: ignore[union-attr]
