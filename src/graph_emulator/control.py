@@ -113,7 +113,7 @@ async def list_apps(request: Request) -> Response:
 
 async def add_user(request: Request) -> Response:
     data = await _json_object(request)
-    unknown = set(data) - {"email", "name", "password", "time_zone"}
+    unknown = set(data) - {"email", "name", "password", "time_zone", "aliases"}
     if unknown:
         raise ControlError(sorted(unknown)[0], "unknown field")
     world = _world(request)
@@ -125,15 +125,18 @@ async def add_user(request: Request) -> Response:
         data.get("name"),
         data.get("password"),
         time_zone=data.get("time_zone") or "UTC",
+        aliases=data.get("aliases") or [],
     )
-    return JSONResponse({"id": user.id, "email": user.email, "name": user.name}, status_code=201)
+    body = {"id": user.id, "email": user.email, "name": user.name, "aliases": user.aliases}
+    return JSONResponse(body, status_code=201)
 
 
 async def list_users(request: Request) -> Response:
     world = _world(request)
     with world.lock:
         users = [
-            {"id": u.id, "email": u.email, "name": u.name} for u in world.directory.users.values()
+            {"id": u.id, "email": u.email, "name": u.name, "aliases": u.aliases}
+            for u in world.directory.users.values()
         ]
     return JSONResponse(users)
 

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -41,19 +42,34 @@ class User:
     name: str
     password_hash: str
     time_zone: str = "UTC"
+    aliases: list[str] = field(default_factory=list)
+    """Other SMTP addresses of the mailbox (Exchange's proxy addresses): mail to any of
+    them reaches it."""
 
     @property
     def user_principal_name(self) -> str:
         return self.email
 
+    @property
+    def addresses(self) -> list[str]:
+        """Every address of the mailbox: the primary one first, then the aliases."""
+        return [self.email, *self.aliases]
+
+    @property
+    def proxy_addresses(self) -> list[str]:
+        """Exchange's spelling: ``SMTP:`` before the primary address, ``smtp:`` before each
+        alias."""
+        return [f"SMTP:{self.email}", *(f"smtp:{alias}" for alias in self.aliases)]
+
     def check_password(self, password: str) -> bool:
         _, salt, _ = self.password_hash.split("$", 2)
         return hmac.compare_digest(_hash_password(password, salt), self.password_hash)
 
-    def to_graph(self) -> dict[str, Any]:
-        """The user as Graph's ``/me`` shows it (without ``@odata.context``)."""
+    def to_graph(self, select: Iterable[str] | None = None) -> dict[str, Any]:
+        """The user as Graph's ``/me`` shows it (without ``@odata.context``): the default
+        properties, or with ``select`` only those named (``proxyAddresses`` among them)."""
         given, _, surname = self.name.partition(" ")
-        return {
+        shown = {
             "businessPhones": [],
             "displayName": self.name,
             "givenName": given or None,
@@ -66,6 +82,12 @@ class User:
             "userPrincipalName": self.email,
             "id": self.id,
         }
+        if select is None:
+            return shown
+        extra = {"proxyAddresses": list(self.proxy_addresses)}
+        known = {name.lower(): name for name in (*shown, *extra)}
+        picked = {known[name.lower()] for name in select if name.lower() in known}
+        return {name: {**shown, **extra}[name] for name in (*shown, *extra) if name in picked}
 
 
 @dataclass
@@ -85,6 +107,10 @@ class App:
         return self.client_secret is not None and hmac.compare_digest(
             secret.encode(), self.client_secret.encode()
         )
+
+
+def _looks_like_address(text: str) -> bool:
+    return "@" in text and not text.startswith("@") and not text.endswith("@")
 
 
 def _require_text(data: dict[str, Any], name: str, *, optional: bool = False) -> str | None:
@@ -108,28 +134,59 @@ class Directory:
 
     # users ---------------------------------------------------------------------------
     def add_user(
-        self, email: str, name: str, password: str, *, time_zone: str = "UTC", user_id: str = ""
+        self,
+        email: str,
+        name: str,
+        password: str,
+        *,
+        time_zone: str = "UTC",
+        user_id: str = "",
+        aliases: Iterable[str] = (),
     ) -> User:
-        """Create a user; raises DirectoryError naming the field on bad or duplicate input."""
+        """Create a user; raises DirectoryError naming the field on bad or duplicate input
+        (an address, primary or alias, belongs to one mailbox only)."""
         data = {"email": email, "name": name, "password": password, "time_zone": time_zone}
         email = _require_text(data, "email") or ""
-        if "@" not in email or email.startswith("@") or email.endswith("@"):
+        if not _looks_like_address(email):
             raise DirectoryError("email", "must look like user@domain")
+        if any(email.lower() in (a.lower() for a in u.aliases) for u in self.users.values()):
+            raise DirectoryError("email", f"{email} is another mailbox's alias", status=409)
         name = _require_text(data, "name") or ""
         if not isinstance(password, str) or not password:
             raise DirectoryError("password", "must be a non-empty string")
         if email.lower() in self._by_email:
             raise DirectoryError("email", f"a user {email} already exists", status=409)
+        alias_list = self._check_aliases(email, aliases)
         user = User(
             id=user_id or str(uuid.uuid4()),
             email=email,
             name=name,
             password_hash=_hash_password(password),
             time_zone=time_zone or "UTC",
+            aliases=alias_list,
         )
         self.users[user.id] = user
         self._by_email[email.lower()] = user.id
         return user
+
+    def _check_aliases(self, email: str, aliases: Iterable[str]) -> list[str]:
+        """``aliases`` checked: addresses, none twice, none already another mailbox's."""
+        if isinstance(aliases, str) or not isinstance(aliases, list | tuple):
+            raise DirectoryError("aliases", "must be a list of e-mail addresses")
+        taken = {a.lower() for user in self.users.values() for a in user.addresses}
+        seen = {email.lower()}
+        result: list[str] = []
+        for alias in aliases:
+            if not isinstance(alias, str) or not _looks_like_address(alias.strip()):
+                raise DirectoryError("aliases", f"{alias!r} does not look like user@domain")
+            alias = alias.strip()
+            if alias.lower() in taken:
+                raise DirectoryError("aliases", f"{alias} belongs to another mailbox", status=409)
+            if alias.lower() in seen:
+                raise DirectoryError("aliases", f"{alias} is listed twice")
+            seen.add(alias.lower())
+            result.append(alias)
+        return result
 
     def find_user(self, key: str) -> User | None:
         """A user by object id or email/UPN (case-insensitive), or None."""

@@ -128,9 +128,13 @@ class EmulatorServer:
         password: str = "password",  # noqa: S107 - test users
         **extra: Any,
     ) -> str:
-        """Create a mailbox; returns the user's id."""
+        """Create a mailbox (``aliases=[...]`` among ``extra``); returns the user's id."""
         body = {"email": email, "name": name or email.split("@")[0].title(), "password": password}
         return self._call("POST", "/users", {**body, **extra}, expect=(201,))["id"]
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every mailbox: ``{"id", "email", "name", "aliases"}``."""
+        return self._call("GET", "/users")
 
     def token_for(self, email: str, client_id: str | None = None) -> str:
         body = {"client_id": client_id} if client_id else None

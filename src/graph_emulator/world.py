@@ -120,10 +120,21 @@ class World:
         return self._clock_offset.total_seconds()
 
     # directory -------------------------------------------------------------------------
-    def add_user(self, email: str, name: str, password: str, *, time_zone: str = "UTC") -> User:
-        """Create a user and their mailbox; raises DirectoryError naming a bad field."""
+    def add_user(
+        self,
+        email: str,
+        name: str,
+        password: str,
+        *,
+        time_zone: str = "UTC",
+        aliases: list[str] | tuple[str, ...] = (),
+    ) -> User:
+        """Create a user and their mailbox (reached at ``email`` and every alias); raises
+        DirectoryError naming a bad field."""
         with self.lock:
-            user = self.directory.add_user(email, name, password, time_zone=time_zone)
+            user = self.directory.add_user(
+                email, name, password, time_zone=time_zone, aliases=aliases
+            )
             if self.calendars is not None:
                 self.calendars.ensure_mailbox(user)
             return user
@@ -225,6 +236,5 @@ class World:
             if self.calendars is not None:
                 if state.get("calendars") is not None and hasattr(self.calendars, "load_state"):
                     self.calendars.load_state(state["calendars"])
-                else:
-                    for user in self.directory.users.values():
-                        self.calendars.ensure_mailbox(user)
+                for user in self.directory.users.values():
+                    self.calendars.ensure_mailbox(user)  # (again: the aliases' addresses)

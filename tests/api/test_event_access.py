@@ -99,29 +99,58 @@ def test_another_user_sees_nothing_in_listings(
     assert "administrators" in refused.json()["detail"]
 
 
-def test_attendee_reads_the_meeting_but_cannot_change_it(
+def test_attendee_reads_the_meeting_and_may_only_answer_it(
     alices_calendar: dict[str, Any], bob: User, login: Callable[[User], APIClient]
 ) -> None:
-    before = _state()
     bob_client = login(bob)
     meeting_id = alices_calendar["refs"]["meeting"]
     listed = bob_client.get("/api/events", WINDOW).json()
     assert [e["id"] for e in listed] == [meeting_id]
-    assert listed[0]["editable"] is False
+    assert (listed[0]["editable"], listed[0]["my_response"]) == (False, "none")
     assert [e["id"] for e in bob_client.get("/api/events").json()] == [meeting_id]
     read = bob_client.get(f"/api/events/{meeting_id}")
     assert read.status_code == 200
     assert read.json()["organizer"]["email"] == "alice@example.com"
-    verbs = _every_verb(bob_client, meeting_id)
-    assert verbs.pop("GET") == 200
-    assert set(verbs.values()) == {403}
-    detail = bob_client.patch(f"/api/events/{meeting_id}", {"title": "x"}, format="json").json()
-    assert "read-only" in detail["detail"]
+    before = _state()
+    refused = bob_client.patch(f"/api/events/{meeting_id}", {"title": "x"}, format="json")
+    assert refused.status_code == 403
+    assert "Only the organiser changes a meeting" in refused.json()["detail"]
+    assert "Alice" in refused.json()["detail"]
+    assert bob_client.post(f"/api/events/{meeting_id}/unarchive").status_code == 200
+    sent_back = bob_client.patch(f"/api/events/{meeting_id}", read.json(), format="json")
+    assert sent_back.status_code == 200, sent_back.content  # what was read, unchanged
+    assert _state() == before
     for name, ref in alices_calendar["refs"].items():
         if name != "meeting":
             assert set(_every_verb(bob_client, ref).values()) == {404}, name
     assert _state() == before
-    assert alices_calendar["client"].get(f"/api/events/{meeting_id}").json()["editable"] is True
+    as_alice = alices_calendar["client"]
+    assert as_alice.get(f"/api/events/{meeting_id}").json()["editable"] is True
+    assert as_alice.get(f"/api/events/{meeting_id}").json()["my_response"] is None
+
+
+def test_an_attendees_delete_is_a_decline_and_the_organiser_keeps_it(
+    alices_calendar: dict[str, Any], bob: User, login: Callable[[User], APIClient]
+) -> None:
+    bob_client = login(bob)
+    meeting_id = alices_calendar["refs"]["meeting"]
+    titles = list(Event.objects.order_by("pk").values_list("title", "active"))
+    assert bob_client.delete(f"/api/events/{meeting_id}").status_code == 204
+    assert bob_client.get("/api/events", WINDOW).json() == []
+    assert bob_client.get("/api/events").json() == []
+    archived = bob_client.get("/api/events", {**WINDOW, "archived": "1"}).json()
+    assert [(e["id"], e["active"], e["my_response"]) for e in archived] == [
+        (meeting_id, False, "declined")
+    ]
+    again = bob_client.post(f"/api/events/{meeting_id}/unarchive")
+    assert again.status_code == 403
+    assert "accept it" in again.json()["detail"]
+    organiser_view = alices_calendar["client"].get(f"/api/events/{meeting_id}").json()
+    assert organiser_view["active"] is True
+    assert organiser_view["attendees"][0]["status"] == "declined"
+    assert list(Event.objects.order_by("pk").values_list("title", "active")) == titles
+    archive = bob_client.post(f"/api/events/{meeting_id}/archive")
+    assert (archive.status_code, archive.json()["active"]) == (200, False)
 
 
 def test_attendee_who_organises_may_change_the_event(
@@ -167,8 +196,13 @@ def test_attendee_of_a_series_reads_its_occurrences_only(
         bob_client.patch(f"/api/events/{occurrence}", {"title": "x"}, format="json").status_code
         == 403
     )
-    assert bob_client.delete(f"/api/events/{occurrence}").status_code == 403
     assert not Event.objects.filter(series_id=series["id"]).exists()
+    assert bob_client.delete(f"/api/events/{occurrence}").status_code == 204  # a decline
+    assert occurrence not in [e["id"] for e in bob_client.get("/api/events", WINDOW).json()]
+    organiser_view = alice_client.get(f"/api/events/{occurrence}").json()
+    assert organiser_view["active"] is True
+    assert [a["status"] for a in organiser_view["attendees"]] == ["declined"]
+    assert len(alice_client.get("/api/events", WINDOW).json()) == len(listed)
     assert not CancelledOccurrence.objects.exists()
 
 

@@ -140,7 +140,7 @@ def browsers(live_server: Any, emulator: EmulatorServer) -> Iterator[Any]:
 def connect_by_consent(
     settings: Any, emulator: EmulatorServer, azure_app: AzureApp, live_server: Any, browsers: Any
 ) -> Callable[..., Browser]:
-    """``connect_by_consent(email, name)``: Outlook set up as an admin would (CALSYNC_*
+    """``connect_by_consent(email, name, aliases=())``: Outlook set up as an admin would (CALSYNC_*
     pointing at the emulator, the Settings page's values, Base URL = the live server), then
     a user with that email here and in Outlook connected by the real consent flow. Returns
     their :class:`Browser`, with ``user`` and ``account`` set. Connecting asks for a first
@@ -162,10 +162,14 @@ def connect_by_consent(
     )
 
     def connect(
-        email: str, name: str, password: str = "pw-calsync", ms_password: str = "pw-ms"
+        email: str,
+        name: str,
+        password: str = "pw-calsync",
+        ms_password: str = "pw-ms",
+        aliases: tuple[str, ...] = (),
     ) -> Browser:
         user = do_create_user(email, password, name=name)
-        emulator.add_user(email, name, ms_password)
+        emulator.add_user(email, name, ms_password, aliases=list(aliases))
         browser = browsers()
         browser.log_in(email, password)
         authorize = browser.press_sync_with_outlook().headers["location"]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from rest_framework.test import APIClient
 
 from calsync.accounts.actions import do_create_user
 from calsync.calendars import actions
@@ -32,17 +33,33 @@ class StaticToken:
 
 
 class SyncWorld:
-    """One calsync user and their mailbox."""
+    """One calsync user and their mailbox (``mailbox``: its address when it is not the
+    login; ``aliases``: the mailbox's other addresses)."""
 
-    def __init__(self, emulator: Any, email: str, name: str) -> None:
+    def __init__(
+        self,
+        emulator: Any,
+        email: str,
+        name: str,
+        *,
+        mailbox: str | None = None,
+        aliases: tuple[str, ...] = (),
+    ) -> None:
         self.emulator = emulator
         self.email = email
+        self.mailbox = mailbox or email
         self.user = do_create_user(email, "pw-calsync", name=name)
-        emulator.add_user(email, name, "pw-microsoft")
+        emulator.add_user(self.mailbox, name, "pw-microsoft", aliases=list(aliases))
         self.account = OutlookAccount.objects.create(
-            user=self.user, mailbox=email, display_name=name
+            user=self.user, mailbox=self.mailbox, display_name=name
         )
-        self.token = emulator.token_for(email)
+        self.token = emulator.token_for(self.mailbox)
+
+    def api(self) -> APIClient:
+        """A REST API client signed in as this user (the calendar's own API views)."""
+        client = APIClient()
+        client.force_authenticate(self.user)
+        return client
 
     def client(self, transport: httpx.BaseTransport | None = None) -> GraphClient:
         return GraphClient(

@@ -1,8 +1,17 @@
-"""The one door to events: who may read and who may change what.
+"""The one door to events: who may read, who may change what, and who answers.
 
-* A user reads their own events and the events whose attendees include their email.
-  They change their own events, and attended events where they are the organizer; other
-  attended events are read-only.
+A user is known by every address they have (:func:`calsync.calendars.people.addresses_of`:
+their login and their mailbox's addresses). A meeting has one owner here: its organiser
+when the organiser is a calsync user, else each attendee's own copy.
+
+* A user reads their own events, the events they organise (whoever's row it is), and the
+  meetings they attend that their owner organises (so another attendee's own copy of an
+  outside meeting is not theirs to read).
+* Only the organiser changes a meeting's fields, moves it or cancels it (the owner of an
+  event with no organiser is its organiser). An attendee may answer it
+  (:func:`access_event_for_answer`) and change their own show-as; an attendee's delete or
+  archive is a decline. A meeting an attendee declined leaves their calendar (listed only
+  with the archived ones, as archived).
 * An administrator reads every calendar but changes only what the rules above allow.
 * Another user's event is a 404, never a 403: its existence does not leak. A read-only
   event is a 403 that says why.
@@ -14,13 +23,19 @@ occurrence of series 12; resolves to the exception row when that occurrence was 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from calsync.accounts.models import User
 from calsync.calendars import recurrence
-from calsync.calendars.models import Attendee, CancelledOccurrence, Event
+from calsync.calendars.models import (
+    Attendee,
+    CancelledOccurrence,
+    Event,
+    MailAddress,
+    ResponseStatus,
+)
 from calsync.calendars.occurrences import (
     EVENT_ID,
     BadOccurrenceId,
@@ -28,13 +43,37 @@ from calsync.calendars.occurrences import (
     split_occurrence_id,
     with_details,
 )
+from calsync.calendars.people import addresses_of
 from calsync.calendars.validation import MAX_YEAR, MIN_YEAR
 
 
+def organised_by_owner() -> Q:
+    """Events whose owner is their organiser (no organiser, the owner's login, or an
+    address of the owner's mailbox): the meetings their attendees may read."""
+    owner_address = MailAddress.objects.filter(
+        user_id=OuterRef("owner_id"), email=OuterRef("organizer_email")
+    )
+    return Q(organizer_email="") | Q(organizer_email=F("owner__email")) | Exists(owner_address)
+
+
 def events_visible_to(user: User) -> QuerySet[Event]:
-    """Events on ``user``'s calendar: their own, and those they attend."""
-    attended = Attendee.objects.filter(email=user.email.lower()).values("event_id")
-    return Event.objects.filter(Q(owner=user) | Q(pk__in=attended))
+    """Events on ``user``'s calendar: their own, those they organise, and the meetings
+    they attend (see the module docstring), declined ones included."""
+    mine = addresses_of(user)
+    attended = Attendee.objects.filter(email__in=mine).values("event_id")
+    return Event.objects.filter(
+        Q(owner=user) | Q(organizer_email__in=mine) | (Q(pk__in=attended) & organised_by_owner())
+    )
+
+
+def declined_by(user: User) -> Q:
+    """The events ``user`` declined as an attendee (and the exceptions of a series they
+    declined): they have left ``user``'s calendar."""
+    mine = addresses_of(user)
+    declined = Attendee.objects.filter(email__in=mine, status=ResponseStatus.DECLINED)
+    ids = declined.values("event_id")
+    organiser = Q(organizer_email__in=mine) | (Q(organizer_email="") & Q(owner=user))
+    return (Q(pk__in=ids) | Q(series_id__in=ids)) & ~organiser
 
 
 def events_readable_by(user: User) -> QuerySet[Event]:
@@ -42,14 +81,40 @@ def events_readable_by(user: User) -> QuerySet[Event]:
     return Event.objects.all() if user.is_admin else events_visible_to(user)
 
 
+def organises(user: User, event: Event) -> bool:
+    """Whether ``user`` organises ``event`` (its organiser is one of their addresses; an
+    event with no organiser is its owner's)."""
+    organizer = event.organizer_email.lower()
+    if not organizer:
+        return event.owner_id == user.pk
+    return organizer in addresses_of(user)
+
+
 def can_edit(user: User, event: Event) -> bool:
-    """Whether ``user`` may change ``event`` (or, for an occurrence, its series)."""
-    if event.owner_id == user.pk:
+    """Whether ``user`` may change ``event``'s fields, move it or cancel it (or, for an
+    occurrence, its series'): only its organiser."""
+    return organises(user, event)
+
+
+def my_attendee(user: User, event: Event) -> Attendee | None:
+    """``user``'s own attendee entry on ``event`` when they attend it without organising it
+    (uses the prefetched attendees), else None."""
+    if organises(user, event):
+        return None
+    mine = addresses_of(user)
+    return next((a for a in event.attendees.all() if a.email in mine), None)
+
+
+def has_declined(user: User, event: Event) -> bool:
+    """Whether ``user`` declined ``event`` (or, for an exception, its whole series)."""
+    own = my_attendee(user, event)
+    if own is not None and own.status == ResponseStatus.DECLINED:
         return True
-    email = user.email.lower()
-    return event.organizer_email.lower() == email and any(
-        attendee.email == email for attendee in event.attendees.all()
-    )
+    series = event.series if event.series_id is not None else None
+    if series is None:
+        return False
+    own = my_attendee(user, series)
+    return own is not None and own.status == ResponseStatus.DECLINED
 
 
 def access_event(user: User, ref: str) -> Event | Occurrence:
@@ -57,21 +122,35 @@ def access_event(user: User, ref: str) -> Event | Occurrence:
     return _resolve(events_readable_by(user), ref)
 
 
-def access_event_for_update(user: User, ref: str) -> Event | Occurrence:
-    """The event or occurrence ``ref`` for changing.
-
-    :class:`Http404` when ``user`` cannot see it (another user's event),
-    :class:`PermissionDenied` with a clear message when they can only read it.
-    """
+def access_event_for_answer(user: User, ref: str) -> tuple[Event | Occurrence, Attendee]:
+    """The event or occurrence ``ref`` and ``user``'s attendee entry on it, for answering
+    it (or declining it by a delete). :class:`Http404` as for reading,
+    :class:`PermissionDenied` saying why when ``user`` has nothing to answer."""
     item = access_event(user, ref)
     target = item.series if isinstance(item, Occurrence) else item
-    if not can_edit(user, target):
+    own = my_attendee(user, target)
+    if own is None:
         if target.owner_id != user.pk and user.is_admin and not _visible(user, target):
             raise PermissionDenied(_("Administrators may read other calendars, not change them."))
+        if organises(user, target):
+            raise PermissionDenied(
+                _("You organise this meeting: there is no invitation to answer.")
+            )
         raise PermissionDenied(
-            _("You attend this event but do not organise it: it is read-only for you.")
+            _("You are not invited to this event: there is no invitation to answer.")
         )
-    return item
+    return item, own
+
+
+def read_only_reason(user: User, event: Event) -> str:
+    """Why ``user`` may not change ``event``'s fields (translated)."""
+    if event.owner_id != user.pk and user.is_admin and not _visible(user, event):
+        return _("Administrators may read other calendars, not change them.")
+    organizer = event.organizer_name or event.organizer_email
+    return _(
+        "Only the organiser changes a meeting, and %(organizer)s organises this one. You can "
+        "answer it (accept, tentative or decline) and choose how it shows in your calendar."
+    ) % {"organizer": organizer}
 
 
 def _visible(user: User, event: Event) -> bool:

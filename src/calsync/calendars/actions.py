@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calsync.accounts.models import User
@@ -61,7 +63,7 @@ COPIED_TO_EXCEPTION = tuple(f for f in CONTENT_FIELDS if f != "recurrence")
 
 def _snapshot(event: Event) -> tuple[Any, ...]:
     attendees = tuple(
-        sorted((a.email, a.name, a.type, a.status) for a in event.attendees.all())
+        sorted((a.email, a.name, a.type, a.status, a.show_as) for a in event.attendees.all())
         if event.pk
         else ()
     )
@@ -146,10 +148,20 @@ def _attendee_rows(attendees: Sequence[Mapping[str, str]]) -> list[dict[str, str
     ]
 
 
+PERSONAL = ("show_as", "comment", "send_response")
+"""An attendee's own values on their entry, kept when the organiser rewrites the list."""
+
+
 def _set_attendees(event: Event, attendees: list[Mapping[str, str]]) -> None:
     rows = _attendee_rows(attendees)
+    kept = {
+        a.email: {name: getattr(a, name) for name in PERSONAL}
+        for a in Attendee.objects.filter(event=event)
+    }
     event.attendees.all().delete()
-    Attendee.objects.bulk_create(Attendee(event=event, **row) for row in rows)
+    Attendee.objects.bulk_create(
+        Attendee(event=event, **row, **kept.get(row["email"], {})) for row in rows
+    )
     if hasattr(event, "_prefetched_objects_cache"):
         event._prefetched_objects_cache.pop("attendees", None)
 
@@ -231,11 +243,40 @@ def do_update_event(event: Event, changes: Mapping[str, Any]) -> Event:
     return _update(event, changes)
 
 
+FOLLOWED = (
+    "title",
+    "description",
+    "location",
+    "show_as",
+    "privacy",
+    "organizer_email",
+    "organizer_name",
+)
+"""Fields an exception takes from its series when the series changes them, unless the
+exception has a value of its own (as Outlook's exceptions keep only what they override)."""
+
+
+def _follow(series: Event, old: Mapping[str, Any]) -> None:
+    """The exceptions of ``series`` that still had the series' ``old`` values of the
+    :data:`FOLLOWED` fields take the new ones (their version moves)."""
+    moved: set[int] = set()
+    for name in FOLLOWED:
+        new = getattr(series, name)
+        if old[name] == new:
+            continue
+        following = series.exceptions.filter(**{name: old[name]})
+        moved |= set(following.values_list("pk", flat=True))
+        following.update(**{name: new})
+    if moved:
+        Event.objects.filter(pk__in=moved).update(version=F("version") + 1, updated=timezone.now())
+
+
 @transaction.atomic
 def _update(event: Event, changes: Mapping[str, Any]) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     before = _snapshot(event)
     old_times = recurrence.SeriesTimes.of(event) if event.is_series else None
+    old_values = {name: getattr(event, name) for name in FOLLOWED}
     _apply(event, changes)
     _check(event)
     if "attendees" in changes:
@@ -247,6 +288,8 @@ def _update(event: Event, changes: Mapping[str, Any]) -> Event:
         old_times is not None and any(name in changes for name in TIME_FIELDS)
     ):
         _reconcile_series(event, old_times)
+    if event.is_series:
+        _follow(event, old_values)
     _changed(event.owner_id, event.pk)
     return event
 
@@ -375,3 +418,42 @@ def do_cancel_occurrence(series: Event, original_start: datetime) -> None:
         series.version += 1
         series.save(update_fields=["version", "updated"])
     _changed(series.owner_id, series.pk)
+
+
+@transaction.atomic
+def do_answer(
+    event: Event,
+    email: str,
+    answer: Mapping[str, Any],
+    *,
+    whole_series: bool = True,
+    responder_id: int | None = None,
+) -> Event:
+    """Write an attendee's own values on ``event`` (the entry with ``email``): any of
+    ``status`` (their answer), ``comment`` and ``send_response`` (what goes with it) and
+    ``show_as`` (how it shows in their calendar). On a series, with ``whole_series``, the
+    series' exceptions that list the attendee get them too (an answer to the series
+    answers all of it). Bumps the version of each event whose entry changed (the answer
+    and the show-as are content of the entry; the comment is not) and announces the change
+    to the owner and to ``responder_id``."""
+    events = [event]
+    if whole_series and event.is_series:
+        events += list(event.exceptions.filter(attendees__email=email))
+    for target in events:
+        row = Attendee.objects.select_for_update().filter(event=target, email=email).first()
+        if row is None:
+            continue
+        bumps = any(
+            name in answer and getattr(row, name) != answer[name] for name in ("status", "show_as")
+        )
+        for name, value in answer.items():
+            setattr(row, name, value)
+        row.save()
+        if bumps:
+            Event.objects.filter(pk=target.pk).update(
+                version=F("version") + 1, updated=timezone.now()
+            )
+        _changed(target.owner_id, target.pk)
+        if responder_id is not None and responder_id != target.owner_id:
+            _changed(responder_id, target.pk)
+    return Event.objects.get(pk=event.pk)

@@ -4,6 +4,11 @@ and actions.
 Every event URL takes an API id (see :mod:`calsync.calendars.access`): the verbs on a
 series' id act on the whole series; on an occurrence id, PATCH turns that occurrence into
 an exception (the answer carries its stable id) and DELETE cancels it.
+
+Meetings someone else organises: their fields are the organiser's (a PATCH that would
+change one is a 403 saying why; one carrying only the reader's own ``show_as``, or values
+as they are, passes); ``POST …/respond`` answers them; a DELETE or an archive declines
+them (the organiser keeps the meeting).
 """
 
 from __future__ import annotations
@@ -28,13 +33,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calsync.accounts.models import User
-from calsync.calendars import actions, changes, feeds, ics, search, validation
+from calsync.calendars import actions, changes, feeds, ics, meetings, people, search, validation
 from calsync.calendars.access import (
     access_event,
-    access_event_for_update,
+    access_event_for_answer,
+    can_edit,
+    declined_by,
     events_visible_to,
+    has_declined,
+    read_only_reason,
 )
-from calsync.calendars.models import Event, IcsFeed
+from calsync.calendars.models import Event, IcsFeed, ResponseStatus
 from calsync.calendars.occurrences import Occurrence, WindowTooFull, list_window, with_details
 from calsync.calendars.serializers import EventSerializer, EventWriteSerializer
 
@@ -118,8 +127,20 @@ def _calendar_of(request: Request) -> Any:
     return events_visible_to(target)
 
 
+def _reader(request: Request) -> User:
+    """Whose calendar a listing shows (``?user=`` for administrators, else the caller)."""
+    wanted = request.query_params.get("user")
+    if wanted and wanted.isdigit() and request.user.is_admin:
+        return User.objects.filter(pk=int(wanted)).first() or request.user
+    return request.user
+
+
 def _out(request: Request, item: Event | Occurrence) -> dict[str, Any]:
     return EventSerializer(item, context={"user": request.user}).data
+
+
+def _api_id(item: Event | Occurrence) -> str | int:
+    return item.api_id if isinstance(item, Occurrence) else item.pk
 
 
 def _reloaded(event: Event) -> Event:
@@ -163,6 +184,8 @@ class EventListView(APIView):
         query = _query(request)
         if query:
             events = search.matching(events, query)
+        if not archived:
+            events = events.exclude(declined_by(_reader(request)))
         window = _window(request)
         if window is None:
             if not archived:
@@ -230,8 +253,11 @@ class EventDetailView(APIView):
         description=_lazy("On an occurrence id this turns the occurrence into an exception."),
     )
     def patch(self, request: Request, event_id: str) -> Response:
-        item = access_event_for_update(request.user, event_id)
+        item = access_event(request.user, event_id)
+        target = item.series if isinstance(item, Occurrence) else item
         form = EventWriteSerializer(data=request.data, partial=True, context={"current": item})
+        if not can_edit(request.user, target):
+            return self._patch_as_attendee(request, item, form)
         form.is_valid(raise_exception=True)
         try:
             if isinstance(item, Occurrence):
@@ -244,13 +270,34 @@ class EventDetailView(APIView):
             raise _django_errors(exc) from exc
         return Response(_out(request, _reloaded(event)))
 
+    def _patch_as_attendee(
+        self, request: Request, item: Event | Occurrence, form: EventWriteSerializer
+    ) -> Response:
+        """A PATCH by someone who does not organise the event: only their own show-as."""
+        target = item.series if isinstance(item, Occurrence) else item
+        if not form.is_valid() or meetings.organiser_fields_changed(form.validated_data, item):
+            raise PermissionDenied(read_only_reason(request.user, target))
+        _item, own = access_event_for_answer(request.user, str(_api_id(item)))
+        show_as = form.validated_data.get("show_as")
+        if show_as is not None and show_as != (own.show_as or target.show_as):
+            meetings.answer(request.user, item, own.email, {"show_as": show_as})
+        return Response(_out(request, access_event(request.user, str(_api_id(item)))))
+
     @extend_schema(
         parameters=[EVENT_ID_PARAMETER],
         responses={204: None},
-        description=_lazy("On an occurrence or exception id this cancels that occurrence only."),
+        description=_lazy(
+            "On an occurrence or exception id this cancels that occurrence only. On a meeting "
+            "someone else organises it declines it (the organiser keeps it)."
+        ),
     )
     def delete(self, request: Request, event_id: str) -> Response:
-        item = access_event_for_update(request.user, event_id)
+        item = access_event(request.user, event_id)
+        target = item.series if isinstance(item, Occurrence) else item
+        if not can_edit(request.user, target):
+            _item, own = access_event_for_answer(request.user, event_id)
+            meetings.answer(request.user, item, own.email, meetings.decline())
+            return Response(status=status.HTTP_204_NO_CONTENT)
         try:
             if isinstance(item, Occurrence):
                 actions.do_cancel_occurrence(item.series, item.original_start)
@@ -266,7 +313,10 @@ class _ActiveView(APIView):
 
     @extend_schema(parameters=[EVENT_ID_PARAMETER], request=None, responses={200: EventSerializer})
     def post(self, request: Request, event_id: str) -> Response:
-        item = access_event_for_update(request.user, event_id)
+        item = access_event(request.user, event_id)
+        target = item.series if isinstance(item, Occurrence) else item
+        if not can_edit(request.user, target):
+            return self._as_attendee(request, event_id)
         if isinstance(item, Occurrence):
             if not self.archive:
                 return Response(_out(request, item))
@@ -279,6 +329,21 @@ class _ActiveView(APIView):
             event = actions.do_unarchive_event(item)
         return Response(_out(request, _reloaded(event)))
 
+    def _as_attendee(self, request: Request, event_id: str) -> Response:
+        """Archiving a meeting one attends declines it; unarchiving one declined is
+        answering it again, which a 403 says."""
+        item, own = access_event_for_answer(request.user, event_id)
+        if self.archive:
+            meetings.answer(request.user, item, own.email, meetings.decline())
+        elif has_declined(request.user, item.series if isinstance(item, Occurrence) else item):
+            raise PermissionDenied(
+                _(
+                    "You declined this meeting. To bring it back, answer it again: accept it "
+                    "or answer tentatively."
+                )
+            )
+        return Response(_out(request, access_event(request.user, event_id)))
+
 
 class EventArchiveView(_ActiveView):
     """``POST /api/events/<id>/archive``: hide the event (kept, restorable)."""
@@ -290,6 +355,71 @@ class EventUnarchiveView(_ActiveView):
     """``POST /api/events/<id>/unarchive``: bring it back."""
 
     archive = False
+
+
+class RespondSerializer(serializers.Serializer):
+    """The body of ``POST /api/events/<id>/respond``."""
+
+    response = serializers.ChoiceField(
+        choices=[(value, label) for value, label in ResponseStatus.choices if value != "none"]
+    )
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=meetings.COMMENT_MAX
+    )
+    send = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=_lazy("Whether the organiser gets the answer (Outlook's sendResponse)."),
+    )
+
+
+class EventRespondView(APIView):
+    """``POST /api/events/<id>/respond``: answer an invitation (a series or one occurrence)."""
+
+    @extend_schema(
+        parameters=[EVENT_ID_PARAMETER],
+        request=RespondSerializer,
+        responses={200: EventSerializer},
+        description=_lazy(
+            "Answer a meeting someone else organises: on a series' id the whole series, on "
+            "an occurrence id that occurrence only. The answer reaches Outlook at the next "
+            "sync (accept, tentativelyAccept or decline). A declined meeting leaves the "
+            "calendar (listed with the archived ones); the organiser keeps it."
+        ),
+    )
+    def post(self, request: Request, event_id: str) -> Response:
+        form = RespondSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        item, own = access_event_for_answer(request.user, event_id)
+        answer = {
+            "status": form.validated_data["response"],
+            "comment": form.validated_data["comment"],
+            "send_response": form.validated_data["send"],
+        }
+        meetings.answer(request.user, item, own.email, answer)
+        return Response(_out(request, access_event(request.user, event_id)))
+
+
+class DirectoryEntrySerializer(serializers.Serializer):
+    email = serializers.EmailField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class PeopleView(APIView):
+    """``GET /api/people?search=…``: calsync users to invite (at most 20)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search",
+                OpenApiTypes.STR,
+                description=_lazy("Part of a name or an address (at least two characters)."),
+            )
+        ],
+        responses={200: DirectoryEntrySerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(people.search_people(request.query_params.get("search", "")))
 
 
 class IcsUrlSerializer(serializers.Serializer):

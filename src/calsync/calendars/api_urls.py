@@ -36,6 +36,12 @@ urlpatterns = [
         api.EventUnarchiveView.as_view(),
         name="api-event-unarchive",
     ),
+    path(
+        "events/<event_id:event_id>/respond",
+        api.EventRespondView.as_view(),
+        name="api-event-respond",
+    ),
+    path("people", api.PeopleView.as_view(), name="api-people"),
 ]
 
 urlpatterns += [

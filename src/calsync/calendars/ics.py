@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from calsync import rrules
 from calsync.accounts.models import User
 from calsync.calendars import recurrence
-from calsync.calendars.access import events_visible_to
+from calsync.calendars.access import declined_by, events_visible_to
 from calsync.calendars.models import CancelledOccurrence, Event
 from calsync.calendars.occurrences import with_details
 
@@ -156,16 +156,24 @@ def calendar_etag(user: User) -> str:
 
 
 def build_calendar(user: User) -> icalendar.Calendar:
-    """The calendar of ``user`` (their own and attended events, archived ones left out)."""
+    """The calendar of ``user`` (their own and attended events, archived and declined ones
+    left out)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", _("calsync: %(user)s") % {"user": user.display_name})
-    events = list(with_details(events_visible_to(user).filter(active=True)).order_by("start"))
+    visible = events_visible_to(user).filter(active=True)
+    declined = set(visible.filter(declined_by(user)).values_list("pk", flat=True))
+    events = [
+        event
+        for event in with_details(visible).order_by("start")
+        if event.pk not in declined or event.series_id is not None
+    ]
     exceptions: dict[int, list[Event]] = defaultdict(list)
     for event in events:
         if event.series_id is not None:
+            event.active = event.pk not in declined  # a declined occurrence is left out
             exceptions[event.series_id].append(event)
     archived = with_details(
         Event.objects.filter(series__in=[e.pk for e in events if e.is_series], active=False)

@@ -171,6 +171,15 @@ class Attendee(models.Model):
     status = models.CharField(
         _("response"), max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.NONE
     )
+    show_as = models.CharField(
+        _("show as (the attendee's own)"),
+        max_length=20,
+        choices=ShowAs.choices,
+        blank=True,
+        help_text=_("How the meeting shows in the attendee's calendar; empty: as the event."),
+    )
+    comment = models.TextField(_("comment with the answer"), blank=True)
+    send_response = models.BooleanField(_("answer sent to the organiser"), default=True)
 
     class Meta:
         verbose_name = _("attendee")
@@ -209,6 +218,30 @@ class CancelledOccurrence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series_id}@{self.original_start.isoformat()}"
+
+
+class MailAddress(models.Model):
+    """An address of a user's connected mailbox besides their login (its primary SMTP
+    address, user principal name, aliases): invitations to it are the user's, and meetings
+    it organises are theirs. One user per address; stored lower-case; kept up to date by
+    the app that reads the mailbox (see :mod:`calsync.calendars.people`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="mail_addresses",
+        verbose_name=_("user"),
+    )
+    email = models.EmailField(_("email"), unique=True)
+    checked = models.DateTimeField(_("last read from the mailbox"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("mailbox address")
+        verbose_name_plural = _("mailbox addresses")
+        ordering = ("email",)
+
+    def __str__(self) -> str:
+        return self.email
 
 
 class IcsFeed(models.Model):

@@ -1,12 +1,15 @@
 """The event JSON of the REST API (docs/contract.md, REST API), read and written.
 
-Reading: :class:`EventSerializer` renders an event row or an :class:`Occurrence`. ``start``
-and ``end`` carry the offset of the event's own zone (dates for all-day events, end
-exclusive); ``outlook`` is the event's link to its Outlook copy (null until linked), as the
-app that links events registered it (:mod:`calsync.calendars.links`). Besides the
-contract's fields it adds ``uid``, ``original_start`` (occurrences and exceptions),
-``version``, ``editable`` (false when the reader may not change it), ``created`` and
-``updated``.
+Reading: :class:`EventSerializer` renders an event row or an :class:`Occurrence` as its
+reader (``context["user"]``) sees it. ``start`` and ``end`` carry the offset of the event's
+own zone (dates for all-day events, end exclusive); ``outlook`` is the event's link to its
+Outlook copy (null until linked), as the app that links events registered it
+(:mod:`calsync.calendars.links`). Besides the contract's fields it adds ``uid``,
+``original_start`` (occurrences and exceptions), ``version``, ``editable`` (false when the
+reader may not change its fields: they do not organise it), ``my_response`` (the reader's
+own answer when they attend it without organising it, else null), ``created`` and
+``updated``. For an attendee, ``show_as`` is their own (when they chose one) and
+``active`` is false once they declined it.
 
 Writing: :class:`EventWriteSerializer` checks a request body against the event being
 changed (``context["current"]``: None on create, an event or an occurrence on PATCH) and
@@ -33,7 +36,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from calsync.calendars import links, recurrence, validation
-from calsync.calendars.access import can_edit
+from calsync.calendars.access import can_edit, has_declined, my_attendee
 from calsync.calendars.models import (
     DESCRIPTION_MAX,
     LOCATION_MAX,
@@ -117,6 +120,14 @@ class EventSerializer(serializers.Serializer):
     )
     version = serializers.IntegerField(read_only=True)
     editable = serializers.BooleanField(read_only=True)
+    my_response = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The reader's answer (none, accepted, tentative or declined) when they attend the "
+            "meeting without organising it, else null."
+        ),
+    )
     created = serializers.DateTimeField(read_only=True)
     updated = serializers.DateTimeField(read_only=True)
 
@@ -125,6 +136,8 @@ class EventSerializer(serializers.Serializer):
         event = occurrence.series if occurrence else instance
         assert isinstance(event, Event)
         user = self.context.get("user")
+        own = my_attendee(user, event) if user is not None else None
+        declined = bool(user is not None and own is not None and has_declined(user, event))
         zone, all_day = event.timezone, event.all_day
         original_start = occurrence.original_start if occurrence else event.original_start
         link = links.describe(event)
@@ -138,10 +151,13 @@ class EventSerializer(serializers.Serializer):
             "end": render_time(instance.end, instance.end_date, zone, all_day),
             "timezone": zone,
             "all_day": all_day,
-            "show_as": event.show_as,
+            "show_as": (own.show_as if own is not None else "") or event.show_as,
             "privacy": event.privacy,
-            # an exception of an archived series is archived with it
-            "active": event.active and (event.series_id is None or event.series.active),
+            # an exception of an archived series is archived with it; a declined meeting
+            # has left its attendee's calendar
+            "active": event.active
+            and (event.series_id is None or event.series.active)
+            and not declined,
             "organizer": {"email": event.organizer_email, "name": event.organizer_name},
             "attendees": [
                 {"email": a.email, "name": a.name, "status": a.status, "type": a.type}
@@ -163,6 +179,7 @@ class EventSerializer(serializers.Serializer):
             "in_outlook": link is not None,
             "version": event.version,
             "editable": bool(user is not None and can_edit(user, event)),
+            "my_response": own.status if own is not None else None,
             "created": event.created.isoformat(),
             "updated": event.updated.isoformat(),
         }

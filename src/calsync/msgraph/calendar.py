@@ -118,12 +118,14 @@ class OutlookCalendar:
         page_size: int = PAGE_SIZE,
         on_thread_exit: Callable[[], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        aliases: Iterable[str] = (),
     ) -> None:
         """``on_thread_exit``: see :func:`~.batching.run_batch` (worker threads of $batch).
         ``on_progress(done, total)`` hears how far :meth:`apply_remote` is, from whichever
-        thread a batch was answered in."""
+        thread a batch was answered in. ``aliases``: the mailbox's other addresses."""
         self.client = client
         self.mailbox = mailbox
+        self.aliases = frozenset(a.lower() for a in aliases)
         self.page_size = page_size
         self._on_thread_exit = on_thread_exit
         self._on_progress = on_progress
@@ -175,7 +177,10 @@ class OutlookCalendar:
             try:
                 items.append(
                     mapping.remote_item(
-                        obj, mailbox=self.mailbox, zone_hint=linked.zones.get(remote_id)
+                        obj,
+                        mailbox=self.mailbox,
+                        aliases=self.aliases,
+                        zone_hint=linked.zones.get(remote_id),
                     )
                 )
             except (InvalidData, KeyError, ValueError, TypeError) as exc:
@@ -408,6 +413,8 @@ class OutlookCalendar:
             elif isinstance(action, UpdateRemote) and "cancelled" in action.fields:
                 for start in _added_cancellations(action):
                     wanted.add((action.remote_id, start, action.before.timezone))
+            elif isinstance(action, RespondRemote) and action.original_start is not None:
+                wanted.add((action.remote_id, action.original_start, action.timezone))
         ordered = sorted(wanted, key=lambda w: (w[0], _start_key(w[1])))
         requests = [SubRequest("GET", _instances_url(want[0], want[1])) for want in ordered]
         found: dict[tuple[str, str], str] = {}
@@ -459,6 +466,7 @@ class OutlookCalendar:
                     outcomes[index] = mapping.remote_item(
                         answer.body,
                         mailbox=self.mailbox,
+                        aliases=self.aliases,
                         zone_hint=before.data.timezone,
                         uid=before.uid,
                     )
@@ -483,7 +491,11 @@ class OutlookCalendar:
             zone = str(action.fields["timezone"])
         try:
             return mapping.remote_item(
-                answer.body, mailbox=self.mailbox, zone_hint=zone, uid=action.uid
+                answer.body,
+                mailbox=self.mailbox,
+                aliases=self.aliases,
+                zone_hint=zone,
+                uid=action.uid,
             )
         except (InvalidData, KeyError, ValueError, TypeError) as exc:
             return exc
@@ -544,7 +556,13 @@ def _request_for(
     if isinstance(action, DeleteRemote):
         return SubRequest("DELETE", path)
     if isinstance(action, RespondRemote):
-        return SubRequest("POST", f"{path}/{action.response}", {"sendResponse": True})
+        body = {"comment": action.comment, "sendResponse": action.send}
+        if action.original_start is not None:  # that occurrence only
+            key = (action.remote_id, _start_key(action.original_start))
+            if key not in instances:
+                raise ItemNotFound(f"{action.remote_id} has no occurrence at {key[1]}")
+            path = f"/me/events/{quote(instances[key], safe='')}"
+        return SubRequest("POST", f"{path}/{action.response}", body)
     raise TypeError(f"not an Outlook action: {action!r}")
 
 

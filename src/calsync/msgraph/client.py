@@ -167,9 +167,10 @@ class GraphClient:
         """GET ``path`` and return its JSON object."""
         return _json_object(self.request("GET", path, params=params, prefer=prefer))
 
-    def me(self) -> dict[str, Any]:
-        """The signed-in user (``GET /me``): ``id``, ``mail``, ``userPrincipalName``, ..."""
-        return self.get_json("/me")
+    def me(self, select: str | None = None) -> dict[str, Any]:
+        """The signed-in user (``GET /me``): ``id``, ``mail``, ``userPrincipalName``, ...;
+        ``select`` names the properties wanted (``proxyAddresses`` comes only so)."""
+        return self.get_json("/me", params={"$select": select} if select else None)
 
     def close(self) -> None:
         """Release the connection pool."""

@@ -42,6 +42,7 @@ engine keys it by its master (see :mod:`calsync.syncengine.identity`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -131,7 +132,7 @@ def _person(node: dict[str, Any] | None) -> Person | None:
     return Person(address, ((node or {}).get("emailAddress") or {}).get("name") or "")
 
 
-def _attendees(items: list[dict[str, Any]], own: str | None) -> tuple[Attendee, ...]:
+def _attendees(items: list[dict[str, Any]], own: frozenset[str]) -> tuple[Attendee, ...]:
     seen: dict[str, Attendee] = {}
     for item in items or []:
         email_node = item.get("emailAddress") or {}
@@ -139,16 +140,25 @@ def _attendees(items: list[dict[str, Any]], own: str | None) -> tuple[Attendee, 
         if not address or address in seen:
             continue
         status = RESPONSES.get(((item.get("status") or {}).get("response")) or "none", "none")
-        if own is not None and address == own:
+        if address in own:
             status = "none"
-        seen[address] = Attendee(
-            address, email_node.get("name") or "", item.get("type") or "required", status
-        )
+        name = (email_node.get("name") or "").strip()
+        if name.lower() == address:
+            name = ""  # Exchange shows an unresolved address as its own name: no name
+        seen[address] = Attendee(address, name, item.get("type") or "required", status)
     return tuple(seen.values())
 
 
-def event_data(obj: dict[str, Any], *, mailbox: str, zone_hint: str | None = None) -> EventData:
-    """The engine's content of the Graph event ``obj`` read from ``mailbox``."""
+def event_data(
+    obj: dict[str, Any],
+    *,
+    mailbox: str,
+    zone_hint: str | None = None,
+    aliases: Iterable[str] = (),
+) -> EventData:
+    """The engine's content of the Graph event ``obj`` read from ``mailbox`` (whose other
+    addresses are ``aliases``: the user's own attendee entry, under any of them, carries
+    no answer in the content)."""
     all_day = bool(obj.get("isAllDay"))
     if all_day:
         start: datetime | date = date.fromisoformat(obj["start"]["dateTime"][:10])
@@ -158,7 +168,11 @@ def event_data(obj: dict[str, Any], *, mailbox: str, zone_hint: str | None = Non
     recurrence = obj.get("recurrence")
     zone = zones.event_zone(obj, zones.graph_span(start, end, recurrence), zone_hint)
     organizer = _person(obj.get("organizer"))
-    own = None if obj.get("isOrganizer", True) else mailbox.lower()
+    own = (
+        frozenset()
+        if obj.get("isOrganizer", True)
+        else frozenset({mailbox.lower(), *(a.lower() for a in aliases)})
+    )
     data = EventData(
         title=obj.get("subject") or "",
         start=start,
@@ -238,8 +252,10 @@ def remote_item(
     mailbox: str,
     zone_hint: str | None = None,
     uid: str | None = None,
+    aliases: Iterable[str] = (),
 ) -> RemoteItem:
-    """The :class:`RemoteItem` of the full Graph event ``obj`` (not a skeletal occurrence)."""
+    """The :class:`RemoteItem` of the full Graph event ``obj`` (not a skeletal occurrence);
+    ``aliases``: the mailbox's other addresses."""
     is_organizer = bool(obj.get("isOrganizer", True))
     answer = None
     if not is_organizer:
@@ -247,7 +263,7 @@ def remote_item(
         answer = RESPONSES.get(response, "none")
     series_id = obj.get("seriesMasterId")
     found_uid = uid or uid_from_transaction(obj.get("transactionId")) or uid_from_extended(obj)
-    data = event_data(obj, mailbox=mailbox, zone_hint=zone_hint)
+    data = event_data(obj, mailbox=mailbox, zone_hint=zone_hint, aliases=aliases)
     original: datetime | date | None = None
     if series_id:
         found_uid = None  # an instance shows its master's uid: the engine keys it by master
@@ -269,6 +285,27 @@ def remote_item(
         original_start=original,
         cancelled=bool(obj.get("isCancelled")),
     )
+
+
+ME_SELECT = "id,displayName,mail,userPrincipalName,proxyAddresses"
+"""What ``GET /me`` is asked for: who the user is and every address of their mailbox."""
+
+
+def mailbox_addresses(me: dict[str, Any]) -> list[str]:
+    """Every SMTP address of the mailbox ``me`` (a ``GET /me`` with :data:`ME_SELECT`),
+    lower-case, primary first: ``mail``, ``userPrincipalName``, and each ``SMTP:`` /
+    ``smtp:`` proxy address (other kinds, ``SIP:`` or ``X500:``, are not mail addresses)."""
+    found = [str(me.get("mail") or ""), str(me.get("userPrincipalName") or "")]
+    for proxy in me.get("proxyAddresses") or []:
+        kind, _, address = str(proxy).partition(":")
+        if kind.lower() == "smtp":
+            found.append(address)
+    seen: dict[str, None] = {}
+    for address in found:
+        address = address.strip().lower()
+        if "@" in address and not address.startswith("@"):
+            seen.setdefault(address, None)
+    return list(seen)
 
 
 # -- writing -------------------------------------------------------------------------------

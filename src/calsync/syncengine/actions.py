@@ -112,16 +112,24 @@ class DeleteRemote(_Action):
 
 @dataclass(frozen=True, slots=True)
 class RespondRemote(_Action):
-    """Send the user's answer: ``response`` is accept / tentativelyAccept / decline."""
+    """Send the user's answer: ``response`` is accept / tentativelyAccept / decline, with
+    ``comment``; ``send`` False answers without telling the organiser (Graph's
+    ``sendResponse``). With ``original_start`` it answers the occurrence of the series
+    ``remote_id`` originally at that time only (``timezone``: the series' zone, which an
+    all-day original date is read in)."""
 
     side: ClassVar[str | None] = "remote"
     uid: str
     remote_id: str
     response: str
     organizer: str | None = None
+    comment: str = ""
+    send: bool = True
+    original_start: When | None = None
+    timezone: str = "UTC"
 
     def notices(self) -> tuple[Notice, ...]:
-        return notices.on_response(self.organizer)
+        return notices.on_response(self.organizer) if self.send else ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -265,6 +265,11 @@ class MemoryOutlook:
         if isinstance(action, RespondRemote):
             if item.is_organizer:
                 raise SyncError("the organizer cannot answer their own meeting")
+            if action.original_start is not None:  # one occurrence: declined, it leaves
+                if action.response == "decline":
+                    cancelled = (*item.data.cancelled, action.original_start)
+                    self._touch(replace(item, data=item.data.with_fields({"cancelled": cancelled})))
+                return None
             return self._touch(replace(item, my_response=ANSWERS[action.response]))
         raise TypeError(f"not an Outlook action: {action!r}")
 

@@ -13,10 +13,11 @@ conflict, except on a meeting the user does not organise (Outlook's stand, as fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from calsync.syncengine.actions import REASON_BOTH_CHANGED, REASON_NOT_ORGANIZER, Conflict
+from calsync.syncengine.meetings import PERSONAL_FIELDS
 from calsync.syncengine.model import FIELDS, Attendee, EventData
 
 _MISSING: Any = object()
@@ -54,18 +55,26 @@ def merge(
 
     When the user is not the organizer (``local_is_organizer=False``) Outlook owns the
     content: a local content change is refused and reported as a conflict Outlook won;
-    the answer still merges both ways.
+    the answer and the attendee's own fields (``PERSONAL_FIELDS``) still merge both ways
+    (without a base, such a field is the copy's: the attendee's mailbox holds their own
+    value until they change it here). Without a base, one attendee differing only by an
+    answer on one side takes it.
     """
     rules = _Rules(uid, local_wins, organizer_owns_content=not local_is_organizer)
     base_data, base_response = base if base is not None else (None, _MISSING)
     conflicts: list[Conflict] = []
     values: dict[str, Any] = {}
+    answer_rules = _Rules(uid, local_wins, organizer_owns_content=False)
     for name in FIELDS:
         if name in ("attendees", "cancelled") or name in WHEN:
             continue
         old = getattr(base_data, name) if base_data is not None else _MISSING
+        if name in PERSONAL_FIELDS and rules.organizer_owns_content and base_data is None:
+            values[name] = getattr(remote[0], name)  # a new link: the copy's own value
+            continue
+        own = answer_rules if name in PERSONAL_FIELDS else rules  # the attendee's own field
         values[name] = _pick(
-            rules, name, old, getattr(local[0], name), getattr(remote[0], name), conflicts
+            own, name, old, getattr(local[0], name), getattr(remote[0], name), conflicts
         )
     old_when = when(base_data) if base_data is not None else _MISSING
     chosen = _pick(rules, "when", old_when, when(local[0]), when(remote[0]), conflicts)
@@ -81,7 +90,6 @@ def merge(
         rules, base_data.attendees if base_data is not None else None,
         local[0].attendees, remote[0].attendees, conflicts,
     )  # fmt: skip
-    answer_rules = _Rules(uid, local_wins, organizer_owns_content=False)
     response = _pick(answer_rules, "my_response", base_response, local[1], remote[1], conflicts)
     return Merged(EventData(**values), response, tuple(conflicts))
 
@@ -131,7 +139,20 @@ def _merge_attendees(
     for email in sorted(mine.keys() | theirs.keys() | (old.keys() if old else set())):
         was = old.get(email) if old is not None else _MISSING
         name = f"attendees[{email}]"
+        answered = _answered(mine.get(email), theirs.get(email)) if old is None else None
+        if answered is not None:  # no base: an answer beats no answer, it is no conflict
+            kept.append(answered)
+            continue
         chosen = _pick(rules, name, was, mine.get(email), theirs.get(email), out)
         if chosen is not None:
             kept.append(chosen)
     return tuple(kept)
+
+
+def _answered(mine: Attendee | None, theirs: Attendee | None) -> Attendee | None:
+    """Of one person differing only by their answer, where one side has none: the answer."""
+    if mine is None or theirs is None or replace(mine, status=theirs.status) != theirs:
+        return None
+    if mine.status == "none":
+        return theirs
+    return mine if theirs.status == "none" else None

@@ -138,7 +138,9 @@ class LocalItem:
     ``uid`` is our UUID (it also travels in an Outlook extended property); ``version``
     grows on every local write; ``active`` is False once archived. ``ical_uid`` is the
     meeting's iCalUId when we learnt it from Outlook (it joins the copies of one meeting
-    in several mailboxes). ``my_response`` is the user's answer when not the organizer.
+    in several mailboxes). ``my_response`` is the user's answer when not the organizer;
+    ``response_comment`` and ``send_response`` go with it when it is sent (they are not
+    content: they change no hash).
     """
 
     uid: str
@@ -152,6 +154,8 @@ class LocalItem:
     is_organizer: bool = True
     my_response: str | None = None
     ical_uid: str | None = None
+    response_comment: str = ""
+    send_response: bool = True
 
     def __post_init__(self) -> None:
         _check_item(self.uid, "uid", self.modified_at, self.my_response)

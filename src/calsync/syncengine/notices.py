@@ -14,7 +14,8 @@ made by the organizer (one mail per recipient):
 * delete of a meeting on the organizer's calendar: a *cancellation* to each attendee;
   so does each occurrence of a series cancelled by an update (new ``cancelled`` entries);
 * an exception made here (the occurrence's PATCH): an *update* to each attendee;
-* an attendee's accept / tentativelyAccept / decline: a *response* to the organizer;
+* an attendee's accept / tentativelyAccept / decline: a *response* to the organizer
+  (none when the answer is sent with ``sendResponse`` false);
 * an attendee deleting their own copy: nothing (undocumented; nothing seen).
 
 Outlook sends one message per kind and write, addressed to all its recipients:

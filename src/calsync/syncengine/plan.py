@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
-from calsync.syncengine import guards, identity, zones
+from calsync.syncengine import guards, identity, meetings, zones
 from calsync.syncengine.actions import (
     REASON_DELETED_HERE,
     RESPONSE_VERBS,
@@ -315,7 +315,9 @@ def _sync_pair(
     merged = merge(uid, base, mine, theirs, local_wins=local_wins, local_is_organizer=is_organizer)
     local_id = local.local_id if local else _entry(entry).local_id
     remote_id = remote.remote_id if remote else _entry(entry).remote_id
-    answer, writes, records = _answer_out(uid, remote_id, merged.response, theirs, is_organizer)
+    answer, writes, records = _answer_out(
+        uid, remote_id, merged.response, theirs, is_organizer, local
+    )
     records = [*merged.conflicts, *records]
     refused = tuple(c.field for c in merged.conflicts if c.reason == SKIP_NOT_ORGANIZER)
     if refused:
@@ -326,9 +328,13 @@ def _sync_pair(
         local_fields["my_response"] = answer
     if local_fields:
         writes.insert(0, UpdateLocal(uid, local_id, local_fields))
-    remote_fields = _changed_fields(merged.data, theirs[0])
-    if remote_fields and is_organizer:
+    remote_fields = meetings.without_answers(_changed_fields(merged.data, theirs[0]), theirs[0])
+    if not is_organizer:
+        remote_fields = meetings.personal(remote_fields)  # an attendee writes their own only
+    if remote_fields:
         if_match = remote.change_key if remote else _entry(entry).remote_change_key
+        if not is_organizer:
+            if_match = None  # the user's own field; an answer sent with it moves the key
         before = remote.data if remote else _entry(entry).base
         writes.append(UpdateRemote(uid, remote_id, remote_fields, if_match, before))
     if entry is None or entry.local_id != local_id or entry.remote_id != remote_id:
@@ -346,8 +352,10 @@ def _answer_out(
     answer: str | None,
     theirs: tuple[EventData, str | None],
     is_organizer: bool,
+    local: LocalItem | None,
 ) -> tuple[str | None, list[Action], list[Action]]:
-    """The user's merged answer, and the RespondRemote that sends it when it is new.
+    """The user's merged answer, and the RespondRemote that sends it when it is new (with
+    the comment and the send choice that go with it here).
 
     Outlook cannot take an answer back to "none": then Outlook's answer stays (a Skip says
     so). Returns (the answer both sides end with, writes, records).
@@ -356,7 +364,9 @@ def _answer_out(
         return answer, [], []
     if answer in RESPONSE_VERBS:
         organizer = theirs[0].organizer.email if theirs[0].organizer else None
-        return answer, [RespondRemote(uid, remote_id, RESPONSE_VERBS[answer], organizer)], []
+        comment, send = (local.response_comment, local.send_response) if local else ("", True)
+        verb = RESPONSE_VERBS[answer]
+        return answer, [RespondRemote(uid, remote_id, verb, organizer, comment, send)], []
     return theirs[1], [], [Skip(uid, SKIP_CANNOT_UNANSWER, ("my_response",))]
 
 
@@ -403,7 +413,14 @@ def _push_new(ctx: _Context, uid: str, local: LocalItem) -> ItemPlan | None:
     listed again next time).
     """
     if not local.is_organizer:
+        if local.series_uid is not None:  # an answer to one occurrence of their meeting
+            master = ctx.status.get(local.series_uid)
+            remote_master = ctx.pairing.remote.get(local.series_uid)
+            answer = meetings.occurrence_answer(uid, local, master, remote_master)
+            return ItemPlan(uid, (answer,)) if answer is not None else None
         return ItemPlan(uid, (Skip(uid, SKIP_NOT_ORGANIZER),))
+    if local.series_uid is not None and _answers_only(ctx, local):
+        return None  # Outlook makes this exception when the attendee's answer comes
     cutoff = ctx.policy.cutoff()
     if cutoff is not None and guards.ended_before(local.data, cutoff):
         return ItemPlan(uid, (Skip(uid, SKIP_PAST),))
@@ -578,6 +595,15 @@ def _as_remote(entry: StatusEntry) -> RemoteItem:
         series_uid=entry.series_uid,
         original_start=entry.original_start,
     )
+
+
+def _answers_only(ctx: _Context, local: LocalItem) -> bool:
+    """True when the exception ``local`` holds nothing but answers to its series' occurrence
+    (the series as here, else as last synced)."""
+    series = ctx.pairing.local.get(local.series_uid or "")
+    entry = ctx.status.get(local.series_uid or "")
+    data = series.data if series is not None else entry.base if entry is not None else None
+    return data is not None and meetings.answers_only(local, data)
 
 
 def _pushed_now(ctx: _Context, series_uid: str) -> bool:

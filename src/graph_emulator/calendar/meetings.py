@@ -19,6 +19,12 @@ Outbox rules (docs/emulator.md, Fidelity; only an organizer's writes mail anyone
 * accept/tentativelyAccept/decline -> "response" to the organizer unless sendResponse is
   false (then the organizer's copy is not updated either); decline removes the copy from
   the attendee's calendar (Outlook moves it to Deleted Items);
+* an answer to one occurrence is that occurrence's only: the attendee's copy gets an
+  exception carrying the answer (a decline removes the occurrence from their calendar,
+  and it stays removed when the organizer's changes reach the copy), and the organizer's
+  series an exception whose attendee list carries it (as Exchange tracks answers per
+  occurrence);
+* an attendee is found by any address of their mailbox (its aliases too);
 * an attendee deleting their own copy mails nobody.
 The organizer never mails themself. Records: ``{"kind", "from", "to", "subject",
 "event_id"}`` (the sender's event/occurrence id), plus ``comment``/``response`` when set.
@@ -198,7 +204,7 @@ def _attendee_view(attendees: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _meeting_exceptions(
     rec: EventRecord, old: dict[date, ExceptionRecord]
 ) -> dict[date, ExceptionRecord]:
-    result: dict[date, ExceptionRecord] = {}
+    result = _personal_exceptions(rec, old)
     for day, exception in rec.exceptions.items():
         mine = old.get(day)
         overrides = {
@@ -228,6 +234,26 @@ def _meeting_exceptions(
     return result
 
 
+def _personal_exceptions(
+    rec: EventRecord, old: dict[date, ExceptionRecord]
+) -> dict[date, ExceptionRecord]:
+    """The copy's exceptions of its own (an answer to one occurrence) on days the organizer
+    did not modify, moved to where the organizer's series now has that occurrence."""
+    result: dict[date, ExceptionRecord] = {}
+    for day, mine in old.items():
+        if day in rec.exceptions or day in rec.cancelled or rec.recurrence is None:
+            continue
+        personal = {k: v for k, v in mine.overrides.items() if k not in MEETING_PROPS}
+        span = rec.occurrence_span(day)
+        if mine.span == span and mine.overrides == personal and mine.attendees is None:
+            result[day] = mine
+        else:
+            result[day] = ExceptionRecord(
+                day, span, personal, None, ids.new_change_key(), mine.modified
+            )
+    return result
+
+
 def _apply_to_copy(rec: EventRecord, copy_rec: EventRecord, seq_next: int) -> bool:
     """Bring an attendee's copy in line with the organizer's event; True if it changed."""
     changed = False
@@ -241,10 +267,12 @@ def _apply_to_copy(rec: EventRecord, copy_rec: EventRecord, seq_next: int) -> bo
         copy_rec.span = copy.deepcopy(rec.span)
         copy_rec.recurrence = rec.recurrence
         changed = True
-    if copy_rec.cancelled != rec.cancelled:
-        copy_rec.cancelled = set(rec.cancelled)
+    if copy_rec.cancelled != rec.cancelled | copy_rec.declined:
+        copy_rec.cancelled = rec.cancelled | copy_rec.declined
         changed = True
     exceptions = _meeting_exceptions(rec, copy_rec.exceptions)
+    for day in copy_rec.declined:
+        exceptions.pop(day, None)
     if exceptions != copy_rec.exceptions:
         copy_rec.exceptions = exceptions
         changed = True
@@ -306,12 +334,34 @@ def respond(
     rec: EventRecord,
     action: str,
     *,
+    day: date | None = None,
     comment: str,
     send_response: bool,
     proposed_new_time: Any,
 ) -> None:
-    """An attendee's answer; see the module rules. 400 for the organizer's own event."""
+    """An attendee's answer to ``rec`` (or its occurrence on ``day``); see the module
+    rules. 400 for the organizer's own event."""
     response = RESPONSES[action]
+    _check_answer(rec, action, send_response, proposed_new_time)
+    now = store.now()
+    organizer_mb = store.mailbox_by_address(rec.organizer.get("address", ""))
+    organizer_rec = find_copy(organizer_mb, rec.ical_uid) if organizer_mb is not None else None
+    show_as = organizer_rec.props["showAs"] if organizer_rec is not None else "busy"
+    if day is None:
+        _answer_series(store, mb, rec, response, now, show_as)
+    else:
+        _answer_occurrence(store, mb, rec, day, response, now, show_as)
+    if not send_response:
+        return
+    if organizer_mb is not None and organizer_rec is not None and organizer_rec.is_organizer:
+        _track(store, organizer_mb, organizer_rec, mb, day, response, now)
+    mail(store, "response", mb.address, [rec.organizer["address"]], _subject(rec, day),
+         _event_id(rec, day), response=response, comment=comment)  # fmt: skip
+
+
+def _check_answer(
+    rec: EventRecord, action: str, send_response: bool, proposed_new_time: Any
+) -> None:
     if rec.is_organizer:
         raise CalendarError(
             400,
@@ -329,12 +379,18 @@ def respond(
             raise invalid_request(
                 "proposedNewTime", "the organizer does not allow new time proposals"
             )
-    now = store.now()
-    organizer_mb = store.mailbox_by_address(rec.organizer.get("address", ""))
-    organizer_rec = find_copy(organizer_mb, rec.ical_uid) if organizer_mb is not None else None
+
+
+def _answer_series(
+    store: CalendarStore,
+    mb: Mailbox,
+    rec: EventRecord,
+    response: str,
+    now: Any,
+    show_as: str,
+) -> None:
     rec.response, rec.response_time = response, now
     if response == "accepted":
-        show_as = organizer_rec.props["showAs"] if organizer_rec is not None else "busy"
         rec.props["showAs"] = show_as
     elif response == "tentativelyAccepted":
         rec.props["showAs"] = "tentative"
@@ -342,13 +398,59 @@ def respond(
         store.remove(mb, rec)
     else:
         store.touch(mb, rec)
-    if not send_response:
+
+
+def _answer_occurrence(
+    store: CalendarStore,
+    mb: Mailbox,
+    rec: EventRecord,
+    day: date,
+    response: str,
+    now: Any,
+    show_as: str,
+) -> None:
+    """The copy's occurrence on ``day`` answered alone: declined, it leaves the calendar;
+    else it becomes an exception holding the answer (and the show-as that goes with it)."""
+    if response == "declined":
+        rec.exceptions.pop(day, None)
+        rec.cancelled.add(day)
+        rec.declined.add(day)
+    else:
+        exception = rec.exceptions.get(day) or ExceptionRecord(
+            day, rec.occurrence_span(day), {}, None, "", now
+        )
+        exception.overrides["responseStatus"] = {"response": response, "time": format_utc(now)}
+        exception.overrides["showAs"] = show_as if response == "accepted" else "tentative"
+        exception.change_key, exception.modified = ids.new_change_key(), now
+        rec.exceptions[day] = exception
+    store.touch(mb, rec)
+
+
+def _track(
+    store: CalendarStore,
+    organizer_mb: Mailbox,
+    organizer_rec: EventRecord,
+    attendee_mb: Mailbox,
+    day: date | None,
+    response: str,
+    now: Any,
+) -> None:
+    """The answer on the organizer's event: its attendee list, or for one occurrence the
+    attendee list of that occurrence (an exception of the organizer's series)."""
+    if day is not None and (organizer_rec.recurrence is None or day in organizer_rec.cancelled):
         return
-    if organizer_mb is not None and organizer_rec is not None and organizer_rec.is_organizer:
-        for attendee in organizer_rec.attendees:
-            if attendee["emailAddress"]["address"].lower() == mb.address.lower():
-                attendee["status"] = {"response": response, "time": format_utc(now)}
-                store.touch(organizer_mb, organizer_rec)
-                break
-    mail(store, "response", mb.address, [rec.organizer["address"]], rec.props["subject"], rec.id,
-         response=response, comment=comment)  # fmt: skip
+    if day is None:
+        attendees = organizer_rec.attendees
+    else:
+        exception = organizer_rec.exceptions.get(day) or ExceptionRecord(
+            day, organizer_rec.occurrence_span(day), {}, None, "", now
+        )
+        if exception.attendees is None:
+            exception.attendees = copy.deepcopy(organizer_rec.attendees)
+        exception.change_key, exception.modified = ids.new_change_key(), now
+        organizer_rec.exceptions[day] = exception
+        attendees = exception.attendees
+    for attendee in attendees:
+        if store.mailbox_by_address(attendee["emailAddress"]["address"]) is attendee_mb:
+            attendee["status"] = {"response": response, "time": format_utc(now)}
+    store.touch(organizer_mb, organizer_rec)

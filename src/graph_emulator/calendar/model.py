@@ -120,6 +120,9 @@ class EventRecord:
     extended: dict[str, dict[str, str]] = field(default_factory=dict)
     recurrence: Recurrence | None = None
     cancelled: set[date] = field(default_factory=set)
+    declined: set[date] = field(default_factory=set)
+    """An attendee's copy: occurrences its owner declined (gone from their calendar, and
+    kept gone when the organizer's changes reach the copy)."""
     exceptions: dict[date, ExceptionRecord] = field(default_factory=dict)
     #: (seq, recurrence replaced at seq): old occurrence dates for delta ``@removed``.
     history: list[tuple[int, Recurrence]] = field(default_factory=list)

@@ -91,6 +91,7 @@ def _record(rec: EventRecord) -> dict[str, Any]:
         "extended": rec.extended,
         "recurrence": _rule(rec.recurrence),
         "cancelled": sorted(d.isoformat() for d in rec.cancelled),
+        "declined": sorted(d.isoformat() for d in rec.declined),
         "exceptions": [
             {
                 "original": e.original.isoformat(),
@@ -145,6 +146,7 @@ def _load_record(data: dict[str, Any]) -> EventRecord:
         extended=data["extended"],
         recurrence=_load_rule(data["recurrence"]),
         cancelled={date.fromisoformat(d) for d in data["cancelled"]},
+        declined={date.fromisoformat(d) for d in data.get("declined", [])},
         exceptions=exceptions,
         history=history,
         seq=data["seq"],

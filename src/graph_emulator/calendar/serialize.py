@@ -132,6 +132,13 @@ def _zone_definitions(inst: Instance, wanted: tuple[str, ...]) -> dict[str, dict
     }
 
 
+def _response_status(inst: Instance, response_time: str) -> dict[str, str]:
+    """The mailbox owner's answer: an occurrence answered on its own carries its own."""
+    if inst.exception is not None and "responseStatus" in inst.exception.overrides:
+        return dict(inst.exception.overrides["responseStatus"])
+    return {"response": inst.record.response, "time": response_time}
+
+
 def event_json(inst: Instance, view: View = View()) -> dict[str, Any]:
     """The full Graph representation of one instance."""
     rec = inst.record
@@ -176,7 +183,7 @@ def event_json(inst: Instance, view: View = View()) -> dict[str, Any]:
             "allowNewTimeProposals": inst.prop("allowNewTimeProposals"),
             "isDraft": False,
             "hideAttendees": inst.prop("hideAttendees"),
-            "responseStatus": {"response": rec.response, "time": response_time},
+            "responseStatus": _response_status(inst, response_time),
             "body": _body(body, view.body_type),
             "start": _bound(inst, "start", view.zone),
             "end": _bound(inst, "end", view.zone),

@@ -228,7 +228,8 @@ class CalendarStore:
                 mb = Mailbox(user.id, user.email, user.name, ids.mailbox_tag())
                 self.mailboxes[user.id] = mb
             mb.address, mb.name = user.email, user.name
-            self._by_address[user.email.lower()] = user.id
+            for address in (user.email, *getattr(user, "aliases", ())):
+                self._by_address[address.lower()] = user.id  # mail to an alias arrives
             return mb
 
     def mailbox(self, key: str) -> Mailbox:
@@ -512,12 +513,12 @@ class CalendarStore:
         send_response: bool = True,
         proposed_new_time: Any = None,
     ) -> None:
-        """accept / tentativelyAccept / decline on an attendee's copy."""
+        """accept / tentativelyAccept / decline on an attendee's copy, or one occurrence."""
         with self.operation():
             mb = self.mailbox(mailbox)
-            rec, _day = self.resolve(mb, event_id)
+            rec, day = self.resolve(mb, event_id)
             meetings.respond(
-                self, mb, rec, action, comment=comment, send_response=send_response,
+                self, mb, rec, action, day=day, comment=comment, send_response=send_response,
                 proposed_new_time=proposed_new_time,
             )  # fmt: skip
 

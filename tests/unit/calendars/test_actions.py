@@ -247,3 +247,18 @@ def test_deleting_a_series_deletes_its_exceptions(make_event: Callable[..., Even
     actions.do_delete_event(series)
     assert not Event.objects.exists()
     assert not CancelledOccurrence.objects.exists()
+
+
+def test_exceptions_follow_the_series_in_what_they_did_not_change(
+    make_event: Callable[..., Event],
+) -> None:
+    series = make_event(title="Stand-up", location="Room 1", recurrence=WEEKLY_MONDAY)
+    renamed_here = actions.do_update_occurrence(series, utc(2026, 3, 23, 8), {"title": "Retro"})
+    answers_only = actions.do_update_occurrence(series, utc(2026, 3, 30, 7), {})
+    version = answers_only.version
+    actions.do_update_event(series, {"title": "Daily sync", "location": "Room 2"})
+    renamed_here.refresh_from_db()
+    answers_only.refresh_from_db()
+    assert (renamed_here.title, renamed_here.location) == ("Retro", "Room 2")
+    assert (answers_only.title, answers_only.location) == ("Daily sync", "Room 2")
+    assert answers_only.version == version + 1  # a sync sees it

@@ -207,3 +207,39 @@ def test_timed_events_round_trip_through_graph_json(
     }  # fmt: skip
     back = mapping.event_data(echoed, mailbox=ME, zone_hint=zone)
     assert (back.start, back.end, back.timezone) == (data.start, data.end, zone)
+
+
+def test_an_invitation_to_an_alias_keeps_the_answer_out_of_the_content() -> None:
+    invited = graph_event(
+        attendees=[
+            {"emailAddress": {"address": "Ann.Smith@Contoso.test", "name": "Ann"},
+             "type": "required", "status": {"response": "tentativelyAccepted"}},
+        ]
+    )  # fmt: skip
+    plain = mapping.remote_item(invited, mailbox=ME)
+    assert plain.data.attendees[0].status == "tentative"
+    aliased = mapping.remote_item(invited, mailbox=ME, aliases=["ann.smith@contoso.test"])
+    assert aliased.data.attendees[0].status == "none"
+    assert aliased.my_response == "tentative"
+
+
+def test_the_mailbox_addresses_are_its_smtp_ones_primary_first() -> None:
+    me = {
+        "mail": "Ann@Contoso.test",
+        "userPrincipalName": "ann@contoso.onmicrosoft.test",
+        "proxyAddresses": [
+            "SMTP:ann@contoso.test",
+            "smtp:ann.smith@contoso.test",
+            "SIP:ann@contoso.test",
+            "X500:/o=ExchangeLabs/ou=Exchange",
+            "smtp:@broken",
+        ],
+    }
+    assert mapping.mailbox_addresses(me) == [
+        "ann@contoso.test",
+        "ann@contoso.onmicrosoft.test",
+        "ann.smith@contoso.test",
+    ]
+    assert mapping.mailbox_addresses({"mail": None, "userPrincipalName": "x@y.test"}) == [
+        "x@y.test"
+    ]

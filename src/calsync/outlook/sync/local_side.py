@@ -44,12 +44,13 @@ from django.db.models import F, Q
 
 from calsync.calendars import actions as calendar_actions
 from calsync.calendars import validation
-from calsync.calendars.models import Event
+from calsync.calendars.models import Event, ShowAs
 from calsync.msgraph import mapping
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord
-from calsync.outlook.sync import unsyncable
+from calsync.outlook.sync import addresses, meetings, records, unsyncable
 from calsync.syncengine.actions import ArchiveLocal, CreateLocal, LocalAction, UpdateLocal
 from calsync.syncengine.errors import InvalidData, ItemNotFound
+from calsync.syncengine.meetings import PERSONAL_FIELDS
 from calsync.syncengine.model import Attendee, EventData, LocalItem, Person, occurrence_uid
 from calsync.syncengine.sides import LocalOutcome
 from calsync.syncengine.snapshots import LocalSnapshot
@@ -62,25 +63,30 @@ CHUNK = 200
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who syncs: the calsync user (id, e-mail) and their mailbox (address, name)."""
+    """Who syncs: the calsync user (id, e-mail), their mailbox (address, name), and every
+    address they are known by (login, mailbox, the mailbox's aliases)."""
 
     user_id: int
     email: str
     mailbox: str
     name: str
+    addresses: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, account: OutlookAccount) -> Identity:
         user = account.user
+        mailbox = (account.mailbox or user.email).lower()
         return cls(
             user.pk,
             user.email.lower(),
-            (account.mailbox or user.email).lower(),
+            mailbox,
             account.display_name or user.display_name,
+            addresses.of(account) | {mailbox},
         )
 
     def is_me(self, email: str) -> bool:
-        return email.lower() in (self.email, self.mailbox)
+        email = email.lower()
+        return email in self.addresses or email in (self.email, self.mailbox)
 
 
 class OrmLocalSide:
@@ -96,6 +102,8 @@ class OrmLocalSide:
         self.invalid: list[tuple[str, Exception]] = []
         """Events that could not be read, as (event id, the reason)."""
         self._uids: dict[int, str] | None = None
+        self._mailboxes: dict[str, str] = {}
+        self._bases: dict[int, dict[str, Any]] | None = None
 
     # -- snapshot ----------------------------------------------------------------------
 
@@ -111,7 +119,12 @@ class OrmLocalSide:
             .exclude(local_version=F("event__version"))
             .values("event_id")
         )
-        query = Q(pk__in=unsynced.values("pk")) | Q(pk__in=moved_ids) | Q(pk__in=recheck_ids)
+        query = (
+            Q(pk__in=unsynced.values("pk"))
+            | Q(pk__in=moved_ids)
+            | Q(pk__in=recheck_ids)
+            | Q(pk__in=self._answered_occurrences(linked_ids))
+        )
         events = Event.objects.filter(query).exclude(unsyncable.skipped(self.account))
         events = events.select_related("owner", "outlook_link", "series")
         events = events.prefetch_related("attendees", "cancellations")
@@ -126,20 +139,33 @@ class OrmLocalSide:
         deleted |= {str(i) for i in recheck_ids if str(i) not in found and not _exists(i)}
         return LocalSnapshot(tuple(items), frozenset(deleted), complete=False)
 
+    def _answered_occurrences(self, linked_ids: Any) -> Any:
+        """The ids of occurrences of other users' linked series that the user answered here
+        on their own (exceptions carrying their entry, not linked yet)."""
+        return (
+            Event.objects.filter(series_id__in=linked_ids, attendees__email__in=self.me.addresses)
+            .exclude(owner_id=self.me.user_id)
+            .exclude(pk__in=linked_ids)
+            .values("pk")
+        )
+
     def item(self, event: Event) -> LocalItem:
         """The engine's view of ``event`` for this account."""
         organizer = event.organizer_email.lower()
         is_organizer = not organizer or self.me.is_me(organizer)
         own = None if is_organizer else self._own_attendee(event)
         data = self.data(event, is_organizer)
+        if event.owner_id != self.me.user_id and not is_organizer:
+            data = self._as_last_synced(event, data)
         link = getattr(event, "outlook_link", None)
-        uid, series_uid, original = str(event.uid), None, None
+        linked = self._linked_uids()
+        uid, series_uid, original = linked.get(event.pk) or str(event.uid), None, None
         if event.series_id is not None and event.original_start is not None:
             series = event.series
             assert series is not None
-            series_uid = str(series.uid)
+            series_uid = linked.get(series.pk) or str(series.uid)
             original = _original(event.original_start, series)
-            uid = self._linked_uids().get(event.pk) or occurrence_uid(series_uid, original)
+            uid = linked.get(event.pk) or occurrence_uid(series_uid, original)
         return LocalItem(
             uid=uid,
             local_id=str(event.pk),
@@ -149,10 +175,26 @@ class OrmLocalSide:
             modified_at=event.updated,
             is_organizer=is_organizer,
             my_response=None if is_organizer else (own.status if own else "none"),
+            response_comment=own.comment if own is not None else "",
+            send_response=own.send_response if own is not None else True,
             ical_uid=(link.ical_uid or None) if link is not None and not series_uid else None,
             series_uid=series_uid,
             original_start=original,
         )
+
+    def _as_last_synced(self, event: Event, data: EventData) -> EventData:
+        """Another calsync user's meeting, as this account last synced it, with the user's
+        own show-as: its organiser's changes reach this mailbox through Outlook, so here
+        only the user's own values change (else every difference of spelling between the
+        organiser's event and this mailbox's copy would read as the user's edit)."""
+        if self._bases is None:
+            rows = SyncRecord.objects.filter(account=self.account, event__isnull=False)
+            rows = rows.exclude(event__owner_id=self.me.user_id)
+            self._bases = {int(e): base for e, base in rows.values_list("event_id", "base")}
+        base = self._bases.get(event.pk)
+        if base is None:
+            return data
+        return records.data_from_json(base).with_fields({"show_as": data.show_as})
 
     def _linked_uids(self) -> dict[int, str]:
         """The uid each linked event of this account has in the status: an exception keeps
@@ -167,7 +209,7 @@ class OrmLocalSide:
         if not organizer_email or self.me.is_me(organizer_email):
             organizer = Person(self.me.mailbox, self.me.name)
         else:
-            organizer = Person(organizer_email, event.organizer_name)
+            organizer = Person(self._mailbox_of(organizer_email), event.organizer_name)
         attendees = tuple(
             Attendee(
                 a.email,
@@ -190,7 +232,7 @@ class OrmLocalSide:
             all_day=event.all_day,
             description=event.description,
             location=event.location,
-            show_as=event.show_as,
+            show_as=self._show_as(event, is_organizer),
             privacy=event.privacy,
             organizer=organizer,
             attendees=attendees,
@@ -202,6 +244,18 @@ class OrmLocalSide:
                 {"recurrence": mapping.canonical_rrule(data), "cancelled": cancelled}
             )
         return data
+
+    def _mailbox_of(self, email: str) -> str:
+        """The address Outlook shows for the organiser ``email``: the connected mailbox's
+        when they are a calsync user with one (their login is not what Outlook shows)."""
+        if email not in self._mailboxes:
+            self._mailboxes[email] = meetings.outlook_address(email)
+        return self._mailboxes[email]
+
+    def _show_as(self, event: Event, is_organizer: bool) -> str:
+        """The show-as the user sees: on a meeting they do not organise, their own."""
+        own = None if is_organizer else self._own_attendee(event)
+        return (own.show_as if own is not None else "") or event.show_as
 
     def _own_attendee(self, event: Event) -> Any:
         for attendee in event.attendees.all():
@@ -233,6 +287,7 @@ class OrmLocalSide:
             if (
                 isinstance(action, CreateLocal)
                 and action.series_uid is None
+                and action.is_organizer  # another's meeting may be an event already here
                 and not action.data.cancelled
             ):
                 picked[index] = action
@@ -326,8 +381,13 @@ class OrmLocalSide:
         assert isinstance(action, UpdateLocal)
         fields = dict(action.fields)
         answer = fields.pop("my_response", None)
+        if not self._organises(event):  # the answer and the show-as are on our own entry
+            mine = {"status": answer} if answer is not None else {}
+            mine.update({k: fields.pop(k) for k in PERSONAL_FIELDS if k in fields})
+            meetings.write_mine(event, self.me.addresses, mine)
+            answer = None
         if event.owner_id != self.me.user_id:
-            fields = {}  # another user's event: only our answer is ours to write
+            fields = {}  # another user's event: only our own values are ours to write
         cancelled = fields.pop("cancelled", None)
         if event.series_id is not None:
             fields.pop("recurrence", None)
@@ -354,23 +414,27 @@ class OrmLocalSide:
                 logger.info("sync: series %s has no occurrence to cancel there", series.pk)
 
     def _create(self, action: CreateLocal) -> LocalItem:
+        """An Outlook event new to this account: the event it already is here (the
+        organiser's, or an earlier attempt's), else a new one of the organiser when
+        another calsync user organises it, else the user's own (docs/sync.md, Meetings)."""
         if action.series_uid is not None:
             return self._create_exception(action)
-        existing = Event.objects.filter(uid=action.uid).first()
-        if existing is not None:
-            return self.item(self._reload(existing))
-        if action.ical_uid:
-            shared = (
-                OutlookLink.objects.filter(ical_uid=action.ical_uid)
-                .exclude(event__owner_id=self.me.user_id)
-                .select_related("event")
-                .first()
-            )
-            if shared is not None:
-                return self.item(self._reload(shared.event))
-        values = self._values(action.data, None, action.my_response)
-        event = calendar_actions.do_create_event(self.account.user, values)
-        Event.objects.filter(pk=event.pk).update(uid=action.uid)
+        organiser = meetings.owner_for(self.me.user_id, action.data, action.is_organizer)
+        owner = organiser or self.account.user
+        found = meetings.existing(action.uid, action.ical_uid, owner.pk)
+        if found is not None:
+            if organiser is not None:
+                meetings.write_mine(found, self.me.addresses, self._mine(action))
+            return self.item(self._reload(found))
+        values = self._values(action.data, None, None if organiser else action.my_response)
+        if organiser is not None:  # the organiser's event: our show-as is ours alone
+            values["show_as"] = ShowAs.BUSY
+        event = calendar_actions.do_create_event(owner, values)
+        taken = Event.objects.filter(uid=action.uid).exists()
+        uid = meetings.own_copy_uid(action.uid, owner.pk) if taken else action.uid
+        Event.objects.filter(pk=event.pk).update(uid=uid)
+        if organiser is not None:
+            meetings.write_mine(event, self.me.addresses, self._mine(action))
         if action.data.cancelled:
             self._cancel(event, action.data.cancelled)
         # the link now, in the event's transaction: should the run die before it records,
@@ -398,14 +462,19 @@ class OrmLocalSide:
         if shared:
             existing = series.exceptions.filter(original_start=original).first()
             if existing is not None:  # the organiser's sync brought it: the same one event
+                meetings.write_mine(existing, self.me.addresses, self._mine(action))
                 return self.item(self._reload(existing))
         fields = {
             name: getattr(action.data, name)
             for name in action.data.canonical()
             if name not in ("recurrence", "cancelled")
         }
-        changes = self._changes(None, fields, action.my_response)
+        if shared:
+            fields.pop("show_as", None)  # ours alone, on our entry
+        changes = self._changes(None, fields, None if shared else action.my_response)
         event = calendar_actions.do_update_occurrence(series, original, changes)
+        if shared:
+            meetings.write_mine(event, self.me.addresses, self._mine(action))
         if not shared:  # a shared meeting's link is its organiser's
             OutlookLink.objects.update_or_create(
                 event=event,
@@ -417,12 +486,30 @@ class OrmLocalSide:
             )
         return self.item(self._reload(event))
 
+    def _organises(self, event: Event) -> bool:
+        organizer = event.organizer_email.lower()
+        return self.me.is_me(organizer) if organizer else event.owner_id == self.me.user_id
+
+    @staticmethod
+    def _mine(action: CreateLocal) -> dict[str, Any]:
+        """The user's own values an Outlook meeting brings: their answer and show-as."""
+        mine: dict[str, Any] = {"show_as": action.data.show_as}
+        if action.my_response is not None:
+            mine["status"] = action.my_response
+        return mine
+
     def _series(self, series_uid: str) -> Event | None:
-        """The master an exception follows: one of the user's own events by uid, or (a
-        meeting another calsync user organises) the event this account's status links it to."""
-        own = Event.objects.filter(uid=series_uid, owner_id=self.me.user_id).first()
-        if own is not None:
-            return own
+        """The master an exception follows: one of the user's own events by uid (or by their
+        own copy's), the organiser's series they attend by uid, or the event this account's
+        status links it to."""
+        uids = [series_uid, meetings.own_copy_uid(series_uid, self.me.user_id)]
+        candidates = list(Event.objects.filter(uid__in=uids).prefetch_related("attendees"))
+        own = next((e for e in candidates if e.owner_id == self.me.user_id), None)
+        invited = next(
+            (e for e in candidates if meetings.my_entry(e, self.me.addresses) is not None), None
+        )
+        if own is not None or invited is not None:  # (the latter: its organiser's series)
+            return own or invited
         record = (
             SyncRecord.objects.filter(account=self.account, uid=series_uid)
             .select_related("event")

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from calsync.calendars.models import Event
@@ -76,21 +77,7 @@ def record(
                 if record.event_id not in alive:
                     record.event_id = None
             SyncRecord.objects.bulk_create(records)
-            new_events = {r.event_id for r in records if r.event_id}
-            OutlookLink.objects.filter(
-                account=account, event_id__in=old_events | new_events
-            ).delete()
-            OutlookLink.objects.bulk_create(
-                OutlookLink(
-                    event_id=r.event_id,
-                    account=account,
-                    remote_id=r.remote_id,
-                    ical_uid=r.ical_uid,
-                    synced_at=r.synced_at,
-                )
-                for r in records
-                if r.event_id in owned
-            )
+            _relink(account, records, old_events, owned)
         fields = {
             "delta_link": collected.state.link,
             "window_start": collected.state.window[0],
@@ -102,6 +89,32 @@ def record(
         if account.first_synced_at is None:
             fields["first_synced_at"] = now
         OutlookAccount.objects.filter(pk=account.pk).update(**fields)
+
+
+def _relink(
+    account: OutlookAccount, records: list[SyncRecord], old_events: set[int], owned: set[int]
+) -> None:
+    """The events' links to their Outlook copy: the owner's account's copy for the user's
+    own events; another user's meeting keeps the first link it got (an attendee's copy
+    until its organiser's sync links it), whose iCalUId lets the organiser's sync find it."""
+    new_events = {r.event_id for r in records if r.event_id}
+    OutlookLink.objects.filter(
+        Q(account=account, event_id__in=old_events | new_events) | Q(event_id__in=owned)
+    ).delete()
+    elsewhere = set(
+        OutlookLink.objects.filter(event_id__in=new_events).values_list("event_id", flat=True)
+    )
+    OutlookLink.objects.bulk_create(
+        OutlookLink(
+            event_id=r.event_id,
+            account=account,
+            remote_id=r.remote_id,
+            ical_uid=r.ical_uid,
+            synced_at=r.synced_at,
+        )
+        for r in records
+        if r.event_id in owned or (r.event_id and r.event_id not in elsewhere)
+    )
 
 
 def finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: str) -> None:

@@ -46,6 +46,7 @@ from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalen
 from calsync.outlook import signals
 from calsync.outlook.connection.tokens import ReconnectNeeded, TokenError
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
+from calsync.outlook.sync import addresses
 from calsync.outlook.sync.claims import ClaimLost, Lease, claim_account, lease_length
 from calsync.outlook.sync.created_after import keep_created_after
 from calsync.outlook.sync.local_side import OrmLocalSide
@@ -287,12 +288,14 @@ def _run(
     """Collect, plan, act and record (the module docstring says what each step promises).
     Every write first checks that the run still holds its ``lease``."""
     progress.phase(COLLECTING)
+    addresses.refresh(account, graph)
     local = OrmLocalSide(account, on_progress=_guarded(progress, WRITING_HERE, lease))
     calendar = OutlookCalendar(
         graph,
         account.mailbox or account.user.email,
         on_thread_exit=connections.close_all,  # $batch workers may read tokens from the DB
         on_progress=_guarded(progress, WRITING_OUTLOOK, lease),
+        aliases=addresses.of(account),
     )
     local_snapshot, collected = _collect(account, local, calendar, graph, now)
     _report_unreadable(summary, local.invalid, collected.invalid)

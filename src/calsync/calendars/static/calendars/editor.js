@@ -1,4 +1,6 @@
-// The event editor (<dialog id="event-dialog">): create, edit, archive, unarchive, delete.
+// The event editor (<dialog id="event-dialog">): create, edit, archive, unarchive, delete,
+// and answer an invitation (rsvp.js). A meeting someone else organises opens read-only but
+// for the user's own show-as; attendees are chips with their answers (attendees.js).
 //
 // Editing sends only the fields that changed (PATCH), so untouched fields of a synced
 // event stay exactly as they were. For an occurrence of a series it first asks
@@ -6,6 +8,8 @@
 // number of days and take the occurrence's new time of day (see times.js).
 
 import { ApiError, fieldErrors, request } from "./api.js";
+import { AttendeeChips } from "./attendees.js";
+import { RsvpBar } from "./rsvp.js";
 import { ask, askScope } from "./choice.js";
 import { bindCounters } from "./counters.js";
 import { fieldValues, goToLogin, keepDraft, restoreFieldValues } from "./session.js";
@@ -25,17 +29,6 @@ export function isReadOnly(event, userEmail) {
   if (typeof event.editable === "boolean") return !event.editable;
   const organizer = event.organizer && event.organizer.email;
   return Boolean(organizer && userEmail && organizer.toLowerCase() !== userEmail.toLowerCase());
-}
-
-function attendeeStatusLabel(status) {
-  switch (status) {
-    case "accepted": return gettext("Accepted");
-    case "declined": return gettext("Declined");
-    case "tentative":
-    case "tentativelyAccepted": return gettext("Tentative");
-    case "organizer": return gettext("Organizer");
-    default: return gettext("No answer yet");
-  }
 }
 
 /** The API fields of editor values, with the description still as text. */
@@ -71,7 +64,7 @@ export class EventEditor {
       readonlyNote: $("event-readonly-note"), restoredNote: $("event-restored-note"), seriesNote: $("event-series-note"),
       archivedNote: $("event-archived-note"), title: $("ev-title"), location: $("ev-location"),
       description: $("ev-description"), attendees: $("ev-attendees"),
-      attendeeStatus: $("ev-attendee-status"), showAs: $("ev-show-as"), privacy: $("ev-privacy"),
+      showAs: $("ev-show-as"), privacy: $("ev-privacy"),
       organizer: $("ev-organizer"), save: $("ev-save"), cancel: $("ev-cancel"),
       remove: $("ev-delete"), archive: $("ev-archive"), unarchive: $("ev-unarchive"),
     };
@@ -80,6 +73,15 @@ export class EventEditor {
     this.original = null;
     this.readOnly = false;
     this.busy = false;
+    this.invitation = false;
+    this.chips = new AttendeeChips({
+      list: $("ev-attendee-chips"), input: $("ev-attendee-input"), options: $("ev-people"),
+      box: this.el.attendees, peopleUrl: config.eventsUrl.replace(/events$/, "people"),
+    });
+    this.rsvp = new RsvpBar({
+      root: $("ev-rsvp"), current: $("ev-rsvp-current"), comment: $("ev-rsvp-comment"),
+      send: $("ev-rsvp-send"), eventUrl: (id) => this.eventUrl(id), run: (action) => this.run(action),
+    });
     this.errors = new FormErrors(this.form, this.el.errors, FIELDS);
     this.times = new TimesForm(this.form, {
       onChange: () => this.recurrence.refresh(), language: config.language, firstDay: config.firstDay,
@@ -106,6 +108,7 @@ export class EventEditor {
     this.event = null;
     this.series = null;
     this.readOnly = false;
+    this.invitation = false;
     this.original = null;
     this.fill({
       title, times, location: "", descriptionText: "", attendees: [],
@@ -129,6 +132,7 @@ export class EventEditor {
       }
     }
     this.readOnly = isReadOnly(event, this.config.user.email);
+    this.invitation = this.readOnly && event.my_response !== null && event.my_response !== undefined;
     const values = {
       title: event.title || "",
       times: timesFromApi(event, this.config.timeZone),
@@ -143,7 +147,8 @@ export class EventEditor {
     // The baseline is what the form shows, so only the user's own edits count as changes.
     const shown = this.readForm().values;
     this.original = { values: shown, payload: payloadOf(shown) };
-    this.el.heading.textContent = this.readOnly ? gettext("Event") : gettext("Edit event");
+    this.el.heading.textContent = this.invitation ? gettext("Invitation")
+      : this.readOnly ? gettext("Event") : gettext("Edit event");
     this.showChrome();
     if (!this.dialog.open) this.dialog.showModal();
     (this.readOnly ? this.el.cancel : this.el.title).focus();
@@ -158,16 +163,24 @@ export class EventEditor {
     const archived = existing && this.event.active === false;
     this.errors.clear();
     this.el.restoredNote.hidden = true;
-    this.el.fields.disabled = this.readOnly;
+    this.el.fields.disabled = this.readOnly && !this.invitation;
+    for (const control of this.el.fields.elements) {
+      // an invitation: the organiser's fields are read-only, the user's show-as is theirs
+      const locked = this.invitation && control !== this.el.showAs;
+      if (locked || control.dataset.invitationLocked) control.disabled = locked;
+      if (locked) control.dataset.invitationLocked = "1";
+      else delete control.dataset.invitationLocked;
+    }
     this.form.classList.toggle("is-readonly", this.readOnly);
     this.el.readonlyNote.hidden = !this.readOnly;
     this.el.seriesNote.hidden = !this.isOccurrence();
-    this.el.archivedNote.hidden = !archived;
-    this.el.save.hidden = this.readOnly;
+    this.el.archivedNote.hidden = !archived || this.invitation;
+    this.rsvp.show(this.invitation ? this.event : null);
+    this.el.save.hidden = this.readOnly && !this.invitation;
     this.el.remove.hidden = !existing || this.readOnly;
     this.el.archive.hidden = !existing || this.readOnly || archived;
     this.el.unarchive.hidden = !existing || this.readOnly || !archived;
-    this.el.cancel.textContent = this.readOnly ? gettext("Close") : gettext("Cancel");
+    this.el.cancel.textContent = this.readOnly && !this.invitation ? gettext("Close") : gettext("Cancel");
     const organizer = existing && this.event.organizer;
     this.el.organizer.hidden = !organizer;
     if (organizer) {
@@ -197,6 +210,7 @@ export class EventEditor {
   /** {values, problems}: the form's values and the mistakes found before asking the server. */
   readForm() {
     const { el } = this;
+    this.chips.commit();
     const problems = {};
     const problem = (field, message) => { (problems[field] ||= []).push(message); };
     const times = this.times.read(problem);
@@ -255,6 +269,10 @@ export class EventEditor {
   // ----- actions -----
 
   async save() {
+    if (this.invitation) {
+      await this.saveShowAs();
+      return;
+    }
     if (this.readOnly || this.busy) return;
     this.errors.clear();
     const { values, problems } = this.readForm();
@@ -294,6 +312,17 @@ export class EventEditor {
       }
       await request("PATCH", this.eventUrl(this.event.series_id), body);
       return gettext("The whole series was saved.");
+    });
+  }
+
+  /** An invitation's one field of the user's own: how it shows in their calendar. */
+  async saveShowAs() {
+    if (this.busy) return;
+    const showAs = this.el.showAs.value;
+    await this.run(async () => {
+      if (showAs === this.original.values.show_as) return "";
+      await request("PATCH", this.eventUrl(this.event.id), { show_as: showAs });
+      return gettext("Event saved.");
     });
   }
 
@@ -375,6 +404,7 @@ export class EventEditor {
 
   setBusy(busy) {
     this.busy = busy;
+    this.rsvp.setBusy(busy);
     for (const button of [this.el.save, this.el.remove, this.el.archive, this.el.unarchive]) {
       button.disabled = busy;
     }
@@ -418,21 +448,7 @@ export class EventEditor {
   // ----- attendees -----
 
   renderAttendeeStatus(attendees) {
-    const list = this.el.attendeeStatus;
-    list.replaceChildren();
-    for (const attendee of attendees) {
-      const item = document.createElement("li");
-      const who = document.createElement("span");
-      who.textContent = attendee.name ? `${attendee.name} <${attendee.email}>` : attendee.email;
-      const badge = document.createElement("span");
-      badge.className = `badge badge-${attendee.status || "none"}`;
-      badge.textContent = attendeeStatusLabel(attendee.status);
-      item.append(who, badge);
-      list.append(item);
-    }
-    // While editing, the answers are worth a line only once someone has answered.
-    const answered = attendees.some((a) => a.status && a.status !== "none");
-    list.hidden = attendees.length === 0 || (!this.readOnly && !answered);
+    this.chips.show(attendees, !this.readOnly);
   }
 
   // ----- wiring -----

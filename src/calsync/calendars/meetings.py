@@ -1,0 +1,81 @@
+"""What an attendee may do to a meeting someone else organises: answer it, decline it (a
+delete or an archive is a decline), and choose how it shows in their calendar.
+
+The answer is the attendee's own entry on the one event the meeting is here (the
+organiser's, or the attendee's own copy of an outside meeting): the organiser sees it at
+once, and the app that syncs the attendee's mailbox sends it on (Outlook's accept,
+tentativelyAccept or decline). An answer to a series answers all of it; an answer to one
+occurrence turns that occurrence into an exception carrying it, as Outlook tracks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from calsync.accounts.models import User
+from calsync.calendars import actions
+from calsync.calendars.models import Event, ResponseStatus
+from calsync.calendars.occurrences import Occurrence
+
+COMMENT_MAX = 2000
+"""The longest comment sent with an answer."""
+
+PERSONAL_FIELDS = frozenset({"show_as"})
+"""Fields an attendee changes for themself (kept on their attendee entry)."""
+
+_TIMES = ("start", "end", "start_date", "end_date")
+
+
+def decline() -> dict[str, Any]:
+    """The answer a delete or an archive by an attendee gives (sent to the organiser)."""
+    return {"status": ResponseStatus.DECLINED, "comment": "", "send_response": True}
+
+
+@transaction.atomic
+def answer(user: User, item: Event | Occurrence, email: str, values: Mapping[str, Any]) -> Event:
+    """Write ``user``'s own ``values`` (``status``, ``comment``, ``send_response``,
+    ``show_as``) on their entry ``email`` of ``item``: a series or single event, an
+    exception, or an occurrence (made an exception first). Returns the row written."""
+    if isinstance(item, Occurrence):
+        item = actions.do_update_occurrence(item.series, item.original_start, {})
+    return actions.do_answer(
+        item,
+        email,
+        values,
+        whole_series=item.series_id is None,
+        responder_id=user.pk,
+    )
+
+
+def organiser_fields_changed(changes: Mapping[str, Any], item: Event | Occurrence) -> list[str]:
+    """The fields of a PATCH's ``changes`` (model names, as the write serializer gives
+    them) that would change the organiser's values of ``item``; an attendee may send back
+    what they read, and their own ``show_as``."""
+    event = item.series if isinstance(item, Occurrence) else item
+    changed = []
+    for name, value in changes.items():
+        if name in PERSONAL_FIELDS:
+            continue
+        if name == "attendees":
+            same = _people(value) == _people(
+                [{"email": a.email, "name": a.name, "type": a.type} for a in event.attendees.all()]
+            )
+        elif name in _TIMES:
+            same = getattr(item, name) == value
+        elif name == "recurrence":
+            same = (value or "") == ("" if isinstance(item, Occurrence) else event.recurrence)
+        else:
+            same = getattr(event, name) == value
+        if not same:
+            changed.append(name)
+    return changed
+
+
+def _people(rows: Any) -> list[tuple[str, str, str]]:
+    return sorted(
+        (str(r.get("email", "")).lower(), r.get("name", ""), r.get("type", "required"))
+        for r in rows
+    )

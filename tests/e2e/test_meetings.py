@@ -1,0 +1,374 @@
+"""Meetings as Outlook treats them, with two and three calsync users over real HTTPS.
+
+Bob's mailbox address (``bob@contoso.test``) is not his login; Carol is invited by an alias
+of her mailbox. Meetings are organised here (through the API) and in Outlook (through
+Graph); every user syncs their own mailbox, in varying orders. After each step the test
+reads both sides: calsync through the API as each user sees it, Outlook through Graph, and
+the emulator's outbox, which must hold exactly the mails Outlook would send.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from tests.integration.sync_world import SyncWorld, at, graph_time
+
+from calsync.calendars import people
+from calsync.calendars.models import Event
+from calsync.outlook.sync.run import SyncSummary, run_sync
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+BOB_MAILBOX = "bob@contoso.test"
+CAROL_ALIAS = "carol.tran@contoso.test"
+DAILY = "FREQ=DAILY;COUNT=5"
+
+
+@pytest.fixture
+def team(emulator: Any, settings: Any) -> tuple[SyncWorld, SyncWorld, SyncWorld]:
+    alice = SyncWorld(emulator, "alice@contoso.test", "Alice")
+    bob = SyncWorld(emulator, "bob@example.test", "Bob", mailbox=BOB_MAILBOX)
+    carol = SyncWorld(emulator, "carol@contoso.test", "Carol", aliases=(CAROL_ALIAS,))
+    return alice, bob, carol
+
+
+def sync(*worlds: SyncWorld) -> list[SyncSummary]:
+    summaries = [world.sync() for world in worlds]
+    for world, summary in zip(worlds, summaries, strict=True):
+        assert summary.ok, (world.email, summary.errors)
+        assert summary.conflicts == 0, (world.email, summary.conflict_details)
+    return summaries
+
+
+def mails(emulator: Any) -> list[tuple[Any, ...]]:
+    return [
+        (m["kind"], m["from"], tuple(sorted(m["to"])), m.get("response")) for m in emulator.outbox()
+    ]
+
+
+def attendee(address: str) -> dict[str, Any]:
+    return {"emailAddress": {"address": address}, "type": "required"}
+
+
+def read(world: SyncWorld, ref: Any) -> dict[str, Any]:
+    answer = world.api().get(f"/api/events/{ref}")
+    assert answer.status_code == 200, (world.email, answer.content)
+    return answer.json()
+
+
+def listed(world: SyncWorld, **params: str) -> list[dict[str, Any]]:
+    window = {"start": at(-1).isoformat(), "end": at(30).isoformat(), **params}
+    answer = world.api().get("/api/events", window)
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
+def outlook_copy(world: SyncWorld, ical_uid: str) -> dict[str, Any] | None:
+    found = [e for e in world.outlook_events() if e["iCalUId"] == ical_uid]
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
+def status_of(event_json: dict[str, Any], address: str) -> str:
+    return next(a for a in event_json["attendees"] if a["email"] == address)["status"]
+
+
+def graph_status(outlook_event: dict[str, Any], address: str) -> str:
+    return next(
+        a["status"]["response"]
+        for a in outlook_event["attendees"]
+        if a["emailAddress"]["address"].lower() == address
+    )
+
+
+def organise_here(bob: SyncWorld, *, series: bool = False, **extra: Any) -> dict[str, Any]:
+    body = {
+        "title": "Stand-up",
+        "start": at(2, 9).isoformat(),
+        "end": at(2, 9, 30).isoformat(),
+        "timezone": "Europe/Paris",
+        "attendees": [{"email": "alice@contoso.test"}, {"email": CAROL_ALIAS}],
+        **({"recurrence": DAILY} if series else {}),
+        **extra,
+    }
+    answer = bob.api().post("/api/events", body, format="json")
+    assert answer.status_code == 201, answer.content
+    return answer.json()
+
+
+def meeting_row() -> Event:
+    rows = list(Event.objects.filter(series__isnull=True))
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+@pytest.mark.parametrize("order", ["attendees first", "organiser first"])
+def test_every_participant_reads_their_copy_whoever_synced_first(
+    team: tuple[SyncWorld, ...], emulator: Any, order: str
+) -> None:
+    alice, bob, carol = team
+    created = bob.outlook_create(
+        {
+            "subject": "Customer call",
+            "start": graph_time(at(3, 9)),
+            "end": graph_time(at(3, 10)),
+            "attendees": [attendee(alice.mailbox), attendee(CAROL_ALIAS)],
+        }
+    )
+    invitation = [("invitation", BOB_MAILBOX, tuple(sorted([alice.mailbox, CAROL_ALIAS])), None)]
+    assert mails(emulator) == invitation
+    worlds = (alice, carol, bob) if order == "attendees first" else (bob, alice, carol)
+    sync(*worlds)
+    row = meeting_row()
+    assert (row.owner, row.title) == (bob.user, "Customer call")
+    for world in worlds:
+        mine = read(world, row.pk)
+        organiser = world is bob
+        assert (mine["editable"], mine["my_response"]) == (organiser, None if organiser else "none")
+        assert [e["id"] for e in listed(world)] == [row.pk]
+    # each mailbox's copy is linked to the one event: a second round writes nothing
+    for summary in sync(*worlds):
+        assert summary.pushed == summary.pulled == {"created": 0, "updated": 0, "deleted": 0}
+    assert outlook_copy(bob, created["iCalUId"]) is not None
+    assert mails(emulator) == invitation
+
+
+@pytest.mark.parametrize("series", [False, True], ids=["single", "series"])
+def test_an_attendees_delete_is_a_decline_and_the_organiser_keeps_it(
+    team: tuple[SyncWorld, ...], emulator: Any, series: bool
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob, series=series)
+    sync(bob, alice, carol)
+    ical = meeting_row().outlook_link.ical_uid
+    assert outlook_copy(alice, ical) is not None and outlook_copy(carol, ical) is not None
+    emulator.clear_outbox()
+    assert alice.api().delete(f"/api/events/{meeting['id']}").status_code == 204
+    assert listed(alice) == []
+    (by_alice,) = sync(alice)
+    assert by_alice.invitations == 1
+    assert mails(emulator) == [("response", alice.mailbox, (BOB_MAILBOX,), "declined")]
+    assert outlook_copy(alice, ical) is None  # Outlook took it out of her calendar
+    sync(bob, carol, alice)
+    assert mails(emulator) == [("response", alice.mailbox, (BOB_MAILBOX,), "declined")]
+    kept = read(bob, meeting["id"])
+    assert kept["active"] is True and status_of(kept, "alice@contoso.test") == "declined"
+    organiser_copy = outlook_copy(bob, ical)
+    assert organiser_copy is not None and not organiser_copy["isCancelled"]
+    assert graph_status(organiser_copy, "alice@contoso.test") == "declined"
+    declined = listed(alice, archived="1")
+    assert {(e["active"], e["my_response"]) for e in declined} == {(False, "declined")}
+    assert {e["my_response"] for e in listed(carol)} == {"none"}
+    assert outlook_copy(carol, ical) is not None
+
+
+def test_an_attendees_edit_is_refused_with_a_reason_and_reaches_no_one(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob, series=True)
+    sync(bob, alice, carol)
+    emulator.clear_outbox()
+    for ref in (meeting["id"], f"{meeting['id']}.{at(3, 9).strftime('%Y%m%dT%H%M%SZ')}"):
+        refused = alice.api().patch(f"/api/events/{ref}", {"title": "Mine now"}, format="json")
+        assert refused.status_code == 403
+        assert "Only the organiser changes a meeting" in refused.json()["detail"]
+        in_vietnamese = alice.api().patch(
+            f"/api/events/{ref}", {"title": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="vi"
+        )
+        assert in_vietnamese.status_code == 403
+        assert "Chỉ người tổ chức" in in_vietnamese.json()["detail"]
+    sync(alice, bob, carol)
+    assert mails(emulator) == []
+    assert {e["title"] for e in listed(carol)} == {"Stand-up"}
+    assert {e["subject"] for e in alice.outlook_events()} == {"Stand-up"}
+
+
+def test_answers_to_one_occurrence_reach_the_organiser_on_both_sides(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob, series=True)
+    sync(bob, alice, carol)
+    ical = meeting_row().outlook_link.ical_uid
+    emulator.clear_outbox()
+    second, third = (
+        e["id"] for e in listed(alice) if e["start"][:10] in {at(3).date().isoformat(),
+                                                               at(4).date().isoformat()}
+    )  # fmt: skip
+    api = alice.api()
+    declined = api.post(f"/api/events/{second}/respond", {"response": "declined",
+                        "comment": "Dentist"}, format="json")  # fmt: skip
+    assert declined.status_code == 200, declined.content
+    accepted = api.delete(f"/api/events/{third}")  # a delete of one occurrence: a decline too
+    assert accepted.status_code == 204
+    (by_alice,) = sync(alice)
+    assert by_alice.invitations == 2
+    assert sorted(mails(emulator)) == [
+        ("response", alice.mailbox, (BOB_MAILBOX,), "declined"),
+        ("response", alice.mailbox, (BOB_MAILBOX,), "declined"),
+    ]
+    assert [m["comment"] for m in emulator.outbox() if "comment" in m] == ["Dentist"]
+    copy = outlook_copy(alice, ical)
+    assert copy is not None
+    days = [o["start"]["dateTime"][:10] for o in alice.graph(
+        "GET", f"/me/events/{copy['id']}/instances",
+        params={"startDateTime": at(0).isoformat(), "endDateTime": at(10).isoformat()},
+    ).json()["value"]]  # fmt: skip
+    assert len(days) == 3 and at(3).date().isoformat() not in days
+    sync(bob, carol, alice)
+    assert len(mails(emulator)) == 2  # the organiser's and Carol's runs mailed nobody
+    organiser_view = [e for e in listed(bob) if e["series_id"] == meeting["id"]]
+    answers = [status_of(e, "alice@contoso.test") for e in organiser_view]
+    assert answers == ["none", "declined", "declined", "none", "none"]
+    instances = bob.graph(
+        "GET", f"/me/events/{outlook_copy(bob, ical)['id']}/instances",  # type: ignore[index]
+        params={"startDateTime": at(0).isoformat(), "endDateTime": at(10).isoformat()},
+    ).json()["value"]  # fmt: skip
+    assert [graph_status(o, "alice@contoso.test") for o in instances] == answers
+    assert [e["my_response"] for e in listed(alice)] == ["none", "none", "none"]
+    assert len(listed(carol)) == 5
+    # the organiser renames the series: the occurrences holding answers follow it
+    renamed = bob.api().patch(f"/api/events/{meeting['id']}", {"title": "Daily sync"},
+                              format="json")  # fmt: skip
+    assert renamed.status_code == 200
+    sync(bob, alice, carol, bob)
+    for world in (alice, bob, carol):
+        assert {e["title"] for e in listed(world)} == {"Daily sync"}, world.email
+
+
+def test_the_organisers_changes_reach_every_attendee(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob)
+    sync(bob, carol, alice)
+    ical = meeting_row().outlook_link.ical_uid
+    emulator.clear_outbox()
+    later = {"start": at(2, 14).isoformat(), "end": at(2, 15).isoformat(), "location": "Room 5"}
+    moved = bob.api().patch(f"/api/events/{meeting['id']}", later, format="json")
+    assert moved.status_code == 200, moved.content
+    (by_bob,) = sync(bob)
+    assert mails(emulator) == [
+        ("update", BOB_MAILBOX, tuple(sorted(["alice@contoso.test", CAROL_ALIAS])), None)
+    ]
+    assert by_bob.invitations == 2
+    for world in (alice, carol):
+        (summary,) = sync(world)
+        assert summary.pushed == {"created": 0, "updated": 0, "deleted": 0}
+        mine = read(world, meeting["id"])
+        assert (mine["start"], mine["location"]) == (read(bob, meeting["id"])["start"], "Room 5")
+        copy = outlook_copy(world, ical)
+        assert copy is not None and copy["location"]["displayName"] == "Room 5"
+    emulator.clear_outbox()
+    assert bob.api().delete(f"/api/events/{meeting['id']}").status_code == 204
+    sync(bob, alice, carol)
+    assert mails(emulator) == [
+        ("cancellation", BOB_MAILBOX, tuple(sorted(["alice@contoso.test", CAROL_ALIAS])), None)
+    ]
+    for world in (alice, bob, carol):
+        assert listed(world) == []
+        assert world.api().get(f"/api/events/{meeting['id']}").status_code == 404
+
+
+def test_an_outside_meeting_is_each_attendees_own_copy(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, _bob, carol = team
+    emulator.add_user("dave@fabrikam.test", "Dave", "pw")
+    dave = SyncWorld.__new__(SyncWorld)
+    dave.emulator, dave.token = emulator, emulator.token_for("dave@fabrikam.test")
+    created = dave.outlook_create(
+        {
+            "subject": "Vendor review",
+            "start": graph_time(at(5, 13)),
+            "end": graph_time(at(5, 14)),
+            "attendees": [attendee("alice@contoso.test"), attendee(CAROL_ALIAS)],
+            "recurrence": {
+                "pattern": {"type": "weekly", "interval": 1,
+                            "daysOfWeek": [at(5).strftime("%A").lower()]},
+                "range": {"type": "numbered", "startDate": at(5).date().isoformat(),
+                          "numberOfOccurrences": 3},
+            },
+        }
+    )  # fmt: skip
+    emulator.clear_outbox()
+    sync(alice, carol)
+    alices, carols = (w.api().get("/api/events").json() for w in (alice, carol))
+    assert len(alices) == len(carols) == 1 and alices[0]["id"] != carols[0]["id"]
+    assert (alices[0]["editable"], alices[0]["my_response"]) == (False, "none")
+    assert carol.api().get(f"/api/events/{alices[0]['id']}").status_code == 404
+    assert alice.api().delete(f"/api/events/{alices[0]['id']}").status_code == 204
+    sync(alice, carol, alice)
+    assert mails(emulator) == [("response", "alice@contoso.test", ("dave@fabrikam.test",),
+                                "declined")]  # fmt: skip
+    assert outlook_copy(alice, created["iCalUId"]) is None
+    assert alice.api().get("/api/events").json() == []
+    assert Event.objects.get(pk=alices[0]["id"]).active is False  # archived, kept
+    assert carol.api().get("/api/events").json()[0]["my_response"] == "none"
+    tracked = dave.outlook_event(created["id"])
+    assert graph_status(tracked, "alice@contoso.test") == "declined"
+    assert graph_status(tracked, CAROL_ALIAS) == "none"
+
+
+def test_an_attendees_own_show_as_reaches_their_copy_and_mails_nobody(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob)
+    sync(bob, alice, carol)
+    ical = meeting_row().outlook_link.ical_uid
+    emulator.clear_outbox()
+    changed = alice.api().patch(f"/api/events/{meeting['id']}", {"show_as": "free"},
+                                format="json")  # fmt: skip
+    assert changed.status_code == 200 and changed.json()["show_as"] == "free"
+    (by_alice,) = sync(alice)
+    assert by_alice.invitations == 0
+    copy = outlook_copy(alice, ical)
+    assert copy is not None and copy["showAs"] == "free"
+    sync(bob, carol)
+    assert read(bob, meeting["id"])["show_as"] == "busy"
+    assert outlook_copy(bob, ical)["showAs"] == "busy"  # type: ignore[index]
+    assert mails(emulator) == []
+
+
+def test_people_connected_by_consent_are_known_by_every_address(
+    connect_by_consent: Any, emulator: Any
+) -> None:
+    ana = connect_by_consent("ana@contoso.test", "Ana", aliases=("ana.lima@contoso.test",))
+    bao = connect_by_consent("bao@contoso.test", "Bao")
+    graph = emulator.client(
+        headers={"Authorization": f"Bearer {emulator.token_for(bao.user.email)}"}
+    )
+    created = graph.post(
+        f"{emulator.graph_url}/me/events",
+        json={"subject": "Planning", "start": graph_time(at(4, 8)), "end": graph_time(at(4, 9)),
+              "attendees": [attendee("ana.lima@contoso.test")]},
+    ).json()  # fmt: skip
+    graph.close()
+    emulator.clear_outbox()
+    assert run_sync(ana.account, "test").ok  # reads her mailbox's addresses first
+    assert "ana.lima@contoso.test" in people.addresses_of(ana.user)
+    page = ana.web.get("/")
+    token = CSRF_META.search(page.text)
+    assert token is not None
+    (invitation,) = ana.web.get("/api/events").json()
+    assert (invitation["title"], invitation["my_response"]) == ("Planning", "none")
+    answered = ana.web.post(
+        f"/api/events/{invitation['id']}/respond",
+        json={"response": "accepted", "comment": "Yes"},
+        headers={"X-CSRFToken": token.group(1)},
+    )
+    assert answered.status_code == 200, answered.text
+    assert run_sync(ana.account, "test").ok
+    assert run_sync(bao.account, "test").ok
+    assert [(m["kind"], m["from"], m["to"], m["comment"]) for m in emulator.outbox()] == [
+        ("response", "ana@contoso.test", ["bao@contoso.test"], "Yes")
+    ]
+    (mine,) = bao.web.get("/api/events").json()
+    assert (mine["id"], mine["editable"]) == (invitation["id"], True)
+    assert status_of(mine, "ana.lima@contoso.test") == "accepted"
+    assert created["iCalUId"] == Event.objects.get(pk=mine["id"]).outlook_link.ical_uid
