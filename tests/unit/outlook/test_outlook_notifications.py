@@ -292,3 +292,12 @@ def test_notifications_in_a_burst_make_one_run(subscribed: OutlookSubscription) 
     finally:
         background.stop()
     assert calls == [(user_id, "notification")]
+
+
+def test_the_button_names_the_run_it_joins(subscribed: OutlookSubscription) -> None:
+    user_id = subscribed.account.user_id
+    handoff.add(user_id, [], force=True, delay=0, trigger="page")
+    handoff.add(user_id, [], force=True, delay=0, trigger="button")
+    assert SyncRequest.objects.get().trigger == "button"
+    handoff.add(user_id, [], force=True, delay=0, trigger="change")
+    assert SyncRequest.objects.get().trigger == "button"  # and keeps it

@@ -11,7 +11,8 @@ Contract:
 * :func:`add` merges into the account's one request: new changes are appended (past
   :data:`MAX_CHANGES` the request becomes ``force`` and forgets them), a waiting request keeps
   its earlier ``not_before`` (a burst is one run, at most ``delay`` after its first
-  notification) and its trigger (a :data:`NOTIFICATION` gives way to any other), and
+  notification) and its trigger (a :data:`NOTIFICATION` gives way to any other, and any
+  gives way to :data:`BUTTON`), and
   ``version`` grows;
 * :func:`take` removes the request atomically (a DELETE of the version it read) and returns
   it, only while no run holds the account (:data:`BUSY` otherwise; the request stays): of two
@@ -41,6 +42,8 @@ MAX_CHANGES = 500
 PENDING_LIMIT = 100
 """Requests one :func:`pending` call returns (soonest first)."""
 BUSY: Final = "busy"
+BUTTON: Final = "button"
+"""A person's press of Sync with Outlook: on a merge it names the run, whatever waited."""
 NOTIFICATION: Final = "notification"
 """A change notification's trigger: on a merge any other trigger replaces it, and it
 replaces none (the run is named for what else asked too)."""
@@ -254,7 +257,7 @@ def _merge(
                 changes=[] if wide else merged,
                 force=wide,
                 not_before=min(row.not_before, not_before),
-                trigger=trigger if row.trigger == NOTIFICATION else row.trigger,
+                trigger=trigger if trigger == BUTTON or row.trigger == NOTIFICATION else row.trigger,
                 version=F("version") + 1,
             )
             return
