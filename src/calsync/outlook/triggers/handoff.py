@@ -214,6 +214,11 @@ def available(now: datetime, prefix: str = "") -> Q:
     return unclaimed & unthrottled
 
 
+def _merged_trigger(waiting: str, new: str) -> str:
+    """The trigger a merged request keeps (see the module docstring)."""
+    return new if new == BUTTON or waiting == NOTIFICATION else waiting
+
+
 def _merged(old: list[ChangeRow], new: list[ChangeRow]) -> list[ChangeRow]:
     seen = {tuple(change) for change in old}
     out = list(old)
@@ -257,7 +262,7 @@ def _merge(
                 changes=[] if wide else merged,
                 force=wide,
                 not_before=min(row.not_before, not_before),
-                trigger=trigger if trigger == BUTTON or row.trigger == NOTIFICATION else row.trigger,
+                trigger=_merged_trigger(row.trigger, trigger),
                 version=F("version") + 1,
             )
             return
