@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from calsync.msgraph.batching import SubRequest, run_batch
 from calsync.outlook.connection import budget
 from calsync.outlook.connection.graph import graph_client_for
 
-KEY = ("app-1", "kim@example.com")
+KEY = (f"app-{uuid.uuid4().hex[:8]}", "kim@example.com")  # own keys: runs may overlap
 
 
 def database_store() -> budget.Store:
@@ -47,7 +48,7 @@ STORES = [
 @pytest.mark.parametrize("make_store", STORES)
 def test_at_most_four_requests_are_in_flight_at_once(make_store: Callable[[], Any]) -> None:
     store = make_store()
-    lock = threading.Lock()
+    changed = threading.Condition()
     holding, most, admitted = [0], [0], [0]
 
     def one_process() -> None:
@@ -55,11 +56,15 @@ def test_at_most_four_requests_are_in_flight_at_once(make_store: Callable[[], An
         try:
             for _n in range(3):
                 release = gate.admit(1)
-                with lock:
+                with changed:
                     holding[0] += 1
                     most[0] = max(most[0], holding[0])
-                time.sleep(0.05)
-                with lock:
+                    changed.notify_all()
+                    # hold the place until four were held at once (or a while passes): a loaded
+                    # machine cannot hide a gate that admits fewer than four at once
+                    changed.wait_for(lambda: most[0] >= 4, timeout=2)
+                time.sleep(0.05)  # still holding: a fifth admitted now would be counted
+                with changed:
                     holding[0] -= 1
                     admitted[0] += 1
                 release()
