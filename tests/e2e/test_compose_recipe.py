@@ -313,17 +313,19 @@ def local_command(stand: Stand, command: list[str]) -> list[str]:
 
 
 def admin_steps(web_env: dict[str, str], cwd: Path, client_id: str, secret: str) -> None:
-    """What compose.yaml's header has the administrator run in the web container, then the
-    Outlook app's Client ID and secret (README "Going live", step 6)."""
+    """What compose.yaml's header has the administrator run in the web container (the
+    README's "Going live" steps 4 and 6), its ``'…'`` filled in."""
     header = (DEPLOY / "compose.yaml").read_text().split("\nname:")[0]
     steps = re.findall(r"exec web (calsync .+)$", header, re.MULTILINE)
     assert len(steps) == 2, header
-    steps.append(
-        f"calsync outlook-config --enable --client-id {client_id} --client-secret {secret}"
-    )
+    fill = {"--password": PASSWORD, "--client-id": client_id, "--client-secret": secret}
     for step in steps:
-        words = [PASSWORD if word == "…" else word for word in shlex.split(step)]
-        words = [MAILBOX if word == "you@example.com" else word for word in words]
+        words = shlex.split(step)
+        for index, word in enumerate(words):
+            if word == "…":
+                words[index] = fill[words[index - 1]]
+            elif word == "you@example.com":
+                words[index] = MAILBOX
         done = subprocess.run(
             [str(BIN / words[0]), *words[1:]],
             cwd=cwd, env=web_env, capture_output=True, text=True, timeout=120, check=False,
