@@ -314,7 +314,8 @@ def local_command(stand: Stand, command: list[str]) -> list[str]:
 
 def admin_steps(web_env: dict[str, str], cwd: Path, client_id: str, secret: str) -> None:
     """What compose.yaml's header has the administrator run in the web container (the
-    README's "Going live" steps 4 and 6), its ``'…'`` filled in."""
+    README's "Going live" steps 4 and 6), its ``'…'`` filled in; run before the web starts,
+    as its restart after them has it read the https Base URL."""
     header = (DEPLOY / "compose.yaml").read_text().split("\nname:")[0]
     steps = re.findall(r"exec web (calsync .+)$", header, re.MULTILINE)
     assert len(steps) == 2, header
