@@ -1,8 +1,10 @@
 """The deployment recipe of deploy/, run: calsync started exactly as deploy/calsync.service
 starts it (its ExecStart and Environment), behind a real nginx configured by
-deploy/nginx.conf (TLS with a certificate of a CA made here). A person opening
-https://cal.example.com logs in through it and gets Secure, HttpOnly cookies and HSTS; plain
-http is sent to https. Needs Debian's nginx (``apt-get install nginx-light``; CI installs it).
+deploy/nginx.conf, and behind a real Caddy configured by deploy/Caddyfile (TLS with a
+certificate of a CA made here). A person opening https://cal.example.com logs in through
+each and gets Secure, HttpOnly cookies and HSTS; plain http is sent to https. The unit
+itself passes ``systemd-analyze verify``. Needs Debian's nginx-light, caddy and systemd
+(CI installs them). deploy/compose.yaml is run in test_compose_recipe.py.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import ssl
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,24 +53,33 @@ def unit_service_section(path: Path) -> dict[str, list[str]]:
     return values
 
 
-@pytest.fixture
-def nginx() -> str:
-    path = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(path).exists():
-        message = "no nginx for the deployment recipe's test (apt-get install -y nginx-light)"
+def binary(name: str, path: str, package: str) -> str:
+    """The path of a server the recipe's tests run (failing in CI when it is missing)."""
+    found = shutil.which(name) or path
+    if not Path(found).exists():
+        message = f"no {name} for the deployment recipe's test (apt-get install -y {package})"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(f"SKIPPED LOUDLY: {message}")
-    return path
+    return found
 
 
 @dataclass
-class Nginx:
+class Front:
+    """A TLS-terminating proxy in front of calsync, as a process."""
+
     process: subprocess.Popen[bytes]
     http_port: int
     https_port: int
     ca_path: Path
-    access_log: Path
+
+    def stop(self, signal_number: int) -> None:
+        self.process.send_signal(signal_number)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
 
 
 def nginx_config(home: Path, upstream_port: int, http_port: int, https_port: int) -> Path:
@@ -107,51 +119,111 @@ http {{
     return config
 
 
-@pytest.fixture
-def behind_nginx(tmp_path: Path, nginx: str) -> Iterator[tuple[Server, Nginx]]:
+def caddy_config(home: Path, site: str, http_port: int, https_port: int) -> tuple[Path, Path]:
+    """A Caddyfile serving ``site`` (a site block for cal.example.com) with this test's ports
+    and certificate (in place of Let's Encrypt's), its state under ``home``; returns the
+    Caddyfile and the CA to trust."""
+    certs = ensure_certs(home / "tls", extra_hosts=(DOMAIN,))
+    opening = f"{DOMAIN} {{"
+    assert site.count(opening) == 1, site
+    site = site.replace(opening, f"{opening}\n\ttls {certs.cert} {certs.key}")
+    prefix = home / "caddy"
+    prefix.mkdir()
+    config = prefix / "Caddyfile"
+    config.write_text(
+        f"""{{
+\tadmin off
+\thttp_port {http_port}
+\thttps_port {https_port}
+\tdefault_bind 127.0.0.1
+\tstorage file_system {prefix / "data"}
+\tskip_install_trust
+}}
+
+{site}
+"""
+    )
+    return config, certs.ca
+
+
+def start_caddy(home: Path, config: Path, ca_path: Path, http_port: int, https_port: int) -> Front:
+    """``caddy run`` with ``config``, its home, data and logs under ``home/caddy``."""
+    env = clean_environment(home)
+    for name in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        env[name] = str(config.parent)
+    log = (config.parent / "caddy.log").open("wb")
+    process = subprocess.Popen(
+        [binary("caddy", "/usr/bin/caddy", "caddy"), "run", "--config", str(config),
+         "--adapter", "caddyfile"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    front = Front(process, http_port, https_port, ca_path)
+    wait_for_port(https_port, process)
+    return front
+
+
+@contextmanager
+def calsync_as_the_unit_starts_it(home: Path) -> Iterator[Server]:
+    """calsync started with deploy/calsync.service's ExecStart and Environment, after what
+    README "Going live" has the administrator do first; its state in ``home/state``."""
     unit = unit_service_section(DEPLOY / "calsync.service")
     command = shlex.split(unit["ExecStart"][0])
     assert command[0] == "/opt/calsync/.venv/bin/calsync" and command[-2:] == ["--port", "8000"]
     assert "--no-demo" in command and command[command.index("--host") + 1] == "127.0.0.1"
-    state = tmp_path / "state"  # the unit's /var/lib/calsync
-    env = clean_environment(tmp_path)
+    state = home / "state"  # the unit's /var/lib/calsync
+    env = clean_environment(home)
     for assignment in unit["Environment"]:
         name, _sep, value = assignment.partition("=")
         env[name] = value.replace("/var/lib/calsync", str(state))
     assert env["CALSYNC_VAR_DIR"] == str(state)
     assert unit["WorkingDirectory"] == ["/var/lib/calsync"]
-    # what README "Going live" has the administrator do before the first start
-    assert calsync(tmp_path, "migrate", "-v0", env=env).returncode == 0
-    configured = calsync(tmp_path, "outlook-config", "--base-url", f"https://{DOMAIN}", env=env)
+    assert calsync(home, "migrate", "-v0", env=env).returncode == 0
+    configured = calsync(home, "outlook-config", "--base-url", f"https://{DOMAIN}", env=env)
     assert configured.returncode == 0, configured.stderr
-    added = calsync(tmp_path, "adduser", "ana@example.com", "--password", PASSWORD, env=env)
+    added = calsync(home, "adduser", "ana@example.com", "--password", PASSWORD, env=env)
     assert added.returncode == 0, added.stderr
     state.mkdir(exist_ok=True)
     server = Server(state, command[1:-2], env)
     assert [CALSYNC, *server.args] == [CALSYNC, *command[1:-2]]
-    server.start()
-    http_port, https_port = free_port(), free_port()
-    config = nginx_config(tmp_path, server.port, http_port, https_port)
-    proxy = subprocess.Popen([nginx, "-p", str(config.parent), "-c", str(config)])
-    front = Nginx(
-        proxy, http_port, https_port, tmp_path / "tls" / "ca.pem", config.parent / "access.log"
-    )
-    try:
-        wait_for_port(https_port, proxy)
-        yield server, front
-    finally:
-        proxy.send_signal(signal.SIGQUIT)
+    with server:
+        yield server
+
+
+@pytest.fixture
+def behind_nginx(tmp_path: Path) -> Iterator[tuple[Server, Front]]:
+    nginx = binary("nginx", "/usr/sbin/nginx", "nginx-light")
+    with calsync_as_the_unit_starts_it(tmp_path) as server:
+        http_port, https_port = free_port(), free_port()
+        config = nginx_config(tmp_path, server.port, http_port, https_port)
+        proxy = subprocess.Popen([nginx, "-p", str(config.parent), "-c", str(config)])
+        front = Front(proxy, http_port, https_port, tmp_path / "tls" / "ca.pem")
         try:
-            proxy.wait(10)
-        except subprocess.TimeoutExpired:
-            proxy.kill()
-        server.stop()
+            wait_for_port(https_port, proxy)
+            yield server, front
+        finally:
+            front.stop(signal.SIGQUIT)
+
+
+@pytest.fixture
+def behind_caddy(tmp_path: Path) -> Iterator[tuple[Server, Front]]:
+    """deploy/Caddyfile, its certificate replaced by one of this test's CA."""
+    site = (DEPLOY / "Caddyfile").read_text()
+    assert "reverse_proxy 127.0.0.1:8000" in site
+    with calsync_as_the_unit_starts_it(tmp_path) as server:
+        site = site.replace("127.0.0.1:8000", f"127.0.0.1:{server.port}")
+        http_port, https_port = free_port(), free_port()
+        config, ca_path = caddy_config(tmp_path, site, http_port, https_port)
+        front = start_caddy(tmp_path, config, ca_path, http_port, https_port)
+        try:
+            yield server, front
+        finally:
+            front.stop(signal.SIGINT)
 
 
 def wait_for_port(port: int, process: subprocess.Popen[Any]) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        assert process.poll() is None, "nginx stopped"
+        assert process.poll() is None, "the proxy stopped"
         try:
             httpx.get(f"http://127.0.0.1:{port}", timeout=1, trust_env=False)
         except httpx.TransportError as exc:
@@ -160,13 +232,13 @@ def wait_for_port(port: int, process: subprocess.Popen[Any]) -> None:
             time.sleep(0.2)
             continue
         return
-    raise AssertionError("nginx did not listen")
+    raise AssertionError("the proxy did not listen")
 
 
 class Person:
-    """A browser at https://cal.example.com (resolved to the nginx on 127.0.0.1)."""
+    """A browser at https://cal.example.com (resolved to the proxy on 127.0.0.1)."""
 
-    def __init__(self, front: Nginx) -> None:
+    def __init__(self, front: Front) -> None:
         context = ssl.create_default_context(cafile=str(front.ca_path))
         self.http = httpx.Client(
             base_url=f"https://127.0.0.1:{front.https_port}",
@@ -181,10 +253,9 @@ class Person:
         return self.http.request(method, path, extensions=extensions, **kwargs)
 
 
-def test_log_in_through_nginx_as_the_unit_starts_calsync(
-    behind_nginx: tuple[Server, Nginx],
-) -> None:
-    server, front = behind_nginx
+def log_in_through(front: Front) -> None:
+    """Ana logs in at https://cal.example.com through ``front``: HSTS, a CSP, and a Secure,
+    HttpOnly session cookie; then her calendar opens."""
     person = Person(front)
     page = person.request("GET", "/accounts/login/")
     assert page.status_code == 200, page.text
@@ -206,16 +277,55 @@ def test_log_in_through_nginx_as_the_unit_starts_calsync(
     assert re.search(r";\s*Secure", session, re.I) and re.search(r";\s*HttpOnly", session, re.I)
     calendar = person.request("GET", "/")
     assert calendar.status_code == 200 and "ana@example.com" in calendar.text
-    front.process.send_signal(signal.SIGUSR1)  # reopen: flushes the access log
-    time.sleep(0.3)
-    assert '"POST /accounts/login/ HTTP/1.1" 302' in front.access_log.read_text()
 
-    # plain http at the proxy goes to https; calsync never served the demo
-    plain = httpx.get(
+
+def plain_http(front: Front) -> httpx.Response:
+    return httpx.get(
         f"http://127.0.0.1:{front.http_port}/accounts/login/",
         headers={"Host": DOMAIN},
         trust_env=False,
     )
+
+
+def test_log_in_through_nginx_as_the_unit_starts_calsync(
+    behind_nginx: tuple[Server, Front],
+) -> None:
+    server, front = behind_nginx
+    log_in_through(front)
+    front.process.send_signal(signal.SIGUSR1)  # reopen: flushes the access log
+    time.sleep(0.3)
+    access_log = front.ca_path.parents[1] / "nginx" / "access.log"
+    assert '"POST /accounts/login/ HTTP/1.1" 302' in access_log.read_text()
+
+    # plain http at the proxy goes to https; calsync never served the demo
+    plain = plain_http(front)
     assert plain.status_code == 301
     assert plain.headers["location"] == f"https://{DOMAIN}/accounts/login/"
     assert "Demo logins" not in server.output() and "random passwords" not in server.output()
+
+
+def test_log_in_through_caddy_as_the_unit_starts_calsync(
+    behind_caddy: tuple[Server, Front],
+) -> None:
+    server, front = behind_caddy
+    log_in_through(front)
+    # plain http at Caddy goes to https
+    plain = plain_http(front)
+    assert plain.status_code == 308
+    assert plain.headers["location"] == f"https://{DOMAIN}/accounts/login/"
+    assert "Demo logins" not in server.output() and "random passwords" not in server.output()
+
+
+def test_the_systemd_unit_is_valid(tmp_path: Path) -> None:
+    """``systemd-analyze verify`` finds nothing to say about deploy/calsync.service (its
+    ExecStart pointed at this checkout's calsync: the unit's own path is a server's)."""
+    analyze = binary("systemd-analyze", "/usr/bin/systemd-analyze", "systemd")
+    text = (DEPLOY / "calsync.service").read_text()
+    assert "/opt/calsync/.venv/bin/calsync " in text
+    unit = tmp_path / "calsync.service"
+    unit.write_text(text.replace("/opt/calsync/.venv/bin/calsync ", f"{CALSYNC} "))
+    checked = subprocess.run(
+        [analyze, "verify", str(unit)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert not checked.stderr.strip(), checked.stderr  # unknown keys are only warnings

@@ -6,6 +6,7 @@ log line per event, and ``calsync check --deploy`` clean with an https Base URL.
 from __future__ import annotations
 
 import re
+import socket
 import ssl
 import stat
 import uuid
@@ -105,6 +106,9 @@ def test_debug_on_an_address_beyond_loopback_refuses_to_start(home: Path) -> Non
 
 
 def test_the_demo_beyond_loopback_never_has_the_password_demo(home: Path) -> None:
+    """``calsync run --host 0.0.0.0``: random passwords printed once, in calsync and in the
+    emulator (whose sign-in page shows no password); the Base URL is this machine's name,
+    not 0.0.0.0; Alice logs in and connects Outlook with her new password only."""
     env = clean_environment(home)
     with Server(home, ["run", "--host", "0.0.0.0"], env) as server:
         output = server.output()
@@ -114,18 +118,57 @@ def test_the_demo_beyond_loopback_never_has_the_password_demo(home: Path) -> Non
         assert set(logins) == {"admin@example.com", "alice@example.com", "bob@example.com"}
         assert "demo" not in logins.values()
         assert "password demo" not in output
-        with httpx.Client(base_url=server.url, trust_env=False, timeout=30) as web:
-            for password, expected in (("demo", 200), (logins["alice@example.com"], 302)):
-                page = web.get("/accounts/login/")
-                answer = web.post(
-                    "/accounts/login/",
-                    data={
-                        "username": "alice@example.com",
-                        "password": password,
-                        "csrfmiddlewaretoken": csrf_token(page.text),
-                    },
-                )
-                assert answer.status_code == expected, password
+        assert output.count(logins["alice@example.com"]) == 1  # printed once
+        host = socket.gethostname().lower()
+        base = f"http://{host}:{server.port}"
+        assert f"calsync is serving on {base} " in output  # never http://0.0.0.0
+        assert "sign in to Outlook (Sync with Outlook) from a browser on this machine" in output
+        emulator = re.search(r"Built-in Microsoft cloud emulator: (https://\S+) ", output)
+        ca_path = re.search(r"or trust (\S+)\.$", output, re.MULTILINE)
+        assert emulator and ca_path, output
+        web = httpx.Client(
+            base_url=server.url,
+            headers={"Host": f"{host}:{server.port}"},
+            trust_env=False,
+            timeout=30,
+        )
+        for password, expected in (("demo", 200), (logins["alice@example.com"], 302)):
+            page = web.get("/accounts/login/")
+            answer = web.post(
+                "/accounts/login/",
+                data={
+                    "username": "alice@example.com",
+                    "password": password,
+                    "csrfmiddlewaretoken": csrf_token(page.text),
+                },
+            )
+            assert answer.status_code == expected, password
+        calendar = web.get("/")
+        connect = web.post(
+            "/outlook/connect", data={"csrfmiddlewaretoken": csrf_token(calendar.text)}
+        )
+        authorize = connect.headers["location"]
+        assert authorize.startswith(emulator[1] + "/"), (authorize, emulator[1])
+        redirect_uri = parse_qs(urlsplit(authorize).query)["redirect_uri"]
+        assert redirect_uri == [f"{base}/microsoft_account/authentication"]
+        context = ssl.create_default_context(cafile=ca_path[1])
+        with httpx.Client(verify=context, trust_env=False, timeout=30) as microsoft:
+            sign_in = microsoft.get(authorize)
+            assert sign_in.status_code == 200 and 'name="password"' in sign_in.text
+            assert not re.search(r"password\W+demo\b", sign_in.text, re.IGNORECASE)
+            assert not any(password in sign_in.text for password in logins.values())
+            fields = {"login": "alice@example.com", "consent": "accept"}
+            refused = microsoft.post(authorize, data={**fields, "password": "demo"})
+            assert refused.status_code == 200 and 'role="alert"' in refused.text
+            signed = microsoft.post(
+                authorize, data={**fields, "password": logins["alice@example.com"]}
+            )
+        back = signed.headers["location"]
+        assert back.startswith(f"{base}/microsoft_account/authentication?"), back
+        landed = web.get(back[len(base) :])
+        assert landed.status_code == 302 and landed.headers["location"] == "/"
+        assert "Connected as alice@example.com" in web.get("/").text
+        web.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,15 @@ Set-up).
 
 1. creates the demo users locally (password ``demo``). A server reachable beyond this
    machine (``public``: not bound to loopback) never has that published password: each demo
-   user gets a new random one at every start, printed once;
+   user gets a new random one at every start, printed once, here and in the emulator;
 2. starts the Microsoft cloud emulator in this process (HTTPS on 127.0.0.1, port 8443 or a
    free one; certificates in ``var/emulator-certs``, state kept in
    ``var/emulator-state.json`` so mailboxes and grants survive a restart);
 3. registers an app there whose redirect URI is ``<base_url>/microsoft_account/authentication``
    and fills the Outlook settings with it (enabled, Client ID, Client Secret, Base URL, and the
    emulator as sign-in service, Graph and CA bundle; ``CALSYNC_*`` variables still win);
-4. creates the same users as emulator mailboxes (same email and password) and, in a fresh
+4. creates the same users as emulator mailboxes (same email and password; on a public
+   server an existing mailbox takes the new random password) and, in a fresh
    emulator, a realistic week of meetings between them, organised by one and attended by
    the others (the emulator copies each meeting into the attendees' mailboxes).
 
@@ -73,7 +74,8 @@ def start(
     one is busy; it runs until :func:`stop` or the end of the process. ``public``: the
     server is reachable beyond this machine, so the demo users get random passwords.
     """
-    yield from _public_logins() if public else _loopback_logins()
+    passwords: dict[str, str] = {}
+    yield from _public_logins(passwords) if public else _loopback_logins()
     row = OutlookSettings.load()
     if row.client_id and not row.authority_host:
         yield _(
@@ -81,7 +83,12 @@ def start(
         )
         return
     emulator = _start_emulator(emulator_port)
-    yield from _wire(emulator, base_url, row)
+    yield from _wire(emulator, base_url, row, passwords)
+    if public:
+        yield _(
+            "The emulator listens on this machine only: sign in to Outlook (Sync with "
+            "Outlook) from a browser on this machine."
+        )
 
 
 def _loopback_logins() -> Iterator[str]:
@@ -94,10 +101,11 @@ def _loopback_logins() -> Iterator[str]:
     }
 
 
-def _public_logins() -> Iterator[str]:
+def _public_logins(passwords: dict[str, str]) -> Iterator[str]:
+    """New random passwords for the demo users, recorded in ``passwords`` (email -> password)."""
     logins = []
     for email, name, admin in DEMO_USERS:
-        password = secrets.token_urlsafe(12)
+        password = passwords[email] = secrets.token_urlsafe(12)
         user = User.objects.filter(email=email).first()
         if user is None:
             do_create_user(email, password, name=name, admin=admin)
@@ -160,7 +168,9 @@ def _start_emulator(preferred_port: int) -> Any:
     raise RuntimeError("the emulator could not start")
 
 
-def _wire(emulator: Any, base_url: str, row: OutlookSettings) -> Iterator[str]:
+def _wire(
+    emulator: Any, base_url: str, row: OutlookSettings, passwords: dict[str, str]
+) -> Iterator[str]:
     url = emulator.url
     ca_path = str(emulator.ca_path)
     client_id = row.client_id or str(uuid.uuid4())
@@ -176,7 +186,7 @@ def _wire(emulator: Any, base_url: str, row: OutlookSettings) -> Iterator[str]:
                 "name": "calsync demo",
             },
         ).raise_for_status()
-        fresh = _create_mailboxes(control, url)
+        fresh = _create_mailboxes(control, emulator, passwords)
         outlook_actions.do_update_settings(
             enabled=True, client_id=client_id, client_secret=client_secret, base_url=base_url
         )
@@ -210,23 +220,24 @@ def _local_zone() -> str:
         return "UTC"
 
 
-def _create_mailboxes(control: httpx.Client, url: str) -> bool:
-    """Create the demo mailboxes; True when all were new (a fresh emulator)."""
+def _create_mailboxes(control: httpx.Client, emulator: Any, passwords: dict[str, str]) -> bool:
+    """Create the demo mailboxes, with the password in ``passwords`` (else ``demo``), which an
+    existing mailbox takes too; True when all were new (a fresh emulator)."""
     fresh = True
     for email, name, _admin in DEMO_USERS:
+        password = passwords.get(email, DEMO_PASSWORD)
         answer = control.post(
-            f"{url}/_emulator/users",
-            json={
-                "email": email,
-                "name": name,
-                "password": DEMO_PASSWORD,
-                "time_zone": _local_zone(),
-            },
+            f"{emulator.url}/_emulator/users",
+            json={"email": email, "name": name, "password": password, "time_zone": _local_zone()},
         )
-        if answer.status_code == 409:
-            fresh = False
-        else:
+        if answer.status_code != 409:
             answer.raise_for_status()
+            continue
+        fresh = False
+        if email in passwords:  # the emulator runs in this process: its directory, directly
+            world = emulator.world
+            with world.lock:
+                world.directory.set_password(world.directory.find_user(email), password)
     return fresh
 
 

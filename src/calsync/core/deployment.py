@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 import threading
 import time
 from typing import Any
@@ -49,6 +50,18 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def served_url(host: str, port: int) -> str:
+    """The address a browser opens for ``calsync run --host HOST --port PORT`` (the demo's
+    Base URL): ``http://HOST:PORT``, with this machine's host name for a HOST meaning every
+    address (``0.0.0.0``, ``::``), which no browser elsewhere can open."""
+    host = host.strip().strip("[]")
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 (recognised, not bound)
+        host = socket.gethostname().lower() or "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def host_of(url: str) -> str:

@@ -42,7 +42,7 @@ class Command(TranslatedCommand):
         if refusal:
             raise CommandError(refusal)
         call_command("migrate", interactive=False, verbosity=0)
-        base_url = f"http://{host}:{options['port']}"
+        base_url = deployment.served_url(host, options["port"])
         if demo.should_start(options["demo"]):
             for line in demo.start(base_url, public=not deployment.is_loopback(host)):
                 self.stdout.write(line)
