@@ -254,3 +254,13 @@ def test_calendars_survive_a_restart_of_the_state(emulator: EmulatorServer) -> N
     assert again.calendars.list_events(ada_id) == []
     bob_calendars = again.calendars.list_calendars(world.directory.find_user(BOB).id)
     assert [c["canEdit"] for c in bob_calendars] == [True, False]
+
+
+def test_select_on_calendars(ada: Graph) -> None:
+    listed = ada.get("/me/calendars", params={"$select": "name,canEdit"}, expect=200)
+    [only] = listed.json()["value"]
+    assert set(only) == {"id", "name", "canEdit"}
+    one = ada.get(f"/me/calendars/{only['id']}", params={"$select": "owner"}, expect=200).json()
+    assert set(one) - {"@odata.context"} == {"id", "owner"}
+    wrong = ada.get("/me/calendars", params={"$select": "nope"})
+    assert ada.error(wrong)[:2] == (400, "ErrorInvalidUrlQuery")

@@ -15,9 +15,12 @@ another calendar under ``/calendars/{id}/events/{event_id}`` answers 404. State 
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 
 from graph_emulator.calendar.calendars import Target, access_denied
+from graph_emulator.calendar.errors import invalid_query
 from graph_emulator.calendar.serialize import event_json
 from graph_emulator.graph.calendar_view import window
 from graph_emulator.graph.context import GraphContext
@@ -47,10 +50,24 @@ def _event_of(ctx: GraphContext, found: Target) -> str:
     return event_id
 
 
+def _selected(ctx: GraphContext, calendars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``$select`` applied (``id`` always kept); an unknown property is 400."""
+    raw = ctx.query.get("$select")
+    if not raw:
+        return calendars
+    wanted = {name.strip() for name in raw.split(",") if name.strip()}
+    known = set(calendars[0]) if calendars else set()
+    for name in sorted(wanted - known):
+        raise invalid_query(
+            f"Could not find a property named '{name}' on type 'microsoft.graph.calendar'."
+        )
+    return [{k: v for k, v in c.items() if k == "id" or k in wanted} for c in calendars]
+
+
 # --- calendars --------------------------------------------------------------------------
 @calendar_endpoint
 def list_calendars(ctx: GraphContext) -> Response:
-    calendars = store_of(ctx).list_calendars(ctx.mailbox.id)
+    calendars = _selected(ctx, store_of(ctx).list_calendars(ctx.mailbox.id))
     return graph_json({"@odata.context": context_url(ctx, "/calendars"), "value": calendars})
 
 
@@ -65,6 +82,7 @@ def create_calendar(ctx: GraphContext) -> Response:
 @calendar_endpoint
 def get_calendar(ctx: GraphContext) -> Response:
     found = store_of(ctx).get_calendar(ctx.mailbox.id, ctx.path_params.get("calendar_id"))
+    [found] = _selected(ctx, [found])
     tail = "/calendars/$entity" if "calendar_id" in ctx.path_params else "/calendar/$entity"
     return graph_json({"@odata.context": context_url(ctx, tail), **found})
 
