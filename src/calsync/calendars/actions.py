@@ -221,8 +221,9 @@ def do_create_events_bulk(
     the whole call."""
     results: list[Event | ValidationError] = []
     made: list[tuple[Event, list[dict[str, str]]]] = []
+    default = calendar_list.default_calendar(owner) if items else None
     for values, uid in items:
-        event = Event(owner=owner)
+        event = Event(owner=owner, calendar=default)
         if uid is not None:
             event.uid = uid
         try:

@@ -31,14 +31,11 @@ from calsync.calendars.models import CALENDAR_NAME_MAX, Calendar, Event
 PALETTE = ("#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6", "#64748b")
 """Colours given in turn to new calendars when none is asked for."""
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_CACHE = "_calsync_default_calendar"
 
 
 def default_calendar(user: User) -> Calendar:
-    """``user``'s default calendar, made when missing (cached on the user object)."""
-    cached = getattr(user, _CACHE, None)
-    if cached is not None:
-        return cached
+    """``user``'s default calendar, made when missing (read anew at each call: it may
+    change or go between two calls)."""
     found = Calendar.objects.filter(owner=user, is_default=True).first()
     if found is None:
         try:
@@ -46,7 +43,6 @@ def default_calendar(user: User) -> Calendar:
                 found = Calendar.objects.create(owner=user, is_default=True, color=PALETTE[0])
         except IntegrityError:  # made meanwhile by another request
             found = Calendar.objects.get(owner=user, is_default=True)
-    setattr(user, _CACHE, found)
     return found
 
 
@@ -146,8 +142,6 @@ def update_calendar(calendar: Calendar, values: dict[str, Any]) -> Calendar:
             old.update(is_default=False)
             calendar.is_default = True
     calendar.save()
-    if hasattr(calendar.owner, _CACHE):
-        delattr(calendar.owner, _CACHE)
     return calendar
 
 
