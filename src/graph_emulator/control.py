@@ -5,7 +5,8 @@ Additions beyond the contract: ``GET /_emulator/health``, ``GET /_emulator/apps`
 ``GET /_emulator/users``, ``GET|PUT /_emulator/settings``, ``GET /_emulator/faults``,
 ``GET|PUT /_emulator/clock``, ``GET /_emulator/subscriptions`` and
 ``POST /_emulator/subscriptions/{id}/remove`` (sends ``subscriptionRemoved``),
-``POST /_emulator/users/{email}/import`` (an event as an ICS import makes it: custom zone).
+``POST /_emulator/users/{email}/import`` (an event as an ICS import makes it: custom zone),
+``POST /_emulator/users/{email}/share`` (share a calendar with another mailbox).
 Bad input answers 400 ``{"error": {"code": "invalid_request", "field", "message"}}``.
 """
 
@@ -178,6 +179,39 @@ async def import_event(request: Request) -> Response:
     return JSONResponse({"id": inst.id, "iCalUId": inst.ical_uid}, status_code=201)
 
 
+async def share_calendar(request: Request) -> Response:
+    """The user shares a calendar with another mailbox, as an accepted sharing invitation
+    leaves it: ``{"with": email, "calendar": id (default: the default calendar),
+    "canEdit": false, "name": "…"}`` -> 201 with the calendar as the sharee's
+    ``/me/calendars`` lists it (its ``id`` is the sharee's)."""
+    world = _world(request)
+    owner = _user(world, request.path_params["email"])
+    data = await _json_object(request)
+    unknown = set(data) - {"with", "calendar", "canEdit", "name"}
+    if unknown:
+        raise ControlError(sorted(unknown)[0], "unknown field")
+    sharee = _user(world, str(data.get("with") or ""))
+    can_edit = data.get("canEdit", False)
+    if not isinstance(can_edit, bool):
+        raise ControlError("canEdit", "must be true or false")
+    calendar, name = data.get("calendar"), data.get("name", "")
+    if calendar is not None and not isinstance(calendar, str):
+        raise ControlError("calendar", "must be a calendar id")
+    if not isinstance(name, str):
+        raise ControlError("name", "must be a string")
+    if world.calendars is None:
+        raise ControlError("calendar", "this emulator has no calendars", status=409)
+    try:
+        with world.lock:
+            entry = world.calendars.share_calendar(
+                owner.id, calendar, sharee.id, can_edit=can_edit, name=name
+            )
+    except CalendarError as exc:
+        field = "calendar" if exc.status == 404 else "with"
+        raise ControlError(field, f"{exc.code}: {exc.message}", exc.status) from None
+    return JSONResponse(entry, status_code=201)
+
+
 async def get_stats(request: Request) -> Response:
     return JSONResponse(_world(request).stats.snapshot())
 
@@ -284,6 +318,7 @@ ROUTES = [
     Route("/_emulator/users", _handle(list_users), methods=["GET"]),
     Route("/_emulator/users/{email}/token", _handle(user_token), methods=["POST"]),
     Route("/_emulator/users/{email}/import", _handle(import_event), methods=["POST"]),
+    Route("/_emulator/users/{email}/share", _handle(share_calendar), methods=["POST"]),
     Route("/_emulator/stats", _handle(get_stats), methods=["GET"]),
     Route("/_emulator/stats", _handle(clear_stats), methods=["DELETE"]),
     Route("/_emulator/outbox", _handle(get_outbox), methods=["GET"]),

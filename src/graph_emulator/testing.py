@@ -148,6 +148,24 @@ class EmulatorServer:
         body = {"event": event, "customTimeZone": custom_time_zone}
         return self._call("POST", f"/users/{email}/import", body, expect=(201,))
 
+    def share_calendar(
+        self,
+        owner: str,
+        sharee: str,
+        *,
+        calendar: str | None = None,
+        can_edit: bool = False,
+        name: str = "",
+    ) -> dict[str, Any]:
+        """``owner`` shares a calendar (default: their default one) with ``sharee``; returns
+        the calendar as ``sharee``'s ``/me/calendars`` lists it."""
+        body: dict[str, Any] = {"with": sharee, "canEdit": can_edit}
+        if calendar is not None:
+            body["calendar"] = calendar
+        if name:
+            body["name"] = name
+        return self._call("POST", f"/users/{owner}/share", body, expect=(201,))
+
     def set_faults(self, **faults: Any) -> dict[str, Any]:
         """Replace the fault plan (PUT semantics: omitted fields are back to defaults)."""
         return self._call("PUT", "/faults", faults)

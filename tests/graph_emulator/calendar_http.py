@@ -17,8 +17,12 @@ EVENT = "microsoft.graph.event"
 COLLECTION = "microsoft.graph.eventCollectionResponse"
 DELTA = "microsoft.graph.eventDeltaResponse"
 ERROR = "microsoft.graph.ODataErrors.ODataError"
+CALENDAR = "microsoft.graph.calendar"
+CALENDARS = "microsoft.graph.calendarCollectionResponse"
 _validators: dict[str, OAS30Validator] = {}
-validated: dict[str, int] = {EVENT: 0, COLLECTION: 0, DELTA: 0, ERROR: 0}
+validated: dict[str, int] = {
+    EVENT: 0, COLLECTION: 0, DELTA: 0, ERROR: 0, CALENDAR: 0, CALENDARS: 0
+}  # fmt: skip
 
 
 def validator(name: str) -> OAS30Validator:
@@ -42,6 +46,11 @@ def schema_errors(name: str, body: Any) -> list[str]:
 def schema_for(response: httpx.Response, body: Any) -> str:
     if response.status_code >= 400:
         return ERROR
+    context = str(body.get("@odata.context", "")) if isinstance(body, dict) else ""
+    if context.endswith(("/calendars/$entity", "/calendar/$entity")):
+        return CALENDAR
+    if context.endswith("/calendars"):
+        return CALENDARS
     if isinstance(body, dict) and "value" in body:
         if "@odata.deltaLink" in body or "$skiptoken" in str(body.get("@odata.nextLink", "")):
             return DELTA

@@ -210,5 +210,9 @@ def test_the_shipped_fragment_fed_back_comes_out_unchanged(tmp_path: Path) -> No
         capture_output=True,
     )  # fmt: skip
     assert json.loads(out.read_text()) == json.loads(FRAGMENT_PATH.read_text())
-    for root in ("microsoft.graph.user", "microsoft.graph.subscription"):
+    for root in (
+        "microsoft.graph.user",
+        "microsoft.graph.subscription",
+        "microsoft.graph.calendar",
+    ):
         assert root in load_fragment()["components"]["schemas"]

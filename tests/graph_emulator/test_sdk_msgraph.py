@@ -178,3 +178,67 @@ def test_official_sdk_creates_lists_and_deletes(emulator: EmulatorServer) -> Non
     assert kinds == [("invitation", [BOB]), ("update", [BOB]), ("cancellation", [BOB])]
     stats = emulator.stats()
     assert stats["by_route"].get("POST /me/events") == 3
+
+
+async def calendars_scenario(emulator: EmulatorServer, shared_id: str) -> None:
+    """Ada's calendars through the SDK; Bob's read-only view of Ada's default calendar."""
+    from msgraph.generated.models.calendar import Calendar
+    from msgraph.generated.models.calendar_color import CalendarColor
+    from msgraph.generated.users.item.calendars.item.calendar_view.delta.delta_request_builder import (  # noqa: E501
+        DeltaRequestBuilder as CalendarDelta,
+    )
+
+    client, http = sdk_client(emulator, ADA)
+    try:
+        listed = await client.me.calendars.get()
+        assert [(c.name, c.is_default_calendar) for c in listed.value] == [("Calendar", True)]
+        assert listed.value[0].owner.address == ADA and listed.value[0].can_edit is True
+        work = await client.me.calendars.post(Calendar(name="Work", color=CalendarColor.LightBlue))
+        assert work.id and work.color == CalendarColor.LightBlue and work.is_removable is True
+        read = await client.me.calendars.by_calendar_id(work.id).get()
+        assert read.name == "Work" and read.is_default_calendar is False
+        made = await client.me.calendars.by_calendar_id(work.id).events.post(
+            Event(
+                subject="In Work",
+                start=when("2026-03-04T09:00:00"),
+                end=when("2026-03-04T10:00:00"),
+            )
+        )
+        events = await client.me.calendars.by_calendar_id(work.id).events.get()
+        assert [e.id for e in events.value] == [made.id]
+        assert (await client.me.events.get()).value == []
+        query = CalendarDelta.DeltaRequestBuilderGetQueryParameters(
+            start_date_time="2026-03-01T00:00:00Z", end_date_time="2026-03-10T00:00:00Z"
+        )
+        delta = await client.me.calendars.by_calendar_id(work.id).calendar_view.delta.get(
+            CalendarDelta.DeltaRequestBuilderGetRequestConfiguration(query_parameters=query)
+        )
+        assert [e.id for e in delta.value] == [made.id] and delta.odata_delta_link
+    finally:
+        await http.aclose()
+    client, http = sdk_client(emulator, BOB)
+    try:
+        shared = await client.me.calendars.by_calendar_id(shared_id).get()
+        assert shared.can_edit is False and shared.owner.address == ADA
+        with pytest.raises(ODataError) as caught:
+            await client.me.calendars.by_calendar_id(shared_id).events.post(
+                Event(
+                    subject="Bob's",
+                    start=when("2026-03-05T09:00:00"),
+                    end=when("2026-03-05T10:00:00"),
+                )
+            )
+        assert caught.value.response_status_code == 403
+        assert caught.value.error.code == "ErrorAccessDenied"
+    finally:
+        await http.aclose()
+
+
+def test_official_sdk_lists_creates_and_reads_calendars(emulator: EmulatorServer) -> None:
+    emulator.add_user(ADA, "Ada")
+    emulator.add_user(BOB, "Bob")
+    shared = emulator.share_calendar(ADA, BOB)
+    asyncio.run(calendars_scenario(emulator, shared["id"]))
+    stats = emulator.stats()["by_route"]
+    assert stats.get("POST /me/calendars") == 1
+    assert stats.get("GET /me/calendars/{calendar_id}/calendarView/delta()") == 1

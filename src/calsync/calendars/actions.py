@@ -10,7 +10,11 @@ and raise :class:`django.core.exceptions.ValidationError` keyed by field.
 
 ``values``/``changes`` are dicts keyed by model field names (``title``, ``start``,
 ``start_date``, ``organizer_email``, ``recurrence`` …), plus ``attendees``: a list of
-``{"email", "name", "type", "status"}`` dicts that replaces the current list.
+``{"email", "name", "type", "status"}`` dicts that replaces the current list, and
+``calendar``: a :class:`~calsync.calendars.models.Calendar` of the owner (default on
+create: the owner's default calendar; an exception is always in its series' calendar,
+and a series moved to another calendar takes its exceptions along). The calendar is not
+content: moving an event leaves its ``version`` alone.
 
 Versions: an exception is a row with its own ``version``; creating or changing it leaves
 the series' version alone, while cancelling an occurrence bumps the series' version (the
@@ -32,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calsync.accounts.models import User
-from calsync.calendars import recurrence, validation
+from calsync.calendars import calendar_list, recurrence, validation
 from calsync.calendars.models import MAX_ATTENDEES, Attendee, CancelledOccurrence, Event
 from calsync.calendars.signals import send_calendar_changed_on_commit
 
@@ -74,6 +78,24 @@ def _apply(event: Event, changes: Mapping[str, Any]) -> None:
     for name in CONTENT_FIELDS:
         if name in changes:
             setattr(event, name, changes[name])
+    if changes.get("calendar") is not None:
+        calendar = changes["calendar"]
+        if calendar.owner_id != event.owner_id:
+            raise ValidationError({"calendar": [_("No such calendar of yours.")]})
+        if event.series_id is not None and calendar.pk != event.series.calendar_id:
+            raise ValidationError(
+                {
+                    "calendar": [
+                        _(
+                            "An occurrence is in its series' calendar: move the whole "
+                            "series instead."
+                        )
+                    ]
+                }
+            )
+        event.calendar = calendar
+    elif event.calendar_id is None:
+        event.calendar = calendar_list.default_calendar(event.owner)
     if not event.all_day:
         event.start_date = event.end_date = None
     event.organizer_email = (event.organizer_email or event.owner.email).lower()
@@ -199,8 +221,9 @@ def do_create_events_bulk(
     the whole call."""
     results: list[Event | ValidationError] = []
     made: list[tuple[Event, list[dict[str, str]]]] = []
+    default = calendar_list.default_calendar(owner) if items else None
     for values, uid in items:
-        event = Event(owner=owner)
+        event = Event(owner=owner, calendar=default)
         if uid is not None:
             event.uid = uid
         try:
@@ -290,6 +313,7 @@ def _update(event: Event, changes: Mapping[str, Any]) -> Event:
         _reconcile_series(event, old_times)
     if event.is_series:
         _follow(event, old_values)
+        calendar_list.move_series_exceptions(event)
     _changed(event.owner_id, event.pk)
     return event
 
@@ -385,7 +409,12 @@ def do_update_occurrence(
     if CancelledOccurrence.objects.filter(series=series, original_start=original_start).exists():
         raise ValidationError({"id": [_("This occurrence was cancelled.")]})
     slot = _occurrence_slot(series, original_start)
-    exception = Event(owner=series.owner, series=series, original_start=original_start)
+    exception = Event(
+        owner=series.owner,
+        series=series,
+        original_start=original_start,
+        calendar_id=series.calendar_id,
+    )
     for name in COPIED_TO_EXCEPTION:
         setattr(exception, name, getattr(series, name))
     exception.start, exception.end = slot.start, slot.end

@@ -208,7 +208,9 @@ class EventListView(APIView):
 
     @extend_schema(request=EventWriteSerializer, responses={201: EventSerializer})
     def post(self, request: Request) -> Response:
-        form = EventWriteSerializer(data=request.data, context={"current": None})
+        form = EventWriteSerializer(
+            data=request.data, context={"current": None, "user": request.user}
+        )
         form.is_valid(raise_exception=True)
         try:
             event = actions.do_create_event(request.user, form.validated_data)
@@ -255,7 +257,9 @@ class EventDetailView(APIView):
     def patch(self, request: Request, event_id: str) -> Response:
         item = access_event(request.user, event_id)
         target = item.series if isinstance(item, Occurrence) else item
-        form = EventWriteSerializer(data=request.data, partial=True, context={"current": item})
+        form = EventWriteSerializer(
+            data=request.data, partial=True, context={"current": item, "user": request.user}
+        )
         if not can_edit(request.user, target):
             return self._patch_as_attendee(request, item, form)
         form.is_valid(raise_exception=True)
@@ -432,7 +436,8 @@ def _feed_answer(request: Request, feed: IcsFeed) -> Response:
 
 
 class IcsUrlView(APIView):
-    """``GET /api/ics``: the private URL of the user's ICS feed (created on first use)."""
+    """``GET /api/ics``: the private URL of the user's ICS feed of all their calendars
+    (created on first use); one calendar's is ``GET /api/calendars/<id>/ics``."""
 
     @extend_schema(responses={200: IcsUrlSerializer})
     def get(self, request: Request) -> Response:
@@ -455,15 +460,17 @@ class IcsFeedView(APIView):
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
     def get(self, request: Request, token: str) -> HttpResponse:
-        user = feeds.user_for_token(token)
-        if user is None:
+        feed = feeds.feed_for_token(token)
+        if feed is None:
             raise NotFound(_("No such calendar feed."))
-        etag = ics.calendar_etag(user)
+        user, only = feed.user, feed.calendar
+        etag = ics.calendar_etag(user, only)
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = HttpResponse(
-                ics.build_calendar(user).to_ical(), content_type="text/calendar; charset=utf-8"
+                ics.build_calendar(user, only).to_ical(),
+                content_type="text/calendar; charset=utf-8",
             )
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from calsync.calendars import api
+from calsync.calendars import api, calendars_api
 
 
 class EventIdConverter:
@@ -45,6 +45,22 @@ urlpatterns = [
 ]
 
 urlpatterns += [
+    path("calendars", calendars_api.CalendarListView.as_view(), name="api-calendars"),
+    path(
+        "calendars/<int:calendar_id>",
+        calendars_api.CalendarDetailView.as_view(),
+        name="api-calendar",
+    ),
+    path(
+        "calendars/<int:calendar_id>/ics",
+        calendars_api.CalendarIcsView.as_view(),
+        name="api-calendar-ics",
+    ),
+    path(
+        "calendars/<int:calendar_id>/ics/rotate",
+        calendars_api.CalendarIcsRotateView.as_view(),
+        name="api-calendar-ics-rotate",
+    ),
     path("ics", api.IcsUrlView.as_view(), name="api-ics"),
     path("ics/rotate", api.IcsRotateView.as_view(), name="api-ics-rotate"),
     path("ics/<str:token>.ics", api.IcsFeedView.as_view(), name="ics-feed"),

@@ -1,4 +1,5 @@
-"""Private ICS subscription URLs: one per user, revocable by rotation.
+"""Private ICS subscription URLs: one per user for all their calendars, and one per
+calendar, each revocable by rotation.
 
 The URL token is ``HMAC-SHA256(SECRET_KEY, feed.secret)`` (32 bytes, base64url). The
 database keeps the random ``secret`` and the SHA-256 of the token, so neither a database
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.utils.crypto import salted_hmac
 
 from calsync.accounts.models import User
-from calsync.calendars.models import IcsFeed
+from calsync.calendars.models import Calendar, IcsFeed
 
 _SALT = "calsync.calendars.feeds"
 
@@ -39,25 +40,39 @@ def _fill(feed: IcsFeed) -> IcsFeed:
     return feed
 
 
-@transaction.atomic
-def ensure_feed(user: User) -> IcsFeed:
-    """``user``'s feed, created on first use."""
-    feed = IcsFeed.objects.select_for_update().filter(user=user).first()
-    return feed or _fill(IcsFeed(user=user))
+def _feeds(user: User, calendar: Calendar | None) -> IcsFeed | None:
+    if calendar is None:
+        query = IcsFeed.objects.filter(user=user, calendar__isnull=True)
+    else:
+        query = IcsFeed.objects.filter(user=user, calendar=calendar)
+    return query.select_for_update().first()
 
 
 @transaction.atomic
-def rotate_feed(user: User) -> IcsFeed:
-    """Give ``user`` a new feed URL; the old one stops working."""
-    feed = IcsFeed.objects.select_for_update().filter(user=user).first()
-    return _fill(feed or IcsFeed(user=user))
+def ensure_feed(user: User, calendar: Calendar | None = None) -> IcsFeed:
+    """``user``'s feed of all calendars (or of ``calendar``), created on first use."""
+    return _feeds(user, calendar) or _fill(IcsFeed(user=user, calendar=calendar))
+
+
+@transaction.atomic
+def rotate_feed(user: User, calendar: Calendar | None = None) -> IcsFeed:
+    """Give that feed a new URL; the old one stops working."""
+    return _fill(_feeds(user, calendar) or IcsFeed(user=user, calendar=calendar))
+
+
+def feed_for_token(token: str) -> IcsFeed | None:
+    """The feed whose current token is ``token`` (its user active), else None."""
+    if not token or len(token) > 100:
+        return None
+    feed = (
+        IcsFeed.objects.select_related("user", "calendar").filter(token_hash=_hash(token)).first()
+    )
+    if feed is None or not hmac.compare_digest(feed_token(feed), token):
+        return None
+    return feed if feed.user.is_active else None
 
 
 def user_for_token(token: str) -> User | None:
     """The user whose current feed token is ``token``, else None."""
-    if not token or len(token) > 100:
-        return None
-    feed = IcsFeed.objects.select_related("user").filter(token_hash=_hash(token)).first()
-    if feed is None or not hmac.compare_digest(feed_token(feed), token):
-        return None
-    return feed.user if feed.user.is_active else None
+    feed = feed_for_token(token)
+    return feed.user if feed is not None else None

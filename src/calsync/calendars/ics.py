@@ -16,16 +16,16 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone as django_timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from calsync import rrules
 from calsync.accounts.models import User
-from calsync.calendars import recurrence
+from calsync.calendars import calendar_list, recurrence
 from calsync.calendars.access import declined_by, events_visible_to
-from calsync.calendars.models import CancelledOccurrence, Event
+from calsync.calendars.models import Calendar, CancelledOccurrence, Event
 from calsync.calendars.occurrences import with_details
 
 PRODID = "-//calsync//calsync calendar//EN"
@@ -145,25 +145,40 @@ def _series_components(
     return components
 
 
-def calendar_etag(user: User) -> str:
-    """A validator that changes whenever :func:`build_calendar` of ``user`` would: any event
-    of theirs added, changed (``updated`` moves on every save) or deleted."""
+def _visible(user: User, calendar: Calendar | None) -> QuerySet[Event]:
     events = events_visible_to(user)
+    return events if calendar is None else events.filter(calendar_list.filed_in(user, calendar))
+
+
+def calendar_etag(user: User, calendar: Calendar | None = None) -> str:
+    """A validator that changes whenever :func:`build_calendar` of ``user`` (and
+    ``calendar``) would: any event of theirs added, changed (``updated`` moves on every
+    save, a move to another calendar too) or deleted."""
+    events = _visible(user, calendar)
     summary = events.aggregate(count=Count("pk"), latest=Max("updated"))
     cancelled = CancelledOccurrence.objects.filter(series__in=events.values("pk")).count()
-    text = f"{summary['count']}:{summary['latest']}:{cancelled}:{user.display_name}"
+    name = calendar_list.display_name(calendar) if calendar is not None else ""
+    text = f"{summary['count']}:{summary['latest']}:{cancelled}:{user.display_name}:{name}"
     return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
 
 
-def build_calendar(user: User) -> icalendar.Calendar:
+def build_calendar(user: User, only: Calendar | None = None) -> icalendar.Calendar:
     """The calendar of ``user`` (their own and attended events, archived and declined ones
-    left out)."""
+    left out): all their calendars, or only the calendar ``only`` (for the default one, with
+    the meetings others organise that ``user`` attends)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", _("calsync: %(user)s") % {"user": user.display_name})
-    visible = events_visible_to(user).filter(active=True)
+    if only is None:
+        title = _("calsync: %(user)s") % {"user": user.display_name}
+    else:
+        title = _("calsync: %(user)s, %(calendar)s") % {
+            "user": user.display_name,
+            "calendar": calendar_list.display_name(only),
+        }
+    calendar.add("x-wr-calname", title)
+    visible = _visible(user, only).filter(active=True)
     declined = set(visible.filter(declined_by(user)).values_list("pk", flat=True))
     events = [
         event

@@ -57,7 +57,7 @@ def organiser_fields_changed(changes: Mapping[str, Any], item: Event | Occurrenc
     event = item.series if isinstance(item, Occurrence) else item
     changed = []
     for name, value in changes.items():
-        if name in PERSONAL_FIELDS:
+        if name in PERSONAL_FIELDS or name == "calendar":  # where it shows is the reader's
             continue
         if name == "attendees":
             same = _people(value) == _people(

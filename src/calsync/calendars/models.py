@@ -1,4 +1,9 @@
-"""The local calendar: events, their attendees, series and their cancelled occurrences.
+"""The local calendar: a user's calendars, events, their attendees, series and their
+cancelled occurrences.
+
+A user has one or more :class:`Calendar` rows, exactly one of them the default (made with
+the user; see :mod:`calsync.calendars.calendar_list`). Every event is filed in one calendar
+of its owner; an exception is in its series' calendar.
 
 An :class:`Event` row is one of three things:
 
@@ -59,6 +64,39 @@ TITLE_MAX = 255
 LOCATION_MAX = 255
 DESCRIPTION_MAX = 100 * 1024
 MAX_ATTENDEES = 500
+CALENDAR_NAME_MAX = 100
+
+
+class Calendar(models.Model):
+    """One of ``owner``'s calendars: a name, a colour (``#rrggbb``), whether it is the
+    default one (where new events go unless told otherwise). The default's ``name`` may be
+    empty: it then reads "Calendar" in the reader's language."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendars",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=CALENDAR_NAME_MAX, blank=True)
+    color = models.CharField(_("colour"), max_length=7, default="#3b82f6")
+    is_default = models.BooleanField(_("default calendar"), default=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar")
+        verbose_name_plural = _("calendars")
+        ordering = ("-is_default", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=Q(is_default=True),
+                name="calendar_one_default_per_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or str(_("Calendar"))
 
 
 class Event(models.Model):
@@ -70,6 +108,12 @@ class Event(models.Model):
         on_delete=models.CASCADE,
         related_name="events",
         verbose_name=_("owner"),
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        on_delete=models.RESTRICT,
+        related_name="events",
+        verbose_name=_("calendar"),
     )
     title = models.CharField(_("title"), max_length=TITLE_MAX, blank=True)
     description = models.TextField(_("description (HTML)"), blank=True)
@@ -245,18 +289,27 @@ class MailAddress(models.Model):
 
 
 class IcsFeed(models.Model):
-    """A user's private ICS subscription URL.
+    """A user's private ICS subscription URL: of all their calendars (``calendar`` null, one
+    per user) or of one calendar (one per calendar).
 
     The URL token is ``HMAC(SECRET_KEY, secret)``; the database keeps ``secret`` and the
     SHA-256 of the token, so a copy of the database alone does not open any feed.
     Rotating replaces ``secret``, which revokes the old URL.
     """
 
-    user = models.OneToOneField(
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
-        related_name="ics_feed",
+        related_name="ics_feeds",
         verbose_name=_("user"),
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="ics_feeds",
+        verbose_name=_("calendar"),
     )
     secret = models.CharField(_("secret"), max_length=64)
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
@@ -265,6 +318,16 @@ class IcsFeed(models.Model):
     class Meta:
         verbose_name = _("ICS feed")
         verbose_name_plural = _("ICS feeds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(calendar__isnull=True), name="ics_feed_one_for_all"
+            ),
+            models.UniqueConstraint(
+                fields=["calendar"],
+                condition=Q(calendar__isnull=False),
+                name="ics_feed_one_per_calendar",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.user)

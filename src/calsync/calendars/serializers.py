@@ -9,7 +9,9 @@ Outlook copy (null until linked), as the app that links events registered it
 reader may not change its fields: they do not organise it), ``my_response`` (the reader's
 own answer when they attend it without organising it, else null), ``created`` and
 ``updated``. For an attendee, ``show_as`` is their own (when they chose one) and
-``active`` is false once they declined it.
+``active`` is false once they declined it. ``calendar`` is the id of the reader's calendar
+the event shows in: the one it is filed in for its owner, the reader's default calendar
+for a meeting someone else organises that the reader attends.
 
 Writing: :class:`EventWriteSerializer` checks a request body against the event being
 changed (``context["current"]``: None on create, an event or an occurrence on PATCH) and
@@ -19,7 +21,8 @@ dates. A PATCH that moves only ``start`` keeps the duration; one that changes on
 ``timezone`` keeps the instants of a timed event and the dates of an all-day one. On a
 series id, ``start`` is the series' own start (its DTSTART), not an occurrence's. Unknown
 and read-only keys (``id``, ``series_id``, ``outlook`` …) are ignored, so a client may send
-back what it read.
+back what it read. ``calendar`` (a calendar id of the event's owner; on create, of the
+caller: ``context["user"]``) files the event there; left out on create, the default one.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from calsync.calendars import links, recurrence, validation
+from calsync.calendars import calendar_list, links, recurrence, validation
 from calsync.calendars.access import can_edit, has_declined, my_attendee
 from calsync.calendars.models import (
     DESCRIPTION_MAX,
@@ -43,6 +46,7 @@ from calsync.calendars.models import (
     MAX_ATTENDEES,
     TITLE_MAX,
     AttendeeType,
+    Calendar,
     Event,
     Privacy,
     ResponseStatus,
@@ -128,8 +132,23 @@ class EventSerializer(serializers.Serializer):
             "meeting without organising it, else null."
         ),
     )
+    calendar = serializers.IntegerField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "The reader's calendar the event shows in (a meeting someone else organises: "
+            "the reader's default calendar)."
+        ),
+    )
     created = serializers.DateTimeField(read_only=True)
     updated = serializers.DateTimeField(read_only=True)
+
+    def _calendar(self, event: Event, user: Any, own: Any) -> int:
+        if user is None or own is None or event.owner_id == user.pk:
+            return event.calendar_id
+        key = "_default_calendar"
+        if key not in self.context:
+            self.context[key] = calendar_list.default_calendar(user).pk
+        return self.context[key]
 
     def to_representation(self, instance: Event | Occurrence) -> dict[str, Any]:
         occurrence = instance if isinstance(instance, Occurrence) else None
@@ -180,6 +199,7 @@ class EventSerializer(serializers.Serializer):
             "version": event.version,
             "editable": bool(user is not None and can_edit(user, event)),
             "my_response": own.status if own is not None else None,
+            "calendar": self._calendar(event, user, own),
             "created": event.created.isoformat(),
             "updated": event.updated.isoformat(),
         }
@@ -225,6 +245,23 @@ class EventWriteSerializer(serializers.Serializer):
         max_length=1000,
         help_text=gettext_lazy("An RFC 5545 RRULE without DTSTART, or null."),
     )
+    calendar = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy("The id of one of your calendars; default: your default one."),
+    )
+
+    def validate_calendar(self, value: int) -> Calendar:
+        current = self.context.get("current")
+        base = current.series if isinstance(current, Occurrence) else current
+        # the owner's calendars; the reader's own too (an attendee sends back what it read)
+        owners = {getattr(self.context.get("user"), "pk", None)}
+        if base is not None:
+            owners.add(base.owner_id)
+        found = Calendar.objects.filter(pk=value, owner_id__in=owners - {None}).first()
+        if found is None:
+            raise serializers.ValidationError(_("No such calendar of yours."))
+        return found
 
     def validate_description(self, value: str) -> str:
         if len(value.encode("utf-8")) > DESCRIPTION_MAX:
@@ -274,6 +311,8 @@ class EventWriteSerializer(serializers.Serializer):
             changes["organizer_name"] = organizer.get("name", "")
         if "attendees" in attrs:
             changes["attendees"] = attrs["attendees"]
+        if "calendar" in attrs:
+            changes["calendar"] = attrs["calendar"]
         if "recurrence" in attrs:
             is_instance = isinstance(current, Occurrence) or (
                 isinstance(current, Event) and current.series_id is not None

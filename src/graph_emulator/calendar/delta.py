@@ -11,8 +11,12 @@ changed items in full/skeletal form, and ``{"@removed": {"reason": "deleted"}}``
 deleted events, for cancelled or no-longer-existing occurrences in the window, and for
 changed events that are now outside the window. Items may repeat (Graph does too).
 
-Tokens encode the mailbox, the window, the change-log position and a cursor; they are
-compressed and signed. Each issued link is a new *generation* of the mailbox's sync state;
+Each calendar of a mailbox has its own rounds: a token names its calendar (``""`` for the
+default one, which ``/calendarView/delta`` and ``/calendars/{default id}/calendarView/delta``
+share), and is refused (400 ``InvalidDeltaToken``) on another calendar's URL.
+
+Tokens encode the mailbox, the calendar, the window, the change-log position and a cursor; they are
+compressed and signed. Each issued link is a new *generation* of the calendar's sync state;
 only the newest ``CalendarStore.delta_generations`` (default 4) stay valid: an older
 token answers 410 ``SyncStateNotFound`` (capital S, as Outlook answers). A token that does
 not decode, was altered or belongs to another mailbox answers 400 ``InvalidDeltaToken``.
@@ -61,6 +65,7 @@ class Cursor:
     after: int  # record numbers <= after are done in this round
     generation: int
     is_delta: bool = False  # a deltaLink's token: starts the next round
+    calendar: str = ""  # the calendar's key ("" the default)
 
 
 @dataclass
@@ -77,7 +82,8 @@ def _micros(value: datetime) -> int:
 def encode(store: CalendarStore, cursor: Cursor) -> str:
     payload = json.dumps(
         [cursor.mailbox, _micros(cursor.start), _micros(cursor.end), cursor.base,
-         cursor.snapshot, cursor.after, cursor.generation, int(cursor.is_delta)],
+         cursor.snapshot, cursor.after, cursor.generation, int(cursor.is_delta),
+         cursor.calendar],
         separators=(",", ":"),
     ).encode()  # fmt: skip
     packed = zlib.compress(payload, 9)
@@ -92,8 +98,16 @@ def _invalid(token: str, param: str) -> CalendarError:
     )
 
 
-def decode(store: CalendarStore, mb: Mailbox, token: str, param: str = "$deltaToken") -> Cursor:
-    """The cursor of a token issued for ``mb``; 400 InvalidDeltaToken / 410 SyncStateNotFound."""
+def _state(mb: Mailbox, calendar: str) -> Any:
+    """What holds the calendar's generations: the mailbox for the default calendar."""
+    return mb.calendars[calendar] if calendar else mb
+
+
+def decode(
+    store: CalendarStore, mb: Mailbox, token: str, param: str = "$deltaToken", calendar: str = ""
+) -> Cursor:
+    """The cursor of a token issued for ``mb``'s ``calendar``; 400 InvalidDeltaToken / 410
+    SyncStateNotFound. Tokens issued before calendars existed are the default calendar's."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         packed, mac = raw[:-_MAC_LEN], raw[-_MAC_LEN:]
@@ -101,14 +115,17 @@ def decode(store: CalendarStore, mb: Mailbox, token: str, param: str = "$deltaTo
         if len(raw) <= _MAC_LEN or not hmac.compare_digest(mac, expected):
             raise ValueError("bad signature")
         values = json.loads(zlib.decompress(packed))
-        mailbox, start, end, base, snapshot, after, generation, is_delta = values
+        if len(values) == 8:
+            values.append("")
+        mailbox, start, end, base, snapshot, after, generation, is_delta, key = values
     except (ValueError, TypeError, binascii.Error, zlib.error):
         raise _invalid(token, param) from None
-    if mailbox != mb.user_id:
+    if mailbox != mb.user_id or key != calendar:
         raise _invalid(token, param)
-    if generation not in mb.generations:
-        highest = mb.next_generation - 1
-        kept = "".join(f"[{g}]" for g in mb.generations)
+    state = _state(mb, calendar)
+    if generation not in state.generations:
+        highest = state.next_generation - 1
+        kept = "".join(f"[{g}]" for g in state.generations)
         raise CalendarError(
             410,
             "SyncStateNotFound",
@@ -124,23 +141,32 @@ def decode(store: CalendarStore, mb: Mailbox, token: str, param: str = "$deltaTo
         after,
         generation,
         bool(is_delta),
+        key,
     )
 
 
-def _new_generation(store: CalendarStore, mb: Mailbox) -> int:
-    generation = mb.next_generation
-    mb.next_generation += 1
-    mb.generations.append(generation)
-    del mb.generations[: max(0, len(mb.generations) - store.delta_generations)]
+def _new_generation(store: CalendarStore, mb: Mailbox, calendar: str) -> int:
+    state = _state(mb, calendar)
+    generation = state.next_generation
+    state.next_generation += 1
+    state.generations.append(generation)
+    del state.generations[: max(0, len(state.generations) - store.delta_generations)]
     return generation
 
 
-def _candidates(mb: Mailbox, base: int, after: int) -> list[int]:
-    """Record numbers to visit in this round after ``after``, ascending."""
+def _in_calendar(mb: Mailbox, number: int, calendar: str) -> bool:
+    rec = mb.records.get(number) or mb.tombstones.get(number)
+    return rec is not None and rec.calendar == calendar
+
+
+def _candidates(mb: Mailbox, base: int, after: int, calendar: str) -> list[int]:
+    """Record numbers of the calendar to visit in this round after ``after``, ascending."""
     if base == INITIAL:
-        return mb.numbers[bisect_right(mb.numbers, after) :]
-    changed = sorted(set(mb.log_numbers[bisect_right(mb.log_seqs, base) :]))
-    return changed[bisect_right(changed, after) :]
+        numbers = mb.numbers[bisect_right(mb.numbers, after) :]
+    else:
+        changed = sorted(set(mb.log_numbers[bisect_right(mb.log_seqs, base) :]))
+        numbers = changed[bisect_right(changed, after) :]
+    return [n for n in numbers if _in_calendar(mb, n, calendar)]
 
 
 def _old_occurrence_ids(
@@ -204,10 +230,12 @@ def page(
     token_param: str = "$deltaToken",  # noqa: S107 (a query parameter name)
     max_page_size: int | None = None,
     view: View = View(),  # noqa: B008
+    calendar: str = "",
 ) -> DeltaPage:
-    """One page of a round: from a window (first call) or from a skip/delta token."""
+    """One page of a round of ``calendar`` (its key): from a window (first call) or from a
+    skip/delta token."""
     if token is not None:
-        cursor = decode(store, mb, token, token_param)
+        cursor = decode(store, mb, token, token_param, calendar)
         if cursor.is_delta:
             cursor = replace(cursor, snapshot=mb.seq, after=0, is_delta=False)
     else:
@@ -218,10 +246,10 @@ def page(
                 "This request requires a time window specified by the query string parameters "
                 "StartDateTime and EndDateTime."
             )
-        cursor = Cursor(mb.user_id, start, end, INITIAL, mb.seq, 0, 0)
+        cursor = Cursor(mb.user_id, start, end, INITIAL, mb.seq, 0, 0, calendar=calendar)
     limit = min(max(1, max_page_size or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
     items: list[dict[str, Any]] = []
-    candidates = _candidates(mb, cursor.base, cursor.after)
+    candidates = _candidates(mb, cursor.base, cursor.after, calendar)
     last = cursor.after
     more = False
     for position, number in enumerate(candidates):
@@ -230,7 +258,7 @@ def page(
         if len(items) >= limit:
             more = position + 1 < len(candidates)
             break
-    generation = _new_generation(store, mb)
+    generation = _new_generation(store, mb, calendar)
     if more:
         following = replace(cursor, after=last, generation=generation)
         return DeltaPage(items, encode(store, following), None)

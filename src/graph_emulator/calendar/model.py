@@ -127,6 +127,9 @@ class EventRecord:
     #: (seq, recurrence replaced at seq): old occurrence dates for delta ``@removed``.
     history: list[tuple[int, Recurrence]] = field(default_factory=list)
     seq: int = 0
+    calendar: str = ""
+    """The calendar it is filed in: a calendar id of its mailbox, "" for the default one
+    (meeting copies and everything created through ``/events`` land there)."""
 
     @property
     def is_series(self) -> bool:
@@ -199,6 +202,49 @@ class Instance:
         return self.record.id if self.original is not None else None
 
 
+#: Outlook's preset calendar colours (Graph's ``calendarColor``) and the hex colour the
+#: emulator reports for each (``hexColor``; "" for ``auto``: a colour never set).
+CALENDAR_COLORS = {
+    "auto": "",
+    "lightBlue": "#a6d1f5",
+    "lightGreen": "#87d28e",
+    "lightOrange": "#fcab73",
+    "lightGray": "#c0c0c0",
+    "lightYellow": "#f4d07a",
+    "lightTeal": "#62d9d5",
+    "lightPink": "#f99acb",
+    "lightBrown": "#c5a577",
+    "lightRed": "#f88c9b",
+}
+
+
+@dataclass
+class CalendarRecord:
+    """A calendar in one mailbox's list: its own, or a calendar another mailbox shares.
+
+    A shared one (``owner_id`` set) is the sharee's entry pointing at the owner's calendar
+    ``source`` ("" for the owner's default); its events live in the owner's mailbox and
+    ``can_edit`` says whether the sharee may write them. Delta sync state (``generations``)
+    is kept per calendar; the default calendar's is the mailbox's own.
+    """
+
+    id: str
+    name: str
+    change_key: str
+    color: str = "auto"
+    is_default: bool = False
+    owner_id: str | None = None
+    source: str = ""
+    can_edit: bool = True
+    generations: list[int] = field(default_factory=list)
+    next_generation: int = 1
+
+    @property
+    def key(self) -> str:
+        """What records of this (own) calendar carry in ``EventRecord.calendar``."""
+        return "" if self.is_default else self.id
+
+
 @dataclass
 class Mailbox:
     """One user's calendar: live records by number, indexes, the change log, delta state."""
@@ -219,6 +265,11 @@ class Mailbox:
     log_numbers: list[int] = field(default_factory=list)
     generations: list[int] = field(default_factory=list)
     next_generation: int = 1
+    calendars: dict[str, CalendarRecord] = field(default_factory=dict)
+
+    @property
+    def default_calendar(self) -> CalendarRecord:
+        return next(c for c in self.calendars.values() if c.is_default)
 
     @property
     def email_address(self) -> dict[str, str]:

@@ -10,7 +10,14 @@ from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from graph_emulator.calendar.model import EventRecord, ExceptionRecord, Mailbox, Span
+from graph_emulator.calendar import calendars
+from graph_emulator.calendar.model import (
+    CalendarRecord,
+    EventRecord,
+    ExceptionRecord,
+    Mailbox,
+    Span,
+)
 from graph_emulator.calendar.recurrence import Recurrence
 from graph_emulator.calendar.timezones import Zone, custom_zone, is_custom, resolve_zone
 
@@ -105,6 +112,7 @@ def _record(rec: EventRecord) -> dict[str, Any]:
         ],
         "history": [[seq, _rule(rule)] for seq, rule in rec.history],
         "seq": rec.seq,
+        "calendar": rec.calendar,
     }
 
 
@@ -150,6 +158,7 @@ def _load_record(data: dict[str, Any]) -> EventRecord:
         exceptions=exceptions,
         history=history,
         seq=data["seq"],
+        calendar=data.get("calendar", ""),
     )
 
 
@@ -166,6 +175,7 @@ def dump(store: CalendarStore) -> dict[str, Any]:
         data["tombstones"] = [_record(rec) for rec in mb.tombstones.values()]
         data["log"] = [mb.log_seqs, mb.log_numbers]
         data["generations"] = list(mb.generations)
+        data["calendars"] = [asdict(cal) for cal in mb.calendars.values()]
         mailboxes.append(data)
     return {"version": VERSION, "secret": store.secret.hex(), "mailboxes": mailboxes}
 
@@ -195,5 +205,9 @@ def load(store: CalendarStore, state: dict[str, Any]) -> None:
             mb.tombstones[rec.number] = rec
         mb.log_seqs, mb.log_numbers = list(data["log"][0]), list(data["log"][1])
         mb.generations = list(data["generations"])
+        for raw in data.get("calendars", []):  # state saved before calendars: the default only
+            cal = CalendarRecord(**raw)
+            mb.calendars[cal.id] = cal
+        calendars.ensure_default(mb)
         store.mailboxes[mb.user_id] = mb
         store._by_address[mb.address.lower()] = mb.user_id

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from graph_emulator.calendar import ids, meetings
+from graph_emulator.calendar import calendars, ids, meetings
 from graph_emulator.calendar.errors import (
     CalendarError,
     invalid_property,
@@ -227,6 +227,7 @@ class CalendarStore:
             if mb is None:
                 mb = Mailbox(user.id, user.email, user.name, ids.mailbox_tag())
                 self.mailboxes[user.id] = mb
+            calendars.ensure_default(mb)
             mb.address, mb.name = user.email, user.name
             for address in (user.email, *getattr(user, "aliases", ())):
                 self._by_address[address.lower()] = user.id  # mail to an alias arrives
@@ -281,19 +282,26 @@ class CalendarStore:
             mb = self.mailbox(mailbox)
             return self.instance(*self.resolve(mb, event_id))
 
-    def list_events(self, mailbox: str) -> list[Instance]:
-        """Single instances and series masters, in creation order (GET /events)."""
+    def list_events(self, mailbox: str, calendar: str = "") -> list[Instance]:
+        """Single instances and series masters of one calendar (``""``: the default), in
+        creation order (GET /events)."""
         with self.lock:
             mb = self.mailbox(mailbox)
-            return [stored_instance(mb.records[n]) for n in mb.numbers]
+            records = (mb.records[n] for n in mb.numbers)
+            return [stored_instance(rec) for rec in records if rec.calendar == calendar]
 
-    def calendar_view(self, mailbox: str, start: datetime, end: datetime) -> list[Instance]:
-        """Singles, occurrences and exceptions overlapping [start, end), by start."""
+    def calendar_view(
+        self, mailbox: str, start: datetime, end: datetime, calendar: str = ""
+    ) -> list[Instance]:
+        """Singles, occurrences and exceptions of one calendar overlapping [start, end),
+        by start."""
         with self.lock:
             mb = self.mailbox(mailbox)
             found: list[Instance] = []
             for number in mb.numbers:
                 rec = mb.records[number]
+                if rec.calendar != calendar:
+                    continue
                 if rec.recurrence is not None:
                     found.extend(expand(rec, start, end))
                 elif overlaps(rec.span.start, rec.span.end, start, end):
@@ -315,9 +323,10 @@ class CalendarStore:
             return expand(rec, start, end)
 
     # --- writes -----------------------------------------------------------------------
-    def create_event(self, mailbox: str, body: Any) -> tuple[Instance, bool]:
-        """POST /events: (the event, created?). See the transactionId rule above."""
-        return self._create(mailbox, body, imported=False, custom=False)
+    def create_event(self, mailbox: str, body: Any, calendar: str = "") -> tuple[Instance, bool]:
+        """POST /events (or /calendars/{id}/events: ``calendar``, a calendar id of the
+        mailbox): (the event, created?). See the transactionId rule above."""
+        return self._create(mailbox, body, imported=False, custom=False, calendar=calendar)
 
     def import_event(self, mailbox: str, body: Any, *, custom: bool) -> Instance:
         """An event as an ICS import puts it in the mailbox: ``body`` as POST /events takes
@@ -327,7 +336,7 @@ class CalendarStore:
         return self._create(mailbox, body, imported=True, custom=custom)[0]
 
     def _create(
-        self, mailbox: str, body: Any, *, imported: bool, custom: bool
+        self, mailbox: str, body: Any, *, imported: bool, custom: bool, calendar: str = ""
     ) -> tuple[Instance, bool]:
         with self.operation():
             mb = self.mailbox(mailbox)
@@ -361,6 +370,7 @@ class CalendarStore:
                 organizer=mb.email_address,
                 transaction_id=txn or None,
                 recurrence=recurrence,
+                calendar=calendar,
             )
             if changes.extended is not MISSING:
                 rec.extended = {e["id"].lower(): e for e in changes.extended}
@@ -522,13 +532,69 @@ class CalendarStore:
                 proposed_new_time=proposed_new_time,
             )  # fmt: skip
 
+    # --- calendars --------------------------------------------------------------------
+    def target(self, mailbox: str, calendar_id: str | None) -> calendars.Target:
+        """Where the events of the mailbox's calendar ``calendar_id`` (None: the default)
+        live: the owner's mailbox (another one for a shared calendar) and its key."""
+        with self.lock:
+            return calendars.target(self, self.mailbox(mailbox), calendar_id)
+
+    def check_in_calendar(self, mailbox: str, event_id: str, calendar: str) -> None:
+        """404 ErrorItemNotFound unless ``event_id`` is an event of that calendar."""
+        with self.lock:
+            rec, _day = self.resolve(self.mailbox(mailbox), event_id)
+            if rec.calendar != calendar:
+                raise not_found()
+
+    def list_calendars(self, mailbox: str) -> list[dict[str, Any]]:
+        """GET /calendars: the default calendar first, then in creation order."""
+        with self.lock:
+            mb = self.mailbox(mailbox)
+            calendars.ensure_default(mb)
+            return [calendars.calendar_json(self, mb, c) for c in mb.calendars.values()]
+
+    def get_calendar(self, mailbox: str, calendar_id: str | None) -> dict[str, Any]:
+        """GET /calendars/{id} (None: GET /calendar, the default)."""
+        with self.lock:
+            mb = self.mailbox(mailbox)
+            found = calendars.target(self, mb, calendar_id).entry
+            return calendars.calendar_json(self, mb, found)
+
+    def create_calendar(self, mailbox: str, body: Any) -> dict[str, Any]:
+        with self.lock:
+            mb = self.mailbox(mailbox)
+            return calendars.calendar_json(self, mb, calendars.create(mb, body))
+
+    def update_calendar(self, mailbox: str, calendar_id: str, body: Any) -> dict[str, Any]:
+        with self.lock:
+            mb = self.mailbox(mailbox)
+            return calendars.calendar_json(self, mb, calendars.update(mb, calendar_id, body))
+
+    def share_calendar(
+        self, owner: str, calendar_id: str | None, sharee: str, *, can_edit: bool, name: str = ""
+    ) -> dict[str, Any]:
+        """The owner shares a calendar (None: the default): the sharee's entry for it."""
+        with self.lock:
+            sharee_mb = self.mailbox(sharee)
+            entry = calendars.share(
+                self.mailbox(owner), calendar_id, sharee_mb, can_edit=can_edit, name=name
+            )
+            return calendars.calendar_json(self, sharee_mb, entry)
+
+    def event_calendar(self, mailbox: str, event_id: str) -> dict[str, Any]:
+        """GET /events/{id}/calendar: the calendar the event is filed in."""
+        with self.lock:
+            mb = self.mailbox(mailbox)
+            rec, _day = self.resolve(mb, event_id)
+            return calendars.calendar_json(self, mb, calendars.calendar_of_record(mb, rec.calendar))
+
     # --- delta ------------------------------------------------------------------------
-    def delta(self, mailbox: str, **kwargs: Any) -> Any:
-        """One calendarView/delta page (see ``graph_emulator.calendar.delta``)."""
+    def delta(self, mailbox: str, calendar: str = "", **kwargs: Any) -> Any:
+        """One calendarView/delta page of one calendar (see ``graph_emulator.calendar.delta``)."""
         from graph_emulator.calendar import delta
 
         with self.lock:
-            return delta.page(self, self.mailbox(mailbox), **kwargs)
+            return delta.page(self, self.mailbox(mailbox), calendar=calendar, **kwargs)
 
     # --- persistence ------------------------------------------------------------------
     def to_state(self) -> dict[str, Any]:

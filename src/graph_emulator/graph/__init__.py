@@ -18,6 +18,7 @@ ROUTE_MODULES = (
     "calendar_view",
     "delta",
     "instances",
+    "calendars",
     "responses",
     "subscriptions",
     "batch",

@@ -30,6 +30,12 @@ UNSUPPORTED = ("$select", "$expand", "$filter", "$orderby", "$search", "$top")
 
 @calendar_endpoint
 def calendar_view_delta(ctx: GraphContext) -> Response:
+    """The default calendar's delta."""
+    return delta_page(ctx, ctx.mailbox.id, "")
+
+
+def delta_page(ctx: GraphContext, mailbox: str, calendar: str) -> Response:
+    """One delta page of ``mailbox``'s calendar ``calendar`` (its key, "" the default)."""
     params = {k.lower(): v for k, v in ctx.query.items()}
     used = [name for name in UNSUPPORTED if name in params]
     if used:
@@ -56,12 +62,15 @@ def calendar_view_delta(ctx: GraphContext) -> Response:
     store = store_of(ctx)
     if token is not None:
         page = store.delta(
-            ctx.mailbox.id, token=token, token_param=token_param, max_page_size=max_page, view=view
-        )
+            mailbox, calendar, token=token, token_param=token_param, max_page_size=max_page,
+            view=view,
+        )  # fmt: skip
     else:
         start = parse_query_instant(params.get("startdatetime"), "startDateTime")
         end = parse_query_instant(params.get("enddatetime"), "endDateTime")
-        page = store.delta(ctx.mailbox.id, start=start, end=end, max_page_size=max_page, view=view)
+        page = store.delta(
+            mailbox, calendar, start=start, end=end, max_page_size=max_page, view=view
+        )
     body: dict = {"@odata.context": f"{ctx.base_url}/$metadata#Collection(event)"}
     if page.skip_token:
         body["@odata.nextLink"] = request_url(ctx, {"$skiptoken": page.skip_token})

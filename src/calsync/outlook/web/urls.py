@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from calsync.outlook.web import api, user_page, users_page, views, webhook
+from calsync.outlook.web import api, calendars_api, user_page, users_page, views, webhook
 
 app_name = "outlook"
 
@@ -19,6 +19,11 @@ urlpatterns = [
     path("api/outlook/status", api.OutlookStatusView.as_view(), name="api-status"),
     path("api/outlook/sync", api.OutlookSyncView.as_view(), name="api-sync"),
     path("api/outlook/reset", api.OutlookResetView.as_view(), name="api-reset"),
+    path(
+        "api/outlook/calendars",
+        calendars_api.OutlookCalendarsView.as_view(),
+        name="api-outlook-calendars",
+    ),
     path("users/", users_page.users, name="users"),
     path("users/add", users_page.add_user, name="users-add"),
     path("users/<int:user_id>/active", users_page.set_active, name="users-active"),
