@@ -756,3 +756,38 @@ def test_an_occurrence_outlook_edited_while_its_series_was_archived_here_stays_h
     master = only(alice.outlook_events())
     assert around(alice, master["id"], FIRST)["subject"] == "Outlook's edit"
     quiet(alice)
+
+
+def test_an_exception_edited_in_outlook_but_cancelled_here_stays_cancelled(
+    alice: SyncWorld,
+) -> None:
+    series = weekly_here(alice)
+    second = (FIRST + timedelta(days=7)).astimezone(UTC)
+    actions.do_update_occurrence(series, second, {"title": "Second"})
+    synced(alice)
+    master = only(alice.outlook_events())
+    alice.outlook_patch(around(alice, master["id"], second)["id"], {"subject": "Outlook's edit"})
+    actions.do_cancel_occurrence(alice.event(series.pk), second)
+    summary = synced(alice)
+    assert summary.pulled["created"] == 0  # the cancellation wins
+    assert cancelled_occurrences(alice, master["id"]) == ["2027-03-23"]
+    assert Event.objects.filter(series=series).count() == 0
+    assert CancelledOccurrence.objects.filter(series=series).count() == 1
+    quiet(alice)
+
+
+def test_an_exception_edited_here_but_cancelled_in_outlook_stays_cancelled(
+    alice: SyncWorld,
+) -> None:
+    series = weekly_here(alice)
+    second = (FIRST + timedelta(days=7)).astimezone(UTC)
+    exception = actions.do_update_occurrence(series, second, {"title": "Second"})
+    synced(alice)
+    master = only(alice.outlook_events())
+    alice.outlook_delete(around(alice, master["id"], second)["id"])
+    actions.do_update_event(exception, {"title": "Edited here"})
+    synced(alice)
+    assert cancelled_occurrences(alice, master["id"]) == ["2027-03-23"]
+    assert Event.objects.filter(series=series).count() == 0
+    assert CancelledOccurrence.objects.filter(series=series).count() == 1
+    quiet(alice)

@@ -243,9 +243,11 @@ def _decide(ctx: _Context, uid: str) -> ItemPlan | None:
         # archived here: delete in Outlook (cancellations), keeping Outlook's edits here
         return _delete_there(ctx, uid, entry, local, remote, here)
     if here is Change.DELETED:
-        if _changed_there(ctx, entry, remote):
+        cancelled = _cancelled_in(ctx.pairing.local.get(entry.series_uid or ""), entry)
+        if _changed_there(ctx, entry, remote) and not cancelled:
             # destroyed here but changed in Outlook (a series: or one of its occurrences):
-            # the change wins, restore it here (a series' exceptions follow it)
+            # the change wins, restore it here (a series' exceptions follow it); an
+            # occurrence cancelled here stays cancelled (its cancellation goes out)
             return _restore_here(ctx, uid, entry, remote or _as_remote(entry))
         # destroyed here: delete in Outlook
         return _delete_there(ctx, uid, entry, local, remote, here)

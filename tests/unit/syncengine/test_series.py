@@ -246,6 +246,26 @@ def test_a_series_archived_here_keeps_its_exceptions_and_outlooks_edits_of_them(
     assert [a.remote_id for a in decided.actions if isinstance(a, DeleteRemote)] == ["M1"]
 
 
+def test_an_exception_cancelled_here_but_edited_in_outlook_stays_cancelled() -> None:
+    master, exception, theirs = _exception_linked()
+    cancelled = local_item(
+        SERIES.with_fields({"cancelled": [SECOND]}), uid="master", local_id="L1", version=2
+    )
+    edited = remote_item(
+        MOVED.with_fields({"location": "Room 2"}), remote_id="OCC2", series_remote_id="M1",
+        original_start=SECOND, change_key="ck8",
+    )  # fmt: skip
+    decided = plan(
+        local_snapshot(cancelled, deleted=("L2",)),
+        remote_snapshot(replace(theirs, change_key="ck9"), edited),
+        Status([master, exception]), policy(),
+    )  # fmt: skip
+    assert not any(isinstance(a, CreateLocal) for a in decided.actions)
+    update = only_of(decided.actions, UpdateRemote)
+    assert update.fields == {"cancelled": (SECOND,)}
+    assert {i.uid: i.status for i in decided.items}[exception.uid] == "drop"
+
+
 def only_of(actions: tuple[object, ...], kind: type) -> Any:
     found = [a for a in actions if isinstance(a, kind)]
     assert len(found) == 1, found
