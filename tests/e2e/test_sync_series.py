@@ -649,3 +649,145 @@ def test_a_series_moved_to_another_hour_in_outlook_keeps_its_exceptions(
     assert CancelledOccurrence.objects.count() == 0
     assert cancelled_occurrences(alice, made["id"]) == []
     quiet(alice)
+
+
+# -- a series destroyed here while Outlook changed one of its occurrences ------------------
+
+
+def test_a_series_deleted_here_while_outlook_edited_an_occurrence_comes_back_with_it(
+    alice: SyncWorld,
+) -> None:
+    series = weekly_here(alice)
+    synced(alice)
+    master = only(alice.outlook_events())
+    second = around(alice, master["id"], FIRST + timedelta(days=7))
+    actions.do_delete_event(series)
+    alice.outlook_patch(second["id"], {"subject": "Outlook's edit"})
+    summary = synced(alice)
+    assert summary.pushed["deleted"] == 0  # the change beats the destruction
+    assert only(alice.outlook_events())["id"] == master["id"]
+    back = only(alice.events())
+    assert back.title == "Standup" and back.recurrence
+    exception = only(list(Event.objects.filter(series=back)))
+    assert exception.title == "Outlook's edit"
+    assert exception.original_start == FIRST + timedelta(days=7)
+    there = instances(alice, master["id"], FIRST - timedelta(days=1), FIRST + timedelta(days=60))
+    assert len(there) == 6 and Event.objects.filter(series=back).count() == 1
+    restored = [c for c in summary.conflict_details if c["field"] == "deleted"]
+    assert restored and all(c["winner"] == "remote" for c in restored)  # the log says so
+    quiet(alice)
+
+
+def test_a_series_deleted_here_while_outlook_edited_its_exception_keeps_every_exception(
+    alice: SyncWorld,
+) -> None:
+    series = weekly_here(alice)
+    actions.do_update_occurrence(series, FIRST.astimezone(UTC), {"title": "Kick-off"})
+    actions.do_update_occurrence(
+        series, (FIRST + timedelta(days=7)).astimezone(UTC), {"title": "Second"}
+    )
+    synced(alice)
+    master = only(alice.outlook_events())
+    second = around(alice, master["id"], FIRST + timedelta(days=7))
+    actions.do_delete_event(series)
+    alice.outlook_patch(second["id"], {"subject": "Second, edited in Outlook"})
+    synced(alice)
+    back = only(alice.events())
+    titles = sorted(Event.objects.filter(series=back).values_list("title", flat=True))
+    assert titles == ["Kick-off", "Second, edited in Outlook"]
+    there = instances(alice, master["id"], FIRST - timedelta(days=1), FIRST + timedelta(days=60))
+    assert sorted(i["subject"] for i in there)[:2] == ["Kick-off", "Second, edited in Outlook"]
+    assert SyncRecord.objects.count() == 3
+    quiet(alice)
+
+
+# -- a series archived here keeps its exceptions ---------------------------------------------
+
+
+def test_a_series_archived_here_keeps_its_exceptions_and_unarchiving_brings_them_back(
+    alice: SyncWorld,
+) -> None:
+    series = weekly_here(alice)
+    kickoff = actions.do_update_occurrence(series, FIRST.astimezone(UTC), {"title": "Kick-off"})
+    actions.do_cancel_occurrence(series, (FIRST + timedelta(days=7)).astimezone(UTC))
+    made = outlook_weekly(alice)
+    synced(alice)
+    pulled = only([e for e in alice.events() if e.title == "Planning"])
+    alice.outlook_patch(around(alice, made["id"], FIRST)["id"], {"subject": "Planning (long)"})
+    synced(alice)
+    retro = only(list(Event.objects.filter(series=pulled)))
+    for event in (series, pulled):
+        actions.do_archive_event(alice.event(event.pk))
+    assert synced(alice).pushed["deleted"] == 2
+    assert alice.outlook_events() == []
+    quiet(alice)  # Outlook lost the exceptions with their series; here they stay
+    assert alice.event(kickoff.pk).title == "Kick-off"
+    assert alice.event(retro.pk).title == "Planning (long)"
+    for event in (series, pulled):
+        actions.do_unarchive_event(alice.event(event.pk))
+    summary = synced(alice)
+    assert summary.pushed["created"] == 4  # two series and their exceptions
+    assert summary.pulled == NO_CHANGE
+    masters = {m["subject"]: m for m in alice.outlook_events()}
+    assert sorted(masters) == ["Planning", "Standup"]
+    assert around(alice, masters["Standup"]["id"], FIRST)["subject"] == "Kick-off"
+    assert cancelled_occurrences(alice, masters["Standup"]["id"]) == ["2027-03-23"]
+    assert around(alice, masters["Planning"]["id"], FIRST)["subject"] == "Planning (long)"
+    assert Event.objects.filter(series__in=[series, pulled]).count() == 2
+    assert SyncRecord.objects.count() == 4
+    quiet(alice)
+
+
+def test_an_occurrence_outlook_edited_while_its_series_was_archived_here_stays_here(
+    alice: SyncWorld,
+) -> None:
+    series = weekly_here(alice)
+    synced(alice)
+    master = only(alice.outlook_events())
+    actions.do_archive_event(series)
+    alice.outlook_patch(around(alice, master["id"], FIRST)["id"], {"subject": "Outlook's edit"})
+    assert synced(alice).pushed["deleted"] == 1
+    assert alice.outlook_events() == []
+    quiet(alice)
+    kept = only(list(Event.objects.filter(series=series)))
+    assert kept.title == "Outlook's edit"  # merged into the archived series
+    actions.do_unarchive_event(alice.event(series.pk))
+    synced(alice)
+    master = only(alice.outlook_events())
+    assert around(alice, master["id"], FIRST)["subject"] == "Outlook's edit"
+    quiet(alice)
+
+
+def test_an_exception_edited_in_outlook_but_cancelled_here_stays_cancelled(
+    alice: SyncWorld,
+) -> None:
+    series = weekly_here(alice)
+    second = (FIRST + timedelta(days=7)).astimezone(UTC)
+    actions.do_update_occurrence(series, second, {"title": "Second"})
+    synced(alice)
+    master = only(alice.outlook_events())
+    alice.outlook_patch(around(alice, master["id"], second)["id"], {"subject": "Outlook's edit"})
+    actions.do_cancel_occurrence(alice.event(series.pk), second)
+    summary = synced(alice)
+    assert summary.pulled["created"] == 0  # the cancellation wins
+    assert cancelled_occurrences(alice, master["id"]) == ["2027-03-23"]
+    assert Event.objects.filter(series=series).count() == 0
+    assert CancelledOccurrence.objects.filter(series=series).count() == 1
+    quiet(alice)
+
+
+def test_an_exception_edited_here_but_cancelled_in_outlook_stays_cancelled(
+    alice: SyncWorld,
+) -> None:
+    series = weekly_here(alice)
+    second = (FIRST + timedelta(days=7)).astimezone(UTC)
+    exception = actions.do_update_occurrence(series, second, {"title": "Second"})
+    synced(alice)
+    master = only(alice.outlook_events())
+    alice.outlook_delete(around(alice, master["id"], second)["id"])
+    actions.do_update_event(exception, {"title": "Edited here"})
+    synced(alice)
+    assert cancelled_occurrences(alice, master["id"]) == ["2027-03-23"]
+    assert Event.objects.filter(series=series).count() == 0
+    assert CancelledOccurrence.objects.filter(series=series).count() == 1
+    quiet(alice)

@@ -1,7 +1,7 @@
 """A Hypothesis state machine over series: random series, occurrence edits, cancellations,
-series edits and deletes on both sides, syncs (some with faults on the wire); after every
-clean sync both sides show the same occurrences (time and title of each, per series), and
-no series or occurrence is duplicated.
+series edits and deletes on both sides, archives and unarchives here, syncs (some with
+faults on the wire); after every clean sync both sides show the same occurrences (time and
+title of each, per series), and no series or occurrence is duplicated.
 
 calsync's side is edited through the calendar actions, Outlook's through Graph calls on the
 emulator. Bounded like the two-way state machine (``CALSYNC_HYPOTHESIS_PROFILE``).
@@ -84,6 +84,19 @@ class SeriesOnBothSides(SyncRules):
     @rule(data=st.data())
     def local_delete_series(self, data: Any) -> None:
         actions.do_delete_event(data.draw(st.sampled_from(self._series())))
+
+    @precondition(lambda self: self._series())
+    @rule(data=st.data())
+    def local_archive_series(self, data: Any) -> None:
+        actions.do_archive_event(data.draw(st.sampled_from(self._series())))
+
+    def _archived(self) -> list[Event]:
+        return [e for e in self.world.events(active=False) if e.recurrence]
+
+    @precondition(lambda self: self._archived())
+    @rule(data=st.data())
+    def local_unarchive_series(self, data: Any) -> None:
+        actions.do_unarchive_event(data.draw(st.sampled_from(self._archived())))
 
     # -- Outlook side --------------------------------------------------------------------
     def _masters(self) -> list[dict[str, Any]]:

@@ -401,7 +401,9 @@ def do_update_occurrence(
     series: Event, original_start: datetime, changes: Mapping[str, Any]
 ) -> Event:
     """Turn one occurrence into an exception carrying ``changes`` (or change the existing
-    exception). The exception starts as a copy of the series and keeps ``original_start``."""
+    exception). The exception starts as a copy of the series and keeps ``original_start``;
+    it is active unless ``changes`` say otherwise (archiving the series hides it, whatever
+    its own flag)."""
     series = Event.objects.select_for_update().get(pk=series.pk)
     existing = series.exceptions.filter(original_start=original_start).first()
     if existing is not None:
@@ -417,6 +419,7 @@ def do_update_occurrence(
     )
     for name in COPIED_TO_EXCEPTION:
         setattr(exception, name, getattr(series, name))
+    exception.active = True  # its own flag: an archived series hides it, unarchiving shows it
     exception.start, exception.end = slot.start, slot.end
     exception.start_date, exception.end_date = slot.start_date, slot.end_date
     _apply(exception, changes)

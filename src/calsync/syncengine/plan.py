@@ -10,7 +10,9 @@ Rules that cut across branches:
 * a change counts only if content changed: the local version moved *and* the content
   differs from the base; Outlook's ``state_hash`` moved *and* its content differs;
 * a change beats a destruction that cannot be undone (Outlook's edit restores an event
-  destroyed here), and a deletion in Outlook only *archives* here, keeping local edits;
+  destroyed here; of a series, an edit of one of its occurrences does, and its exceptions
+  come back with it), and a deletion in Outlook only *archives* here, keeping local edits;
+* a series archived here keeps its exceptions (their links go with the series');
 * a new Outlook event that carries our uid or a known iCalUId is linked, never copied;
 * the user who does not organise a meeting changes only their answer; other local edits
   are refused (reported, and the local copy is put back to Outlook's content);
@@ -165,6 +167,8 @@ class _Context:
     status: Status
     policy: Policy
     pairing: identity.Pairing
+    edited_series: frozenset[str] = frozenset()
+    """Series one of whose occurrences Outlook made or changed (:func:`_edited_series`)."""
 
 
 def plan(local: LocalSnapshot, remote: RemoteSnapshot, status: Status, policy: Policy) -> Plan:
@@ -175,7 +179,7 @@ def plan(local: LocalSnapshot, remote: RemoteSnapshot, status: Status, policy: P
     the current time. Same inputs, same plan.
     """
     pairing = identity.pair(local, remote, status)
-    ctx = _Context(local, remote, status, policy, pairing)
+    ctx = _Context(local, remote, status, policy, pairing, _edited_series(pairing, status))
     uids = (set(status) | set(pairing.local) | set(pairing.remote)) - pairing.blocked
     items = [item for uid in sorted(uids) if (item := _decide(ctx, uid)) is not None]
     conflicts = list(pairing.conflicts)
@@ -190,6 +194,9 @@ def plan(local: LocalSnapshot, remote: RemoteSnapshot, status: Status, policy: P
             continue  # an occurrence edited in Outlook but cancelled here: the cancel wins
         master = ctx.status.get(remote_item.series_uid or "")
         if master is not None and _master_going(ctx, master):
+            if _archived_here(ctx, master):  # Outlook's edit stays in the archived series
+                answer = _answer(remote_item.my_response, remote_item.is_organizer)
+                items.append(ItemPlan(new_uid, (_create_local(new_uid, remote_item, answer),)))
             continue  # its series is being deleted or archived: it goes with it
         items.append(_pull_new(ctx, new_uid, remote_item))
     items.sort(key=_order)
@@ -236,9 +243,12 @@ def _decide(ctx: _Context, uid: str) -> ItemPlan | None:
         # archived here: delete in Outlook (cancellations), keeping Outlook's edits here
         return _delete_there(ctx, uid, entry, local, remote, here)
     if here is Change.DELETED:
-        if remote is not None and _remote_moved(entry, remote):
-            # destroyed here but changed in Outlook: the change wins, restore it here
-            return _restore_here(ctx, uid, entry, remote)
+        cancelled = _cancelled_in(ctx.pairing.local.get(entry.series_uid or ""), entry)
+        if _changed_there(ctx, entry, remote) and not cancelled:
+            # destroyed here but changed in Outlook (a series: or one of its occurrences):
+            # the change wins, restore it here (a series' exceptions follow it); an
+            # occurrence cancelled here stays cancelled (its cancellation goes out)
+            return _restore_here(ctx, uid, entry, remote or _as_remote(entry))
         # destroyed here: delete in Outlook
         return _delete_there(ctx, uid, entry, local, remote, here)
     if here is Change.UNCHANGED and there is Change.UNCHANGED:
@@ -265,6 +275,33 @@ def _remote_change(ctx: _Context, entry: StatusEntry | None, item: RemoteItem | 
     if ctx.remote.is_gone(entry.remote_id, entry.base):
         return Change.DELETED
     return Change.UNCHANGED
+
+
+def _edited_series(pairing: identity.Pairing, status: Status) -> frozenset[str]:
+    """The uids of the series with an occurrence Outlook changed since the last sync: an
+    exception made there (new) or edited (moved since its link)."""
+    found = {
+        item.series_uid
+        for uid, item in pairing.remote.items()
+        if item.series_uid is not None
+        and not item.cancelled
+        and ((entry := status.get(uid)) is None or _remote_moved(entry, item))
+    }
+    found |= {
+        item.series_uid
+        for item in pairing.new_remote
+        if item.series_uid is not None and not item.cancelled
+    }
+    return frozenset(uid for uid in found if uid is not None)
+
+
+def _changed_there(ctx: _Context, entry: StatusEntry, remote: RemoteItem | None) -> bool:
+    """True when Outlook changed the linked item of ``entry`` since the last sync: the item
+    itself or, for a series, one of its occurrences (Outlook edits an occurrence without
+    changing what we sync of its master)."""
+    if remote is not None and _remote_moved(entry, remote):
+        return True
+    return entry.uid in ctx.edited_series
 
 
 def _local_moved(entry: StatusEntry, item: LocalItem) -> bool:
@@ -554,11 +591,13 @@ def _follow_master(
     """An exception whose series is deleted or archived on one side goes with it.
 
     Destroyed here with its series: nothing of its own is deleted in Outlook (the series'
-    delete takes it), unless the series comes back (changed in Outlook meanwhile): then
-    the exception comes back too. Gone in Outlook with its series: the link is dropped and
-    the exception stays in the archived series here. Gone here because its series changed
-    (its occurrence is not cancelled): the link is dropped, Outlook decides. None: the
-    ordinary rules apply (an exception deleted here cancels its occurrence there).
+    delete takes it), unless the series comes back (it or one of its occurrences changed
+    in Outlook meanwhile): then the exception comes back too. Gone in Outlook with its
+    series: the link is dropped and the exception stays in the archived series here. Its
+    series archived here: it stays in the archive too (:func:`_stay_in_archive`). Gone
+    here because its series changed (its occurrence is not cancelled): the link is
+    dropped, Outlook decides. None: the ordinary rules apply (an exception deleted here
+    cancels its occurrence there).
     """
     master = ctx.status.get(entry.series_uid or "")
     if master is None:
@@ -567,11 +606,13 @@ def _follow_master(
     master_remote = ctx.pairing.remote.get(master.uid)
     master_there = _remote_change(ctx, master, master_remote)
     if here is Change.DELETED and master_here is Change.DELETED:
-        if master_remote is not None and _remote_moved(master, master_remote):
+        if _changed_there(ctx, master, master_remote):
             return _restore_here(ctx, uid, entry, remote or _as_remote(entry))
         return ItemPlan(uid, (Unlink(uid),), "drop")
     if there is Change.DELETED and master_there is Change.DELETED:
         return ItemPlan(uid, (Unlink(uid),), "drop")
+    if master_here is Change.ARCHIVED:
+        return _stay_in_archive(ctx, uid, entry, here, remote)
     local_master = ctx.pairing.local.get(master.uid)
     if (
         here is Change.DELETED
@@ -584,11 +625,46 @@ def _follow_master(
     return None
 
 
+def _stay_in_archive(
+    ctx: _Context, uid: str, entry: StatusEntry, here: Change, remote: RemoteItem | None
+) -> ItemPlan:
+    """An exception of a series archived here stays with it (unarchiving pushes both
+    again) and its link goes with the series' (Outlook's delete of the series takes the
+    exception along). Outlook's edits of it are first merged into it here."""
+    actions: list[Action] = []
+    edited = remote is not None and not remote.cancelled and _remote_moved(entry, remote)
+    if here is not Change.DELETED and remote is not None and edited:
+        local = ctx.pairing.local.get(uid) or _as_local(entry)
+        actions.extend(_keep_in_archive(ctx, uid, entry, local, remote))
+    return ItemPlan(uid, (*actions, Unlink(uid)), "drop")
+
+
+def _archived_here(ctx: _Context, master: StatusEntry) -> bool:
+    """True when the linked series ``master`` is archived here in this plan."""
+    local = ctx.pairing.local.get(master.uid)
+    return _local_change(ctx, master, local) is Change.ARCHIVED
+
+
+def _as_local(entry: StatusEntry) -> LocalItem:
+    """The local item of ``entry`` as last synced (unchanged since)."""
+    return LocalItem(
+        uid=entry.uid,
+        local_id=entry.local_id,
+        version=entry.local_version,
+        data=entry.base,
+        active=True,
+        modified_at=entry.synced_at,
+        series_uid=entry.series_uid,
+        original_start=entry.original_start,
+        my_response=entry.my_response,
+    )
+
+
 def _as_remote(entry: StatusEntry) -> RemoteItem:
     """The Outlook item of ``entry`` as last synced (unchanged since)."""
     return RemoteItem(
         remote_id=entry.remote_id,
-        ical_uid=None,
+        ical_uid=None if entry.series_uid else entry.ical_uid,
         change_key=entry.remote_change_key,
         data=entry.base,
         modified_at=entry.synced_at,
@@ -618,12 +694,15 @@ def _pushed_now(ctx: _Context, series_uid: str) -> bool:
 
 def _master_going(ctx: _Context, master: StatusEntry) -> bool:
     """True when the linked series ``master`` is deleted in Outlook or archived or
-    destroyed here in this plan."""
+    destroyed here in this plan (not when it comes back: changed in Outlook meanwhile)."""
     remote = ctx.pairing.remote.get(master.uid)
     local = ctx.pairing.local.get(master.uid)
     if _remote_change(ctx, master, remote) is Change.DELETED:
         return True
-    return _local_change(ctx, master, local) in (Change.ARCHIVED, Change.DELETED)
+    here = _local_change(ctx, master, local)
+    if here is Change.DELETED:
+        return not _changed_there(ctx, master, remote)
+    return here is Change.ARCHIVED
 
 
 def _cancelled_in(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from tests.unit.syncengine.builders import (
     NOW,
@@ -180,6 +181,95 @@ def test_a_series_deleted_in_outlook_keeps_its_exceptions_in_the_archived_series
     )  # fmt: skip
     assert sorted(type(a).__name__ for a in decided.actions) == ["ArchiveLocal", "Unlink"]
     assert [a.local_id for a in decided.actions if isinstance(a, ArchiveLocal)] == ["L1"]
+
+
+def test_a_series_destroyed_here_while_outlook_edited_an_occurrence_comes_back() -> None:
+    master, exception, theirs = _exception_linked()
+    third = SECOND + timedelta(days=7)
+    # Outlook renamed the third occurrence: its master's change key moved, nothing else
+    touched = replace(theirs, change_key="ck9")
+    new = remote_item(
+        event("Standup (Outlook)", days=14), remote_id="OCC3", series_remote_id="M1",
+        original_start=third,
+    )  # fmt: skip
+    for listed in ((touched, new), (new,)):
+        decided = plan(
+            local_snapshot(deleted=("L1", "L2")), remote_snapshot(*listed),
+            Status([master, exception]), policy(),
+        )  # fmt: skip
+        assert not any(isinstance(a, DeleteRemote) for a in decided.actions)
+        creates = [a for a in decided.actions if isinstance(a, CreateLocal)]
+        assert [(c.uid, c.original_start) for c in creates] == [
+            ("master", None),
+            *sorted([(exception.uid, SECOND), (occurrence_uid("master", third), third)]),
+        ]
+    # an exception edited in Outlook brings its series back too
+    edited = remote_item(
+        MOVED.with_fields({"location": "Room 2"}), remote_id="OCC2", series_remote_id="M1",
+        original_start=SECOND, change_key="ck8",
+    )  # fmt: skip
+    decided = plan(
+        local_snapshot(deleted=("L1", "L2")), remote_snapshot(touched, edited),
+        Status([master, exception]), policy(),
+    )  # fmt: skip
+    creates = [a for a in decided.actions if isinstance(a, CreateLocal)]
+    assert [c.data.location for c in creates] == ["", "Room 2"]
+
+
+def test_a_series_archived_here_keeps_its_exceptions_and_outlooks_edits_of_them() -> None:
+    master, exception, theirs = _exception_linked()
+    archived = local_item(SERIES, uid="master", local_id="L1", active=False, version=2)
+    decided = plan(
+        local_snapshot(archived), remote_snapshot(), Status([master, exception]), policy()
+    )
+    assert sorted(type(a).__name__ for a in decided.actions) == ["DeleteRemote", "Unlink"]
+    assert {i.uid: i.status for i in decided.items} == {"master": "drop", exception.uid: "drop"}
+    # Outlook edited the exception and made another one meanwhile: both land here
+    third = SECOND + timedelta(days=7)
+    edited = remote_item(
+        MOVED.with_fields({"location": "Room 2"}), remote_id="OCC2", series_remote_id="M1",
+        original_start=SECOND, change_key="ck8",
+    )  # fmt: skip
+    new = remote_item(
+        event("Standup (Outlook)", days=14), remote_id="OCC3", series_remote_id="M1",
+        original_start=third,
+    )  # fmt: skip
+    decided = plan(
+        local_snapshot(archived), remote_snapshot(replace(theirs, change_key="ck9"), edited, new),
+        Status([master, exception]), policy(),
+    )  # fmt: skip
+    update = only_of(decided.actions, UpdateLocal)
+    assert (update.local_id, update.fields) == ("L2", {"location": "Room 2"})
+    create = only_of(decided.actions, CreateLocal)
+    assert (create.series_uid, create.original_start) == ("master", third)
+    assert [i.status for i in decided.items if i.uid == create.uid] == ["keep"]  # no link
+    assert [a.remote_id for a in decided.actions if isinstance(a, DeleteRemote)] == ["M1"]
+
+
+def test_an_exception_cancelled_here_but_edited_in_outlook_stays_cancelled() -> None:
+    master, exception, theirs = _exception_linked()
+    cancelled = local_item(
+        SERIES.with_fields({"cancelled": [SECOND]}), uid="master", local_id="L1", version=2
+    )
+    edited = remote_item(
+        MOVED.with_fields({"location": "Room 2"}), remote_id="OCC2", series_remote_id="M1",
+        original_start=SECOND, change_key="ck8",
+    )  # fmt: skip
+    decided = plan(
+        local_snapshot(cancelled, deleted=("L2",)),
+        remote_snapshot(replace(theirs, change_key="ck9"), edited),
+        Status([master, exception]), policy(),
+    )  # fmt: skip
+    assert not any(isinstance(a, CreateLocal) for a in decided.actions)
+    update = only_of(decided.actions, UpdateRemote)
+    assert update.fields == {"cancelled": (SECOND,)}
+    assert {i.uid: i.status for i in decided.items}[exception.uid] == "drop"
+
+
+def only_of(actions: tuple[object, ...], kind: type) -> Any:
+    found = [a for a in actions if isinstance(a, kind)]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def test_cancellations_of_a_meeting_i_do_not_organise_are_outlooks() -> None:
