@@ -222,3 +222,36 @@ def test_an_event_in_the_repeated_hour_keeps_its_instant_and_zone(emulator: Any)
         start, start + timedelta(minutes=30), "Europe/Paris"
     )  # fmt: skip
     assert {r.base["timezone"] for r in world.records()} == {"Europe/Paris"}
+
+
+def test_a_series_starting_in_the_repeated_hour_has_its_occurrences_where_outlook_has_them(
+    emulator: Any,
+) -> None:
+    """A series recurs in wall time, so it goes out in its zone (Romance Standard Time),
+    never in UTC: its first 02:30 means the first pass in Outlook and in calsync's own
+    expansion alike (RFC 5545's reading of a start), later ones are plain 02:30 CET; the
+    next syncs are quiet."""
+    world = SyncWorld(emulator, "chloe@contoso.test", "Chloe Martin")
+    start = _paris_fall_back()
+    world.create(
+        title="Night rounds",
+        start=start,
+        end=start + timedelta(minutes=30),
+        timezone="Europe/Paris",
+        recurrence="FREQ=DAILY;COUNT=3",
+    )
+    first = world.sync()
+    assert first.ok and first.pushed["created"] == 1, first.errors
+    [master] = world.outlook_events()
+    assert master["originalStartTimeZone"] == "Romance Standard Time"
+    low, high = start - timedelta(days=1), start + timedelta(days=5)
+    outlook = _outlook_starts(world, master["id"], low, high)
+    first_pass = start - timedelta(hours=1)
+    assert outlook == [
+        first_pass.strftime("%Y-%m-%dT%H:%M"),
+        *((start + timedelta(days=n)).strftime("%Y-%m-%dT%H:%M") for n in (1, 2)),
+    ]
+    assert _local_starts(world, "Night rounds", low, high) == outlook
+    nothing = {"created": 0, "updated": 0, "deleted": 0}
+    again = world.sync()
+    assert (again.conflicts, again.pulled, again.pushed) == (0, nothing, nothing)
