@@ -182,7 +182,8 @@ def test_an_event_in_the_repeated_hour_keeps_its_instant_and_zone(emulator: Any)
     """02:30 Europe/Paris, second pass, on the night clocks go back: a wall time in Romance
     Standard Time would not say which 02:30, so it goes to Outlook in UTC; pushed, pulled
     after an edit in Outlook, and relinked after a keep + all reset, it keeps its instant
-    and its zone, with no conflict and nothing to write."""
+    and its zone, with no conflict and nothing to write; moved out of that hour, it goes out
+    in Paris' Windows zone again."""
     world = SyncWorld(emulator, "chloe@contoso.test", "Chloe Martin")
     start = _paris_fall_back()
     event = world.create(
@@ -222,6 +223,18 @@ def test_an_event_in_the_repeated_hour_keeps_its_instant_and_zone(emulator: Any)
         start, start + timedelta(minutes=30), "Europe/Paris"
     )  # fmt: skip
     assert {r.base["timezone"] for r in world.records()} == {"Europe/Paris"}
+
+    moved = start + timedelta(days=1)  # 02:30 CET on Monday: one instant, back to Paris' zone
+    actions.do_update_event(event, {"start": moved, "end": moved + timedelta(minutes=30)})
+    pushed = world.sync()
+    assert pushed.ok and pushed.pushed["updated"] == 1 and pushed.conflicts == 0
+    [outlook] = world.outlook_events()
+    assert outlook["originalStartTimeZone"] == "Romance Standard Time"
+    assert outlook["start"]["dateTime"].startswith(moved.strftime("%Y-%m-%dT01:30:00"))
+    quiet = world.sync()
+    assert (quiet.conflicts, quiet.pulled, quiet.pushed) == (0, nothing, nothing)
+    event.refresh_from_db()
+    assert (event.start, event.timezone) == (moved, "Europe/Paris")
 
 
 def test_a_series_starting_in_the_repeated_hour_has_its_occurrences_where_outlook_has_them(
