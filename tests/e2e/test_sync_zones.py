@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from tests.integration.sync_world import SyncWorld
@@ -163,3 +164,107 @@ def test_events_in_custom_zones_keep_their_times_both_ways(emulator: Any) -> Non
     assert (relinked.conflicts, relinked.pulled["created"], relinked.pushed) == (
         0, 0, {"created": 0, "updated": 0, "deleted": 0}
     )  # fmt: skip
+
+
+def _paris_fall_back() -> datetime:
+    """01:30 UTC on the next last Sunday of October: 02:30 in Paris for the second time
+    that night (clocks go back from 03:00 CEST to 02:00 CET at 01:00 UTC)."""
+    day = datetime.now(UTC).replace(hour=1, minute=30, second=0, microsecond=0)
+    paris = ZoneInfo("Europe/Paris")
+    while not (day.month == 10 and day.weekday() == 6 and (day + timedelta(days=7)).month == 11):
+        day += timedelta(days=1)
+    assert (day - timedelta(hours=1)).astimezone(paris).strftime("%H:%M%z") == "02:30+0200"
+    assert day.astimezone(paris).strftime("%H:%M%z") == "02:30+0100"
+    return day
+
+
+def test_an_event_in_the_repeated_hour_keeps_its_instant_and_zone(emulator: Any) -> None:
+    """02:30 Europe/Paris, second pass, on the night clocks go back: a wall time in Romance
+    Standard Time would not say which 02:30, so it goes to Outlook in UTC; pushed, pulled
+    after an edit in Outlook, and relinked after a keep + all reset, it keeps its instant
+    and its zone, with no conflict and nothing to write; moved out of that hour, it goes out
+    in Paris' Windows zone again."""
+    world = SyncWorld(emulator, "chloe@contoso.test", "Chloe Martin")
+    start = _paris_fall_back()
+    event = world.create(
+        title="Night shift", start=start, end=start + timedelta(minutes=30), timezone="Europe/Paris"
+    )
+    first = world.sync()
+    assert first.ok, first.errors
+    assert first.pushed["created"] == 1
+    [outlook] = world.outlook_events()
+    assert outlook["originalStartTimeZone"] == "UTC"
+    assert outlook["start"] == {
+        "dateTime": start.strftime("%Y-%m-%dT01:30:00.0000000"),
+        "timeZone": "UTC",
+    }
+    assert outlook["end"]["dateTime"].startswith(start.strftime("%Y-%m-%dT02:00:00"))
+
+    nothing = {"created": 0, "updated": 0, "deleted": 0}
+    again = world.sync()
+    assert (again.conflicts, again.pulled, again.pushed) == (0, nothing, nothing)
+
+    world.outlook_patch(outlook["id"], {"subject": "Night shift (room 4)"})
+    pulled = world.sync()
+    assert pulled.ok and pulled.conflicts == 0
+    assert pulled.pulled == {"created": 0, "updated": 1, "deleted": 0}
+    event.refresh_from_db()
+    assert (event.title, event.start, event.timezone) == (
+        "Night shift (room 4)", start, "Europe/Paris"
+    )  # fmt: skip
+
+    with world.client() as graph:
+        reset_account(world.user, ExistingEvents.KEEP, NextSync.ALL, client=graph)
+    relinked = world.sync()
+    assert relinked.ok, relinked.errors
+    assert (relinked.conflicts, relinked.pulled, relinked.pushed) == (0, nothing, nothing)
+    event.refresh_from_db()
+    assert (event.start, event.end, event.timezone) == (
+        start, start + timedelta(minutes=30), "Europe/Paris"
+    )  # fmt: skip
+    assert {r.base["timezone"] for r in world.records()} == {"Europe/Paris"}
+
+    moved = start + timedelta(days=1)  # 02:30 CET on Monday: one instant, back to Paris' zone
+    actions.do_update_event(event, {"start": moved, "end": moved + timedelta(minutes=30)})
+    pushed = world.sync()
+    assert pushed.ok and pushed.pushed["updated"] == 1 and pushed.conflicts == 0
+    [outlook] = world.outlook_events()
+    assert outlook["originalStartTimeZone"] == "Romance Standard Time"
+    assert outlook["start"]["dateTime"].startswith(moved.strftime("%Y-%m-%dT01:30:00"))
+    quiet = world.sync()
+    assert (quiet.conflicts, quiet.pulled, quiet.pushed) == (0, nothing, nothing)
+    event.refresh_from_db()
+    assert (event.start, event.timezone) == (moved, "Europe/Paris")
+
+
+def test_a_series_starting_in_the_repeated_hour_has_its_occurrences_where_outlook_has_them(
+    emulator: Any,
+) -> None:
+    """A series recurs in wall time, so it goes out in its zone (Romance Standard Time),
+    never in UTC: its first 02:30 means the first pass in Outlook and in calsync's own
+    expansion alike (RFC 5545's reading of a start), later ones are plain 02:30 CET; the
+    next syncs are quiet."""
+    world = SyncWorld(emulator, "chloe@contoso.test", "Chloe Martin")
+    start = _paris_fall_back()
+    world.create(
+        title="Night rounds",
+        start=start,
+        end=start + timedelta(minutes=30),
+        timezone="Europe/Paris",
+        recurrence="FREQ=DAILY;COUNT=3",
+    )
+    first = world.sync()
+    assert first.ok and first.pushed["created"] == 1, first.errors
+    [master] = world.outlook_events()
+    assert master["originalStartTimeZone"] == "Romance Standard Time"
+    low, high = start - timedelta(days=1), start + timedelta(days=5)
+    outlook = _outlook_starts(world, master["id"], low, high)
+    first_pass = start - timedelta(hours=1)
+    assert outlook == [
+        first_pass.strftime("%Y-%m-%dT%H:%M"),
+        *((start + timedelta(days=n)).strftime("%Y-%m-%dT%H:%M") for n in (1, 2)),
+    ]
+    assert _local_starts(world, "Night rounds", low, high) == outlook
+    nothing = {"created": 0, "updated": 0, "deleted": 0}
+    again = world.sync()
+    assert (again.conflicts, again.pulled, again.pushed) == (0, nothing, nothing)

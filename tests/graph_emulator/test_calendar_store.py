@@ -203,6 +203,26 @@ def test_windows_and_iana_input_and_prefer_zone_output() -> None:
     assert event_json(iana)["start"]["dateTime"] == "2026-07-01T16:00:00.0000000"
 
 
+def test_a_repeated_wall_time_is_its_first_pass_and_a_skipped_one_moves_forward() -> None:
+    """The emulator's choices (Exchange documents neither; calsync sends neither): 02:30
+    Paris the night clocks go back is 00:30 UTC (CEST), not 01:30 (CET); 02:30 the night
+    they go forward does not exist and reads as 03:30 CEST (01:30 UTC). UTC says either."""
+    store = make_store(ADA)
+    back, _ = store.create_event(
+        ADA, event_body("2026-10-25T02:30:00", "2026-10-25T03:30:00", "Romance Standard Time")
+    )
+    assert event_json(back)["start"]["dateTime"] == "2026-10-25T00:30:00.0000000"
+    forward, _ = store.create_event(
+        ADA, event_body("2026-03-29T02:30:00", "2026-03-29T04:00:00", "Europe/Paris")
+    )
+    assert event_json(forward)["start"]["dateTime"] == "2026-03-29T01:30:00.0000000"
+    second, _ = store.create_event(
+        ADA, event_body("2026-10-25T01:30:00", "2026-10-25T02:00:00", "UTC")
+    )
+    assert event_json(second)["start"]["dateTime"] == "2026-10-25T01:30:00.0000000"
+    assert event_json(second)["originalStartTimeZone"] == "UTC"
+
+
 def test_all_day_stays_midnight_to_midnight_in_any_zone() -> None:
     store = make_store(ADA)
     created, _ = store.create_event(

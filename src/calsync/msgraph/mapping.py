@@ -12,7 +12,9 @@ through UTC.
 
 Writing (:func:`create_body`, :func:`patch_body`): times are sent as wall time in the
 event's zone with the Windows name :func:`.zones.writable_zone` gives for its span (``UTC``
-for UTC, and for a zone no Windows zone matches: then UTC instants). ``privacy`` is Graph's
+for UTC, and for a zone no Windows zone matches: then UTC instants); a single event whose
+start or end is in the hour the zone repeats when clocks go back goes out in UTC (its wall
+time would not say which pass), and reads back as its zone. ``privacy`` is Graph's
 ``sensitivity`` (same four words), ``show_as`` is ``showAs``, ``description`` is the HTML
 ``body``, ``location`` its ``displayName``. ``organizer`` is never written (Graph sets it).
 Attendees are sent without their answers.
@@ -48,7 +50,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from calsync.msgraph import patterned_recurrence, zones
-from calsync.syncengine import zones as engine_zones
 from calsync.syncengine.model import Attendee, EventData, Person, RemoteItem
 
 UID_PROPERTY_GUID = "7d3c5e0a-4b1f-4c8e-9a2d-6f0b1e5c3a71"
@@ -166,7 +167,8 @@ def event_data(
     else:
         start, end = _read_time(obj["start"]), _read_time(obj["end"])
     recurrence = obj.get("recurrence")
-    zone = zones.event_zone(obj, zones.graph_span(start, end, recurrence), zone_hint)
+    span = zones.graph_span(start, end, recurrence)
+    zone = zones.event_zone(obj, span, zone_hint, (start, end))
     organizer = _person(obj.get("organizer"))
     own = (
         frozenset()
@@ -344,10 +346,9 @@ def patch_body(data: EventData, fields: set[str] | frozenset[str]) -> dict[str, 
 
 
 def writable_zone(data: EventData) -> str:
-    """The zone name Graph is sent for ``data`` (:func:`.zones.writable_zone` over its span)."""
-    return zones.writable_zone(
-        data.timezone, *engine_zones.span(data.start, data.end, data.recurrence)
-    )
+    """The zone name Graph is sent for ``data`` (:func:`.zones.event_writable_zone`: UTC for
+    a single event in a repeated hour)."""
+    return zones.event_writable_zone(data.timezone, data.start, data.end, data.recurrence)
 
 
 CONTENT_FIELDS = frozenset(

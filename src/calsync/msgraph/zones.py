@@ -6,12 +6,16 @@ the same UTC offsets over the event's span; otherwise as another Windows zone th
 (``America/Ciudad_Juarez`` has no Windows name: ``Mountain Standard Time`` agrees); failing
 that as ``UTC`` instants (the instant is kept; the wall time follows UTC).
 
+A single timed event whose start or end falls in the hour a zone's clocks show twice (they
+go back) goes out in ``UTC`` (:func:`event_writable_zone`): a wall time there would not say
+which of the two instants is meant.
+
 Reading (:func:`event_zone`): Outlook echoes a Windows name, which maps back to one IANA
 name (``SE Asia Standard Time`` -> ``Asia/Bangkok`` for an event made in
 ``Asia/Ho_Chi_Minh``). The zone we last synced (``hint``) is kept when it is what we would
-write for it, or when Outlook's zone has the same offsets over the event's span
-(:func:`calsync.syncengine.zones.same_zone`). A series whose start zone tells nothing
-takes its ``recurrence.range.recurrenceTimeZone``.
+write for it (``UTC`` for an event in a repeated hour), or when Outlook's zone has the
+same offsets over the event's span (:func:`calsync.syncengine.zones.same_zone`). A series
+whose start zone tells nothing takes its ``recurrence.range.recurrenceTimeZone``.
 
 Custom zones: events imported from ICS files and made by some clients carry
 ``originalStartTimeZone: "tzone://Microsoft/Custom"``; Graph's ``start``/``end`` are UTC
@@ -112,6 +116,21 @@ def writable_zone(iana: str, first: datetime, last: datetime) -> str:
     return UTC_NAME
 
 
+def event_writable_zone(
+    iana: str, start: datetime | date, end: datetime | date, recurrence: str | None
+) -> str:
+    """The zone name to send Graph for an event in ``iana``: :func:`writable_zone` over its
+    span, but ``UTC`` for a single timed event whose start or end falls in an hour that
+    zone's clocks show twice (a wall time there could mean either instant: Exchange's
+    choice is not documented, so UTC says the very instant). A series keeps its zone: its
+    occurrences are wall times in it."""
+    first, last = engine_zones.span(start, end, recurrence)
+    name = writable_zone(iana, first, last)
+    if not recurrence and engine_zones.ambiguous(start, end, named_zone(name) or UTC_NAME):
+        return UTC_NAME
+    return name
+
+
 def _windows_zone_over(iana: str, tz: tzinfo, span: Span) -> str | None:
     """``iana``'s Windows zone if it has its offsets over ``span``, else the first that does."""
     own = tz_win.get(iana)
@@ -126,10 +145,18 @@ def _windows_zone_over(iana: str, tz: tzinfo, span: Span) -> str | None:
 # -- reading -------------------------------------------------------------------------------
 
 
-def event_zone(obj: dict[str, Any], span: Span, hint: str | None = None) -> str:
-    """The IANA zone of the Graph event ``obj`` whose instants cover ``span``."""
+def event_zone(
+    obj: dict[str, Any],
+    span: Span,
+    hint: str | None = None,
+    when: tuple[datetime | date, datetime | date] | None = None,
+) -> str:
+    """The IANA zone of the Graph event ``obj`` whose instants cover ``span`` (``when``: its
+    start and end, read in UTC)."""
     name = obj.get("originalStartTimeZone") or ""
     if hint and writable_zone(hint, *span) == name:
+        return hint
+    if hint and _written_in_utc(obj, name, hint, when):
         return hint
     found = None if is_custom(name) else named_zone(name)
     if found is None and obj.get("recurrence"):
@@ -141,6 +168,23 @@ def event_zone(obj: dict[str, Any], span: Span, hint: str | None = None) -> str:
     if hint and engine_zones.same_zone(found, hint, span):
         return hint
     return found
+
+
+def _written_in_utc(
+    obj: dict[str, Any],
+    name: str,
+    hint: str | None,
+    when: tuple[datetime | date, datetime | date] | None,
+) -> bool:
+    """True when we wrote the single event ``obj`` in UTC for the zone ``hint`` (its start
+    or end is in an hour ``hint`` repeats: :func:`event_writable_zone`)."""
+    return bool(
+        hint
+        and name in UTC_ALIASES
+        and when is not None
+        and not obj.get("recurrence")
+        and event_writable_zone(hint, *when, None) == UTC_NAME
+    )
 
 
 def recurrence_zone_name(recurrence: dict[str, Any] | None) -> str | None:

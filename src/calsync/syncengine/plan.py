@@ -747,8 +747,9 @@ def _adopt_zone(
 ) -> RemoteItem | None:
     """``remote`` with our zone's name when Outlook's zone has the same offsets over the
     event's span (ours: the local event's zone, else the last synced one). Outlook gives
-    a Windows zone's own IANA name back (``Asia/Bangkok`` for ``Asia/Ho_Chi_Minh``): that
-    is no change and no conflict, and the status then holds what the next read gives."""
+    a Windows zone's own IANA name back (``Asia/Bangkok`` for ``Asia/Ho_Chi_Minh``), and UTC
+    for an event in a repeated hour (:func:`_held_in_utc`): that is no change and no
+    conflict, and the status then holds what the next read gives."""
     if remote is None:
         return None
     theirs = remote.data
@@ -757,9 +758,22 @@ def _adopt_zone(
     if any(data.timezone == theirs.timezone for data in ours):
         return remote
     for data in ours:
-        if zones.same_zone(theirs.timezone, data.timezone, _zone_span(theirs), _zone_span(data)):
+        if zones.same_zone(
+            theirs.timezone, data.timezone, _zone_span(theirs), _zone_span(data)
+        ) or _held_in_utc(theirs, data):
             return replace(remote, data=theirs.with_fields({"timezone": data.timezone}))
     return remote
+
+
+def _held_in_utc(theirs: EventData, ours: EventData) -> bool:
+    """True when Outlook holds our single event in UTC because its start or end is in an
+    hour our zone repeats (:func:`.zones.ambiguous`): the same instants are no change."""
+    return (
+        theirs.timezone == "UTC"
+        and not ours.recurrence
+        and (theirs.start, theirs.end) == (ours.start, ours.end)
+        and zones.ambiguous(ours.start, ours.end, ours.timezone)
+    )
 
 
 def _zone_span(data: EventData) -> tuple[datetime, datetime]:

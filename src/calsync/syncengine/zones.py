@@ -85,6 +85,24 @@ def agree(tz_a: tzinfo, tz_b: tzinfo, start: datetime, end: datetime) -> bool:
     return True
 
 
+def repeated_wall_time(value: When, zone: str) -> bool:
+    """True when ``value`` (an instant; a date never is) falls in an hour ``zone``'s clocks
+    show twice (they go back): its wall time there alone cannot say which instant it is."""
+    tz = _zone(zone) if isinstance(value, datetime) else None
+    if tz is None:
+        return False
+    assert isinstance(value, datetime)
+    wall = value.astimezone(tz)
+    return wall.replace(fold=1 - wall.fold).utcoffset() != wall.utcoffset()
+
+
+def ambiguous(start: When, end: When, zone: str) -> bool:
+    """True when a timed event's ``start`` or ``end`` is a :func:`repeated_wall_time` in
+    ``zone``. Outlook holds a single such event in UTC (a wall time and a zone name would
+    not say which pass is meant), so UTC read back for it is its zone unchanged."""
+    return repeated_wall_time(start, zone) or repeated_wall_time(end, zone)
+
+
 def offset_at(tz: tzinfo, instant: datetime) -> int:
     """The UTC offset of ``tz`` at the aware ``instant``, in seconds."""
     return _offset(tz, int(instant.timestamp()))

@@ -139,8 +139,9 @@ def normalize(value: datetime) -> datetime:
 def parse_date_time_time_zone(value: Any, prop: str) -> tuple[datetime, Zone]:
     """A ``dateTimeTimeZone`` input -> (aware datetime in its zone, zone).
 
-    ``dateTime`` without offset is wall time in ``timeZone``; with an offset (or ``Z``) the
-    instant is kept and expressed in ``timeZone``.
+    ``dateTime`` without offset is wall time in ``timeZone`` (a repeated wall time means
+    its first pass; a skipped one moves forward by the gap: choices, Exchange documents
+    neither); with an offset (or ``Z``) the instant is kept and expressed in ``timeZone``.
     """
     if not isinstance(value, dict):
         raise body_read(prop, "must be an object {dateTime, timeZone}")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from calsync.msgraph import mapping
+from calsync.msgraph import mapping, zones
 from calsync.msgraph.patterned_recurrence import UnsupportedRecurrence
 from calsync.syncengine.model import Attendee, EventData, Person
 
@@ -183,30 +184,104 @@ def test_an_exception_is_keyed_by_its_master_and_never_carries_the_master_uid() 
     assert mapping.remote_item(all_day, mailbox=ME).original_start == date(2026, 11, 24)
 
 
+def as_graph_echoes(body: dict[str, object], fold: int = 0) -> dict[str, object]:
+    """The event Graph gives back for the create ``body``, read as calsync reads it
+    (``Prefer: outlook.timezone="UTC"``): times in UTC, ``originalStartTimeZone`` as written.
+    A wall time its zone shows twice is taken as its first pass (``fold`` 0, the emulator's
+    choice) or its second (1): Exchange documents neither."""
+
+    def in_utc(node: object) -> dict[str, str]:
+        assert isinstance(node, dict)
+        tz = ZoneInfo(zones.named_zone(node["timeZone"]) or "UTC")
+        wall = datetime.fromisoformat(node["dateTime"]).replace(tzinfo=tz, fold=fold)
+        return {"dateTime": f"{wall.astimezone(UTC):%Y-%m-%dT%H:%M:%S}.0000000", "timeZone": "UTC"}
+
+    start, end = body["start"], body["end"]
+    assert isinstance(start, dict)
+    return {
+        "id": "A", "subject": body["subject"], "isAllDay": False, "isOrganizer": True,
+        "originalStartTimeZone": start["timeZone"], "start": in_utc(start), "end": in_utc(end),
+        "attendees": [], "body": body["body"], "location": body["location"],
+        "showAs": body["showAs"], "sensitivity": body["sensitivity"],
+    }  # fmt: skip
+
+
+SYDNEY_SECOND_PASS = datetime(2036, 4, 5, 16, 0, tzinfo=UTC)
+"""02:00 in Australia/Sydney on 2036-04-06, after its clocks went back from 03:00 to 02:00."""
+
+
 @given(
     start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)),
     minutes=st.integers(1, 60 * 24 * 3),
     zone=st.sampled_from(
         ["UTC", "Europe/Paris", "America/Los_Angeles", "Asia/Kolkata", "Australia/Sydney"]
     ),
+    fold=st.integers(0, 1),
 )
+@example(start=SYDNEY_SECOND_PASS.replace(tzinfo=None), minutes=1, zone="Australia/Sydney", fold=0)
+@example(start=datetime(2026, 10, 25, 0, 30), minutes=60, zone="Europe/Paris", fold=1)  # 02:30 x2
 def test_timed_events_round_trip_through_graph_json(
-    start: datetime, minutes: int, zone: str
+    start: datetime, minutes: int, zone: str, fold: int
 ) -> None:
-    from datetime import timedelta
-
+    """Any instant, the repeated hour of a fall-back included, comes back the same instant
+    with the user's zone name, whichever pass Outlook would take for a repeated wall time."""
     begin = start.replace(tzinfo=UTC, microsecond=0)
     data = EventData(title="x", start=begin, end=begin + timedelta(minutes=minutes), timezone=zone)
-    body = mapping.patch_body(data, mapping.CONTENT_FIELDS)
-    echoed = {
-        "id": "A", "subject": "x", "isAllDay": False, "isOrganizer": True,
-        "originalStartTimeZone": body["start"]["timeZone"],
-        "start": body["start"], "end": body["end"], "attendees": [],
-        "body": body["body"], "location": body["location"], "showAs": body["showAs"],
-        "sensitivity": body["sensitivity"],
-    }  # fmt: skip
+    echoed = as_graph_echoes(mapping.patch_body(data, mapping.CONTENT_FIELDS), fold)
     back = mapping.event_data(echoed, mailbox=ME, zone_hint=zone)
     assert (back.start, back.end, back.timezone) == (data.start, data.end, zone)
+
+
+def test_an_instant_in_the_repeated_hour_goes_out_in_utc_and_reads_back_in_its_zone() -> None:
+    data = EventData(
+        title="x",
+        start=SYDNEY_SECOND_PASS,
+        end=SYDNEY_SECOND_PASS + timedelta(minutes=1),
+        timezone="Australia/Sydney",
+    )
+    body = mapping.patch_body(data, mapping.CONTENT_FIELDS)
+    assert body["start"] == {"dateTime": "2036-04-05T16:00:00", "timeZone": "UTC"}
+    assert body["end"] == {"dateTime": "2036-04-05T16:01:00", "timeZone": "UTC"}
+    back = mapping.event_data(as_graph_echoes(body), mailbox=ME, zone_hint="Australia/Sydney")
+    assert (back.start, back.end, back.timezone) == (data.start, data.end, "Australia/Sydney")
+    # An hour later the wall time (02:00 standard time after 03:00) is the zone's again.
+    later = data.with_fields(
+        {"start": data.start + timedelta(hours=1), "end": data.end + timedelta(hours=1)}
+    )
+    assert mapping.patch_body(later, mapping.CONTENT_FIELDS)["start"] == {
+        "dateTime": "2036-04-06T03:00:00",
+        "timeZone": "AUS Eastern Standard Time",
+    }
+
+
+def test_a_series_starting_in_the_repeated_hour_keeps_its_zone() -> None:
+    """A series recurs in wall time, so it is never written in UTC (its first wall time
+    means the first pass there, as RFC 5545 and calsync's own expansion read it)."""
+    series = EventData(
+        title="x",
+        start=SYDNEY_SECOND_PASS,
+        end=SYDNEY_SECOND_PASS + timedelta(minutes=30),
+        timezone="Australia/Sydney",
+        recurrence="FREQ=DAILY;COUNT=3",
+    )
+    body = mapping.patch_body(series, mapping.CONTENT_FIELDS)
+    assert body["start"] == {
+        "dateTime": "2036-04-06T02:00:00",
+        "timeZone": "AUS Eastern Standard Time",
+    }
+
+
+def test_a_wall_time_the_zone_skips_is_never_sent() -> None:
+    """Clocks go forward: 02:30 does not exist in Paris on 2026-03-29. An instant always
+    has a real wall time, so what goes out is 03:00 (01:00 UTC), read back the same."""
+    start = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+    data = EventData(
+        title="x", start=start, end=start + timedelta(minutes=30), timezone="Europe/Paris"
+    )
+    body = mapping.patch_body(data, mapping.CONTENT_FIELDS)
+    assert body["start"] == {"dateTime": "2026-03-29T03:00:00", "timeZone": "Romance Standard Time"}
+    back = mapping.event_data(as_graph_echoes(body), mailbox=ME, zone_hint="Europe/Paris")
+    assert (back.start, back.end, back.timezone) == (data.start, data.end, "Europe/Paris")
 
 
 def test_an_invitation_to_an_alias_keeps_the_answer_out_of_the_content() -> None:

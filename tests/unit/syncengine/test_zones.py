@@ -177,3 +177,22 @@ def _shifted_europe_london(hours: int) -> tzinfo:
             return dt + offset
 
     return Later()
+
+
+def test_a_repeated_wall_time_is_told_from_others() -> None:
+    """Paris, 2026-10-25: 02:00-03:00 happens twice (00:00-01:00 and 01:00-02:00 UTC); the
+    skipped 02:30 of 2026-03-29 has no instant; a date is never ambiguous."""
+    first, second = (
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+    )
+    assert zones.repeated_wall_time(first, "Europe/Paris") and zones.repeated_wall_time(
+        second, "Europe/Paris"
+    )
+    assert not zones.repeated_wall_time(datetime(2026, 10, 25, 2, 0, tzinfo=UTC), "Europe/Paris")
+    assert not zones.repeated_wall_time(datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "Europe/Paris")
+    assert not zones.repeated_wall_time(second, "UTC") and not zones.repeated_wall_time(
+        second, "Asia/Tokyo"
+    )
+    assert not zones.repeated_wall_time(date(2026, 10, 25), "Europe/Paris")
+    assert zones.ambiguous(datetime(2026, 10, 24, 23, 0, tzinfo=UTC), first, "Europe/Paris")
