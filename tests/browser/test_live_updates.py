@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from calsync.accounts.models import User
+from calsync.calendars.models import Event
 from calsync.outlook.connection import actions as outlook_actions
 from calsync.outlook.models import SyncRun
 from calsync.outlook.triggers import scheduler
@@ -56,17 +58,31 @@ def test_changes_from_another_tab_appear_within_two_seconds_and_only_they_redraw
     kept = create(api, "Stays as it is", 8)
     edited = create(api, "Old name", 10)
     deleted = create(api, "Going away", 12)
+    # they last changed hours ago (the cursor's stamp is then the renamed one's): no
+    # "changed since" may hold the others
+    hours_ago = timezone.now() - timedelta(hours=2)
+    Event.objects.update(updated=hours_ago)
+    Event.objects.filter(pk=edited["id"]).update(updated=hours_ago + timedelta(hours=1))
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     page.locator("body").press("w" if not screen.phone else "d")
     kept_el = page.locator(f'.fc-event[data-event-id="{kept["id"]}"]')
+    edited_el = page.locator(f'.fc-event[data-event-id="{edited["id"]}"]')
     expect(kept_el).to_have_count(1)
     page.wait_for_load_state("networkidle")
     kept_el.evaluate("el => { el.dataset.probe = 'drawn once'; }")
+    edited_el.evaluate("el => { el.dataset.probe = 'drawn once'; }")
     page.evaluate("window.notReloaded = true")
+    asked: list[str] = []
+    deltas: list[dict[str, Any]] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/events" in r.url else None)
+    page.on(
+        "response",
+        lambda r: deltas.append(r.json()) if "/api/changes/events" in r.url and r.ok else None,
+    )
 
     started = time.monotonic()
-    create(api, "Arrived live", 14)
+    arrived = create(api, "Arrived live", 14)
     seconds = shown_within(page, '.fc-event:has-text("Arrived live")', 1, started)
     assert seconds * 1000 < LIVE_WITHIN_MS, seconds
 
@@ -77,9 +93,19 @@ def test_changes_from_another_tab_appear_within_two_seconds_and_only_they_redraw
     seconds = shown_within(page, f'.fc-event[data-event-id="{deleted["id"]}"]', 0, started)
     assert seconds * 1000 < LIVE_WITHIN_MS, seconds
 
-    # the untouched event is the very element drawn first; the page never reloaded
+    # the untouched event is the very element drawn first, and so is the renamed one
+    # (updated in place); the page never reloaded
     expect(kept_el).to_have_attribute("data-probe", "drawn once")
+    expect(edited_el).to_have_attribute("data-probe", "drawn once")
+    expect(edited_el).to_have_attribute("title", "New name")
     assert page.evaluate("window.notReloaded === true")
+    # only the changed events came over the wire: never the whole window again
+    assert asked == [], asked
+    fetched = {str(event["id"]) for delta in deltas for event in delta["events"]}
+    assert {str(arrived["id"]), str(edited["id"])} <= fetched
+    assert str(kept["id"]) not in fetched and str(deleted["id"]) not in fetched
+    assert str(deleted["id"]) not in deltas[-1]["ids"]
+    assert str(kept["id"]) in deltas[-1]["ids"]
 
 
 def test_a_second_tab_of_the_same_browser_hears_at_once(
