@@ -23,6 +23,8 @@ from .conftest import PASSWORD, TIMEZONE, Screen, errors_of, log_in, set_up_outl
 
 pytestmark = pytest.mark.browser
 
+PARIS = ZoneInfo(TIMEZONE)
+
 
 @pytest.fixture
 def admin(transactional_db: None) -> User:
@@ -68,7 +70,12 @@ def test_the_users_page_lists_everyone_with_their_outlook_state(
     expect(ana.locator(".health")).to_have_attribute("data-health", "ok")
     last_sync = ana.locator("time")
     expect(last_sync).to_have_text(screen.text("3 minutes ago", "3 phút trước"))
-    assert "T" not in (last_sync.get_attribute("title") or "T")
+    # the exact time on hover, in the reader's zone (Paris: their browser's at first login)
+    synced = OutlookAccount.objects.get(pk=connected.pk).last_sync.astimezone(PARIS)
+    hover = last_sync.get_attribute("title") or ""
+    assert "T" not in hover and f"{synced:%M}" in hover and str(synced.day) in hover, hover
+    hour = synced.hour if screen.language == "vi" else (synced.hour % 12 or 12)
+    assert f"{hour}:{synced:%M}" in hover, hover
     bao = table.locator('tr[data-user="bao@example.com"]')
     expect(bao.locator(".health")).to_have_attribute("data-health", "not_connected")
     ana.get_by_role("link", name="Ana Lima").click()
