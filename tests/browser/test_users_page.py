@@ -19,7 +19,7 @@ from calsync.accounts.models import User
 from calsync.outlook.connection import actions as outlook_actions
 from calsync.outlook.models import OutlookAccount, SyncRun
 
-from .conftest import PASSWORD, TIMEZONE, Screen, errors_of, log_in, set_up_outlook, signed_in
+from .conftest import PASSWORD, TIMEZONE, Screen, log_in, set_up_outlook, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -112,16 +112,6 @@ def test_adding_deactivating_and_setting_a_password(
     # the admin cannot lock themselves out
     mine = page.locator('tr[data-user="root@example.com"]')
     expect(mine.get_by_role("button", name="Deactivate")).to_be_disabled()
-
-
-def test_a_user_who_is_not_an_admin_gets_a_styled_403(
-    context: BrowserContext, live_server: Any, user: User
-) -> None:
-    page = signed_in(context, live_server.url, user.email).page
-    answer = page.goto(f"{live_server.url}/users/")
-    assert answer is not None and answer.status == 403
-    expect(page.locator("h1")).to_be_visible()
-    errors_of(context).allow("status of 403")
 
 
 def test_the_user_page_shows_their_calendar_read_only_beside_the_log(
