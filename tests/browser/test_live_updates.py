@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from django.db.transaction import atomic
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -121,6 +122,29 @@ def test_a_second_tab_of_the_same_browser_hears_at_once(
     expect(second.locator('.fc-event:has-text("Made in tab one")')).to_have_count(
         1, timeout=LIVE_WITHIN_MS
     )
+
+
+def test_a_write_that_committed_late_appears_when_the_tab_comes_back(
+    context: BrowserContext, live_server: Any, user: User, api_as: Callable[[str], httpx.Client]
+) -> None:
+    """A row stamped long before it committed is older than the delta looks back: the cursor
+    moves (one more event) but the delta cannot see it. The page redraws its window when the
+    tab is seen again, and then it is there."""
+    create(api_as(user.email), "Fresh", 8)  # the cursor's stamp: now
+    page = signed_in(context, live_server.url, user.email).page
+    page.locator("body").press("w")
+    page.wait_for_load_state("networkidle")
+    # committed now, stamped five minutes ago (the transaction ends before the wait)
+    with page.expect_response(lambda r: "/api/changes/events" in r.url) as answer, atomic():
+        late = Event.objects.get(title="Fresh")
+        late.pk, late.uid, late.title = None, uuid.uuid4(), "Committed late"
+        late.save()
+        Event.objects.filter(pk=late.pk).update(updated=timezone.now() - timedelta(minutes=5))
+    assert str(late.pk) in answer.value.json()["ids"]
+    shown = page.locator(f'.fc-event[data-event-id="{late.pk}"]')
+    expect(shown).to_have_count(0)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(shown).to_have_count(1)
 
 
 # -- the Sync button and a background sync, with the emulator as Microsoft ------------------

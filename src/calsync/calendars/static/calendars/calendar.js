@@ -375,4 +375,10 @@ const live = new LiveUpdates({
   onEvents: (stamp) => redrawChanged(stamp),
 });
 live.start();
+// A write stamps its row a moment before it commits: the delta looks SINCE_MARGIN_US back,
+// and a tab coming back into view redraws its whole window once, in case a slower commit
+// was missed meanwhile (only what differs is touched).
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) redrawWindow().catch(() => {});
+});
 document.getElementById("calendar").dataset.ready = "true";
