@@ -4,6 +4,7 @@ the server's limit. English on a laptop, Vietnamese on a phone; console errors f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -179,6 +180,14 @@ def test_every_field_has_the_servers_limit_and_says_when_it_is_reached(
     expect(page.locator("#ev-title")).to_have_value("x" * TITLE_MAX)
     expect(counter).to_be_visible()
     expect(counter).to_contain_text(str(TITLE_MAX))
+    # the people field takes a pasted list (no maxlength): an entry past the server's limits
+    # becomes a red chip that says so
+    page.locator("#ev-attendee-input").fill(f"{'N' * 256} <minh@contoso.test>")
+    page.locator("#ev-attendee-input").press("Enter")
+    chip = page.locator("#ev-attendee-chips .chip-invalid")
+    expect(chip).to_have_count(1)
+    expect(chip).to_have_attribute("title", re.compile(screen.text("^Too long", "^Quá dài")))
+    chip.locator("button").click()
     page.locator("#ev-save").click()
     expect(page.locator("#event-dialog")).to_be_hidden()
     assert Event.objects.get().title == "x" * TITLE_MAX
