@@ -93,10 +93,10 @@ def watched_context(browser: Browser, **options: Any) -> Iterator[BrowserContext
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser profile in English, in Paris, on a desktop-sized screen; fails the test
+    """A fresh browser profile in English, in Paris, on a 1440×900 screen; fails the test
     when a page logged a console error."""
     with watched_context(
-        browser, locale="en-US", timezone_id=TIMEZONE, viewport={"width": 1400, "height": 900}
+        browser, locale="en-US", timezone_id=TIMEZONE, viewport={"width": 1440, "height": 900}
     ) as ctx:
         yield ctx
 

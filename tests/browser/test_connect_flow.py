@@ -37,7 +37,7 @@ def outlook_context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(
         locale="en-US",
         ignore_https_errors=True,
-        viewport={"width": 1400, "height": 900},
+        viewport={"width": 1440, "height": 900},
         permissions=["clipboard-read", "clipboard-write"],
     )
     ctx.set_default_timeout(15_000)
