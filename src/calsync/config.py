@@ -99,3 +99,26 @@ def secret_key() -> str:
 def database_url() -> str:
     """``CALSYNC_DATABASE_URL``, or a SQLite file under the var directory."""
     return env("CALSYNC_DATABASE_URL", f"sqlite:///{var_dir() / 'calsync.sqlite3'}")
+
+
+MACHINE_ZONE_VAR = "CALSYNC_MACHINE_TIME_ZONE"
+
+
+def machine_time_zone() -> str:
+    """The machine's own zone (``TZ``, else the system's; UTC when it cannot tell), as it
+    was before Django set the process's ``TZ`` to ``TIME_ZONE``. Read once by the settings
+    and kept in ``CALSYNC_MACHINE_TIME_ZONE`` for the processes this one starts (they
+    inherit a ``TZ`` Django already changed)."""
+    known = os.environ.get(MACHINE_ZONE_VAR)
+    if known:
+        return known
+    zone = os.environ.get("TZ", "").lstrip(":")
+    if "/" not in zone and zone != "UTC":  # not an IANA name: ask the system
+        try:
+            from tzlocal import get_localzone_name
+
+            zone = get_localzone_name() or "UTC"
+        except Exception:  # tzlocal cannot tell on some minimal systems
+            zone = "UTC"
+    os.environ[MACHINE_ZONE_VAR] = zone
+    return zone

@@ -148,6 +148,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
+MACHINE_TIME_ZONE = config.machine_time_zone()
+"""The machine's zone, read before Django sets the process's TZ to TIME_ZONE: the demo
+writes its week in it and gives it to its mailboxes."""
 USE_I18N = True
 USE_TZ = True
 

@@ -95,3 +95,82 @@ def test_the_change_cursor_moves_on_create_edit_and_delete(as_alice: APIClient) 
 
 def test_the_change_cursor_needs_a_login() -> None:
     assert APIClient().get("/api/changes").status_code in (401, 403)
+
+
+def events_stamp(client: APIClient) -> int:
+    """The stamp (microseconds) of the caller's ``events`` cursor part."""
+    return int(client.get("/api/changes").json()["parts"]["events"].split(".")[0])
+
+
+def in_march(client: APIClient, title: str, day: int) -> dict:
+    body = {
+        "title": title,
+        "start": f"2026-03-{day:02d}T10:00:00",
+        "end": f"2026-03-{day:02d}T11:00:00",
+        "timezone": "Europe/Paris",
+    }
+    answer = client.post("/api/events", body, format="json")
+    assert answer.status_code == 201, answer.content
+    return answer.json()
+
+
+def changed_since(client: APIClient, stamp: int, **extra: str) -> dict:
+    answer = client.get("/api/changes/events", {**WINDOW, "since": str(stamp), **extra})
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
+def test_changed_events_holds_only_what_changed_since_the_cursor(as_alice: APIClient) -> None:
+    from calsync.calendars.models import Event
+
+    kept, edited, deleted = (in_march(as_alice, t, d) for t, d in (("K", 2), ("E", 3), ("D", 4)))
+    Event.objects.update(updated=timezone.now() - timedelta(minutes=5))
+    stamp = events_stamp(as_alice)
+    as_alice.patch(f"/api/events/{edited['id']}", {"title": "E2"}, format="json")
+    made = in_march(as_alice, "N", 5)
+    as_alice.delete(f"/api/events/{deleted['id']}")
+    later = in_march(as_alice, "Late", 6)  # outside the window asked for below: not listed
+    as_alice.patch(
+        f"/api/events/{later['id']}",
+        {"start": "2026-06-01T10:00:00", "end": "2026-06-01T11:00:00"},
+        format="json",
+    )
+
+    delta = changed_since(as_alice, stamp)
+    assert sorted(e["id"] for e in delta["events"]) == sorted([edited["id"], made["id"]])
+    assert [e["title"] for e in delta["events"] if e["id"] == edited["id"]] == ["E2"]
+    assert sorted(delta["ids"]) == sorted(str(e["id"]) for e in (kept, edited, made))
+    # nothing changed after the newest stamp
+    assert changed_since(as_alice, events_stamp(as_alice))["events"] == []
+
+
+def test_a_cancelled_occurrence_brings_its_series_occurrences_and_leaves_ids(
+    as_alice: APIClient,
+) -> None:
+    series = as_alice.post("/api/events", weekly_series(), format="json").json()
+    first = changed_since(as_alice, 0)
+    occurrences = [e["id"] for e in first["events"] if e["series_id"] == series["id"]]
+    assert len(occurrences) == 7 and first["ids"] == occurrences
+    stamp = events_stamp(as_alice)
+    assert changed_since(as_alice, stamp)["events"] == []
+    assert as_alice.delete(f"/api/events/{occurrences[2]}").status_code == 204
+    delta = changed_since(as_alice, stamp)
+    assert occurrences[2] not in delta["ids"] and len(delta["ids"]) == 6
+    assert sorted(e["id"] for e in delta["events"]) == sorted(delta["ids"])  # the series moved
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"since": "yesterday", **WINDOW}, {"since": "1"}, {"since": "1" * 20, **WINDOW}],
+    ids=["not-a-number", "no-window", "too-long"],
+)
+def test_changed_events_says_what_is_wrong(as_alice: APIClient, query: dict) -> None:
+    answer = as_alice.get("/api/changes/events", query)
+    assert answer.status_code == 400
+    assert set(answer.json()) & {"since", "start"}
+
+
+def test_changed_events_are_ones_own(as_alice: APIClient, bob: User) -> None:
+    in_march(as_alice, "Alice's", 2)
+    bobs = session_client(bob)
+    assert changed_since(bobs, 0) == {"events": [], "ids": []}

@@ -93,25 +93,29 @@ def watched_context(browser: Browser, **options: Any) -> Iterator[BrowserContext
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser profile in English, in Paris, on a desktop-sized screen; fails the test
+    """A fresh browser profile in English, in Paris, on a 1440×900 screen; fails the test
     when a page logged a console error."""
     with watched_context(
-        browser, locale="en-US", timezone_id=TIMEZONE, viewport={"width": 1400, "height": 900}
+        browser, locale="en-US", timezone_id=TIMEZONE, viewport={"width": 1440, "height": 900}
     ) as ctx:
         yield ctx
 
 
 SCREENS = {
     "en-desktop": ("en", {"width": 1440, "height": 900}),
+    "en-phone": ("en", {"width": 390, "height": 844}),
+    "vi-desktop": ("vi", {"width": 1440, "height": 900}),
     "vi-phone": ("vi", {"width": 390, "height": 844}),
 }
-"""The page's language and the screen: English on a laptop, Vietnamese on a phone."""
+"""Every language and screen size the page must work in: English and Vietnamese, on a
+laptop (1440×900) and a phone (390×844)."""
+
+DIAGONAL = ("en-desktop", "vi-phone")
+"""The screens the detailed tests run in (each language once, each size once); the tour of
+tests/browser/test_every_screen.py runs in all four."""
 
 
-@pytest.fixture(params=sorted(SCREENS))
-def screen(request: pytest.FixtureRequest, browser: Browser, live_server: Any) -> Iterator[Screen]:
-    """A watched context per entry of :data:`SCREENS` (the language cookie set, touch on the
-    phone); fails the test when a page logged a console error."""
+def _screen(request: pytest.FixtureRequest, browser: Browser, live_server: Any) -> Iterator[Screen]:
     language, viewport = SCREENS[request.param]
     phone = viewport["width"] < 600
     with watched_context(
@@ -124,6 +128,21 @@ def screen(request: pytest.FixtureRequest, browser: Browser, live_server: Any) -
     ) as ctx:
         ctx.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         yield Screen(request.param, language, phone, ctx)
+
+
+@pytest.fixture(params=DIAGONAL)
+def screen(request: pytest.FixtureRequest, browser: Browser, live_server: Any) -> Iterator[Screen]:
+    """A watched context per entry of :data:`DIAGONAL` (the language cookie set, touch on the
+    phone); fails the test when a page logged a console error."""
+    yield from _screen(request, browser, live_server)
+
+
+@pytest.fixture(params=sorted(SCREENS))
+def every_screen(
+    request: pytest.FixtureRequest, browser: Browser, live_server: Any
+) -> Iterator[Screen]:
+    """As :func:`screen`, in each of the four :data:`SCREENS`."""
+    yield from _screen(request, browser, live_server)
 
 
 @dataclass

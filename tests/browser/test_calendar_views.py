@@ -4,6 +4,7 @@ the server's limit. English on a laptop, Vietnamese on a phone; console errors f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from calsync.accounts.models import User
-from calsync.calendars.models import LOCATION_MAX, TITLE_MAX, Event
+from calsync.calendars.models import LOCATION_MAX, ORIGIN_OUTLOOK, TITLE_MAX, Event
 from calsync.calendars.page_views import LIMITS
 from calsync.outlook.models import OutlookAccount, OutlookLink
 
@@ -44,15 +45,24 @@ def four_kinds(
     """One event of each kind on Ana's calendar today."""
     ana, bao = api_as(user.email), api_as(other_user.email)
     mine = create(ana, "Mine only", 8)
-    synced = create(ana, "Synced one", 10)
+    synced = create(ana, "Synced one", 10)  # came from Outlook: a sync made it here
     account = OutlookAccount.objects.create(user=user, mailbox="ana@contoso.test")
+    Event.objects.filter(pk=synced["id"]).update(origin=ORIGIN_OUTLOOK)
     OutlookLink.objects.create(event_id=synced["id"], account=account, remote_id="AAMk-1")
+    pushed = create(ana, "Pushed one", 11)  # made here, copied to Outlook: still "mine"
+    OutlookLink.objects.create(event_id=pushed["id"], account=account, remote_id="AAMk-2")
     invited = create(
         bao, "Bao's invitation", 12, attendees=[{"email": user.email, "name": "Ana Lima"}]
     )
     archived = create(ana, "Old plan", 14)
     assert ana.post(f"/api/events/{archived['id']}/archive").status_code == 200
-    return {"mine": mine, "outlook": synced, "invitation": invited, "archived": archived}
+    return {
+        "mine": mine,
+        "outlook": synced,
+        "invitation": invited,
+        "archived": archived,
+        "pushed": pushed,
+    }
 
 
 KIND_COLOUR = """el => {
@@ -71,17 +81,20 @@ def test_colours_by_kind_match_the_legend(
     expect(page.locator(".fc-event.is-archived")).to_have_count(1)
     page.wait_for_load_state("networkidle")
     colours = {}
-    for kind, event in four_kinds.items():
+    for name, event in four_kinds.items():
+        kind = "mine" if name == "pushed" else name
         element = page.locator(f'.fc-event[data-event-id="{event["id"]}"]')
         expect(element).to_have_attribute("data-kind", kind)
-        colours[kind] = element.evaluate(KIND_COLOUR)
+        colours[name] = element.evaluate(KIND_COLOUR)
         swatch = page.locator(f"#legend .swatch.kind-{kind}")
         expect(swatch).to_be_attached()
-        assert swatch.evaluate("el => getComputedStyle(el).backgroundColor") == colours[kind]
+        assert swatch.evaluate("el => getComputedStyle(el).backgroundColor") == colours[name]
     assert len(set(colours.values())) == 4, colours
+    assert colours["pushed"] == colours["mine"]
     legend = page.locator("#legend")
     legend.scroll_into_view_if_needed()
     expect(legend).to_contain_text(screen.text("Invitations (read-only)", "Lời mời (chỉ xem)"))
+    expect(legend).to_contain_text(screen.text("From Outlook", "Từ Outlook"))
 
 
 def test_the_agenda_lists_the_week(
@@ -92,9 +105,9 @@ def test_the_agenda_lists_the_week(
     page.locator("body").press("a")
     expect(page.locator("#calendar")).to_have_attribute("data-view", "listWeek")
     rows = page.locator(".fc-list-event")
-    expect(rows).to_have_count(3)  # archived ones stay hidden
+    expect(rows).to_have_count(4)  # archived ones stay hidden
     expect(rows.nth(0)).to_contain_text("Mine only")
-    rows.nth(2).locator(".fc-list-event-title").click()
+    rows.nth(3).locator(".fc-list-event-title").click()
     expect(page.locator("#event-dialog")).to_be_visible()
     expect(page.locator("#event-readonly-note")).to_be_visible()
 
@@ -167,6 +180,14 @@ def test_every_field_has_the_servers_limit_and_says_when_it_is_reached(
     expect(page.locator("#ev-title")).to_have_value("x" * TITLE_MAX)
     expect(counter).to_be_visible()
     expect(counter).to_contain_text(str(TITLE_MAX))
+    # the people field takes a pasted list (no maxlength): an entry past the server's limits
+    # becomes a red chip that says so
+    page.locator("#ev-attendee-input").fill(f"{'N' * 256} <minh@contoso.test>")
+    page.locator("#ev-attendee-input").press("Enter")
+    chip = page.locator("#ev-attendee-chips .chip-invalid")
+    expect(chip).to_have_count(1)
+    expect(chip).to_have_attribute("title", re.compile(screen.text("^Too long", "^Quá dài")))
+    chip.locator("button").click()
     page.locator("#ev-save").click()
     expect(page.locator("#event-dialog")).to_be_hidden()
     assert Event.objects.get().title == "x" * TITLE_MAX

@@ -1,5 +1,6 @@
 """Graceful edges in Chromium: a session that ended while a dialog was open sends the person
-to log in and back, with what they typed kept; error pages are styled and translated."""
+to log in and back, with what they typed kept; error pages (403 with its reason, an expired
+form, 404, 500) are styled and translated."""
 
 from __future__ import annotations
 
@@ -60,3 +61,52 @@ def test_a_missing_page_is_styled_and_translated(
     page.locator(".error-actions a").first.click()
     page.wait_for_url("**/accounts/login/?next=/")
     errors_of(screen.context).allow("status of 404")
+
+
+def heading_and_style(page: Any) -> tuple[str, str]:
+    card = page.locator(".error-card")
+    return (
+        page.locator("#error-heading").text_content() or "",
+        card.evaluate("el => getComputedStyle(el).borderRadius"),
+    )
+
+
+def test_forbidden_expired_and_failed_pages_are_styled_and_translated(
+    screen: Screen, live_server: Any, user: User, settings: Any
+) -> None:
+    text = screen.text
+    page = signed_in(screen.context, live_server.url, user.email).page
+    answer = page.goto(f"{live_server.url}/users/")
+    assert answer is not None and answer.status == 403
+    heading, radius = heading_and_style(page)
+    assert heading == text("You may not open this page", "Bạn không được mở trang này")
+    assert radius != "0px"  # site.css applied
+    expect(page.locator(".error-card")).to_contain_text(
+        text("Only administrators", "Chỉ quản trị viên")
+    )  # the reason
+
+    # a form sent after its session's cookie was gone: Django's CSRF failure, our page
+    screen.context.clear_cookies()
+    screen.context.add_cookies(
+        [{"name": "django_language", "value": screen.language, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    screen.context.clear_cookies(name="csrftoken")
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator(".login button[type=submit]").click()
+    expect(page.locator("#error-heading")).to_have_text(
+        text("This form had expired", "Biểu mẫu này đã hết hạn")
+    )
+    assert heading_and_style(page)[1] != "0px"
+    page.get_by_role("link", name=text("Log in again", "Đăng nhập lại")).click()
+    page.wait_for_url("**/accounts/login/?next=/")
+
+    settings.ROOT_URLCONF = "tests.browser.failing_urls"
+    answer = page.goto(f"{live_server.url}/fails")
+    assert answer is not None and answer.status == 500
+    heading, radius = heading_and_style(page)
+    assert heading == text("Something went wrong on our side", "Đã có lỗi ở phía máy chủ")
+    assert radius != "0px"
+    errors_of(screen.context).allow("status of 403")
+    errors_of(screen.context).allow("status of 500")

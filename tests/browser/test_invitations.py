@@ -37,7 +37,7 @@ def invite(api: httpx.Client, who: User, title: str, weekday: int, **extra: Any)
 def vietnamese(browser: Browser) -> Iterator[BrowserContext]:
     """A browser profile in Vietnamese (the page follows Accept-Language)."""
     ctx = browser.new_context(
-        locale="vi-VN", timezone_id=TIMEZONE, viewport={"width": 1400, "height": 900}
+        locale="vi-VN", timezone_id=TIMEZONE, viewport={"width": 1440, "height": 900}
     )
     ctx.set_default_timeout(10_000)
     yield ctx

@@ -123,6 +123,11 @@ def test_text_helpers(js: Any) -> None:
         ],
         "invalid": ["not-an-email"],
     }
+    long_email = "x" * 243 + "@example.com"  # 255 characters: one past Django's EmailField
+    assert js("text", "m.tooLong(arg)", long_email) is True
+    assert js("text", "m.tooLong(arg)", f"{'N' * 256} <bao@example.com>") is True
+    assert js("text", "m.tooLong(arg)", f"{'N' * 255} <{'x' * 242}@example.com>") is False
+    assert js("text", "m.parseAttendees(arg)", long_email)["invalid"] == [long_email]
     html = "<p>a</p><p>b<br>c</p><script>x()</script>"
     assert js("text", "m.htmlToText(arg)", html) == "a\nb\nc"
     escaped = js("text", "m.textToHtml(arg)", '1 < 2 & "q"\nnext')

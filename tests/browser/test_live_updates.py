@@ -15,9 +15,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from django.db.transaction import atomic
+from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from calsync.accounts.models import User
+from calsync.calendars.models import Event
 from calsync.outlook.connection import actions as outlook_actions
 from calsync.outlook.models import SyncRun
 from calsync.outlook.triggers import scheduler
@@ -56,17 +59,31 @@ def test_changes_from_another_tab_appear_within_two_seconds_and_only_they_redraw
     kept = create(api, "Stays as it is", 8)
     edited = create(api, "Old name", 10)
     deleted = create(api, "Going away", 12)
+    # they last changed hours ago (the cursor's stamp is then the renamed one's): no
+    # "changed since" may hold the others
+    hours_ago = timezone.now() - timedelta(hours=2)
+    Event.objects.update(updated=hours_ago)
+    Event.objects.filter(pk=edited["id"]).update(updated=hours_ago + timedelta(hours=1))
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     page.locator("body").press("w" if not screen.phone else "d")
     kept_el = page.locator(f'.fc-event[data-event-id="{kept["id"]}"]')
+    edited_el = page.locator(f'.fc-event[data-event-id="{edited["id"]}"]')
     expect(kept_el).to_have_count(1)
     page.wait_for_load_state("networkidle")
     kept_el.evaluate("el => { el.dataset.probe = 'drawn once'; }")
+    edited_el.evaluate("el => { el.dataset.probe = 'drawn once'; }")
     page.evaluate("window.notReloaded = true")
+    asked: list[str] = []
+    deltas: list[dict[str, Any]] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/events" in r.url else None)
+    page.on(
+        "response",
+        lambda r: deltas.append(r.json()) if "/api/changes/events" in r.url and r.ok else None,
+    )
 
     started = time.monotonic()
-    create(api, "Arrived live", 14)
+    arrived = create(api, "Arrived live", 14)
     seconds = shown_within(page, '.fc-event:has-text("Arrived live")', 1, started)
     assert seconds * 1000 < LIVE_WITHIN_MS, seconds
 
@@ -77,9 +94,19 @@ def test_changes_from_another_tab_appear_within_two_seconds_and_only_they_redraw
     seconds = shown_within(page, f'.fc-event[data-event-id="{deleted["id"]}"]', 0, started)
     assert seconds * 1000 < LIVE_WITHIN_MS, seconds
 
-    # the untouched event is the very element drawn first; the page never reloaded
+    # the untouched event is the very element drawn first, and so is the renamed one
+    # (updated in place); the page never reloaded
     expect(kept_el).to_have_attribute("data-probe", "drawn once")
+    expect(edited_el).to_have_attribute("data-probe", "drawn once")
+    expect(edited_el).to_have_attribute("title", "New name")
     assert page.evaluate("window.notReloaded === true")
+    # only the changed events came over the wire: never the whole window again
+    assert asked == [], asked
+    fetched = {str(event["id"]) for delta in deltas for event in delta["events"]}
+    assert {str(arrived["id"]), str(edited["id"])} <= fetched
+    assert str(kept["id"]) not in fetched and str(deleted["id"]) not in fetched
+    assert str(deleted["id"]) not in deltas[-1]["ids"]
+    assert str(kept["id"]) in deltas[-1]["ids"]
 
 
 def test_a_second_tab_of_the_same_browser_hears_at_once(
@@ -95,6 +122,29 @@ def test_a_second_tab_of_the_same_browser_hears_at_once(
     expect(second.locator('.fc-event:has-text("Made in tab one")')).to_have_count(
         1, timeout=LIVE_WITHIN_MS
     )
+
+
+def test_a_write_that_committed_late_appears_when_the_tab_comes_back(
+    context: BrowserContext, live_server: Any, user: User, api_as: Callable[[str], httpx.Client]
+) -> None:
+    """A row stamped long before it committed is older than the delta looks back: the cursor
+    moves (one more event) but the delta cannot see it. The page redraws its window when the
+    tab is seen again, and then it is there."""
+    create(api_as(user.email), "Fresh", 8)  # the cursor's stamp: now
+    page = signed_in(context, live_server.url, user.email).page
+    page.locator("body").press("w")
+    page.wait_for_load_state("networkidle")
+    # committed now, stamped five minutes ago (the transaction ends before the wait)
+    with page.expect_response(lambda r: "/api/changes/events" in r.url) as answer, atomic():
+        late = Event.objects.get(title="Fresh")
+        late.pk, late.uid, late.title = None, uuid.uuid4(), "Committed late"
+        late.save()
+        Event.objects.filter(pk=late.pk).update(updated=timezone.now() - timedelta(minutes=5))
+    assert str(late.pk) in answer.value.json()["ids"]
+    shown = page.locator(f'.fc-event[data-event-id="{late.pk}"]')
+    expect(shown).to_have_count(0)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(shown).to_have_count(1)
 
 
 # -- the Sync button and a background sync, with the emulator as Microsoft ------------------

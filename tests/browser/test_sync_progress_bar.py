@@ -1,6 +1,6 @@
 """The panel's progress bar in Chromium: a user opens the calendar before their first sync;
 while a sync of 100 events runs, the panel shows how far it is, and when it ends the page
-reloads with the run in the sync log."""
+reloads with the run in the sync log. In English on a laptop and Vietnamese on a phone."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import expect
 from tests.integration.sync_world import SyncWorld, at
 
 from graph_emulator.testing import EmulatorServer
 
-from .conftest import pretend_connected, set_up_outlook, signed_in
+from .conftest import Screen, pretend_connected, set_up_outlook, signed_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,9 +41,9 @@ def lan(emulator: EmulatorServer, transactional_db: None) -> SyncWorld:
 
 
 def test_the_panel_shows_a_running_sync_and_its_result(
-    context: BrowserContext, live_server: Any, lan: SyncWorld, emulator: EmulatorServer
+    screen: Screen, live_server: Any, lan: SyncWorld, emulator: EmulatorServer
 ) -> None:
-    signed = signed_in(context, live_server.url, lan.email, "pw-calsync")
+    signed = signed_in(screen.context, live_server.url, lan.email, "pw-calsync")
     page = signed.page
     panel = page.locator("#outlook-panel")
     expect(panel).to_have_attribute("data-first-sync", "true")
@@ -56,8 +56,11 @@ def test_the_panel_shows_a_running_sync_and_its_result(
     try:
         bar = page.locator("#outlook-progress")
         expect(bar).to_be_visible()
-        expect(bar.locator(".progress-label")).to_contain_text("Sending changes to Outlook")
-        expect(bar.locator(".progress-label")).to_contain_text("of 100")
+        label = bar.locator(".progress-label")
+        expect(label).to_contain_text(
+            screen.text("Sending changes to Outlook", "Đang gửi các thay đổi tới Outlook")
+        )
+        expect(label).to_contain_text(screen.text("of 100", "/100"))
     finally:
         sync.join()
         emulator.set_faults()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from tests.integration.sync_world import SyncWorld, at, graph_time
 
+from calsync.calendars.models import ORIGIN_OUTLOOK
 from calsync.msgraph import mapping
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -61,6 +62,9 @@ def test_a_local_event_is_pushed_with_every_field_and_its_zone(alice: SyncWorld)
     ).json()
     assert mapping.uid_from_extended(with_uid) == str(event.uid)
     assert alice.event(event.pk).outlook_link.remote_id == remote["id"]
+    assert alice.event(event.pk).origin == ""  # made here: "mine" on the page, not "from Outlook"
+    read = alice.api().get(f"/api/events/{event.pk}").json()
+    assert read["in_outlook"] is True and read["from_outlook"] is False
     again = alice.sync()
     assert again.ok and again.pushed["created"] == 0 and again.pulled["created"] == 0
 
@@ -94,6 +98,25 @@ def test_an_outlook_event_is_pulled_with_every_field(alice: SyncWorld) -> None:
     assert event.organizer_email == "alice@contoso.test"
     assert event.outlook_link.remote_id == made["id"]
     assert event.outlook_link.ical_uid == made["iCalUId"]
+    assert event.origin == ORIGIN_OUTLOOK  # the page colours it "From Outlook"
+    assert event.uid.version == 5  # a derived uid (migration 0003 relies on it)
+    read = alice.api().get(f"/api/events/{event.pk}").json()
+    assert read["in_outlook"] is True and read["from_outlook"] is True
+
+
+def test_events_pulled_together_are_all_from_outlook(alice: SyncWorld) -> None:
+    for hour in (9, 11, 14):  # several creates: the bulk path
+        alice.outlook_create(
+            {
+                "subject": f"Call at {hour}",
+                "start": graph_time(at(4, hour), "W. Europe Standard Time"),
+                "end": graph_time(at(4, hour + 1), "W. Europe Standard Time"),
+            }
+        )
+    summary = alice.sync()
+    assert summary.ok and summary.pulled["created"] == 3
+    assert {e.origin for e in alice.events()} == {ORIGIN_OUTLOOK}
+    assert {e.uid.version for e in alice.events()} == {5}
 
 
 def test_all_day_events_keep_their_dates_both_ways(alice: SyncWorld) -> None:

@@ -25,6 +25,7 @@ register_converter(EventIdConverter, "event_id")
 urlpatterns = [
     path("events", api.EventListView.as_view(), name="api-events"),
     path("changes", api.ChangesView.as_view(), name="api-changes"),
+    path("changes/events", api.ChangedEventsView.as_view(), name="api-changed-events"),
     path("events/<event_id:event_id>", api.EventDetailView.as_view(), name="api-event"),
     path(
         "events/<event_id:event_id>/archive",

@@ -5,11 +5,15 @@ The ``events`` part is one aggregate query over the user's visible events: the l
 ``updated`` and the count (a deletion lowers it; every other write moves ``updated``, a
 cancelled occurrence too, through its series). Other apps add parts with :func:`register`
 (the Outlook app adds its sync state); the calendar never imports them.
+
+The stamp of the ``events`` part is what ``GET /api/changes/events?since=`` takes: the page
+then fetches only the events changed since, and the window's ids to drop the gone ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Max
@@ -24,11 +28,19 @@ def register(name: str, part: Callable[[Any], str]) -> None:
     _parts[name] = part
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def stamp_instant(stamp: int) -> datetime:
+    """The instant of an events part's stamp (microseconds since 1970)."""
+    return EPOCH + timedelta(microseconds=stamp)
+
+
 def events_part(user: Any) -> str:
     """``"<latest updated, µs>.<count>"`` of the events on ``user``'s calendar."""
     row = events_visible_to(user).aggregate(latest=Max("updated"), count=Count("pk"))
     latest = row["latest"]
-    stamp = int(latest.timestamp() * 1_000_000) if latest is not None else 0
+    stamp = (latest - EPOCH) // timedelta(microseconds=1) if latest is not None else 0
     return f"{stamp}.{row['count']}"
 
 

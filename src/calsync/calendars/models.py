@@ -64,6 +64,8 @@ TITLE_MAX = 255
 LOCATION_MAX = 255
 DESCRIPTION_MAX = 100 * 1024
 MAX_ATTENDEES = 500
+ORIGIN_OUTLOOK = "outlook"
+"""``Event.origin`` of an event a sync brought in from Outlook (made there, not here)."""
 CALENDAR_NAME_MAX = 100
 
 
@@ -133,6 +135,13 @@ class Event(models.Model):
         _("privacy"), max_length=20, choices=Privacy.choices, default=Privacy.NORMAL
     )
     active = models.BooleanField(_("active"), default=True)
+    origin = models.CharField(
+        _("origin"),
+        max_length=32,
+        blank=True,
+        default="",
+        help_text=_("The outside calendar the event was made in (empty: made in calsync)."),
+    )
 
     organizer_email = models.EmailField(_("organizer email"), blank=True)
     organizer_name = models.CharField(_("organizer name"), max_length=255, blank=True)

@@ -44,6 +44,7 @@ from calsync.calendars.models import (
     DESCRIPTION_MAX,
     LOCATION_MAX,
     MAX_ATTENDEES,
+    ORIGIN_OUTLOOK,
     TITLE_MAX,
     AttendeeType,
     Calendar,
@@ -89,6 +90,15 @@ def render_time(instant: datetime, day: date | None, zone: str, all_day: bool) -
     return instant.astimezone(ZoneInfo(zone)).isoformat()
 
 
+def _from_outlook(event: Event, link: dict[str, Any] | None) -> bool:
+    """Whether ``event`` (or the series of an exception) came from Outlook and is still
+    linked there (the exception's own link, or its series')."""
+    made = event.series if event.series_id is not None else event
+    if made is None or made.origin != ORIGIN_OUTLOOK:
+        return False
+    return link is not None or (made is not event and links.describe(made) is not None)
+
+
 class EventSerializer(serializers.Serializer):
     """An event as read: a single event, a series, an exception or an occurrence."""
 
@@ -120,6 +130,13 @@ class EventSerializer(serializers.Serializer):
         read_only=True,
         help_text=gettext_lazy(
             "Whether the event (for an occurrence: its series) has a copy in Outlook."
+        ),
+    )
+    from_outlook = serializers.BooleanField(
+        read_only=True,
+        help_text=gettext_lazy(
+            "Whether the event (for an occurrence or exception: its series) came from Outlook: "
+            "a sync brought it in, it was not made here; and it still has its copy there."
         ),
     )
     version = serializers.IntegerField(read_only=True)
@@ -196,6 +213,7 @@ class EventSerializer(serializers.Serializer):
             ),
             "outlook": None if occurrence else link,
             "in_outlook": link is not None,
+            "from_outlook": _from_outlook(event, link),
             "version": event.version,
             "editable": bool(user is not None and can_edit(user, event)),
             "my_response": own.status if own is not None else None,

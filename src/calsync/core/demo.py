@@ -212,12 +212,11 @@ def _control_client(ca_path: str) -> httpx.Client:
 
 
 def _local_zone() -> str:
-    from tzlocal import get_localzone_name
+    """The machine's zone (``settings.MACHINE_TIME_ZONE``: the process's own TZ is Django's
+    UTC by now)."""
+    from django.conf import settings
 
-    try:
-        return get_localzone_name() or "UTC"
-    except Exception:  # tzlocal cannot tell on some minimal systems
-        return "UTC"
+    return str(getattr(settings, "MACHINE_TIME_ZONE", "") or "UTC")
 
 
 def _create_mailboxes(control: httpx.Client, emulator: Any, passwords: dict[str, str]) -> bool:

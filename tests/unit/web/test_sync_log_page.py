@@ -19,7 +19,7 @@ from calsync.accounts.actions import do_create_user
 from calsync.accounts.models import User
 from calsync.calendars import actions as calendar_actions
 from calsync.outlook.connection import actions as outlook_actions
-from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
+from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRequest, SyncRun
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +162,17 @@ def test_log_times_are_in_the_readers_zone(
     html = page_of(admin, f"/users/{alice.pk}/calendar", "vi")
     there = timezone.localtime(done.started_at, ZoneInfo("Asia/Ho_Chi_Minh"))
     assert f">{there:%H:%M}</time>" in html
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "asked"),
+    [(None, True), (0.5, False), (2, True)],
+    ids=["never-synced", "synced-30-s-ago", "synced-2-min-ago"],
+)
+def test_opening_the_calendar_asks_for_a_sync_unless_one_ran_in_the_last_minute(
+    alice: User, account: OutlookAccount, minutes_ago: float | None, asked: bool
+) -> None:
+    if minutes_ago is not None:
+        run(account, minutes_ago + 2 / 60)  # it ended minutes_ago (it took two seconds)
+    page_of(alice, "/")
+    assert SyncRequest.objects.filter(account=account, trigger="page").exists() is asked

@@ -44,7 +44,7 @@ from django.db.models import F, Q
 
 from calsync.calendars import actions as calendar_actions
 from calsync.calendars import validation
-from calsync.calendars.models import Event, ShowAs
+from calsync.calendars.models import ORIGIN_OUTLOOK, Event, ShowAs
 from calsync.msgraph import mapping
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord
 from calsync.outlook.sync import addresses, meetings, records, unsyncable
@@ -324,6 +324,9 @@ class OrmLocalSide:
                     [(self._values(picked[i].data, None, picked[i].my_response), picked[i].uid)
                      for i in order],
                 )  # fmt: skip
+                Event.objects.filter(pk__in=[e.pk for e in made if isinstance(e, Event)]).update(
+                    origin=ORIGIN_OUTLOOK
+                )
                 OutlookLink.objects.bulk_create(
                     OutlookLink(
                         event=event,
@@ -432,7 +435,7 @@ class OrmLocalSide:
         event = calendar_actions.do_create_event(owner, values)
         taken = Event.objects.filter(uid=action.uid).exists()
         uid = meetings.own_copy_uid(action.uid, owner.pk) if taken else action.uid
-        Event.objects.filter(pk=event.pk).update(uid=uid)
+        Event.objects.filter(pk=event.pk).update(uid=uid, origin=ORIGIN_OUTLOOK)
         if organiser is not None:
             meetings.write_mine(event, self.me.addresses, self._mine(action))
         if action.data.cancelled:

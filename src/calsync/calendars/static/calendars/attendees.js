@@ -7,7 +7,15 @@
 // the editor's check names it.
 
 import { request } from "./api.js";
-import { formatAttendees, parseAttendees } from "./text.js";
+import { formatAttendees, parseAttendees, tooLong } from "./text.js";
+
+/** Why an attendee line cannot be sent, in words. */
+export function invalidAttendee(line) {
+  const message = tooLong(line)
+    ? gettext("Too long (an email holds at most 254 characters, a name 255): %(line)s")
+    : gettext("Not an email address: %(line)s");
+  return interpolate(message, { line }, true);
+}
 
 const ANSWERS = {
   accepted: { icon: "✓", label: () => gettext("Accepted") },
@@ -91,7 +99,7 @@ export class AttendeeChips {
   invalidChip(line) {
     const item = document.createElement("li");
     item.className = "chip chip-invalid";
-    item.title = interpolate(gettext("Not an email address: %(line)s"), { line }, true);
+    item.title = invalidAttendee(line);
     const text = document.createElement("span");
     text.className = "chip-name";
     text.textContent = line;

@@ -90,28 +90,74 @@ async function loadEvents(info, success, failure) {
   }
 }
 
-const signature = (e) => JSON.stringify([e.version, e.updated, e.active, e.start, e.end, e.title]);
+const signature = (e) => JSON.stringify([
+  e.version, e.updated, e.active, e.start, e.end, e.title, e.editable, e.show_as, e.my_response,
+  e.in_outlook, e.from_outlook,
+]);
+
+/** Redraw the whole window from the API (before the change cursor is known). */
+async function redrawWindow() {
+  if (!lastRange) return;
+  const fresh = (await fetchWindow(lastRange)).map((e) => [String(e.id), e]);
+  applyChanges(new Map(fresh), new Set(fresh.map(([id]) => id)));
+}
+
+// A write commits a moment after it stamps its row: look a little before the cursor's stamp
+// so a write that committed late is not missed (an unchanged event fetched again is not redrawn).
+const SINCE_MARGIN_US = 5_000_000;
 
 /**
- * Bring the shown events up to date with the server, touching only those that changed:
- * gone ones are removed, new ones added, changed ones replaced; the rest stay as drawn.
+ * Bring the shown events up to date with the server, touching only those that changed: ask
+ * GET /api/changes/events for the events changed since the change cursor's ``stamp`` (and
+ * the ids the window holds now); gone ones are removed, new ones added, changed ones updated
+ * in place through FullCalendar's event API; the rest stay as drawn.
  */
-async function redrawChanged() {
+async function redrawChanged(stamp = live.stamp()) {
   if (!lastRange) return;
-  const fresh = new Map((await fetchWindow(lastRange)).map((e) => [String(e.id), e]));
+  if (stamp === null) {
+    await redrawWindow();
+    return;
+  }
+  const range = lastRange;
+  const params = windowParams(range);
+  params.set("since", String(Math.max(0, stamp - SINCE_MARGIN_US)));
+  const delta = await request("GET", `${config.changesUrl}/events?${params}`);
+  if (range !== lastRange) return; // the view moved meanwhile: its own fetch has it all
+  const wanted = (delta.events || []).filter((e) => showArchived || e.active !== false);
+  applyChanges(new Map(wanted.map((e) => [String(e.id), e])), new Set(delta.ids || []));
+}
+
+/** Remove the shown events not in ``present``, update or add those in ``changed``. */
+function applyChanges(changed, present) {
   const source = calendar.getEventSourceById(SOURCE_ID);
+  const updated = [];
   calendar.batchRendering(() => {
     for (const shown of calendar.getEvents()) {
-      const next = fresh.get(shown.id);
-      fresh.delete(shown.id);
-      if (!next) shown.remove();
-      else if (signature(next) !== signature(shown.extendedProps.api)) {
-        shown.remove();
-        calendar.addEvent(toCalendarEvent(next), source);
+      const next = changed.get(shown.id);
+      changed.delete(shown.id);
+      if (!present.has(shown.id)) shown.remove();
+      else if (next && signature(next) !== signature(shown.extendedProps.api)) {
+        updateInPlace(shown, next);
+        updated.push(next);
       }
     }
-    for (const event of fresh.values()) calendar.addEvent(toCalendarEvent(event), source);
+    for (const event of changed.values()) calendar.addEvent(toCalendarEvent(event), source);
   });
+  for (const event of updated) {
+    for (const el of document.querySelectorAll(`.fc-event[data-event-id="${CSS.escape(String(event.id))}"]`)) {
+      decorate(el, event);
+    }
+  }
+}
+
+/** Give a drawn event new values through FullCalendar's event API (its element stays). */
+function updateInPlace(shown, next) {
+  const fresh = toCalendarEvent(next);
+  shown.setExtendedProp("api", next);
+  shown.setProp("title", fresh.title);
+  shown.setProp("classNames", fresh.classNames);
+  shown.setProp("editable", fresh.editable);
+  shown.setDates(fresh.start, fresh.end === undefined ? null : fresh.end, { allDay: fresh.allDay });
 }
 
 /** PATCH times, asking about the series first for an occurrence; returns the undo or null. */
@@ -220,21 +266,26 @@ function newEventNow() {
   editor.openNew({ startWall, endWall: startWall + 3600000, allDay: false });
 }
 
-function eventDidMount(info) {
-  const event = info.event.extendedProps.api;
-  if (info.isMirror || !event) return; // the drag or selection preview has no API event
-  const el = info.el;
+/** The element's data, tooltip and role for ``event`` (an API event). */
+function decorate(el, event) {
   el.dataset.eventId = String(event.id);
   el.dataset.kind = kindOf(event);
   if (hasSeries(event)) el.dataset.seriesId = String(event.series_id);
-  el.title = [info.event.title, event.location].filter(Boolean).join(" · ");
+  else delete el.dataset.seriesId;
+  el.title = [event.title || gettext("(no title)"), event.location].filter(Boolean).join(" · ");
   if (!el.hasAttribute("tabindex")) el.tabIndex = 0;
   el.setAttribute("role", "button");
-  el.addEventListener("keydown", (key) => {
-    if (key.key === "Enter" || key.key === " ") {
-      key.preventDefault();
-      editor.openExisting(info.event.extendedProps.api);
-    }
+}
+
+function eventDidMount(info) {
+  const event = info.event.extendedProps.api;
+  if (info.isMirror || !event) return; // the drag or selection preview has no API event
+  decorate(info.el, event);
+  info.el.addEventListener("keydown", (key) => {
+    if (key.key !== "Enter" && key.key !== " ") return;
+    key.preventDefault();
+    const shown = calendar.getEventById(info.el.dataset.eventId);
+    if (shown) editor.openExisting(shown.extendedProps.api);
   });
 }
 
@@ -321,7 +372,13 @@ if (draft) editor.restoreDraft(draft);
 
 const live = new LiveUpdates({
   url: config.changesUrl,
-  onEvents: () => redrawChanged(),
+  onEvents: (stamp) => redrawChanged(stamp),
 });
 live.start();
+// A write stamps its row a moment before it commits: the delta looks SINCE_MARGIN_US back,
+// and a tab coming back into view redraws its whole window once, in case a slower commit
+// was missed meanwhile (only what differs is touched).
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) redrawWindow().catch(() => {});
+});
 document.getElementById("calendar").dataset.ready = "true";

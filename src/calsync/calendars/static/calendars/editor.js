@@ -8,7 +8,7 @@
 // number of days and take the occurrence's new time of day (see times.js).
 
 import { ApiError, fieldErrors, request } from "./api.js";
-import { AttendeeChips } from "./attendees.js";
+import { AttendeeChips, invalidAttendee } from "./attendees.js";
 import { RsvpBar } from "./rsvp.js";
 import { ask, askScope } from "./choice.js";
 import { bindCounters } from "./counters.js";
@@ -216,7 +216,7 @@ export class EventEditor {
     const times = this.times.read(problem);
     const { attendees, invalid } = parseAttendees(el.attendees.value);
     for (const line of invalid) {
-      problem("attendees", interpolate(gettext("Not an email address: %(line)s"), { line }, true));
+      problem("attendees", invalidAttendee(line));
     }
     const maxBytes = Number(el.description.dataset.maxBytes);
     if (maxBytes && new TextEncoder().encode(el.description.value).length > maxBytes) {

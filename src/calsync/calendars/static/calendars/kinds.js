@@ -1,6 +1,7 @@
 // What kind of event an API event is for the person looking, as the legend names them:
-// archived, an invitation (someone else organises it: read-only here), in Outlook too (it
-// has a copy in the user's Outlook mailbox), or mine (in calsync only).
+// archived, an invitation (someone else organises it: read-only here), from Outlook (a sync
+// brought it in: it was made in Outlook, not here, and is still linked there), or mine (made
+// in calsync, whether or not it also has a copy in Outlook).
 
 export const KINDS = ["mine", "outlook", "invitation", "archived"];
 
@@ -8,6 +9,6 @@ export const KINDS = ["mine", "outlook", "invitation", "archived"];
 export function kindOf(event) {
   if (event.active === false) return "archived";
   if (event.editable === false) return "invitation";
-  if (event.outlook || event.in_outlook) return "outlook";
+  if (event.from_outlook) return "outlook";
   return "mine";
 }

@@ -1,6 +1,6 @@
 // Live updates: the page asks GET /api/changes (one cheap query per part) every second while
-// it is visible, and every 15 s while hidden. When the "events" part moves, onEvents() redraws
-// what changed; every change is also announced as a "calsync:changes" DOM event
+// it is visible, and every 15 s while hidden. When the "events" part moves, onEvents(stamp)
+// redraws what changed since ``stamp`` (the part's previous stamp, see stamp()); every change is also announced as a "calsync:changes" DOM event
 // ({detail: {parts, changed: [names]}}) for other parts of the page (the Outlook panel).
 // Another tab of the same browser is heard at once through a BroadcastChannel.
 
@@ -26,6 +26,16 @@ export class LiveUpdates {
       if (this.channel) this.channel.postMessage("changed");
     });
     this.schedule(0);
+  }
+
+  /** The stamp of the last "events" part seen (microseconds), or null before the first. */
+  stamp() {
+    return LiveUpdates.stampOf(this.parts && this.parts.events);
+  }
+
+  static stampOf(part) {
+    const head = String(part || "").split(".")[0];
+    return /^[0-9]{1,16}$/.test(head) ? Number(head) : null;
   }
 
   schedule(ms) {
@@ -59,7 +69,7 @@ export class LiveUpdates {
     if (before === null) return;
     const changed = Object.keys(parts).filter((name) => parts[name] !== before[name]);
     if (!changed.length) return;
-    if (changed.includes("events")) await this.onEvents();
+    if (changed.includes("events")) await this.onEvents(LiveUpdates.stampOf(before.events));
     document.dispatchEvent(new CustomEvent("calsync:changes", { detail: { parts, changed } }));
   }
 }

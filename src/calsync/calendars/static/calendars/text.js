@@ -31,6 +31,14 @@ export function formatAttendees(attendees) {
     .join("\n");
 }
 
+/** Whether an attendee line is past the server's limits (its email or its name too long). */
+export function tooLong(line) {
+  const bracketed = /^(.*?)\s*<\s*([^<>\s]+)\s*>$/.exec(line.trim());
+  const email = (bracketed ? bracketed[2] : line).trim();
+  const name = bracketed ? bracketed[1].trim().replace(/^"(.*)"$/, "$1") : "";
+  return email.length > EMAIL_MAX || name.length > NAME_MAX;
+}
+
 /**
  * {attendees: [{email, name}], invalid: [line, ...]} of the attendee box's text;
  * duplicates (same email, any case) are dropped.
