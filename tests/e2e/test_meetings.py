@@ -240,6 +240,49 @@ def test_answers_to_one_occurrence_reach_the_organiser_on_both_sides(
         assert {e["title"] for e in listed(world)} == {"Daily sync"}, world.email
 
 
+def test_declining_an_occurrence_and_the_following_ones_answers_each_in_outlook(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob, series=True)
+    sync(bob, alice, carol)
+    ical = meeting_row().outlook_link.ical_uid
+    emulator.clear_outbox()
+    third = f"{meeting['id']}.{at(4, 9).strftime('%Y%m%dT%H%M%SZ')}"
+    declined = alice.api().post(
+        f"/api/events/{third}/respond",
+        {"response": "declined", "comment": "On leave", "following": True},
+        format="json",
+    )
+    assert declined.status_code == 200, declined.content
+    assert [e["my_response"] for e in listed(alice)] == ["none", "none"]
+    (by_alice,) = sync(alice)
+    assert by_alice.invitations == 3
+    assert mails(emulator) == [("response", alice.mailbox, (BOB_MAILBOX,), "declined")] * 3
+    assert [m["comment"] for m in emulator.outbox()] == ["On leave"] * 3
+    window = {"startDateTime": at(0).isoformat(), "endDateTime": at(10).isoformat()}
+    copy = outlook_copy(alice, ical)
+    assert copy is not None
+    left = alice.graph("GET", f"/me/events/{copy['id']}/instances", params=window).json()
+    assert [o["start"]["dateTime"][:10] for o in left["value"]] == [
+        at(2).date().isoformat(),
+        at(3).date().isoformat(),
+    ]
+    sync(bob, carol, alice)
+    assert len(mails(emulator)) == 3  # the others' runs mailed nobody
+    answers = ["none", "none", "declined", "declined", "declined"]
+    organiser_view = [e for e in listed(bob) if e["series_id"] == meeting["id"]]
+    assert [status_of(e, "alice@contoso.test") for e in organiser_view] == answers
+    tracked = bob.graph(
+        "GET",
+        f"/me/events/{outlook_copy(bob, ical)['id']}/instances",
+        params=window,  # type: ignore[index]
+    ).json()["value"]
+    assert [graph_status(o, "alice@contoso.test") for o in tracked] == answers
+    assert [e["my_response"] for e in listed(alice)] == ["none", "none"]
+    assert [e["my_response"] for e in listed(carol)] == ["none"] * 5
+
+
 def test_the_organisers_changes_reach_every_attendee(
     team: tuple[SyncWorld, ...], emulator: Any
 ) -> None:
