@@ -16,7 +16,7 @@ import pytest
 from tests.integration.sync_world import SyncWorld, at, graph_time
 
 from calsync.calendars import people
-from calsync.calendars.models import Event
+from calsync.calendars.models import Attendee, Event
 from calsync.outlook.sync.run import SyncSummary, run_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -415,3 +415,77 @@ def test_people_connected_by_consent_are_known_by_every_address(
     assert (mine["id"], mine["editable"]) == (invitation["id"], True)
     assert status_of(mine, "ana.lima@contoso.test") == "accepted"
     assert created["iCalUId"] == Event.objects.get(pk=mine["id"]).outlook_link.ical_uid
+
+
+@pytest.mark.parametrize("series", [False, True], ids=["single", "series"])
+@pytest.mark.parametrize("login", ["bob@example.test", BOB_MAILBOX])
+def test_an_organiser_who_connects_late_gets_one_meeting_with_every_answer(
+    emulator: Any, series: bool, login: str
+) -> None:
+    """Alice and Carol synced Bob's meeting before Bob, a calsync user, connected his
+    mailbox; Alice answered it. With a login that is not his mailbox's address nobody knew
+    it was his, so each made their own copy; with that address as his login it was his
+    event already. Bob connects: one meeting, his, with each answer; no copy twice on
+    either side, and no mail."""
+    alice = SyncWorld(emulator, "alice@contoso.test", "Alice")
+    carol = SyncWorld(emulator, "carol@contoso.test", "Carol", aliases=(CAROL_ALIAS,))
+    bob = SyncWorld(emulator, login, "Bob", mailbox=BOB_MAILBOX, connected=False)
+    body: dict[str, Any] = {
+        "subject": "Planning",
+        "start": graph_time(at(3, 9)),
+        "end": graph_time(at(3, 10)),
+        "attendees": [attendee(alice.mailbox), attendee(CAROL_ALIAS)],
+    }
+    if series:
+        body["recurrence"] = {
+            "pattern": {"type": "daily", "interval": 1},
+            "range": {"type": "numbered", "startDate": at(3).date().isoformat(),
+                      "numberOfOccurrences": 4},
+        }  # fmt: skip
+    created = bob.outlook_create(body)
+    sync(alice, carol)
+    copies = {e["series_id"] or e["id"] for world in (alice, carol) for e in listed(world)}
+    own = Event.objects.filter(series__isnull=True)
+    known = login == BOB_MAILBOX
+    assert {e.owner for e in own} == ({bob.user} if known else {alice.user, carol.user})
+    alices = own.get(owner=bob.user if known else alice.user).pk
+    answered = alice.api().post(
+        f"/api/events/{alices}/respond", {"response": "accepted", "comment": "Yes"}, format="json"
+    )
+    assert answered.status_code == 200, answered.content
+    if series:
+        second = f"{alices}.{at(4, 9).strftime('%Y%m%dT%H%M%SZ')}"
+        declined = alice.api().post(f"/api/events/{second}/respond", {"response": "declined"},
+                                    format="json")  # fmt: skip
+        assert declined.status_code == 200, declined.content
+    sync(alice, carol, alice)
+    answers = [("response", alice.mailbox, (BOB_MAILBOX,), "accepted")]
+    if series:
+        answers.append(("response", alice.mailbox, (BOB_MAILBOX,), "declined"))
+    assert sorted(mails(emulator))[1:] == sorted(answers)  # after Bob's invitation
+    emulator.clear_outbox()
+
+    bob.connect()
+    (by_bob,) = sync(bob)
+    assert by_bob.invitations == 0
+    row = meeting_row()
+    assert row.owner == bob.user and (row.pk in copies) == known
+    occurrences = 4 if series else 1
+    assert [e["my_response"] for e in listed(alice)] == ["accepted"] * (occurrences - series)
+    assert [e["my_response"] for e in listed(carol)] == ["none"] * occurrences
+    mine = listed(bob)
+    assert len(mine) == occurrences and {e["series_id"] or e["id"] for e in mine} == {row.pk}
+    expected = ["accepted", "declined", "accepted", "accepted"] if series else ["accepted"]
+    assert [status_of(e, alice.mailbox) for e in mine] == expected
+    assert {status_of(e, CAROL_ALIAS) for e in mine} == {"none"}
+    assert Attendee.objects.get(event=row, email=alice.mailbox).comment == "Yes"
+    # every mailbox keeps its one copy, linked: later rounds write nothing and mail nobody
+    for _round in range(2):
+        for summary in sync(alice, carol, bob):
+            assert summary.pushed == {"created": 0, "updated": 0, "deleted": 0}
+    for world in (alice, bob, carol):
+        assert outlook_copy(world, created["iCalUId"]) is not None, world.email
+    assert len(listed(alice)) == occurrences - series and len(listed(carol)) == occurrences
+    assert Event.objects.filter(series__isnull=True).count() == 1
+    assert graph_status(outlook_copy(bob, created["iCalUId"]), alice.mailbox) == "accepted"  # type: ignore[arg-type]
+    assert mails(emulator) == []

@@ -14,7 +14,9 @@ Writes (:meth:`OrmLocalSide.apply_local`) go through :mod:`calsync.calendars.act
 the page, the API and the sync obey the same rules; each action runs in its own savepoint
 and fails alone. ``CreateLocal`` is idempotent by uid; an Outlook meeting whose iCalUId is
 already an event of another calsync user (its organizer's) is linked to that event instead
-of copied. On an event owned by another user only the account's answer is written.
+of copied; a meeting the user organises folds in the own copies attendees made of it before
+the user connected (:func:`calsync.outlook.sync.meetings.fold_copies`). On an event owned by
+another user only the account's answer is written.
 
 Series: a master's ``cancelled`` are its :class:`CancelledOccurrence` rows; an exception is
 an item whose uid is :func:`~calsync.syncengine.model.occurrence_uid` of its master's uid
@@ -430,6 +432,8 @@ class OrmLocalSide:
         if organiser is not None:  # the organiser's event: our show-as is ours alone
             values["show_as"] = ShowAs.BUSY
         event = calendar_actions.do_create_event(owner, values)
+        if action.is_organizer:  # attendees' own copies from before we connected
+            meetings.fold_copies(event, action.ical_uid)
         taken = Event.objects.filter(uid=action.uid).exists()
         uid = meetings.own_copy_uid(action.uid, owner.pk) if taken else action.uid
         Event.objects.filter(pk=event.pk).update(uid=uid)
