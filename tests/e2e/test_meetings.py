@@ -10,6 +10,7 @@ the emulator's outbox, which must hold exactly the mails Outlook would send.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -136,17 +137,47 @@ def test_every_participant_reads_their_copy_whoever_synced_first(
     assert mails(emulator) == invitation
 
 
+def organise_in_outlook(bob: SyncWorld, *, series: bool = False) -> dict[str, Any]:
+    """Bob's meeting made in his Outlook (as organise_here's), synced by nobody yet."""
+    body: dict[str, Any] = {
+        "subject": "Stand-up",
+        "start": graph_time(at(2, 9)),
+        "end": graph_time(at(2, 9, 30)),
+        "attendees": [attendee("alice@contoso.test"), attendee(CAROL_ALIAS)],
+    }
+    if series:
+        body["recurrence"] = {
+            "pattern": {"type": "daily", "interval": 1},
+            "range": {"type": "numbered", "startDate": at(2).date().isoformat(),
+                      "numberOfOccurrences": 5},
+        }  # fmt: skip
+    return bob.outlook_create(body)
+
+
+@pytest.mark.parametrize("how", ["delete", "decline"])
+@pytest.mark.parametrize("where", ["here", "in Outlook"])
 @pytest.mark.parametrize("series", [False, True], ids=["single", "series"])
 def test_an_attendees_delete_is_a_decline_and_the_organiser_keeps_it(
-    team: tuple[SyncWorld, ...], emulator: Any, series: bool
+    team: tuple[SyncWorld, ...], emulator: Any, series: bool, where: str, how: str
 ) -> None:
     alice, bob, carol = team
-    meeting = organise_here(bob, series=series)
+    if where == "here":
+        meeting = organise_here(bob, series=series)
+    else:
+        organise_in_outlook(bob, series=series)
     sync(bob, alice, carol)
+    if where != "here":
+        meeting = {"id": meeting_row().pk}
     ical = meeting_row().outlook_link.ical_uid
     assert outlook_copy(alice, ical) is not None and outlook_copy(carol, ical) is not None
     emulator.clear_outbox()
-    assert alice.api().delete(f"/api/events/{meeting['id']}").status_code == 204
+    if how == "delete":
+        assert alice.api().delete(f"/api/events/{meeting['id']}").status_code == 204
+    else:
+        declined = alice.api().post(
+            f"/api/events/{meeting['id']}/respond", {"response": "declined"}, format="json"
+        )
+        assert declined.status_code == 200, declined.content
     assert listed(alice) == []
     (by_alice,) = sync(alice)
     assert by_alice.invitations == 1
@@ -315,6 +346,81 @@ def test_the_organisers_changes_reach_every_attendee(
     for world in (alice, bob, carol):
         assert listed(world) == []
         assert world.api().get(f"/api/events/{meeting['id']}").status_code == 404
+
+
+def stamp(value: Any) -> str:
+    return value.strftime("%Y%m%dT%H%M%SZ")
+
+
+def instances(world: SyncWorld, ical: str) -> list[dict[str, Any]]:
+    """The occurrences of ``world``'s Outlook copy of the series ``ical`` over ten days."""
+    copy = outlook_copy(world, ical)
+    assert copy is not None, world.email
+    window = {"startDateTime": at(0).isoformat(), "endDateTime": at(10).isoformat()}
+    found = world.graph("GET", f"/me/events/{copy['id']}/instances", params=window)
+    return list(found.json()["value"])
+
+
+def starts(world: SyncWorld) -> list[datetime]:
+    return [datetime.fromisoformat(e["start"]).astimezone(UTC) for e in listed(world)]
+
+
+@pytest.mark.parametrize("where", ["here", "in Outlook"])
+def test_the_organisers_changes_to_a_series_and_one_occurrence_reach_every_attendee(
+    team: tuple[SyncWorld, ...], emulator: Any, where: str
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob, series=True) if where == "here" else None
+    if meeting is None:
+        organise_in_outlook(bob, series=True)
+    sync(bob, alice, carol)
+    row = meeting_row()
+    ical = row.outlook_link.ical_uid
+    emulator.clear_outbox()
+    moved = {"start": at(3, 15), "end": at(3, 15, 30)}
+    if meeting is not None:
+        changed = bob.api().patch(
+            f"/api/events/{row.pk}.{stamp(at(3, 9))}",
+            {name: value.isoformat() for name, value in moved.items()},
+            format="json",
+        )
+        assert changed.status_code == 200, changed.content
+        assert bob.api().delete(f"/api/events/{row.pk}.{stamp(at(5, 9))}").status_code == 204
+    else:
+        by_day = {o["start"]["dateTime"][:10]: o["id"] for o in instances(bob, ical)}
+        bob.outlook_patch(
+            by_day[at(3).date().isoformat()],
+            {name: graph_time(value) for name, value in moved.items()},
+        )
+        bob.outlook_delete(by_day[at(5).date().isoformat()])
+    (by_bob,) = sync(bob)
+    everyone = tuple(sorted(["alice@contoso.test", CAROL_ALIAS]))
+    expected = [
+        ("cancellation", BOB_MAILBOX, everyone, None),
+        ("update", BOB_MAILBOX, everyone, None),
+    ]
+    assert sorted(mails(emulator)) == expected
+    assert by_bob.invitations == (4 if meeting is not None else 0)
+    sync(alice, carol, bob)
+    assert sorted(mails(emulator)) == expected  # the attendees' runs mailed nobody
+    days = [at(2, 9), at(3, 15), at(4, 9), at(6, 9)]
+    for world in (alice, bob, carol):
+        assert starts(world) == days, world.email
+        outlook_starts = [o["start"]["dateTime"][:16] for o in instances(world, ical)]
+        assert outlook_starts == [d.strftime("%Y-%m-%dT%H:%M") for d in days], world.email
+
+    emulator.clear_outbox()
+    if meeting is not None:
+        renamed = bob.api().patch(f"/api/events/{row.pk}", {"title": "Daily sync"}, format="json")
+        assert renamed.status_code == 200, renamed.content
+    else:
+        bob.outlook_patch(outlook_copy(bob, ical)["id"], {"subject": "Daily sync"})  # type: ignore[index]
+    sync(bob, alice, carol, bob)
+    # Outlook mails an update for the series and one more for its modified occurrence
+    assert mails(emulator) == [("update", BOB_MAILBOX, everyone, None)] * 2
+    for world in (alice, bob, carol):
+        assert {e["title"] for e in listed(world)} == {"Daily sync"}, world.email
+        assert {o["subject"] for o in instances(world, ical)} == {"Daily sync"}, world.email
 
 
 def test_an_outside_meeting_is_each_attendees_own_copy(
