@@ -196,14 +196,23 @@ def test_an_attendees_delete_is_a_decline_and_the_organiser_keeps_it(
     assert outlook_copy(carol, ical) is not None
 
 
+@pytest.mark.parametrize("where", ["here", "in Outlook"])
+@pytest.mark.parametrize("series", [False, True], ids=["single", "series"])
 def test_an_attendees_edit_is_refused_with_a_reason_and_reaches_no_one(
-    team: tuple[SyncWorld, ...], emulator: Any
+    team: tuple[SyncWorld, ...], emulator: Any, series: bool, where: str
 ) -> None:
     alice, bob, carol = team
-    meeting = organise_here(bob, series=True)
+    if where == "here":
+        organise_here(bob, series=series)
+    else:
+        organise_in_outlook(bob, series=series)
     sync(bob, alice, carol)
+    meeting = {"id": meeting_row().pk}
     emulator.clear_outbox()
-    for ref in (meeting["id"], f"{meeting['id']}.{at(3, 9).strftime('%Y%m%dT%H%M%SZ')}"):
+    refs = [meeting["id"]]
+    if series:
+        refs.append(f"{meeting['id']}.{at(3, 9).strftime('%Y%m%dT%H%M%SZ')}")
+    for ref in refs:
         refused = alice.api().patch(f"/api/events/{ref}", {"title": "Mine now"}, format="json")
         assert refused.status_code == 403
         assert "Only the organiser changes a meeting" in refused.json()["detail"]
@@ -212,6 +221,9 @@ def test_an_attendees_edit_is_refused_with_a_reason_and_reaches_no_one(
         )
         assert in_vietnamese.status_code == 403
         assert "Chỉ người tổ chức" in in_vietnamese.json()["detail"]
+        later = {"start": at(3, 15).isoformat(), "end": at(3, 16).isoformat()}
+        moved = alice.api().patch(f"/api/events/{ref}", later, format="json")
+        assert moved.status_code == 403, moved.content
     sync(alice, bob, carol)
     assert mails(emulator) == []
     assert {e["title"] for e in listed(carol)} == {"Stand-up"}
