@@ -98,6 +98,9 @@ def test_an_answer_to_an_occurrence_and_the_following_ones(alice: User, bob: Use
     ).json()
     cancelled = as_alice.delete(f"/api/events/{series['id']}.20260420T070000Z")
     assert cancelled.status_code == 204
+    renamed = as_alice.patch(f"/api/events/{series['id']}.20260413T070000Z", {"title": "Moved"},
+                             format="json")  # fmt: skip
+    assert renamed.status_code == 200, renamed.content
     fourth = f"{series['id']}.20260406T070000Z"
     answered = as_bob.post(
         f"/api/events/{fourth}/respond",
@@ -115,6 +118,7 @@ def test_an_answer_to_an_occurrence_and_the_following_ones(alice: User, bob: Use
         for day in ("2026-04-06", "2026-04-13", "2026-04-27", "2026-05-04")
     ]
     assert Attendee.objects.get(event_id=series["id"]).status == "none"
+    assert Event.objects.get(pk=renamed.json()["id"]).title == "Moved"  # answered, kept
     window = {"start": "2026-03-01T00:00:00Z", "end": "2026-06-01T00:00:00Z"}
     mine = [e["my_response"] for e in as_bob.get("/api/events", window).json()]
     assert mine == ["none"] * 3 + ["tentative"] * 4

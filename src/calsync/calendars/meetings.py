@@ -13,7 +13,7 @@ no such answer), up to :data:`FOLLOWING_AHEAD` from now.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from calsync.accounts.models import User
 from calsync.calendars import actions, recurrence
-from calsync.calendars.models import CancelledOccurrence, Event, ResponseStatus
+from calsync.calendars.models import Event, ResponseStatus
 from calsync.calendars.occurrences import Occurrence
 
 COMMENT_MAX = 2000
@@ -79,33 +79,12 @@ def answer_following(
             {"following": [_("Only an occurrence of a series has following occurrences.")]}
         )
     rows = [answer(user, item, email, values)]
-    for original in _following(series, first):
-        exception = actions.do_update_occurrence(series, original, {})
-        rows.append(
-            actions.do_answer(exception, email, values, whole_series=False, responder_id=user.pk)
-        )
-    return rows
-
-
-def _following(series: Event, first: datetime) -> list[datetime]:
-    """The original starts of ``series``' occurrences after ``first`` and before the
-    horizon, less the cancelled ones."""
     horizon = timezone.now() + FOLLOWING_AHEAD
-    if first >= horizon:
-        return []
-    cancelled = set(
-        CancelledOccurrence.objects.filter(series=series, original_start__gt=first).values_list(
-            "original_start", flat=True
-        )
-    )
-    slots = recurrence.iter_slots(recurrence.SeriesTimes.of(series), first, horizon)
-    return [
-        slot.original_start
-        for slot in slots
-        if slot.original_start > first
-        and slot.original_start < horizon
-        and slot.original_start not in cancelled
-    ]
+    if first < horizon:
+        slots = recurrence.iter_slots(recurrence.SeriesTimes.of(series), first, horizon)
+        later = [s for s in slots if first < s.original_start < horizon]
+        rows += actions.do_answer_occurrences(series, later, email, values, responder_id=user.pk)
+    return rows
 
 
 def organiser_fields_changed(changes: Mapping[str, Any], item: Event | Occurrence) -> list[str]:
