@@ -385,7 +385,9 @@ def do_answer_occurrences(
     ``series`` at ``slots`` (occurrences of its rule): each occurrence not modified yet
     becomes an exception carrying it (a copy of the series, in a few queries however many
     there are), an exception already there is answered; cancelled ones are left alone.
-    Returns the rows written, in the order of ``slots``."""
+    The new exceptions send one ``calendar_changed`` to the owner and one to
+    ``responder_id`` (naming the first), not one each. Returns the rows written, in the
+    order of ``slots``."""
     series = Event.objects.select_for_update().get(pk=series.pk)
     originals = [slot.original_start for slot in slots]
     existing = {e.original_start: e for e in series.exceptions.filter(original_start__in=originals)}
@@ -414,10 +416,10 @@ def do_answer_occurrences(
     Attendee.objects.bulk_create(
         Attendee(event=exception, **row) for exception in new for row in rows
     )
-    for exception in new:
-        _changed(series.owner_id, exception.pk)
+    if new:  # one signal per user for the lot (each asks that user's sync)
+        _changed(series.owner_id, new[0].pk)
         if responder_id is not None and responder_id != series.owner_id:
-            _changed(responder_id, exception.pk)
+            _changed(responder_id, new[0].pk)
     made = {e.original_start: e for e in new}
     for original, exception in existing.items():
         made[original] = do_answer(
