@@ -607,3 +607,47 @@ def test_an_organiser_who_connects_late_gets_one_meeting_with_every_answer(
     assert Event.objects.filter(series__isnull=True).count() == 1
     assert graph_status(outlook_copy(bob, created["iCalUId"]), alice.mailbox) == "accepted"  # type: ignore[arg-type]
     assert mails(emulator) == []
+
+
+def test_an_outside_meetings_following_occurrences_are_answered_from_the_own_copy(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, _bob, _carol = team
+    emulator.add_user("dave@fabrikam.test", "Dave", "pw")
+    dave = SyncWorld.__new__(SyncWorld)
+    dave.emulator, dave.token = emulator, emulator.token_for("dave@fabrikam.test")
+    created = dave.outlook_create(
+        {
+            "subject": "Vendor sync",
+            "start": graph_time(at(2, 13)),
+            "end": graph_time(at(2, 14)),
+            "attendees": [attendee("alice@contoso.test")],
+            "recurrence": {
+                "pattern": {"type": "daily", "interval": 1},
+                "range": {"type": "numbered", "startDate": at(2).date().isoformat(),
+                          "numberOfOccurrences": 4},
+            },
+        }
+    )  # fmt: skip
+    sync(alice)
+    emulator.clear_outbox()
+    (_first, second, _third, _fourth) = listed(alice)
+    answered = alice.api().post(
+        f"/api/events/{second['id']}/respond",
+        {"response": "tentative", "following": True},
+        format="json",
+    )
+    assert answered.status_code == 200, answered.content
+    (by_alice,) = sync(alice)
+    assert by_alice.invitations == 3
+    assert (
+        mails(emulator)
+        == [("response", "alice@contoso.test", ("dave@fabrikam.test",), "tentativelyAccepted")] * 3
+    )
+    sync(alice)
+    assert [e["my_response"] for e in listed(alice)] == ["none"] + ["tentative"] * 3
+    assert len(mails(emulator)) == 3
+    window = {"startDateTime": at(0).isoformat(), "endDateTime": at(10).isoformat()}
+    tracked = dave.graph("GET", f"/me/events/{created['id']}/instances", params=window)
+    answers = [graph_status(o, "alice@contoso.test") for o in tracked.json()["value"]]
+    assert answers == ["none"] + ["tentativelyAccepted"] * 3
