@@ -651,3 +651,37 @@ def test_an_outside_meetings_following_occurrences_are_answered_from_the_own_cop
     tracked = dave.graph("GET", f"/me/events/{created['id']}/instances", params=window)
     answers = [graph_status(o, "alice@contoso.test") for o in tracked.json()["value"]]
     assert answers == ["none"] + ["tentativelyAccepted"] * 3
+
+
+def test_two_users_a_meeting_from_invitation_to_cancellation(emulator: Any) -> None:
+    """Two calsync users only: each step's mails, exactly, and both sides after it."""
+    alice = SyncWorld(emulator, "alice@contoso.test", "Alice")
+    bob = SyncWorld(emulator, "bob@example.test", "Bob", mailbox=BOB_MAILBOX)
+    meeting = organise_here(bob, attendees=[{"email": "alice@contoso.test"}])
+    sync(bob, alice)
+    assert mails(emulator) == [("invitation", BOB_MAILBOX, ("alice@contoso.test",), None)]
+    emulator.clear_outbox()
+    answered = alice.api().post(f"/api/events/{meeting['id']}/respond",
+                                {"response": "accepted"}, format="json")  # fmt: skip
+    assert answered.status_code == 200, answered.content
+    sync(alice, bob)
+    assert mails(emulator) == [("response", "alice@contoso.test", (BOB_MAILBOX,), "accepted")]
+    ical = meeting_row().outlook_link.ical_uid
+    assert graph_status(outlook_copy(bob, ical), "alice@contoso.test") == "accepted"  # type: ignore[arg-type]
+    emulator.clear_outbox()
+    moved = bob.api().patch(f"/api/events/{meeting['id']}",
+                            {"start": at(2, 11).isoformat(), "end": at(2, 12).isoformat()},
+                            format="json")  # fmt: skip
+    assert moved.status_code == 200, moved.content
+    sync(bob, alice)
+    assert mails(emulator) == [("update", BOB_MAILBOX, ("alice@contoso.test",), None)]
+    copy = outlook_copy(alice, ical)
+    assert copy is not None and copy["start"]["dateTime"][:16] == at(2, 11).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    assert starts(alice) == [at(2, 11)]
+    emulator.clear_outbox()
+    assert bob.api().delete(f"/api/events/{meeting['id']}").status_code == 204
+    sync(bob, alice)
+    assert mails(emulator) == [("cancellation", BOB_MAILBOX, ("alice@contoso.test",), None)]
+    assert listed(alice) == [] and listed(bob) == []
