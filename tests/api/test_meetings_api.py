@@ -4,14 +4,14 @@ decline, their own show-as, and users known by every address of their mailbox.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
 from calsync.accounts.models import User
-from calsync.calendars import actions, ics
+from calsync.calendars import actions, ics, meetings
 from calsync.calendars.models import Attendee, Event
 from calsync.calendars.people import do_set_mailbox_addresses
 
@@ -85,6 +85,81 @@ def test_an_answer_to_one_occurrence_answers_it_alone(alice: User, bob: User) ->
                         format="json")  # fmt: skip
     assert (again.json()["my_response"], again.json()["active"]) == ("accepted", True)
     assert exception.pk in ids(as_bob)
+
+
+def test_an_answer_to_an_occurrence_and_the_following_ones(alice: User, bob: User) -> None:
+    as_alice, as_bob = session_client(alice), session_client(bob)
+    series = as_alice.post(
+        "/api/events",
+        weekly_series(
+            recurrence="FREQ=WEEKLY;BYDAY=MO;COUNT=8", attendees=[{"email": "bob@example.com"}]
+        ),
+        format="json",
+    ).json()
+    cancelled = as_alice.delete(f"/api/events/{series['id']}.20260420T070000Z")
+    assert cancelled.status_code == 204
+    renamed = as_alice.patch(f"/api/events/{series['id']}.20260413T070000Z", {"title": "Moved"},
+                             format="json")  # fmt: skip
+    assert renamed.status_code == 200, renamed.content
+    fourth = f"{series['id']}.20260406T070000Z"
+    answered = as_bob.post(
+        f"/api/events/{fourth}/respond",
+        {"response": "tentative", "comment": "Travelling", "following": True},
+        format="json",
+    )
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["my_response"] == "tentative"
+    rows = Attendee.objects.filter(event__series_id=series["id"], email="bob@example.com")
+    answers = sorted(
+        (row.event.original_start.date().isoformat(), row.status, row.comment) for row in rows
+    )
+    assert answers == [
+        (day, "tentative", "Travelling")
+        for day in ("2026-04-06", "2026-04-13", "2026-04-27", "2026-05-04")
+    ]
+    assert Attendee.objects.get(event_id=series["id"]).status == "none"
+    assert Event.objects.get(pk=renamed.json()["id"]).title == "Moved"  # answered, kept
+    window = {"start": "2026-03-01T00:00:00Z", "end": "2026-06-01T00:00:00Z"}
+    mine = [e["my_response"] for e in as_bob.get("/api/events", window).json()]
+    assert mine == ["none"] * 3 + ["tentative"] * 4
+    theirs = as_alice.get("/api/events", window).json()
+    assert [e["attendees"][0]["status"] for e in theirs] == ["none"] * 3 + ["tentative"] * 4
+
+
+def test_the_following_occurrences_of_an_endless_series_reach_two_years_ahead(
+    alice: User, bob: User
+) -> None:
+    series = (
+        session_client(alice)
+        .post("/api/events", weekly_series(attendees=[{"email": "bob@example.com"}]), format="json")
+        .json()
+    )
+    first = f"{series['id']}.20260316T080000Z"
+    answered = session_client(bob).post(
+        f"/api/events/{first}/respond", {"response": "declined", "following": True}, format="json"
+    )
+    assert answered.status_code == 200, answered.content
+    starts = sorted(
+        Event.objects.filter(series_id=series["id"]).values_list("original_start", flat=True)
+    )
+    horizon = datetime.now(UTC) + meetings.FOLLOWING_AHEAD
+    assert starts[0] == datetime(2026, 3, 16, 8, tzinfo=UTC)
+    assert horizon - timedelta(days=7) <= starts[-1] < horizon
+    assert len(starts) == len(set(starts)) == (starts[-1] - starts[0]).days // 7 + 1
+    assert not Attendee.objects.filter(event__series_id=series["id"]).exclude(status="declined")
+    assert Attendee.objects.get(event_id=series["id"]).status == "none"
+
+
+def test_following_is_for_an_occurrence_only(alice: User, bob: User) -> None:
+    created = meeting(session_client(alice), "bob@example.com")
+    answer = session_client(bob).post(
+        f"/api/events/{created['id']}/respond",
+        {"response": "accepted", "following": True},
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert "following" in answer.json()
+    assert Attendee.objects.get(event_id=created["id"]).status == "none"
 
 
 @pytest.mark.parametrize(

@@ -193,3 +193,36 @@ def test_the_invitation_dialog_in_vietnamese(
     expect(page.locator("#toast")).to_contain_text("Bạn đã chấp nhận cuộc họp.")
     assert Attendee.objects.get(event_id=meeting["id"], email=user.email).status == "accepted"
     calendar_page.assert_no_errors()
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_declining_an_occurrence_and_the_following_ones(
+    calendar_page: CalendarPage,
+    vietnamese: BrowserContext,
+    live_server: Any,
+    api_as: Callable[[str], httpx.Client],
+    user: User,
+    other_user: User,
+    language: str,
+) -> None:
+    words = {
+        "en": ("Decline", "This and following occurrences", "answered one by one in Outlook"),
+        "vi": ("Từ chối", "Lần lặp này và các lần sau", "lần lượt từng lần lặp"),
+    }[language]
+    series = invite(api_as(other_user.email), user, "Retro", 1, recurrence="FREQ=DAILY;COUNT=4")
+    if language == "vi":
+        calendar_page = signed_in(vietnamese, live_server.url, user.email)
+    page = calendar_page.page
+    page.reload()
+    page.wait_for_selector("#calendar[data-ready=true]")
+    expect(calendar_page.events("Retro")).to_have_count(4)
+    calendar_page.open_event("Retro", nth=1)
+    page.get_by_role("button", name=words[0], exact=True).click()
+    expect(page.locator("#choice-note")).to_contain_text(words[2])
+    calendar_page.choose(words[1])
+    calendar_page.wait_closed()
+    expect(calendar_page.events("Retro")).to_have_count(1)  # the rest left the calendar
+    rows = Attendee.objects.filter(event__series_id=series["id"], email=user.email)
+    assert sorted(r.status for r in rows) == ["declined"] * 3
+    assert Attendee.objects.get(event_id=series["id"], email=user.email).status == "none"
+    calendar_page.assert_no_errors()

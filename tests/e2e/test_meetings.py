@@ -10,13 +10,14 @@ the emulator's outbox, which must hold exactly the mails Outlook would send.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from tests.integration.sync_world import SyncWorld, at, graph_time
 
 from calsync.calendars import people
-from calsync.calendars.models import Event
+from calsync.calendars.models import Attendee, Event
 from calsync.outlook.sync.run import SyncSummary, run_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -136,17 +137,47 @@ def test_every_participant_reads_their_copy_whoever_synced_first(
     assert mails(emulator) == invitation
 
 
+def organise_in_outlook(bob: SyncWorld, *, series: bool = False) -> dict[str, Any]:
+    """Bob's meeting made in his Outlook (as organise_here's), synced by nobody yet."""
+    body: dict[str, Any] = {
+        "subject": "Stand-up",
+        "start": graph_time(at(2, 9)),
+        "end": graph_time(at(2, 9, 30)),
+        "attendees": [attendee("alice@contoso.test"), attendee(CAROL_ALIAS)],
+    }
+    if series:
+        body["recurrence"] = {
+            "pattern": {"type": "daily", "interval": 1},
+            "range": {"type": "numbered", "startDate": at(2).date().isoformat(),
+                      "numberOfOccurrences": 5},
+        }  # fmt: skip
+    return bob.outlook_create(body)
+
+
+@pytest.mark.parametrize("how", ["delete", "decline"])
+@pytest.mark.parametrize("where", ["here", "in Outlook"])
 @pytest.mark.parametrize("series", [False, True], ids=["single", "series"])
 def test_an_attendees_delete_is_a_decline_and_the_organiser_keeps_it(
-    team: tuple[SyncWorld, ...], emulator: Any, series: bool
+    team: tuple[SyncWorld, ...], emulator: Any, series: bool, where: str, how: str
 ) -> None:
     alice, bob, carol = team
-    meeting = organise_here(bob, series=series)
+    if where == "here":
+        meeting = organise_here(bob, series=series)
+    else:
+        organise_in_outlook(bob, series=series)
     sync(bob, alice, carol)
+    if where != "here":
+        meeting = {"id": meeting_row().pk}
     ical = meeting_row().outlook_link.ical_uid
     assert outlook_copy(alice, ical) is not None and outlook_copy(carol, ical) is not None
     emulator.clear_outbox()
-    assert alice.api().delete(f"/api/events/{meeting['id']}").status_code == 204
+    if how == "delete":
+        assert alice.api().delete(f"/api/events/{meeting['id']}").status_code == 204
+    else:
+        declined = alice.api().post(
+            f"/api/events/{meeting['id']}/respond", {"response": "declined"}, format="json"
+        )
+        assert declined.status_code == 200, declined.content
     assert listed(alice) == []
     (by_alice,) = sync(alice)
     assert by_alice.invitations == 1
@@ -165,14 +196,23 @@ def test_an_attendees_delete_is_a_decline_and_the_organiser_keeps_it(
     assert outlook_copy(carol, ical) is not None
 
 
+@pytest.mark.parametrize("where", ["here", "in Outlook"])
+@pytest.mark.parametrize("series", [False, True], ids=["single", "series"])
 def test_an_attendees_edit_is_refused_with_a_reason_and_reaches_no_one(
-    team: tuple[SyncWorld, ...], emulator: Any
+    team: tuple[SyncWorld, ...], emulator: Any, series: bool, where: str
 ) -> None:
     alice, bob, carol = team
-    meeting = organise_here(bob, series=True)
+    if where == "here":
+        organise_here(bob, series=series)
+    else:
+        organise_in_outlook(bob, series=series)
     sync(bob, alice, carol)
+    meeting = {"id": meeting_row().pk}
     emulator.clear_outbox()
-    for ref in (meeting["id"], f"{meeting['id']}.{at(3, 9).strftime('%Y%m%dT%H%M%SZ')}"):
+    refs = [meeting["id"]]
+    if series:
+        refs.append(f"{meeting['id']}.{at(3, 9).strftime('%Y%m%dT%H%M%SZ')}")
+    for ref in refs:
         refused = alice.api().patch(f"/api/events/{ref}", {"title": "Mine now"}, format="json")
         assert refused.status_code == 403
         assert "Only the organiser changes a meeting" in refused.json()["detail"]
@@ -181,6 +221,9 @@ def test_an_attendees_edit_is_refused_with_a_reason_and_reaches_no_one(
         )
         assert in_vietnamese.status_code == 403
         assert "Chỉ người tổ chức" in in_vietnamese.json()["detail"]
+        later = {"start": at(3, 15).isoformat(), "end": at(3, 16).isoformat()}
+        moved = alice.api().patch(f"/api/events/{ref}", later, format="json")
+        assert moved.status_code == 403, moved.content
     sync(alice, bob, carol)
     assert mails(emulator) == []
     assert {e["title"] for e in listed(carol)} == {"Stand-up"}
@@ -240,6 +283,49 @@ def test_answers_to_one_occurrence_reach_the_organiser_on_both_sides(
         assert {e["title"] for e in listed(world)} == {"Daily sync"}, world.email
 
 
+def test_declining_an_occurrence_and_the_following_ones_answers_each_in_outlook(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob, series=True)
+    sync(bob, alice, carol)
+    ical = meeting_row().outlook_link.ical_uid
+    emulator.clear_outbox()
+    third = f"{meeting['id']}.{at(4, 9).strftime('%Y%m%dT%H%M%SZ')}"
+    declined = alice.api().post(
+        f"/api/events/{third}/respond",
+        {"response": "declined", "comment": "On leave", "following": True},
+        format="json",
+    )
+    assert declined.status_code == 200, declined.content
+    assert [e["my_response"] for e in listed(alice)] == ["none", "none"]
+    (by_alice,) = sync(alice)
+    assert by_alice.invitations == 3
+    assert mails(emulator) == [("response", alice.mailbox, (BOB_MAILBOX,), "declined")] * 3
+    assert [m["comment"] for m in emulator.outbox()] == ["On leave"] * 3
+    window = {"startDateTime": at(0).isoformat(), "endDateTime": at(10).isoformat()}
+    copy = outlook_copy(alice, ical)
+    assert copy is not None
+    left = alice.graph("GET", f"/me/events/{copy['id']}/instances", params=window).json()
+    assert [o["start"]["dateTime"][:10] for o in left["value"]] == [
+        at(2).date().isoformat(),
+        at(3).date().isoformat(),
+    ]
+    sync(bob, carol, alice)
+    assert len(mails(emulator)) == 3  # the others' runs mailed nobody
+    answers = ["none", "none", "declined", "declined", "declined"]
+    organiser_view = [e for e in listed(bob) if e["series_id"] == meeting["id"]]
+    assert [status_of(e, "alice@contoso.test") for e in organiser_view] == answers
+    tracked = bob.graph(
+        "GET",
+        f"/me/events/{outlook_copy(bob, ical)['id']}/instances",
+        params=window,  # type: ignore[index]
+    ).json()["value"]
+    assert [graph_status(o, "alice@contoso.test") for o in tracked] == answers
+    assert [e["my_response"] for e in listed(alice)] == ["none", "none"]
+    assert [e["my_response"] for e in listed(carol)] == ["none"] * 5
+
+
 def test_the_organisers_changes_reach_every_attendee(
     team: tuple[SyncWorld, ...], emulator: Any
 ) -> None:
@@ -272,6 +358,81 @@ def test_the_organisers_changes_reach_every_attendee(
     for world in (alice, bob, carol):
         assert listed(world) == []
         assert world.api().get(f"/api/events/{meeting['id']}").status_code == 404
+
+
+def stamp(value: Any) -> str:
+    return value.strftime("%Y%m%dT%H%M%SZ")
+
+
+def instances(world: SyncWorld, ical: str) -> list[dict[str, Any]]:
+    """The occurrences of ``world``'s Outlook copy of the series ``ical`` over ten days."""
+    copy = outlook_copy(world, ical)
+    assert copy is not None, world.email
+    window = {"startDateTime": at(0).isoformat(), "endDateTime": at(10).isoformat()}
+    found = world.graph("GET", f"/me/events/{copy['id']}/instances", params=window)
+    return list(found.json()["value"])
+
+
+def starts(world: SyncWorld) -> list[datetime]:
+    return [datetime.fromisoformat(e["start"]).astimezone(UTC) for e in listed(world)]
+
+
+@pytest.mark.parametrize("where", ["here", "in Outlook"])
+def test_the_organisers_changes_to_a_series_and_one_occurrence_reach_every_attendee(
+    team: tuple[SyncWorld, ...], emulator: Any, where: str
+) -> None:
+    alice, bob, carol = team
+    meeting = organise_here(bob, series=True) if where == "here" else None
+    if meeting is None:
+        organise_in_outlook(bob, series=True)
+    sync(bob, alice, carol)
+    row = meeting_row()
+    ical = row.outlook_link.ical_uid
+    emulator.clear_outbox()
+    moved = {"start": at(3, 15), "end": at(3, 15, 30)}
+    if meeting is not None:
+        changed = bob.api().patch(
+            f"/api/events/{row.pk}.{stamp(at(3, 9))}",
+            {name: value.isoformat() for name, value in moved.items()},
+            format="json",
+        )
+        assert changed.status_code == 200, changed.content
+        assert bob.api().delete(f"/api/events/{row.pk}.{stamp(at(5, 9))}").status_code == 204
+    else:
+        by_day = {o["start"]["dateTime"][:10]: o["id"] for o in instances(bob, ical)}
+        bob.outlook_patch(
+            by_day[at(3).date().isoformat()],
+            {name: graph_time(value) for name, value in moved.items()},
+        )
+        bob.outlook_delete(by_day[at(5).date().isoformat()])
+    (by_bob,) = sync(bob)
+    everyone = tuple(sorted(["alice@contoso.test", CAROL_ALIAS]))
+    expected = [
+        ("cancellation", BOB_MAILBOX, everyone, None),
+        ("update", BOB_MAILBOX, everyone, None),
+    ]
+    assert sorted(mails(emulator)) == expected
+    assert by_bob.invitations == (4 if meeting is not None else 0)
+    sync(alice, carol, bob)
+    assert sorted(mails(emulator)) == expected  # the attendees' runs mailed nobody
+    days = [at(2, 9), at(3, 15), at(4, 9), at(6, 9)]
+    for world in (alice, bob, carol):
+        assert starts(world) == days, world.email
+        outlook_starts = [o["start"]["dateTime"][:16] for o in instances(world, ical)]
+        assert outlook_starts == [d.strftime("%Y-%m-%dT%H:%M") for d in days], world.email
+
+    emulator.clear_outbox()
+    if meeting is not None:
+        renamed = bob.api().patch(f"/api/events/{row.pk}", {"title": "Daily sync"}, format="json")
+        assert renamed.status_code == 200, renamed.content
+    else:
+        bob.outlook_patch(outlook_copy(bob, ical)["id"], {"subject": "Daily sync"})  # type: ignore[index]
+    sync(bob, alice, carol, bob)
+    # Outlook mails an update for the series and one more for its modified occurrence
+    assert mails(emulator) == [("update", BOB_MAILBOX, everyone, None)] * 2
+    for world in (alice, bob, carol):
+        assert {e["title"] for e in listed(world)} == {"Daily sync"}, world.email
+        assert {o["subject"] for o in instances(world, ical)} == {"Daily sync"}, world.email
 
 
 def test_an_outside_meeting_is_each_attendees_own_copy(
@@ -372,3 +533,155 @@ def test_people_connected_by_consent_are_known_by_every_address(
     assert (mine["id"], mine["editable"]) == (invitation["id"], True)
     assert status_of(mine, "ana.lima@contoso.test") == "accepted"
     assert created["iCalUId"] == Event.objects.get(pk=mine["id"]).outlook_link.ical_uid
+
+
+@pytest.mark.parametrize("series", [False, True], ids=["single", "series"])
+@pytest.mark.parametrize("login", ["bob@example.test", BOB_MAILBOX])
+def test_an_organiser_who_connects_late_gets_one_meeting_with_every_answer(
+    emulator: Any, series: bool, login: str
+) -> None:
+    """Alice and Carol synced Bob's meeting before Bob, a calsync user, connected his
+    mailbox; Alice answered it. With a login that is not his mailbox's address nobody knew
+    it was his, so each made their own copy; with that address as his login it was his
+    event already. Bob connects: one meeting, his, with each answer; no copy twice on
+    either side, and no mail."""
+    alice = SyncWorld(emulator, "alice@contoso.test", "Alice")
+    carol = SyncWorld(emulator, "carol@contoso.test", "Carol", aliases=(CAROL_ALIAS,))
+    bob = SyncWorld(emulator, login, "Bob", mailbox=BOB_MAILBOX, connected=False)
+    body: dict[str, Any] = {
+        "subject": "Planning",
+        "start": graph_time(at(3, 9)),
+        "end": graph_time(at(3, 10)),
+        "attendees": [attendee(alice.mailbox), attendee(CAROL_ALIAS)],
+    }
+    if series:
+        body["recurrence"] = {
+            "pattern": {"type": "daily", "interval": 1},
+            "range": {"type": "numbered", "startDate": at(3).date().isoformat(),
+                      "numberOfOccurrences": 4},
+        }  # fmt: skip
+    created = bob.outlook_create(body)
+    sync(alice, carol)
+    copies = {e["series_id"] or e["id"] for world in (alice, carol) for e in listed(world)}
+    own = Event.objects.filter(series__isnull=True)
+    known = login == BOB_MAILBOX
+    assert {e.owner for e in own} == ({bob.user} if known else {alice.user, carol.user})
+    alices = own.get(owner=bob.user if known else alice.user).pk
+    answered = alice.api().post(
+        f"/api/events/{alices}/respond", {"response": "accepted", "comment": "Yes"}, format="json"
+    )
+    assert answered.status_code == 200, answered.content
+    if series:
+        second = f"{alices}.{at(4, 9).strftime('%Y%m%dT%H%M%SZ')}"
+        declined = alice.api().post(f"/api/events/{second}/respond", {"response": "declined"},
+                                    format="json")  # fmt: skip
+        assert declined.status_code == 200, declined.content
+    sync(alice, carol, alice)
+    answers = [("response", alice.mailbox, (BOB_MAILBOX,), "accepted")]
+    if series:
+        answers.append(("response", alice.mailbox, (BOB_MAILBOX,), "declined"))
+    assert sorted(mails(emulator))[1:] == sorted(answers)  # after Bob's invitation
+    emulator.clear_outbox()
+
+    bob.connect()
+    (by_bob,) = sync(bob)
+    assert by_bob.invitations == 0
+    row = meeting_row()
+    assert row.owner == bob.user and (row.pk in copies) == known
+    occurrences = 4 if series else 1
+    assert [e["my_response"] for e in listed(alice)] == ["accepted"] * (occurrences - series)
+    assert [e["my_response"] for e in listed(carol)] == ["none"] * occurrences
+    mine = listed(bob)
+    assert len(mine) == occurrences and {e["series_id"] or e["id"] for e in mine} == {row.pk}
+    expected = ["accepted", "declined", "accepted", "accepted"] if series else ["accepted"]
+    assert [status_of(e, alice.mailbox) for e in mine] == expected
+    assert {status_of(e, CAROL_ALIAS) for e in mine} == {"none"}
+    assert Attendee.objects.get(event=row, email=alice.mailbox).comment == "Yes"
+    # every mailbox keeps its one copy, linked: later rounds write nothing and mail nobody
+    for _round in range(2):
+        for summary in sync(alice, carol, bob):
+            assert summary.pushed == {"created": 0, "updated": 0, "deleted": 0}
+    for world in (alice, bob, carol):
+        assert outlook_copy(world, created["iCalUId"]) is not None, world.email
+    assert len(listed(alice)) == occurrences - series and len(listed(carol)) == occurrences
+    assert Event.objects.filter(series__isnull=True).count() == 1
+    assert graph_status(outlook_copy(bob, created["iCalUId"]), alice.mailbox) == "accepted"  # type: ignore[arg-type]
+    assert mails(emulator) == []
+
+
+def test_an_outside_meetings_following_occurrences_are_answered_from_the_own_copy(
+    team: tuple[SyncWorld, ...], emulator: Any
+) -> None:
+    alice, _bob, _carol = team
+    emulator.add_user("dave@fabrikam.test", "Dave", "pw")
+    dave = SyncWorld.__new__(SyncWorld)
+    dave.emulator, dave.token = emulator, emulator.token_for("dave@fabrikam.test")
+    created = dave.outlook_create(
+        {
+            "subject": "Vendor sync",
+            "start": graph_time(at(2, 13)),
+            "end": graph_time(at(2, 14)),
+            "attendees": [attendee("alice@contoso.test")],
+            "recurrence": {
+                "pattern": {"type": "daily", "interval": 1},
+                "range": {"type": "numbered", "startDate": at(2).date().isoformat(),
+                          "numberOfOccurrences": 4},
+            },
+        }
+    )  # fmt: skip
+    sync(alice)
+    emulator.clear_outbox()
+    (_first, second, _third, _fourth) = listed(alice)
+    answered = alice.api().post(
+        f"/api/events/{second['id']}/respond",
+        {"response": "tentative", "following": True},
+        format="json",
+    )
+    assert answered.status_code == 200, answered.content
+    (by_alice,) = sync(alice)
+    assert by_alice.invitations == 3
+    assert (
+        mails(emulator)
+        == [("response", "alice@contoso.test", ("dave@fabrikam.test",), "tentativelyAccepted")] * 3
+    )
+    sync(alice)
+    assert [e["my_response"] for e in listed(alice)] == ["none"] + ["tentative"] * 3
+    assert len(mails(emulator)) == 3
+    window = {"startDateTime": at(0).isoformat(), "endDateTime": at(10).isoformat()}
+    tracked = dave.graph("GET", f"/me/events/{created['id']}/instances", params=window)
+    answers = [graph_status(o, "alice@contoso.test") for o in tracked.json()["value"]]
+    assert answers == ["none"] + ["tentativelyAccepted"] * 3
+
+
+def test_two_users_a_meeting_from_invitation_to_cancellation(emulator: Any) -> None:
+    """Two calsync users only: each step's mails, exactly, and both sides after it."""
+    alice = SyncWorld(emulator, "alice@contoso.test", "Alice")
+    bob = SyncWorld(emulator, "bob@example.test", "Bob", mailbox=BOB_MAILBOX)
+    meeting = organise_here(bob, attendees=[{"email": "alice@contoso.test"}])
+    sync(bob, alice)
+    assert mails(emulator) == [("invitation", BOB_MAILBOX, ("alice@contoso.test",), None)]
+    emulator.clear_outbox()
+    answered = alice.api().post(f"/api/events/{meeting['id']}/respond",
+                                {"response": "accepted"}, format="json")  # fmt: skip
+    assert answered.status_code == 200, answered.content
+    sync(alice, bob)
+    assert mails(emulator) == [("response", "alice@contoso.test", (BOB_MAILBOX,), "accepted")]
+    ical = meeting_row().outlook_link.ical_uid
+    assert graph_status(outlook_copy(bob, ical), "alice@contoso.test") == "accepted"  # type: ignore[arg-type]
+    emulator.clear_outbox()
+    moved = bob.api().patch(f"/api/events/{meeting['id']}",
+                            {"start": at(2, 11).isoformat(), "end": at(2, 12).isoformat()},
+                            format="json")  # fmt: skip
+    assert moved.status_code == 200, moved.content
+    sync(bob, alice)
+    assert mails(emulator) == [("update", BOB_MAILBOX, ("alice@contoso.test",), None)]
+    copy = outlook_copy(alice, ical)
+    assert copy is not None and copy["start"]["dateTime"][:16] == at(2, 11).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    assert starts(alice) == [at(2, 11)]
+    emulator.clear_outbox()
+    assert bob.api().delete(f"/api/events/{meeting['id']}").status_code == 204
+    sync(bob, alice)
+    assert mails(emulator) == [("cancellation", BOB_MAILBOX, ("alice@contoso.test",), None)]
+    assert listed(alice) == [] and listed(bob) == []

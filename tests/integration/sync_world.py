@@ -34,7 +34,8 @@ class StaticToken:
 
 class SyncWorld:
     """One calsync user and their mailbox (``mailbox``: its address when it is not the
-    login; ``aliases``: the mailbox's other addresses)."""
+    login; ``aliases``: the mailbox's other addresses; ``connected``: False for a user who
+    has not connected the mailbox yet, see :meth:`connect`)."""
 
     def __init__(
         self,
@@ -44,16 +45,23 @@ class SyncWorld:
         *,
         mailbox: str | None = None,
         aliases: tuple[str, ...] = (),
+        connected: bool = True,
     ) -> None:
         self.emulator = emulator
         self.email = email
         self.mailbox = mailbox or email
         self.user = do_create_user(email, "pw-calsync", name=name)
+        self.name = name
         emulator.add_user(self.mailbox, name, "pw-microsoft", aliases=list(aliases))
-        self.account = OutlookAccount.objects.create(
-            user=self.user, mailbox=self.mailbox, display_name=name
-        )
+        if connected:
+            self.connect()
         self.token = emulator.token_for(self.mailbox)
+
+    def connect(self) -> None:
+        """Connect the user's mailbox (their ``OutlookAccount``)."""
+        self.account = OutlookAccount.objects.create(
+            user=self.user, mailbox=self.mailbox, display_name=self.name
+        )
 
     def api(self) -> APIClient:
         """A REST API client signed in as this user (the calendar's own API views)."""

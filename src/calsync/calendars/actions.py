@@ -397,6 +397,62 @@ def _occurrence_slot(series: Event, original_start: datetime) -> recurrence.Slot
 
 
 @transaction.atomic
+def do_answer_occurrences(
+    series: Event,
+    slots: Sequence[recurrence.Slot],
+    email: str,
+    answer: Mapping[str, Any],
+    *,
+    responder_id: int | None = None,
+) -> list[Event]:
+    """Write an attendee's ``answer`` (as :func:`do_answer`) on the occurrences of
+    ``series`` at ``slots`` (occurrences of its rule): each occurrence not modified yet
+    becomes an exception carrying it (a copy of the series, in a few queries however many
+    there are), an exception already there is answered; cancelled ones are left alone.
+    The new exceptions send one ``calendar_changed`` to the owner and one to
+    ``responder_id`` (naming the first), not one each. Returns the rows written, in the
+    order of ``slots``."""
+    series = Event.objects.select_for_update().get(pk=series.pk)
+    originals = [slot.original_start for slot in slots]
+    existing = {e.original_start: e for e in series.exceptions.filter(original_start__in=originals)}
+    cancelled = set(
+        CancelledOccurrence.objects.filter(series=series, original_start__in=originals).values_list(
+            "original_start", flat=True
+        )
+    )
+    new = []
+    for slot in slots:
+        if slot.original_start in existing or slot.original_start in cancelled:
+            continue
+        exception = Event(owner=series.owner, series=series, original_start=slot.original_start)
+        for name in COPIED_TO_EXCEPTION:
+            setattr(exception, name, getattr(series, name))
+        exception.start, exception.end = slot.start, slot.end
+        exception.start_date, exception.end_date = slot.start_date, slot.end_date
+        exception.version = 2  # made, then answered: a change the sync sees
+        new.append(exception)
+    Event.objects.bulk_create(new)
+    people = list(series.attendees.all())
+    rows = [{"email": a.email, "name": a.name, "type": a.type, "status": a.status} for a in people]
+    for row in rows:
+        if row["email"] == email:
+            row.update(answer)
+    Attendee.objects.bulk_create(
+        Attendee(event=exception, **row) for exception in new for row in rows
+    )
+    if new:  # one signal per user for the lot (each asks that user's sync)
+        _changed(series.owner_id, new[0].pk)
+        if responder_id is not None and responder_id != series.owner_id:
+            _changed(responder_id, new[0].pk)
+    made = {e.original_start: e for e in new}
+    for original, exception in existing.items():
+        made[original] = do_answer(
+            exception, email, answer, whole_series=False, responder_id=responder_id
+        )
+    return [made[o] for o in originals if o in made]
+
+
+@transaction.atomic
 def do_update_occurrence(
     series: Event, original_start: datetime, changes: Mapping[str, Any]
 ) -> Event:

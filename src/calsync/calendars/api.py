@@ -445,10 +445,19 @@ class RespondSerializer(serializers.Serializer):
         default=True,
         help_text=_lazy("Whether the organiser gets the answer (Outlook's sendResponse)."),
     )
+    following = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_lazy(
+            "On an occurrence: answer it and every later occurrence of the series (up to "
+            "two years ahead), each on its own."
+        ),
+    )
 
 
 class EventRespondView(APIView):
-    """``POST /api/events/<id>/respond``: answer an invitation (a series or one occurrence)."""
+    """``POST /api/events/<id>/respond``: answer an invitation (a series, one occurrence,
+    or an occurrence and the following ones)."""
 
     @extend_schema(
         parameters=[EVENT_ID_PARAMETER],
@@ -456,9 +465,12 @@ class EventRespondView(APIView):
         responses={200: EventSerializer},
         description=_lazy(
             "Answer a meeting someone else organises: on a series' id the whole series, on "
-            "an occurrence id that occurrence only. The answer reaches Outlook at the next "
-            "sync (accept, tentativelyAccept or decline). A declined meeting leaves the "
-            "calendar (listed with the archived ones); the organiser keeps it."
+            "an occurrence id that occurrence only, or with following that occurrence and "
+            "every later one up to two years ahead (Outlook has no answer for the rest of a "
+            "series: each occurrence is answered on its own, and with send the organiser "
+            "gets one answer for each). The answer reaches Outlook at the next sync (accept, "
+            "tentativelyAccept or decline). A declined meeting leaves the calendar (listed "
+            "with the archived ones); the organiser keeps it."
         ),
     )
     def post(self, request: Request, event_id: str) -> Response:
@@ -470,7 +482,13 @@ class EventRespondView(APIView):
             "comment": form.validated_data["comment"],
             "send_response": form.validated_data["send"],
         }
-        meetings.answer(request.user, item, own.email, answer)
+        if form.validated_data["following"]:
+            try:
+                meetings.answer_following(request.user, item, own.email, answer)
+            except DjangoValidationError as exc:
+                raise _django_errors(exc) from exc
+        else:
+            meetings.answer(request.user, item, own.email, answer)
         return Response(_out(request, access_event(request.user, event_id)))
 
 

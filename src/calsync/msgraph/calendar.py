@@ -538,7 +538,8 @@ def _request_for(
         key = (action.series_remote_id, _start_key(action.original_start))
         if key not in instances:
             raise ItemNotFound(f"{action.series_remote_id} has no occurrence at {key[1]}")
-        body = mapping.patch_body(action.data, mapping.INSTANCE_FIELDS)
+        fields = mapping.overridden_fields(action.data, action.series_data)
+        body = mapping.patch_body(action.data, fields)
         return SubRequest("PATCH", f"/me/events/{quote(instances[key], safe='')}", body)
     if isinstance(action, CreateRemote):
         body = mapping.create_body(action.data, action.uid, action.transaction_id)

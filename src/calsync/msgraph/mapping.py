@@ -356,7 +356,26 @@ CONTENT_FIELDS = frozenset(
     | WHEN_FIELDS
 )
 INSTANCE_FIELDS = CONTENT_FIELDS - {"recurrence"}
-"""What a PATCH of one occurrence writes when it becomes an exception."""
+"""What a PATCH of one occurrence may write when it becomes an exception."""
+
+
+def overridden_fields(data: EventData, series: EventData | None) -> frozenset[str]:
+    """The fields a PATCH of one occurrence writes to make it the exception ``data`` of
+    ``series``: its times, and what it holds otherwise than its series (Outlook's
+    exceptions keep only what they override, and follow their series in the rest; an
+    attendee list counts by who is on it, not their answers). Every field without
+    ``series``."""
+    if series is None:
+        return INSTANCE_FIELDS
+    fields = set(WHEN_FIELDS)
+    for name in INSTANCE_FIELDS - WHEN_FIELDS:
+        mine, theirs = getattr(data, name), getattr(series, name)
+        if name == "attendees":
+            mine = sorted((a.email, a.name, a.type) for a in mine)
+            theirs = sorted((a.email, a.name, a.type) for a in theirs)
+        if mine != theirs:
+            fields.add(name)
+    return frozenset(fields)
 
 
 def transaction_id(uid: str, planned: str) -> str:

@@ -70,6 +70,9 @@ class CreateRemote(_Action):
     series_uid: str | None = None
     """For an exception: its master's uid; without ``series_remote_id``, the master is
     created in the same run and the remote side takes the id it got."""
+    series_data: EventData | None = None
+    """For an exception: its series' content as Outlook will hold it, so that only what
+    the exception overrides is written (None: every field)."""
 
     def notices(self) -> tuple[Notice, ...]:
         if self.series_uid is not None or self.series_remote_id is not None:

@@ -30,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from calsync.syncengine import guards, identity, meetings, zones
 from calsync.syncengine.actions import (
@@ -365,9 +366,7 @@ def _sync_pair(
         local_fields["my_response"] = answer
     if local_fields:
         writes.insert(0, UpdateLocal(uid, local_id, local_fields))
-    remote_fields = meetings.without_answers(_changed_fields(merged.data, theirs[0]), theirs[0])
-    if not is_organizer:
-        remote_fields = meetings.personal(remote_fields)  # an attendee writes their own only
+    remote_fields = _remote_fields(ctx, merged.data, theirs[0], is_organizer, local)
     if remote_fields:
         if_match = remote.change_key if remote else _entry(entry).remote_change_key
         if not is_organizer:
@@ -496,8 +495,60 @@ def _push_new(ctx: _Context, uid: str, local: LocalItem) -> ItemPlan | None:
         series_remote_id,
         local.original_start,
         local.series_uid,
+        _series_now(ctx, local.series_uid),
     )
     return ItemPlan(uid, (action,), "put", entry)
+
+
+def _remote_fields(
+    ctx: _Context, merged: EventData, theirs: EventData, is_organizer: bool, local: LocalItem | None
+) -> dict[str, Any]:
+    """What of ``merged`` Outlook's copy ``theirs`` lacks and this account writes: an
+    attendee only their own fields; an organiser's exception not what follows its series."""
+    fields = meetings.without_answers(_changed_fields(merged, theirs), theirs)
+    if not is_organizer:
+        return meetings.personal(fields)  # an attendee writes their own only
+    if local is not None and local.series_uid is not None:
+        return _not_followed(ctx, local.series_uid, fields, theirs)
+    return fields
+
+
+FOLLOWING = frozenset({"title", "description", "location", "show_as", "privacy"})
+"""Fields an exception takes from its series in Outlook unless it overrides them."""
+
+
+def _not_followed(
+    ctx: _Context, series_uid: str, fields: dict[str, Any], theirs: EventData
+) -> dict[str, Any]:
+    """``fields`` (an organiser's exception's writes to Outlook) less those Outlook's
+    exception takes from its series by itself: the series' new value where the exception
+    held the series' value as last synced (an exception keeps only what it overrides;
+    writing it would mail every attendee once more)."""
+    master = ctx.status.get(series_uid)
+    now = _series_now(ctx, series_uid)
+    if master is None or now is None:
+        return fields
+    return {
+        name: value
+        for name, value in fields.items()
+        if not (
+            name in FOLLOWING
+            and value == getattr(now, name)
+            and getattr(theirs, name) == getattr(master.base, name)
+        )
+    }
+
+
+def _series_now(ctx: _Context, series_uid: str | None) -> EventData | None:
+    """The content the series ``series_uid`` has in Outlook after this plan: as here when
+    it changed here (its changes go out), else as last synced; None when not a series."""
+    if series_uid is None:
+        return None
+    local = ctx.pairing.local.get(series_uid)
+    if local is not None and local.is_organizer:
+        return local.data
+    entry = ctx.status.get(series_uid)
+    return entry.base if entry is not None else None
 
 
 def _pull_new(ctx: _Context, uid: str, remote: RemoteItem) -> ItemPlan:

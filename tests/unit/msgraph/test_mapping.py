@@ -318,3 +318,22 @@ def test_the_mailbox_addresses_are_its_smtp_ones_primary_first() -> None:
     assert mapping.mailbox_addresses({"mail": None, "userPrincipalName": "x@y.test"}) == [
         "x@y.test"
     ]
+
+
+def test_an_exception_writes_its_times_and_only_what_it_overrides() -> None:
+    start = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    series = EventData(
+        "Standup", start, start.replace(hour=10), "Europe/Paris", location="Room 1",
+        attendees=(Attendee("a@x.test", "A", "required", "accepted"),),
+        recurrence="FREQ=DAILY;COUNT=5",
+    )  # fmt: skip
+    moved = series.with_fields(
+        {"start": start.replace(hour=14), "end": start.replace(hour=15), "recurrence": None,
+         "attendees": (Attendee("a@x.test", "A", "required", "declined"),)}
+    )  # fmt: skip
+    assert mapping.overridden_fields(moved, series) == mapping.WHEN_FIELDS
+    body = mapping.patch_body(moved, mapping.overridden_fields(moved, series))
+    assert set(body) == {"isAllDay", "start", "end"}
+    renamed = moved.with_fields({"title": "Standup (late)"})
+    assert mapping.overridden_fields(renamed, series) == mapping.WHEN_FIELDS | {"title"}
+    assert mapping.overridden_fields(renamed, None) == mapping.INSTANCE_FIELDS

@@ -278,3 +278,40 @@ def test_cancellations_of_a_meeting_i_do_not_organise_are_outlooks() -> None:
     merged = merge("u", base, mine, base, local_wins=True, local_is_organizer=False)
     assert merged.data.cancelled == ()
     assert [(c.field, c.winner) for c in merged.conflicts] == [("cancelled", "remote")]
+
+
+def _renamed_here(exception_title: str, new_title: str) -> list[UpdateRemote]:
+    """The organiser renames the linked series here to 'Daily'; its linked exception (moved
+    two hours, titled ``exception_title``) reads ``new_title`` here."""
+    master, exception, _theirs = _exception_linked()
+    held = MOVED.with_fields({"title": exception_title})
+    exception = replace(exception, base=held)
+    series_here = local_item(
+        SERIES.with_fields({"title": "Daily"}), uid="master", version=2, modified_at=NOW
+    )
+    occurrence_here = local_item(
+        held.with_fields({"title": new_title}), uid=exception.uid, local_id="L2", version=2,
+        series_uid="master", original_start=SECOND, modified_at=NOW,
+    )  # fmt: skip
+    decided = plan(
+        local_snapshot(series_here, occurrence_here), remote_snapshot(),
+        Status([master, exception]), policy(),
+    )  # fmt: skip
+    for item in decided.items:
+        assert item.entry is not None and item.entry.base.title in ("Daily", new_title)
+    return [a for a in decided.actions if isinstance(a, UpdateRemote)]
+
+
+def test_an_exception_that_held_its_series_value_follows_the_series_in_outlook() -> None:
+    """Outlook's exception keeps only what it overrides: the series' rename reaches it, so
+    writing it too would only mail every attendee once more."""
+    (update,) = _renamed_here("Standup", "Daily")
+    assert (update.remote_id, update.fields) == ("M1", {"title": "Daily"})
+
+
+def test_an_exception_with_a_value_of_its_own_is_written() -> None:
+    updates = _renamed_here("Standup (moved)", "Daily")
+    assert sorted((u.remote_id, tuple(u.fields.items())) for u in updates) == [
+        ("M1", (("title", "Daily"),)),
+        ("OCC2", (("title", "Daily"),)),
+    ]

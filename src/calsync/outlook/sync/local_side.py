@@ -14,7 +14,9 @@ Writes (:meth:`OrmLocalSide.apply_local`) go through :mod:`calsync.calendars.act
 the page, the API and the sync obey the same rules; each action runs in its own savepoint
 and fails alone. ``CreateLocal`` is idempotent by uid; an Outlook meeting whose iCalUId is
 already an event of another calsync user (its organizer's) is linked to that event instead
-of copied. On an event owned by another user only the account's answer is written.
+of copied; a meeting the user organises folds in the own copies attendees made of it before
+the user connected (:func:`calsync.outlook.sync.meetings.fold_copies`). On an event owned by
+another user only the account's answer is written.
 
 Series: a master's ``cancelled`` are its :class:`CancelledOccurrence` rows; an exception is
 an item whose uid is :func:`~calsync.syncengine.model.occurrence_uid` of its master's uid
@@ -56,6 +58,10 @@ from calsync.syncengine.sides import LocalOutcome
 from calsync.syncengine.snapshots import LocalSnapshot
 
 logger = logging.getLogger("calsync.outlook.sync")
+
+FOLLOWED = ("title", "description", "location", "show_as", "privacy")
+"""Fields an exception takes from its series when it holds the series' value (engine and
+model names alike; see ``calsync.calendars.actions.FOLLOWED``)."""
 
 CHUNK = 200
 """Local writes are committed in transactions of this many actions."""
@@ -396,10 +402,35 @@ class OrmLocalSide:
             fields.pop("recurrence", None)
         changes = self._changes(event, fields, answer)
         if changes:
+            versions = dict(event.exceptions.values_list("pk", "version"))
             event = calendar_actions.do_update_event(event, changes)
+            if versions:
+                self._followed(event, versions, changes)
         if cancelled is not None:
             self._cancel(event, cancelled)
         return self.item(self._reload(event))
+
+    def _followed(self, series: Event, versions: dict[int, int], changes: dict[str, Any]) -> None:
+        """Outlook's change of ``series`` just written here: its exceptions that took the
+        new values here (they had the old ones) took them in Outlook too, where an
+        exception keeps only what it overrides. Their records say so, so that the next run
+        does not write them again (each such write mails every attendee)."""
+        names = [name for name in FOLLOWED if name in changes]
+        if not names:
+            return
+        rows = SyncRecord.objects.filter(account=self.account, event__series=series)
+        for record in rows.select_related("event"):
+            exception = record.event
+            assert exception is not None
+            before = versions.get(exception.pk)
+            if before is None or record.local_version != before or exception.version == before:
+                continue  # an edit of its own is pending, or it did not follow
+            base = dict(record.base)
+            for name in names:
+                if getattr(exception, name) == getattr(series, name):
+                    base[name] = getattr(exception, name)
+            record.base, record.local_version = base, exception.version
+            record.save(update_fields=["base", "local_version"])
 
     def _cancel(self, series: Event, cancelled: Iterable[datetime | date]) -> None:
         """Cancel the occurrences of ``series`` at ``cancelled`` not cancelled yet."""
@@ -433,6 +464,8 @@ class OrmLocalSide:
         if organiser is not None:  # the organiser's event: our show-as is ours alone
             values["show_as"] = ShowAs.BUSY
         event = calendar_actions.do_create_event(owner, values)
+        if action.is_organizer:  # attendees' own copies from before we connected
+            meetings.fold_copies(event, action.ical_uid)
         taken = Event.objects.filter(uid=action.uid).exists()
         uid = meetings.own_copy_uid(action.uid, owner.pk) if taken else action.uid
         Event.objects.filter(pk=event.pk).update(uid=uid, origin=ORIGIN_OUTLOOK)

@@ -1,11 +1,12 @@
 // Accept / Tentative / Decline for an invitation: an event the user attends without
 // organising it (the API's `my_response` is not null). The answer goes to
 // POST /api/events/<id>/respond with the optional comment and whether the organiser is
-// told; on an occurrence of a series it asks first whether it answers that occurrence or
-// the whole series. The sync takes it to Outlook.
+// told; on an occurrence of a series it asks first whether it answers that occurrence, it
+// and the following ones (each answered on its own, up to two years ahead), or the whole
+// series. The sync takes it to Outlook.
 
 import { request } from "./api.js";
-import { askScope } from "./choice.js";
+import { ask } from "./choice.js";
 import { answerOf } from "./attendees.js";
 
 const DONE = {
@@ -53,18 +54,26 @@ export class RsvpBar {
     const event = this.event;
     if (!event) return;
     let target = event.id;
+    let following = false;
     const recurring = event.series_id !== null && event.series_id !== undefined;
     await this.run(async () => {
       if (recurring) {
-        const scope = await askScope({
+        const scope = await ask({
           title: gettext("Answer a recurring meeting"),
           message: gettext("Answer for:"),
+          note: gettext("Following occurrences are answered one by one in Outlook (up to two years ahead): the organiser gets an answer for each."),
+          choices: [
+            { value: "occurrence", label: gettext("This occurrence") },
+            { value: "following", label: gettext("This and following occurrences") },
+            { value: "series", label: gettext("The whole series"), kind: "primary" },
+          ],
         });
         if (!scope) return null;
         if (scope === "series") target = event.series_id;
+        following = scope === "following";
       }
       await request("POST", `${this.eventUrl(target)}/respond`, {
-        response, comment: this.comment.value.trim(), send: this.send.checked,
+        response, comment: this.comment.value.trim(), send: this.send.checked, following,
       });
       return DONE[response]();
     });
