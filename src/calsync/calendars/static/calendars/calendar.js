@@ -5,6 +5,7 @@
 // (see page_views.py); strings from Django's JS catalog.
 
 import { ApiError, request } from "./api.js";
+import { CalendarList } from "./calendar_list.js";
 import { askScope } from "./choice.js";
 import { Clock } from "./clock.js";
 import { EventEditor } from "./editor.js";
@@ -59,6 +60,7 @@ function toCalendarEvent(event) {
     allDay: Boolean(event.all_day),
     editable: event.editable !== false,
     classNames: classes,
+    ...calendars.look(event),
     extendedProps: { api: event },
   };
 }
@@ -70,10 +72,14 @@ function windowParams(range) {
     end: new Date(clock.instant(range.end)).toISOString(),
   });
   if (showArchived) params.set("archived", "true");
+  const only = calendars.shownIds();
+  if (only) params.set("calendar", only.join(","));
   return params;
 }
 
 async function fetchWindow(range) {
+  await calendars.ready;
+  if (calendars.noneShown()) return [];
   const data = await request("GET", `${config.eventsUrl}?${windowParams(range)}`);
   const list = Array.isArray(data) ? data : [];
   return list.filter((event) => showArchived || event.active !== false);
@@ -196,6 +202,10 @@ function wrote() {
   document.dispatchEvent(new Event("calsync:changed-here"));
   return redrawChanged();
 }
+
+const calendars = new CalendarList(document.getElementById("calendars-panel"), {
+  config, notify, onChange: () => calendar.refetchEvents(),
+});
 
 const editor = new EventEditor({ config, clock, eventUrl, notify, onChanged: wrote });
 
