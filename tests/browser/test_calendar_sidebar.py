@@ -42,11 +42,12 @@ def test_a_calendar_is_made_shown_hidden_filled_into_and_deleted(
 ) -> None:
     day = today()
     api = api_as(user.email)
-    for title in ("Dentist", "Lunch"):
+    for title, show_as in (("Dentist", "busy"), ("Lunch", "busy"), ("Nap", "free")):
         made = api.post(
             "/api/events",
             json={
                 "title": title,
+                "show_as": show_as,
                 "start": f"{day:%Y-%m-%d}",
                 "end": f"{day + timedelta(days=1):%Y-%m-%d}",
                 "all_day": True,
@@ -58,6 +59,9 @@ def test_a_calendar_is_made_shown_hidden_filled_into_and_deleted(
     page = signed.page
     expect(page.locator("#calendars-heading")).to_have_text(screen.text("Calendars", "Lịch"))
     expect(row(page, screen.text("Calendar", "Lịch"))).to_have_count(1)
+    # filled with the default calendar's colour (#3b82f6), a pale tint of it when free
+    expect(signed.events("Lunch").first).to_have_css("background-color", "rgb(59, 130, 246)")
+    expect(signed.events("Nap").first).to_have_css("background-color", "rgb(216, 230, 253)")
 
     # a new calendar, in red
     page.locator("#new-calendar summary").click()

@@ -4,9 +4,9 @@
 // it (its events move to the default calendar). It also fills the event dialog's "Calendar"
 // select and gives each event its calendar's colour (calendar.js asks `look`).
 //
-// Colours (calendar_list.css): an event is filled with its calendar's colour; its left edge
-// keeps the colour of its kind (kinds.js, the legend). Free events keep their pale fill and
-// archived ones their grey: those fills say something of their own.
+// Colours (calendar_list.css): an event is filled with its calendar's colour (a pale tint of
+// it when shown as free); its left edge keeps the colour of its kind (kinds.js, the legend).
+// Archived ones keep their grey fill, which says something of its own.
 
 import { fieldErrors, request } from "./api.js";
 import { ask } from "./choice.js";
@@ -22,11 +22,21 @@ function readHidden() {
   }
 }
 
+function channels(colour) {
+  const n = parseInt(colour.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
 /** Dark or white text, whichever reads better on `colour` (#rrggbb). */
 export function textOn(colour) {
-  const n = parseInt(colour.slice(1), 16);
-  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  const [r, g, b] = channels(colour);
   return (0.299 * r + 0.587 * g + 0.114 * b) / 255 > 0.62 ? "#111827" : "#ffffff";
+}
+
+/** A pale tint of `colour` (#rrggbb): a fifth of it on white. */
+export function paleOf(colour) {
+  const hex = channels(colour).map((c) => Math.round(255 - (255 - c) * 0.2).toString(16).padStart(2, "0"));
+  return `#${hex.join("")}`;
 }
 
 /** Put the calendar of id `id` (null or unknown: the default one) in a select of calendars. */
@@ -97,10 +107,15 @@ export class CalendarList {
     return this.calendars.length > 0 && this.calendars.every((c) => this.hidden.has(c.id));
   }
 
-  /** FullCalendar colour options for an API event: its calendar's fill, where the kind allows. */
+  /**
+   * FullCalendar colour options for an API event: its calendar's colour as the fill (a pale
+   * tint of it when shown as free); archived ones keep their grey. The left edge (the border,
+   * left to the CSS) keeps the kind's colour.
+   */
   look(event) {
     const calendar = this.byId(event.calendar);
-    if (!calendar || event.active === false || event.show_as === "free") return {};
+    if (!calendar || event.active === false) return {};
+    if (event.show_as === "free") return { backgroundColor: paleOf(calendar.color), textColor: "#111827" };
     return { backgroundColor: calendar.color, textColor: textOn(calendar.color) };
   }
 
