@@ -72,15 +72,15 @@ function windowParams(range) {
     end: new Date(clock.instant(range.end)).toISOString(),
   });
   if (showArchived) params.set("archived", "true");
-  const only = calendars.shownIds();
-  if (only) params.set("calendar", only.join(","));
   return params;
 }
 
 async function fetchWindow(range) {
-  await calendars.ready;
-  if (calendars.noneShown()) return [];
-  const data = await request("GET", `${config.eventsUrl}?${windowParams(range)}`);
+  const data = await calendars.filtered((only) => { // only the sidebar's shown calendars
+    const params = windowParams(range);
+    if (only) params.set("calendar", only.join(","));
+    return request("GET", `${config.eventsUrl}?${params}`);
+  });
   const list = Array.isArray(data) ? data : [];
   return list.filter((event) => showArchived || event.active !== false);
 }

@@ -8,7 +8,7 @@
 // it when shown as free); its left edge keeps the colour of its kind (kinds.js, the legend).
 // Archived ones keep their grey fill, which says something of its own.
 
-import { fieldErrors, request } from "./api.js";
+import { ApiError, fieldErrors, request } from "./api.js";
 import { ask } from "./choice.js";
 
 const HIDDEN_KEY = "calsync.calendars.hidden";
@@ -74,6 +74,7 @@ export class CalendarList {
     this.select = document.getElementById("ev-calendar");
     this.calendars = [];
     this.hidden = readHidden();
+    this.unknown = new Set(); // calendar ids seen on events but not listed: read the list again once
     this.newForm.addEventListener("submit", (submit) => {
       submit.preventDefault();
       this.create();
@@ -82,6 +83,7 @@ export class CalendarList {
     this.ready = this.load();
   }
 
+  /** Read the list; the sidebar is drawn again only when a calendar changed (not its count). */
   async load() {
     try {
       const data = await request("GET", this.url);
@@ -89,7 +91,11 @@ export class CalendarList {
     } catch (error) {
       this.notify(error.message, "error");
     }
-    this.render();
+    const drawn = JSON.stringify(this.calendars.map((c) => [c.id, c.name, c.color, c.is_default]));
+    if (drawn !== this.drawn) {
+      this.drawn = drawn;
+      this.render();
+    }
   }
 
   byId(id) {
@@ -108,12 +114,35 @@ export class CalendarList {
   }
 
   /**
+   * The events of the shown calendars: `read(ids)` asks the API (ids null: no filter); none
+   * shown is [] without asking. While some are hidden the list is read first (a calendar
+   * made in another tab is shown); a 400 about the filter (one deleted meanwhile) reads it
+   * again and asks once more.
+   */
+  async filtered(read) {
+    await this.ready;
+    if (this.shownIds()) await this.load();
+    if (this.noneShown()) return [];
+    try {
+      return await read(this.shownIds());
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 400 || !(error.body && error.body.calendar)) throw error;
+      await this.load();
+      return this.noneShown() ? [] : read(this.shownIds());
+    }
+  }
+
+  /**
    * FullCalendar colour options for an API event: its calendar's colour as the fill (a pale
    * tint of it when shown as free); archived ones keep their grey. The left edge (the border,
    * left to the CSS) keeps the kind's colour.
    */
   look(event) {
     const calendar = this.byId(event.calendar);
+    if (!calendar && Number.isInteger(event.calendar) && !this.unknown.has(event.calendar)) {
+      this.unknown.add(event.calendar); // made in another tab: list it, then redraw
+      window.setTimeout(() => this.changed(), 0);
+    }
     if (!calendar || event.active === false) return {};
     if (event.show_as === "free") return { backgroundColor: paleOf(calendar.color), textColor: "#111827" };
     return { backgroundColor: calendar.color, textColor: textOn(calendar.color) };
@@ -214,6 +243,7 @@ export class CalendarList {
       return;
     }
     this.notify(gettext("Calendar saved."));
+    this.drawn = null; // closes the form even when nothing changed
     await this.changed();
   }
 
@@ -233,7 +263,9 @@ export class CalendarList {
     await this.changed();
   }
 
-  async remove(calendar) {
+  async remove(listed) {
+    await this.load(); // its count of events as it is now
+    const calendar = this.byId(listed.id) || listed;
     const target = this.byId(this.defaultId());
     const choice = await ask({
       title: interpolate(gettext("Delete the calendar “%(name)s”?"), { name: calendar.name }, true),
