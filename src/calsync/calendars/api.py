@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,7 +34,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calsync.accounts.models import User
-from calsync.calendars import actions, changes, feeds, ics, meetings, people, search, validation
+from calsync.calendars import (
+    actions,
+    calendar_list,
+    changes,
+    feeds,
+    ics,
+    meetings,
+    people,
+    search,
+    validation,
+)
 from calsync.calendars.access import (
     access_event,
     access_event_for_answer,
@@ -43,7 +54,7 @@ from calsync.calendars.access import (
     has_declined,
     read_only_reason,
 )
-from calsync.calendars.models import Event, IcsFeed, ResponseStatus
+from calsync.calendars.models import Calendar, Event, IcsFeed, ResponseStatus
 from calsync.calendars.occurrences import Occurrence, WindowTooFull, list_window, with_details
 from calsync.calendars.serializers import EventSerializer, EventWriteSerializer
 
@@ -168,6 +179,15 @@ class EventListView(APIView):
                 OpenApiTypes.STR,
                 description=_lazy("Search: every word in the title, location or attendees."),
             ),
+            OpenApiParameter(
+                "calendar",
+                OpenApiTypes.STR,
+                description=_lazy(
+                    "Only these calendars: ids separated by commas (the default calendar also "
+                    "holds the meetings others organise); an id that is not one of yours is "
+                    "a 400 naming it."
+                ),
+            ),
         ],
         responses={200: EventSerializer(many=True)},
         description=_lazy(
@@ -184,6 +204,7 @@ class EventListView(APIView):
         query = _query(request)
         if query:
             events = search.matching(events, query)
+        events = _in_calendars(request, events)
         if not archived:
             events = events.exclude(declined_by(_reader(request)))
         window = _window(request)
@@ -224,6 +245,34 @@ def _window_items(
             )
             % {"limit": exc.limit}
         ) from exc
+
+
+def _in_calendars(request: Request, events: Any) -> Any:
+    """``events`` narrowed to ``?calendar=<id>[,<id>…]`` (calendars of the user whose calendar
+    is listed; the default one also holds the meetings others organise), or as they are
+    when the parameter is absent or empty. A bad, unknown or foreign id is a 400 naming it."""
+    raw = request.query_params.get("calendar", "").strip()
+    if not raw:
+        return events
+    wanted: list[int] = []
+    for part in raw.split(","):
+        text = part.strip()
+        if not text.isdigit() or len(text) > 18:
+            raise ValidationError(
+                {"calendar": [_("“%(id)s” is not a calendar id.") % {"id": text[:40]}]}
+            )
+        wanted.append(int(text))
+    reader = _reader(request)
+    found = {c.pk: c for c in Calendar.objects.filter(owner=reader, pk__in=wanted)}
+    for pk in wanted:
+        if pk not in found:
+            raise ValidationError(
+                {"calendar": [_("Calendar %(id)d is not one of yours.") % {"id": pk}]}
+            )
+    shown = Q(pk__in=[])
+    for calendar in found.values():
+        shown |= calendar_list.filed_in(reader, calendar)
+    return events.filter(shown)
 
 
 def _query(request: Request) -> str:

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
 from calsync.accounts.zones import zone_names
-from calsync.calendars import search
+from calsync.calendars import calendar_list, search
 from calsync.calendars.models import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
 
 LIMITS = {
@@ -52,6 +52,8 @@ class CalendarPageView(LoginRequiredMixin, TemplateView):
         context["calendar_config"] = {
             "eventsUrl": f"{prefix}api/events",
             "changesUrl": f"{prefix}api/changes",
+            "calendarsUrl": f"{prefix}api/calendars",
+            "calendarPalette": calendar_list.PALETTE,
             "timeZone": getattr(user, "time_zone", "") or "",
             "language": get_language() or "en",
             "user": {

@@ -5,6 +5,7 @@
 // (see page_views.py); strings from Django's JS catalog.
 
 import { ApiError, request } from "./api.js";
+import { CalendarList } from "./calendar_list.js";
 import { askScope } from "./choice.js";
 import { Clock } from "./clock.js";
 import { EventEditor } from "./editor.js";
@@ -59,6 +60,7 @@ function toCalendarEvent(event) {
     allDay: Boolean(event.all_day),
     editable: event.editable !== false,
     classNames: classes,
+    ...calendars.look(event),
     extendedProps: { api: event },
   };
 }
@@ -74,7 +76,11 @@ function windowParams(range) {
 }
 
 async function fetchWindow(range) {
-  const data = await request("GET", `${config.eventsUrl}?${windowParams(range)}`);
+  const data = await calendars.filtered((only) => { // only the sidebar's shown calendars
+    const params = windowParams(range);
+    if (only) params.set("calendar", only.join(","));
+    return request("GET", `${config.eventsUrl}?${params}`);
+  });
   const list = Array.isArray(data) ? data : [];
   return list.filter((event) => showArchived || event.active !== false);
 }
@@ -242,6 +248,10 @@ function wrote() {
   document.dispatchEvent(new Event("calsync:changed-here"));
   return redrawChanged();
 }
+
+const calendars = new CalendarList(document.getElementById("calendars-panel"), {
+  config, notify, onChange: () => calendar.refetchEvents(),
+});
 
 const editor = new EventEditor({ config, clock, eventUrl, notify, onChanged: wrote });
 

@@ -11,6 +11,7 @@ import { ApiError, fieldErrors, request } from "./api.js";
 import { AttendeeChips, invalidAttendee } from "./attendees.js";
 import { RsvpBar } from "./rsvp.js";
 import { ask, askScope } from "./choice.js";
+import { readChoice, setChoice } from "./calendar_list.js";
 import { bindCounters } from "./counters.js";
 import { fieldValues, goToLogin, keepDraft, restoreFieldValues } from "./session.js";
 import { FormErrors } from "./form_errors.js";
@@ -21,7 +22,7 @@ import { TimesForm } from "./times_form.js";
 
 
 const FIELDS = ["title", "all_day", "start", "end", "timezone", "location", "description",
-  "attendees", "show_as", "privacy", "recurrence"];
+  "attendees", "show_as", "privacy", "recurrence", "calendar"];
 const TIME_KEYS = new Set(["start", "end", "all_day", "timezone"]);
 
 /** Whether the signed-in user may only read this API event (they are not its organizer). */
@@ -42,6 +43,7 @@ function payloadOf(values) {
     show_as: values.show_as,
     privacy: values.privacy,
     recurrence: values.recurrence,
+    calendar: values.calendar,
   };
 }
 
@@ -64,7 +66,7 @@ export class EventEditor {
       readonlyNote: $("event-readonly-note"), restoredNote: $("event-restored-note"), seriesNote: $("event-series-note"),
       archivedNote: $("event-archived-note"), title: $("ev-title"), location: $("ev-location"),
       description: $("ev-description"), attendees: $("ev-attendees"),
-      showAs: $("ev-show-as"), privacy: $("ev-privacy"),
+      showAs: $("ev-show-as"), privacy: $("ev-privacy"), calendar: $("ev-calendar"),
       organizer: $("ev-organizer"), save: $("ev-save"), cancel: $("ev-cancel"),
       remove: $("ev-delete"), archive: $("ev-archive"), unarchive: $("ev-unarchive"),
     };
@@ -112,7 +114,7 @@ export class EventEditor {
     this.original = null;
     this.fill({
       title, times, location: "", descriptionText: "", attendees: [],
-      show_as: "busy", privacy: "normal", recurrence: null,
+      show_as: "busy", privacy: "normal", recurrence: null, calendar: null,
     }, []);
     this.el.heading.textContent = gettext("New event");
     this.showChrome();
@@ -142,6 +144,7 @@ export class EventEditor {
       show_as: event.show_as || "busy",
       privacy: event.privacy || "normal",
       recurrence: event.recurrence || (this.series && this.series.recurrence) || null,
+      calendar: event.calendar,
     };
     this.fill(values, event.attendees || []);
     // The baseline is what the form shows, so only the user's own edits count as changes.
@@ -204,6 +207,7 @@ export class EventEditor {
     this.times.set(values.times);
     this.renderAttendeeStatus(attendeesWithStatus);
     this.recurrence.setRule(values.recurrence);
+    setChoice(el.calendar, values.calendar);
     this.refreshCounters();
   }
 
@@ -231,6 +235,7 @@ export class EventEditor {
       show_as: el.showAs.value,
       privacy: el.privacy.value,
       recurrence: this.recurrence.rule(),
+      calendar: readChoice(el.calendar),
     };
     return { values, problems };
   }
