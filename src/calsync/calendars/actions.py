@@ -424,7 +424,12 @@ def do_answer_occurrences(
     for slot in slots:
         if slot.original_start in existing or slot.original_start in cancelled:
             continue
-        exception = Event(owner=series.owner, series=series, original_start=slot.original_start)
+        exception = Event(
+            owner=series.owner,
+            series=series,
+            original_start=slot.original_start,
+            calendar_id=series.calendar_id,
+        )
         for name in COPIED_TO_EXCEPTION:
             setattr(exception, name, getattr(series, name))
         exception.start, exception.end = slot.start, slot.end
