@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from tests.integration.sync_world import SyncWorld, at, graph_time
 
 from calsync.accounts.actions import do_create_user
@@ -68,7 +69,7 @@ def full_scans(sql: str) -> list[str]:
 def quiet_sync_queries(world: SyncWorld) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         summary = world.sync()
-    assert summary.ok, summary.errors
+    assert summary.ok and summary.graph_requests == 1, summary.errors  # the delta, no more
     assert summary.pulled == summary.pushed == {"created": 0, "updated": 0, "deleted": 0}
     return [q["sql"] for q in queries.captured_queries]
 
@@ -104,3 +105,14 @@ def test_a_quiet_sync_makes_as_many_queries_whatever_the_sizes(emulator: Any) ->
     fill_other_account(f"other-{uuid.uuid4().hex[:6]}@contoso.test", 3_000)
     assert len(quiet_sync_queries(small)) == few
     assert len(quiet_sync_queries(big)) == few
+
+
+def test_the_mailbox_addresses_are_read_once_a_day_not_every_run(emulator: Any) -> None:
+    world = SyncWorld(emulator, "pat@contoso.test", "Pat Quinn")  # no alias: no address row
+    emulator.clear_stats()
+    assert world.sync().graph_requests == 2  # GET /me, then the delta
+    assert world.sync().graph_requests == 1
+    a_day_ago = timezone.now() - timedelta(days=1, minutes=1)
+    OutlookAccount.objects.filter(pk=world.account.pk).update(addresses_checked_at=a_day_ago)
+    assert world.sync().graph_requests == 2
+    assert emulator.stats()["by_route"]["GET /me"] == 2
