@@ -140,3 +140,35 @@ def _status_of(account: OutlookAccount, items: Iterable[RemoteItem]) -> Status:
 def remaining_items(pager: PagedPull | None, local: LocalSnapshot) -> LocalSnapshot:
     """The local snapshot the last page plans with: what no page took."""
     return local if pager is None or not pager.pages else pager.remaining
+
+
+def final_status(
+    account: OutlookAccount, listed: frozenset[str], local: LocalSnapshot, remote: RemoteSnapshot
+) -> tuple[Status, int]:
+    """The status rows the last page's plan needs, and how many the account has (the
+    mass-delete rule's measure). After earlier pages, a row whose Outlook event they listed
+    is left out unless the last page's items or the local changes left name it: it is
+    there and was dealt with, so only the rows that may be missing stay in memory."""
+    rows = SyncRecord.objects.filter(account=account).order_by()
+    if not listed:
+        entries = [entry_of(row) for row in rows]
+        return Status(entries), len(entries)
+    wanted_remote = {item.remote_id for item in remote.items}
+    wanted_remote |= {i.series_remote_id for i in remote.items if i.series_remote_id}
+    wanted_uids = {item.uid for item in local.items}
+    wanted_uids |= {i.series_uid for i in local.items if i.series_uid}
+    wanted_uids |= {item.uid for item in remote.items if item.uid}
+    wanted_local = {item.local_id for item in local.items} | set(local.deleted_local_ids)
+    wanted_icals = {item.ical_uid for item in remote.items if item.ical_uid}
+    kept, count = [], 0
+    for row in rows.iterator(chunk_size=1000):
+        count += 1
+        if (
+            row.remote_id not in listed
+            or row.remote_id in wanted_remote
+            or row.uid in wanted_uids
+            or row.local_id in wanted_local
+            or (row.ical_uid and row.ical_uid in wanted_icals)
+        ):
+            kept.append(entry_of(row))
+    return Status(kept), count

@@ -34,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +53,7 @@ from calsync.outlook.sync.claims import ClaimLost, Lease, claim_account, lease_l
 from calsync.outlook.sync.created_after import keep_created_after
 from calsync.outlook.sync.local_side import OrmLocalSide
 from calsync.outlook.sync.log_messages import entry, reason_of
-from calsync.outlook.sync.pages import PagedPull, PageRefused, remaining_items
+from calsync.outlook.sync.pages import PagedPull, PageRefused, final_status, remaining_items
 from calsync.outlook.sync.progress import (
     COLLECTING,
     PLANNING,
@@ -63,7 +64,6 @@ from calsync.outlook.sync.progress import (
     RunProgress,
 )
 from calsync.outlook.sync.recording import finish, record, remember_unsyncable
-from calsync.outlook.sync.records import entry_of
 from calsync.outlook.sync.summary import (
     SyncSummary,
     count_plan,
@@ -314,8 +314,11 @@ def _run(
     if quiet:
         decided, status = Plan(), Status()
     else:
-        status = Status(entry_of(r) for r in SyncRecord.objects.filter(account=account))
+        status, linked_count = final_status(
+            account, collected.listed, local_snapshot, remote_snapshot
+        )
         progress.phase(PLANNING)
+        policy = replace(policy, linked_count=linked_count)
         decided = plan(local_snapshot, remote_snapshot, status, policy)
     summary.errors.extend(identity_entry(conflict) for conflict in decided.identity_conflicts)
     refuse = decided.refused is not None and not confirm
