@@ -246,12 +246,7 @@ def _pull(args: argparse.Namespace, database: str, var: str) -> dict[str, Any]:
             "account": world.account.pk,
         }
         out = subprocess.run(
-            [
-                sys.executable,
-                os.environ.get("COST_BENCH_CHILD", __file__),
-                "--child-pull",
-                json.dumps(child),
-            ],
+            [sys.executable, __file__, "--child-pull", json.dumps(child)],
             capture_output=True,
             text=True,
             check=False,
