@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/cost_bench.py [--pull 20000] [--others 10000,1000000]
         [--account-events 100] [--repeat 20] [--database postgresql://…] [--skip-pull]
-        [--skip-quiet]
+        [--skip-quiet] [--page-size 1000]
 
 1. **no-change sync** (PostgreSQL: a throw-away database on the server ``--database`` names,
    dropped at the end): one account of ``--account-events`` events, synced; then other
@@ -194,7 +194,8 @@ def bench_pull(args: argparse.Namespace) -> None:
         _django(database, var)
         figures = _pull(args, database, var)
     cpu_per_event = figures["cpu_s"] * 1000 / max(1, figures["pulled"])
-    print(f"first pull of {args.pull} Outlook events (child process, SQLite)")
+    size = os.environ.get("CALSYNC_GRAPH_PAGE_SIZE", "1000")
+    print(f"first pull of {args.pull} Outlook events (child process, SQLite, pages of {size})")
     print(
         f"  pulled {figures['pulled']} in {figures['wall_s']:.1f} s wall, "
         f"{figures['graph_requests']} Graph requests"
@@ -313,11 +314,19 @@ def main(argv: list[str] | None = None) -> int:
             "CALSYNC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
         ),
     )
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=0,
+        help="CALSYNC_GRAPH_PAGE_SIZE of the pull (0: its default)",
+    )
     parser.add_argument("--skip-pull", action="store_true")
     parser.add_argument("--skip-quiet", action="store_true")
     parser.add_argument("--child-pull", help=argparse.SUPPRESS)
     parser.add_argument("--pull-here", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.page_size:
+        os.environ["CALSYNC_GRAPH_PAGE_SIZE"] = str(args.page_size)  # the children's too
     if args.child_pull:
         child_pull(args.child_pull)
     elif args.pull_here:
