@@ -244,6 +244,9 @@ CALSYNC_GRAPH_MAX_RETRY_AFTER = float(config.env("CALSYNC_GRAPH_MAX_RETRY_AFTER"
 CALSYNC_REDIS_URL = config.env("CALSYNC_REDIS_URL")
 """Redis, when set: the mailboxes' shared request budget lives there (else in the database),
 and Celery's broker."""
+CALSYNC_GRAPH_PAGE_SIZE = int(config.env("CALSYNC_GRAPH_PAGE_SIZE", "500"))
+"""Events per delta page asked of Graph (``odata.maxpagesize``); a longer round is applied
+page by page, so this bounds what a run holds."""
 CALSYNC_SYNC_LEASE = float(config.env("CALSYNC_SYNC_LEASE", "30"))
 """Seconds an account's claim (one run at a time) lasts unless its run renews it; a run
 renews it every third of that, so a crashed run frees the account this long after."""

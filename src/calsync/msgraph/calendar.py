@@ -69,7 +69,9 @@ from calsync.syncengine.sides import RemoteOutcome
 
 logger = logging.getLogger("calsync.msgraph")
 
-PAGE_SIZE = 1000
+PAGE_SIZE = 500
+"""Events per delta page asked for: a 20,000-event first pull then peaks under 120 MB
+(bench/cost_bench.py: 118 MB at 500, 124 MB at 1000), for one more request per 500."""
 WINDOW_SLACK = timedelta(days=30)
 UTC_PREFER = 'outlook.timezone="UTC"'
 DELTA_PATH = "/me/calendarView/delta"
@@ -94,6 +96,40 @@ class Collected:
     state: DeltaState
     invalid: tuple[tuple[str, Exception], ...] = ()
     """Events Graph gave us that we could not read: (remote id, reason)."""
+    listed: frozenset[str] = frozenset()
+    """Ids the round listed on earlier pages, handed to ``on_page`` (see ``collect``)."""
+
+
+PageSink = Callable[[tuple[RemoteItem, ...], tuple[tuple[str, Exception], ...]], None]
+"""Takes one page of a long round: its items and the events that could not be read."""
+
+
+@dataclass
+class _Pages:
+    """What a round has read: the page(s) held (``raw``), the removals and series masters
+    seen, and the ids of the pages already handed to ``on_page`` (``listed``)."""
+
+    on_page: PageSink | None
+    raw: dict[str, dict[str, Any]] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
+    masters: set[str] = field(default_factory=set)
+    listed: set[str] = field(default_factory=set)
+
+    def take(self, objects: Iterable[dict[str, Any]]) -> None:
+        """One page's events: removals noted (an event listed again is not removed)."""
+        for obj in objects:
+            remote_id = obj.get("id")
+            if not remote_id:
+                continue
+            if "@removed" in obj:
+                self.raw.pop(remote_id, None)
+                self.listed.discard(remote_id)
+                self.removed.add(remote_id)
+                continue
+            self.removed.discard(remote_id)
+            if obj.get("seriesMasterId"):
+                self.masters.add(obj["seriesMasterId"])
+            self.raw[remote_id] = obj
 
 
 @dataclass
@@ -141,27 +177,30 @@ class OutlookCalendar:
         now: datetime,
         linked: Linked,
         recheck: Iterable[str] = (),
+        on_page: PageSink | None = None,
     ) -> Collected:
-        """Read the changes since ``state`` (or a complete round); see the module docstring."""
+        """Read the changes since ``state`` (or a complete round); see the module docstring.
+
+        With ``on_page``, a round of several pages is streamed: each page but the last is
+        read into items and handed to ``on_page`` as it arrives (which applies it and adds
+        what it linked to ``linked``), then forgotten, so one page is held at a time; the
+        result holds the last page, and ``listed`` names the ids the earlier pages had."""
         wanted = mapping.window(now)
         rechecked = set(recheck)
         fresh = state is None or abs(state.window[0] - wanted[0]) > WINDOW_SLACK
-        raw: dict[str, dict[str, Any]] = {}
-        removed: set[str] = set()
-        masters: set[str] = set()
+        pages = _Pages(on_page)
         try:
-            link = self._round(None if fresh else state, wanted, raw, removed, masters)  # type: ignore[arg-type]
+            link = self._round(None if fresh else state, wanted, pages, linked)  # type: ignore[arg-type]
         except (SyncStateNotFound, _InvalidToken):
             logger.info("graph delta: sync state gone for %s; starting a new round", self.mailbox)
             fresh = True
-            raw.clear()
-            removed.clear()
-            masters.clear()
-            link = self._round(None, wanted, raw, removed, masters)
+            pages = _Pages(on_page)
+            link = self._round(None, wanted, pages, linked)
+        raw, removed = pages.raw, pages.removed
         window = wanted if fresh or state is None else state.window
         unknown_removals = {rid for rid in removed if rid not in linked}
         removed -= unknown_removals
-        to_read = set(masters) - raw.keys()
+        to_read = pages.masters - raw.keys() - pages.listed
         to_read |= {rid for rid in removed if rid not in raw}
         to_read |= {rid for rid in rechecked if rid and rid not in raw}
         if unknown_removals and not fresh:
@@ -170,6 +209,22 @@ class OutlookCalendar:
         removed = {rid for rid in gone if rid in linked or rid in rechecked}
         self._find_uids(raw, linked)
         self._find_zones(raw)
+        items, invalid = self._items(raw, linked)
+        return Collected(
+            items,
+            frozenset(removed),
+            fresh,
+            window,
+            DeltaState(link, window),
+            invalid,
+            frozenset(pages.listed - removed),
+        )
+
+    def _items(
+        self, raw: dict[str, dict[str, Any]], linked: Linked
+    ) -> tuple[tuple[RemoteItem, ...], tuple[tuple[str, Exception], ...]]:
+        """The engine's items of the Graph events ``raw`` (occurrences stand for their
+        series), and the events that could not be read, with why."""
         items, invalid = [], []
         for remote_id, obj in raw.items():
             if obj.get("type") == "occurrence" or (obj.get("isCancelled") and _instance(obj)):
@@ -185,22 +240,14 @@ class OutlookCalendar:
                 )
             except (InvalidData, KeyError, ValueError, TypeError) as exc:
                 invalid.append((remote_id, exc))
-        return Collected(
-            tuple(items),
-            frozenset(removed),
-            fresh,
-            window,
-            DeltaState(link, window),
-            tuple(invalid),
-        )
+        return tuple(items), tuple(invalid)
 
     def _round(
         self,
         state: DeltaState | None,
         window: tuple[datetime, datetime],
-        raw: dict[str, dict[str, Any]],
-        removed: set[str],
-        masters: set[str],
+        pages: _Pages,
+        linked: Linked,
     ) -> str:
         """Follow the pages of one delta round from ``state`` (None: a new round)."""
         prefer = [UTC_PREFER, f"odata.maxpagesize={self.page_size}"]
@@ -219,25 +266,30 @@ class OutlookCalendar:
                     raise _InvalidToken(str(exc)) from exc
                 raise
             params = None
-            for obj in page.get("value", []):
-                remote_id = obj.get("id")
-                if not remote_id:
-                    continue
-                if "@removed" in obj:
-                    raw.pop(remote_id, None)
-                    removed.add(remote_id)
-                    continue
-                removed.discard(remote_id)
-                if obj.get("seriesMasterId"):
-                    masters.add(obj["seriesMasterId"])
-                raw[remote_id] = obj
+            pages.take(page.get("value", []))
             if page.get("@odata.nextLink"):
                 url = page["@odata.nextLink"]
+                if pages.on_page is not None:
+                    self._hand_over(pages, linked)
                 continue
             link = page.get("@odata.deltaLink")
             if not link:
                 raise GraphError("delta page with neither nextLink nor deltaLink")
             return link
+
+    def _hand_over(self, pages: _Pages, linked: Linked) -> None:
+        """The page read so far, as items, to ``pages.on_page``; then it is forgotten (its
+        ids stay in ``pages.listed``; its series masters are read with it, once a round)."""
+        raw = pages.raw
+        self._read(pages.masters - raw.keys() - pages.listed, raw)
+        self._find_uids(raw, linked)
+        self._find_zones(raw)
+        items, invalid = self._items(raw, linked)
+        assert pages.on_page is not None
+        pages.on_page(items, invalid)
+        pages.listed |= raw.keys()
+        pages.masters.clear()
+        raw.clear()
 
     def _read(self, ids: Iterable[str], raw: dict[str, dict[str, Any]]) -> set[str]:
         """GET each event into ``raw``; returns the ids Graph says do not exist."""

@@ -106,6 +106,9 @@ class OutlookAccount(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     """When the account's periodic sync is due (NULL: now); engines move it one interval on
     when they take it (:mod:`calsync.outlook.triggers.due`)."""
+    addresses_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    """When a run last read the mailbox's addresses (``GET /me``): a day later the next
+    reads them again (:mod:`calsync.outlook.sync.addresses`), not every run."""
     throttled_until = models.DateTimeField(null=True, blank=True, editable=False)
     """Outlook asked calsync to wait until then (a ``Retry-After`` longer than the client
     waits): no run starts before; the next one is scheduled for that time."""

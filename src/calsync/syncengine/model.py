@@ -248,9 +248,10 @@ def _jsonable(value: object) -> Any:
     return value
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=2048)
 def _content_hash(data: EventData) -> str:
-    """Memoised: a no-change sync of a big calendar hashes each event once."""
+    """Memoised for the few times one plan hashes the same event (a page's worth): the memo
+    holds its events, so a bigger one would keep a long pull's every event in memory."""
     return _sha256(data.canonical())
 
 

@@ -201,7 +201,8 @@ def plan(local: LocalSnapshot, remote: RemoteSnapshot, status: Status, policy: P
             continue  # its series is being deleted or archived: it goes with it
         items.append(_pull_new(ctx, new_uid, remote_item))
     items.sort(key=_order)
-    kept, withheld, refused = guards.withhold_mass_deletes(items, len(status), policy)
+    size = len(status) if policy.linked_count is None else policy.linked_count
+    kept, withheld, refused = guards.withhold_mass_deletes(items, size, policy)
     return Plan(tuple(kept), tuple(conflicts), refused, withheld)
 
 

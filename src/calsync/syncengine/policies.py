@@ -26,6 +26,9 @@ class Policy:
       this instant (the first sync's time, kept by the caller) are not pushed either, so
       the events the first sync held back stay back.
     * ``now``: the current time, injected: plan() reads no clock.
+    * ``linked_count``: the synced events the mass-delete rule measures against, when the
+      status given to plan() is only the part of it a page of a long pull needs (None: the
+      status's size).
     """
 
     now: datetime
@@ -36,6 +39,7 @@ class Policy:
     push_past_on_first_sync: bool = False
     confirm_mass_delete: bool = False
     push_cutoff: datetime | None = None
+    linked_count: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "now", normalise.instant("now", self.now))

@@ -46,13 +46,16 @@ class RemoteSnapshot:
     ``items``. ``complete=True`` (a fresh round) means every event of ``window`` is
     listed, so a linked event inside the window that is missing was deleted. Events
     outside the window are never treated as deleted, removed or missing.
-    ``window=None`` means the whole calendar.
+    ``window=None`` means the whole calendar. ``listed`` are the ids of a complete round
+    listed (and applied) by its earlier pages: they are there, not missing, though absent
+    from ``items``.
     """
 
     items: tuple[RemoteItem, ...]
     removed_remote_ids: frozenset[str] = frozenset()
     complete: bool = False
     window: tuple[datetime, datetime] | None = None
+    listed: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.window is not None:
@@ -65,7 +68,7 @@ class RemoteSnapshot:
 
         The caller has already checked that ``remote_id`` is not among ``items``.
         """
-        if not self.inside_window(last_known):
+        if remote_id in self.listed or not self.inside_window(last_known):
             return False
         return remote_id in self.removed_remote_ids or self.complete
 

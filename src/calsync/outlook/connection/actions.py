@@ -161,6 +161,7 @@ def do_connect_account(
     account.needs_reconnect = False
     account.last_error = ""
     account.connected_at = timezone.now()
+    account.addresses_checked_at = None  # the next run reads the mailbox's addresses
     account.save()
     logger.info("outlook: user %s connected mailbox %s", user.pk, mailbox)
     user_id = user.pk

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.utils import timezone
+
 from calsync.calendars import people
 from calsync.msgraph import GraphClient, GraphError, mapping
 from calsync.outlook.models import OutlookAccount
@@ -24,7 +26,13 @@ MAX_AGE = timedelta(days=1)
 
 
 def refresh(account: OutlookAccount, graph: GraphClient) -> None:
-    """Read and record the mailbox's addresses when they are missing or stale."""
+    """Read and record the mailbox's addresses when they are missing or stale. When the
+    account's run read them within :data:`MAX_AGE` (``addresses_checked_at``), nothing is
+    read: a mailbox whose only address is the login has no address row to date it, and
+    must not cost a ``GET /me`` every run."""
+    checked = account.addresses_checked_at
+    if checked is not None and timezone.now() - checked <= MAX_AGE:
+        return
     user = account.user
     if not people.addresses_stale(user, MAX_AGE):
         return
@@ -37,6 +45,7 @@ def refresh(account: OutlookAccount, graph: GraphClient) -> None:
     if account.mailbox:
         found.append(account.mailbox)
     people.do_set_mailbox_addresses(user, found)
+    OutlookAccount.objects.filter(pk=account.pk).update(addresses_checked_at=timezone.now())
 
 
 def of(account: OutlookAccount) -> frozenset[str]:

@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from calsync.calendars import actions as calendar_actions
 from calsync.calendars import validation
@@ -125,13 +125,17 @@ class OrmLocalSide:
             .exclude(local_version=F("event__version"))
             .values("event_id")
         )
-        query = (
-            Q(pk__in=unsynced.values("pk"))
-            | Q(pk__in=moved_ids)
-            | Q(pk__in=recheck_ids)
-            | Q(pk__in=self._answered_occurrences(linked_ids))
+        # one UNION of indexed reads (an OR of subqueries would scan every event)
+        wanted = (
+            unsynced.values("pk")
+            .order_by()
+            .union(
+                moved_ids.order_by(),
+                Event.objects.filter(pk__in=recheck_ids).values("pk").order_by(),
+                self._answered_occurrences(linked_ids).order_by(),
+            )
         )
-        events = Event.objects.filter(query).exclude(unsyncable.skipped(self.account))
+        events = Event.objects.filter(pk__in=wanted).exclude(unsyncable.skipped(self.account))
         events = events.select_related("owner", "outlook_link", "series")
         events = events.prefetch_related("attendees", "cancellations")
         items = []

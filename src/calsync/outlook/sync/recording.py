@@ -53,42 +53,61 @@ def record(
     result: ExecutionResult | None,
     now: datetime,
     claim: str,
+    recheck: tuple[set[str], set[str]] = (set(), set()),
 ) -> None:
     """Status rows, links and the delta link, in one transaction, after the writes; raises
-    :class:`ClaimLost` (recording nothing) when the run no longer holds the account's claim."""
+    :class:`ClaimLost` (recording nothing) when the run no longer holds the account's claim.
+    ``recheck``: ids (local, Outlook) earlier pages of the run asked to look at again."""
     with transaction.atomic():
-        held = OutlookAccount.objects.select_for_update().filter(pk=account.pk, sync_claim=claim)
-        if not held.exists():
-            raise ClaimLost
+        _hold(account, claim)
         if result is not None:
-            touched = set(result.removed) | {entry.uid for entry in result.upserted}
-            old = SyncRecord.objects.filter(account=account, uid__in=touched)
-            old_events = set(old.exclude(event__isnull=True).values_list("event_id", flat=True))
-            old.delete()
-            records = [SyncRecord(**record_values(account, e)) for e in result.upserted]
-            ids = {r.event_id for r in records if r.event_id}
-            alive = set(Event.objects.filter(pk__in=ids).values_list("pk", flat=True))
-            owned = set(
-                Event.objects.filter(pk__in=alive, owner_id=account.user_id).values_list(
-                    "pk", flat=True
-                )
-            )
-            for record in records:
-                if record.event_id not in alive:
-                    record.event_id = None
-            SyncRecord.objects.bulk_create(records)
-            _relink(account, records, old_events, owned)
+            _write_status(account, result)
+        again_local = set(recheck[0]) | set(result.recheck_local_ids if result else ())
+        again_remote = set(recheck[1]) | set(result.recheck_remote_ids if result else ())
         fields = {
             "delta_link": collected.state.link,
             "window_start": collected.state.window[0],
             "window_end": collected.state.window[1],
-            "recheck_local": sorted(result.recheck_local_ids) if result else [],
-            "recheck_remote": sorted(result.recheck_remote_ids) if result else [],
+            "recheck_local": sorted(again_local),
+            "recheck_remote": sorted(again_remote),
             "last_sync": now,
         }
         if account.first_synced_at is None:
             fields["first_synced_at"] = now
         OutlookAccount.objects.filter(pk=account.pk).update(**fields)
+
+
+def record_page(account: OutlookAccount, result: ExecutionResult, claim: str) -> None:
+    """The status rows and links of one page of a long pull, committed as it is applied;
+    not the delta link, which only the last page's :func:`record` stores."""
+    with transaction.atomic():
+        _hold(account, claim)
+        _write_status(account, result)
+
+
+def _hold(account: OutlookAccount, claim: str) -> None:
+    """Lock the account row; :class:`ClaimLost` when the run no longer holds its claim."""
+    held = OutlookAccount.objects.select_for_update().filter(pk=account.pk, sync_claim=claim)
+    if not held.exists():
+        raise ClaimLost
+
+
+def _write_status(account: OutlookAccount, result: ExecutionResult) -> None:
+    touched = set(result.removed) | {entry.uid for entry in result.upserted}
+    old = SyncRecord.objects.filter(account=account, uid__in=touched)
+    old_events = set(old.exclude(event__isnull=True).values_list("event_id", flat=True))
+    old.delete()
+    records = [SyncRecord(**record_values(account, e)) for e in result.upserted]
+    ids = {r.event_id for r in records if r.event_id}
+    alive = set(Event.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    owned = set(
+        Event.objects.filter(pk__in=alive, owner_id=account.user_id).values_list("pk", flat=True)
+    )
+    for record in records:
+        if record.event_id not in alive:
+            record.event_id = None
+    SyncRecord.objects.bulk_create(records)
+    _relink(account, records, old_events, owned)
 
 
 def _relink(

@@ -28,11 +28,13 @@ REST API.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -42,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from calsync.msgraph import GraphClient, GraphError, Throttled
-from calsync.msgraph.calendar import Collected, DeltaState, Linked, OutlookCalendar
+from calsync.msgraph.calendar import PAGE_SIZE, Collected, DeltaState, Linked, OutlookCalendar
 from calsync.outlook import signals
 from calsync.outlook.connection.tokens import ReconnectNeeded, TokenError
 from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
@@ -51,6 +53,7 @@ from calsync.outlook.sync.claims import ClaimLost, Lease, claim_account, lease_l
 from calsync.outlook.sync.created_after import keep_created_after
 from calsync.outlook.sync.local_side import OrmLocalSide
 from calsync.outlook.sync.log_messages import entry, reason_of
+from calsync.outlook.sync.pages import PagedPull, PageRefused, final_status, remaining_items
 from calsync.outlook.sync.progress import (
     COLLECTING,
     PLANNING,
@@ -61,7 +64,6 @@ from calsync.outlook.sync.progress import (
     RunProgress,
 )
 from calsync.outlook.sync.recording import finish, record, remember_unsyncable
-from calsync.outlook.sync.records import entry_of
 from calsync.outlook.sync.summary import (
     SyncSummary,
     count_plan,
@@ -290,28 +292,34 @@ def _run(
     progress.phase(COLLECTING)
     addresses.refresh(account, graph)
     local = OrmLocalSide(account, on_progress=_guarded(progress, WRITING_HERE, lease))
-    calendar = OutlookCalendar(
-        graph,
-        account.mailbox or account.user.email,
-        on_thread_exit=connections.close_all,  # $batch workers may read tokens from the DB
-        on_progress=_guarded(progress, WRITING_OUTLOOK, lease),
-        aliases=addresses.of(account),
-    )
-    local_snapshot, collected = _collect(account, local, calendar, graph, now)
+    calendar = _calendar(account, graph, _guarded(progress, WRITING_OUTLOOK, lease))
+    policy = _policy(account, now, confirm)
+    report = functools.partial(_report_unreadable, summary, ())
+    # a long round is applied page by page (calsync.outlook.sync.pages), save in a preview
+    pager = None if preview else PagedPull(account, local, calendar, summary, policy, lease, report)
+    try:
+        local_snapshot, collected = _collect(account, local, calendar, graph, now, pager)
+    except PageRefused as stop:
+        _stop_before_writing(summary, stop.plan, True)
+        return
     _report_unreadable(summary, local.invalid, collected.invalid)
     remote_snapshot = RemoteSnapshot(
         collected.items,
         collected.removed,
         complete=collected.complete and not collected.invalid,
         window=collected.window,
+        listed=collected.listed,
     )
     quiet = _nothing_new(local_snapshot, remote_snapshot)
     if quiet:
         decided, status = Plan(), Status()
     else:
-        status = Status(entry_of(r) for r in SyncRecord.objects.filter(account=account))
+        status, linked_count = final_status(
+            account, collected.listed, local_snapshot, remote_snapshot
+        )
         progress.phase(PLANNING)
-        decided = plan(local_snapshot, remote_snapshot, status, _policy(account, now, confirm))
+        policy = replace(policy, linked_count=linked_count)
+        decided = plan(local_snapshot, remote_snapshot, status, policy)
     summary.errors.extend(identity_entry(conflict) for conflict in decided.identity_conflicts)
     refuse = decided.refused is not None and not confirm
     if refuse or preview:
@@ -320,13 +328,27 @@ def _run(
     lease.check()
     result = execute(decided, local, calendar, status, now) if not quiet else None
     progress.phase(RECORDING)
-    record(account, collected, result, now, lease.token)
+    record(account, collected, result, now, lease.token, pager.recheck if pager else (set(), set()))
     if result is not None:
         count_result(summary, decided, result)
         remember_unsyncable(account, local_snapshot, decided, result)
     if summary.errors:
         summary.ok = False
         summary.status = SyncRun.STATUS_PARTIAL
+
+
+def _calendar(
+    account: OutlookAccount, graph: GraphClient, on_progress: Callable[[int, int], None]
+) -> OutlookCalendar:
+    """The account's Outlook calendar, read in pages of ``CALSYNC_GRAPH_PAGE_SIZE``."""
+    return OutlookCalendar(
+        graph,
+        account.mailbox or account.user.email,
+        page_size=int(getattr(settings, "CALSYNC_GRAPH_PAGE_SIZE", PAGE_SIZE)),
+        on_thread_exit=connections.close_all,  # $batch workers may read tokens from the DB
+        on_progress=on_progress,
+        aliases=addresses.of(account),
+    )
 
 
 def _guarded(progress: RunProgress, phase: str, lease: Lease) -> Callable[[int, int], None]:
@@ -347,13 +369,19 @@ def _collect(
     calendar: OutlookCalendar,
     graph: GraphClient,
     now: datetime,
+    pager: PagedPull | None = None,
 ) -> tuple[LocalSnapshot, Collected]:
-    """What changed on each side since the last run (Outlook's delta from the stored link)."""
+    """What changed on each side since the last run (Outlook's delta from the stored link).
+    With ``pager``, the pages of a long round before its last are applied as they come: the
+    local snapshot returned is what they left (:mod:`calsync.outlook.sync.pages`)."""
     local_snapshot = local.snapshot(account.recheck_local or [])
     state = None
     if account.delta_link and account.window_start and account.window_end:
         state = DeltaState(account.delta_link, (account.window_start, account.window_end))
-    collected = calendar.collect(state, now, _linked(account), account.recheck_remote or [])
+    linked = _linked(account)
+    on_page = pager.start(local_snapshot, linked.ids) if pager is not None else None
+    collected = calendar.collect(state, now, linked, account.recheck_remote or [], on_page=on_page)
+    local_snapshot = remaining_items(pager, local_snapshot)
     if account.sync_created_after is not None:  # Reset Account: "only new events"
         local_snapshot, collected = keep_created_after(account, local_snapshot, collected, graph)
     return local_snapshot, collected

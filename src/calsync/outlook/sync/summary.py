@@ -92,23 +92,27 @@ def count_plan(summary: SyncSummary, decided: Plan) -> None:
 
 
 def count_result(summary: SyncSummary, decided: Plan, result: ExecutionResult) -> None:
+    """Add what ``result`` did to ``summary`` (a run applying a long pull page by page
+    counts each page's)."""
     kinds = Counter(type(action).__name__ for action in result.done)
-    summary.pulled = {
+    pulled = {
         "created": kinds["CreateLocal"],
         "updated": kinds["UpdateLocal"],
         "deleted": kinds["ArchiveLocal"],
     }
-    summary.pushed = {
+    pushed = {
         "created": kinds["CreateRemote"],
         "updated": kinds["UpdateRemote"] + kinds["RespondRemote"],
         "deleted": kinds["DeleteRemote"],
     }
+    summary.pulled = {k: summary.pulled.get(k, 0) + n for k, n in pulled.items()}
+    summary.pushed = {k: summary.pushed.get(k, 0) + n for k, n in pushed.items()}
     failed = {failure.uid for failure in result.failures}
     conflicts = [c for c in decided.conflicts if c.uid not in failed]
-    summary.conflicts = len(conflicts)
+    summary.conflicts += len(conflicts)
     zones = _zones(decided)
-    summary.conflict_details = [_conflict_json(c, zones) for c in conflicts]
-    summary.invitations = result.mails
+    summary.conflict_details += [_conflict_json(c, zones) for c in conflicts]
+    summary.invitations += result.mails
     uids = {item.uid: item for item in decided.items}
     for failure in result.failures:
         item = uids.get(failure.uid)
