@@ -56,12 +56,12 @@ def _django(database: str, var: str, migrate: bool = True) -> None:
 # -- 1. no-change sync beside other accounts ----------------------------------------------
 
 FILL_SQL = """
-WITH who AS (SELECT %(user)s AS user_id, %(account)s AS account_id),
+WITH who AS (SELECT %(user)s AS user_id, %(account)s AS account_id, %(calendar)s AS calendar_id),
 made AS (
-  INSERT INTO calendars_event (uid, owner_id, title, description, location, start, "end",
-      timezone, all_day, show_as, privacy, active, organizer_email, organizer_name,
-      recurrence, created, updated, version)
-  SELECT gen_random_uuid(), who.user_id, 'Other ' || n, '', '',
+  INSERT INTO calendars_event (uid, owner_id, calendar_id, origin, title, description,
+      location, start, "end", timezone, all_day, show_as, privacy, active, organizer_email,
+      organizer_name, recurrence, created, updated, version)
+  SELECT gen_random_uuid(), who.user_id, who.calendar_id, 'outlook', 'Other ' || n, '', '',
       now() + n * interval '1 hour', now() + n * interval '1 hour' + interval '30 minutes',
       'UTC', false, 'busy', 'normal', true, '', '', '', now(), now(), 1
   FROM who, generate_series(1, %(count)s) AS n
@@ -90,6 +90,7 @@ def fill_others(target: int, batch: int = 100_000) -> None:
     from django.db import connection
 
     from calsync.accounts.actions import do_create_user
+    from calsync.calendars.calendar_list import default_calendar
     from calsync.calendars.models import Event
     from calsync.outlook.models import OutlookAccount
 
@@ -99,7 +100,11 @@ def fill_others(target: int, batch: int = 100_000) -> None:
         account = OutlookAccount.objects.create(user=user, mailbox=user.email)
         count = min(batch, target - have)
         with connection.cursor() as cursor:
-            cursor.execute(FILL_SQL, {"user": user.pk, "account": account.pk, "count": count})
+            calendar = default_calendar(user).pk
+            cursor.execute(
+                FILL_SQL,
+                {"user": user.pk, "account": account.pk, "calendar": calendar, "count": count},
+            )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from tests.integration.sync_world import SyncWorld, at, graph_time
 
 from calsync.accounts.actions import do_create_user
+from calsync.calendars.calendar_list import default_calendar
 from calsync.calendars.models import Attendee, Event
 from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord
 
@@ -30,8 +31,9 @@ def fill_other_account(email: str, count: int) -> None:
     user = do_create_user(email, "pw-calsync", name=email)
     account = OutlookAccount.objects.create(user=user, mailbox=email, display_name=email)
     start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    calendar = default_calendar(user)
     made = Event.objects.bulk_create(
-        Event(owner=user, title=f"Other {n}", start=start + timedelta(hours=n),
+        Event(owner=user, calendar=calendar, title=f"Other {n}", start=start + timedelta(hours=n),
               end=start + timedelta(hours=n, minutes=30))
         for n in range(count)
     )  # fmt: skip
