@@ -439,9 +439,7 @@ def test_an_outside_meeting_is_each_attendees_own_copy(
     team: tuple[SyncWorld, ...], emulator: Any
 ) -> None:
     alice, _bob, carol = team
-    emulator.add_user("dave@fabrikam.test", "Dave", "pw")
-    dave = SyncWorld.__new__(SyncWorld)
-    dave.emulator, dave.token = emulator, emulator.token_for("dave@fabrikam.test")
+    dave = SyncWorld.outside(emulator, "dave@fabrikam.test", "Dave")
     created = dave.outlook_create(
         {
             "subject": "Vendor review",
@@ -613,9 +611,7 @@ def test_an_outside_meetings_following_occurrences_are_answered_from_the_own_cop
     team: tuple[SyncWorld, ...], emulator: Any
 ) -> None:
     alice, _bob, _carol = team
-    emulator.add_user("dave@fabrikam.test", "Dave", "pw")
-    dave = SyncWorld.__new__(SyncWorld)
-    dave.emulator, dave.token = emulator, emulator.token_for("dave@fabrikam.test")
+    dave = SyncWorld.outside(emulator, "dave@fabrikam.test", "Dave")
     created = dave.outlook_create(
         {
             "subject": "Vendor sync",

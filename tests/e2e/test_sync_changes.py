@@ -147,11 +147,7 @@ def test_answers_of_attendees_come_back_to_the_organizer(alice: SyncWorld) -> No
 
 def _as(world: SyncWorld, email: str) -> SyncWorld:
     """The same emulator, acting as another mailbox (no calsync user)."""
-    other = SyncWorld.__new__(SyncWorld)
-    other.emulator = world.emulator
-    other.email = email
-    other.token = world.emulator.token_for(email)
-    return other
+    return SyncWorld.outside(world.emulator, email)
 
 
 def test_archive_deletes_in_outlook_and_unarchive_creates_again(alice: SyncWorld) -> None:

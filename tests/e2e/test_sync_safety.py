@@ -175,13 +175,7 @@ def test_one_bad_event_does_not_block_the_others(alice: SyncWorld) -> None:
 
 
 def test_a_meeting_organised_elsewhere_only_sends_my_answer(alice: SyncWorld) -> None:
-    alice.emulator.add_user(CAROL, "Carol Diaz", "pw")
-    carol = SyncWorld.__new__(SyncWorld)
-    carol.emulator, carol.email, carol.token = (
-        alice.emulator,
-        CAROL,
-        alice.emulator.token_for(CAROL),
-    )
+    carol = SyncWorld.outside(alice.emulator, CAROL, "Carol Diaz")
     made = carol.outlook_create(
         {
             "subject": "Carol's review",

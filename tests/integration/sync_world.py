@@ -57,6 +57,17 @@ class SyncWorld:
             self.connect()
         self.token = emulator.token_for(self.mailbox)
 
+    @classmethod
+    def outside(cls, emulator: Any, email: str, name: str | None = None) -> SyncWorld:
+        """A mailbox with no calsync user (an organiser outside calsync): the emulator's
+        Graph as that mailbox. With ``name``, the mailbox is added to the emulator first."""
+        world = cls.__new__(cls)
+        if name is not None:
+            emulator.add_user(email, name, "pw")
+        world.emulator, world.email, world.mailbox = emulator, email, email
+        world.token = emulator.token_for(email)
+        return world
+
     def connect(self) -> None:
         """Connect the user's mailbox (their ``OutlookAccount``)."""
         self.account = OutlookAccount.objects.create(

@@ -122,14 +122,20 @@ def create_event(ctx: GraphContext) -> Response:
     return graph_json(body, 201, applied, {"Location": location})
 
 
+def _event_answer(
+    ctx: GraphContext, calendar_id: str, body: dict[str, Any], applied: list[str]
+) -> Response:
+    """One event of a calendar, as Graph answers it (its ``@odata.context`` first)."""
+    tail = f"/calendars('{calendar_id}')/events/$entity"
+    return graph_json({"@odata.context": context_url(ctx, tail), **body}, applied=applied)
+
+
 @calendar_endpoint
 def get_event(ctx: GraphContext) -> Response:
     found = _target(ctx)
     view, applied = prefer_view(ctx)
     inst = store_of(ctx).get_event(found.mailbox.user_id, _event_of(ctx, found))
-    tail = f"/calendars('{found.entry.id}')/events/$entity"
-    return graph_json({"@odata.context": context_url(ctx, tail), **event_json(inst, view)},
-                      applied=applied)  # fmt: skip
+    return _event_answer(ctx, found.entry.id, event_json(inst, view), applied)
 
 
 @calendar_endpoint
@@ -142,9 +148,7 @@ def update_event(ctx: GraphContext) -> Response:
         ctx.json_body(),
         if_match=ctx.headers.get("if-match"),
     )
-    tail = f"/calendars('{found.entry.id}')/events/$entity"
-    return graph_json({"@odata.context": context_url(ctx, tail), **event_json(inst, view)},
-                      applied=applied)  # fmt: skip
+    return _event_answer(ctx, found.entry.id, event_json(inst, view), applied)
 
 
 @calendar_endpoint
