@@ -192,3 +192,31 @@ def test_deleted_in_outlook_is_archived_here_not_destroyed(alice: SyncWorld) -> 
     kept = alice.event(event.pk)
     assert kept.active is False and kept.title == "Planning"
     assert alice.sync().pushed == {"created": 0, "updated": 0, "deleted": 0}
+
+
+def test_outlook_edit_then_delete_archives_the_synced_content_with_local_edits(
+    alice: SyncWorld,
+) -> None:
+    """Outlook renames, then deletes, between two syncs; calsync moved the place meanwhile.
+    Graph reports the deleted event by its id alone, so the rename goes with it: the copy
+    archived here holds the content last synced plus the local edit, and a restore brings
+    exactly that back to both sides (found by the state machine of random edits)."""
+    event = meeting(alice)
+    alice.sync()
+    remote = the_remote(alice)
+    alice.outlook_patch(remote["id"], {"subject": "Planning v2"})
+    actions.do_update_event(alice.event(event.pk), {"location": "Room 3"})
+    alice.outlook_delete(remote["id"])
+    summary = alice.sync()
+    assert summary.ok, summary.errors
+    assert summary.pulled["deleted"] == 1 and summary.pushed["updated"] == 0
+    kept = alice.event(event.pk)
+    assert (kept.active, kept.title, kept.location) == (False, "Planning", "Room 3")
+    actions.do_unarchive_event(kept)
+    summary = alice.sync()
+    assert summary.ok, summary.errors
+    assert summary.pushed["created"] == 1
+    restored = the_remote(alice)
+    assert restored["location"]["displayName"] == "Room 3"
+    assert [e.title for e in alice.events()] == ["Planning"]
+    assert alice.sync().pushed == {"created": 0, "updated": 0, "deleted": 0}

@@ -627,7 +627,10 @@ def _keep_in_archive(
 
 
 def _archive_here(uid: str, entry: StatusEntry, local: LocalItem | None) -> ItemPlan:
-    """Deleted or cancelled in Outlook: archive the event here, with any local edits."""
+    """Deleted or cancelled in Outlook: archive the event here, with any local edits.
+
+    Outlook's edits since the last sync are not merged in: delta gives a deleted event's id
+    alone (docs/sync.md, Archive, unarchive and delete)."""
     local_id = local.local_id if local else entry.local_id
     return ItemPlan(uid, (ArchiveLocal(uid, local_id),), "drop")
 
