@@ -261,4 +261,14 @@ def test_live_updates_keep_the_colours_and_the_hidden_calendars(
     expect(signed.events("Review 2").first).to_have_css("background-color", rgb(RED))
     expect(signed.events("Gym")).to_have_count(0)
     assert asked == [], asked  # only deltas: never the whole window again
+
+    # every calendar shown (no filter), Work deleted elsewhere: its row goes, its events take
+    # the default calendar's colour (pale for the free Standup)
+    row(page, "Home").get_by_role("checkbox").check()
+    expect(signed.events("Gym")).to_have_count(1)
+    assert api.delete(f"/api/calendars/{work['id']}").status_code == 200
+    expect(row(page, "Work")).to_have_count(0)
+    default_colour = rgb(default_calendar(user).color)
+    expect(signed.events("Review 2").first).to_have_css("background-color", default_colour)
+    expect(signed.events("Standup").first).to_have_css("background-color", "rgb(216, 230, 253)")
     signed.assert_no_errors()

@@ -132,18 +132,23 @@ async function redrawChanged(stamp = live.stamp()) {
 function applyChanges(changed, present) {
   const source = calendar.getEventSourceById(SOURCE_ID);
   const updated = [];
+  let refiled = false;
   calendar.batchRendering(() => {
     for (const shown of calendar.getEvents()) {
       const next = changed.get(shown.id);
       changed.delete(shown.id);
       if (!present.has(shown.id)) shown.remove();
       else if (next && signature(next) !== signature(shown.extendedProps.api)) {
+        refiled ||= next.calendar !== shown.extendedProps.api.calendar;
         updateInPlace(shown, next);
         updated.push(next);
       }
     }
     for (const event of changed.values()) calendar.addEvent(toCalendarEvent(event), source);
   });
+  // moved to another calendar (perhaps theirs was deleted elsewhere): the sidebar reads its
+  // list again (while some are hidden, calendars.filtered has just read it)
+  if (refiled && !calendars.shownIds()) calendars.load();
   for (const event of updated) {
     for (const el of document.querySelectorAll(`.fc-event[data-event-id="${CSS.escape(String(event.id))}"]`)) {
       decorate(el, event);
