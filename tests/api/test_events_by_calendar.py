@@ -125,3 +125,26 @@ def test_an_administrator_filters_by_the_read_users_calendars(
     assert titles(as_admin, f"{listed}&calendar={filed['side']}") == ["Gym"]
     mine = default_calendar(admin).pk
     assert as_admin.get(f"/api/events?{listed}&calendar={mine}").status_code == 400
+
+
+def test_the_changes_delta_is_narrowed_the_same_way(
+    as_alice: APIClient, filed: dict[str, int]
+) -> None:
+    """`GET /api/changes/events?calendar=` (the page's live updates): the changed events and
+    the window's ids of those calendars only; an event moved out of them leaves `ids`."""
+    delta_url = f"/api/changes/events?{WINDOW}&since=0&calendar={filed['work']},{filed['default']}"
+    delta = as_alice.get(delta_url).json()
+    shown = {e["title"] for e in delta["events"]}
+    assert shown == {"Home", "Review", "Standup", "Bob's meeting"}
+    assert sorted(delta["ids"]) == sorted(str(e["id"]) for e in delta["events"])
+    review = next(e for e in delta["events"] if e["title"] == "Review")
+    moved = as_alice.patch(
+        f"/api/events/{review['id']}", {"calendar": filed["side"]}, format="json"
+    )
+    assert moved.status_code == 200, moved.content
+    after = as_alice.get(delta_url).json()
+    assert str(review["id"]) not in after["ids"]
+    assert "Review" not in {e["title"] for e in after["events"]}
+    gone = as_alice.get(f"/api/changes/events?{WINDOW}&since=0&calendar=987654")
+    assert gone.status_code == 400
+    assert gone.json() == {"calendar": ["Calendar 987654 is not one of yours."]}

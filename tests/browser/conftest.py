@@ -34,6 +34,22 @@ TIMEZONE = "Europe/Paris"
 """The browser's zone in these tests: new events default to it."""
 PASSWORD = "correct horse battery"
 
+# How the page colours an event (event_props.js, the legend): filled with its calendar's
+# colour, its left edge in its kind's colour.
+EVENT_FILL = """el => {
+  const dot = el.querySelector(".fc-daygrid-event-dot, .fc-list-event-dot");
+  return dot ? getComputedStyle(dot).borderTopColor : getComputedStyle(el).backgroundColor;
+}"""
+"""An event element's fill: its background, or its dot in month and agenda views."""
+KIND_EDGE = "el => getComputedStyle(el).borderLeftColor"
+"""An event element's (or a legend swatch's) kind: the colour of its left edge."""
+
+
+def rgb(colour: str) -> str:
+    """``#rrggbb`` as the browser's computed ``rgb(r, g, b)``."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:

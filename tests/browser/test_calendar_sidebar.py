@@ -18,7 +18,7 @@ from calsync.accounts.models import User
 from calsync.calendars.calendar_list import default_calendar
 from calsync.calendars.models import Calendar, Event
 
-from .conftest import TIMEZONE, Screen, errors_of, signed_in
+from .conftest import KIND_EDGE, TIMEZONE, Screen, errors_of, rgb, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -198,3 +198,77 @@ def test_calendars_made_and_deleted_in_another_tab_are_followed(
     expect(signed.events("Flight").first).to_have_css("background-color", "rgb(139, 92, 246)")
     expect(page.locator("#toast[data-kind=error]")).to_have_count(0)
     errors_of(context).allow("status of 400")  # a request raced with the deletion, if any
+
+
+def test_live_updates_keep_the_colours_and_the_hidden_calendars(
+    context: BrowserContext, live_server: Any, user: User, api_as: Callable[[str], httpx.Client]
+) -> None:
+    """Changes made elsewhere arrive as in-place updates (no window refetch) drawn exactly as
+    a full draw draws them: filled with the calendar's colour, edged by kind; an event
+    moved into a hidden calendar goes, one moved out of it comes."""
+    api = api_as(user.email)
+    work = api.post("/api/calendars", json={"name": "Work", "color": RED}).json()
+    home = api.post("/api/calendars", json={"name": "Home", "color": "#10b981"}).json()
+    day = today()
+
+    def timed(title: str, hour: int, calendar: int | None = None) -> int:
+        start = day + timedelta(hours=hour)
+        body: dict[str, Any] = {
+            "title": title,
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=1)).isoformat(),
+            "timezone": TIMEZONE,
+        }
+        if calendar is not None:
+            body["calendar"] = calendar
+        made = api.post("/api/events", json=body)
+        assert made.status_code == 201, made.text
+        return int(made.json()["id"])
+
+    standup = timed("Standup", 9)
+    review = timed("Review", 13, work["id"])
+    timed("Gym", 11, home["id"])
+    signed = signed_in(context, live_server.url, user.email)
+    page = signed.page
+    page.locator("body").press("d")
+    row(page, "Home").get_by_role("checkbox").uncheck()
+    expect(signed.events("Gym")).to_have_count(0)
+    shown = page.locator(f'.fc-event[data-event-id="{standup}"]')
+    expect(shown).to_have_css("background-color", rgb(default_calendar(user).color))
+    edge = shown.evaluate(KIND_EDGE)
+    page.wait_for_load_state("networkidle")
+    shown.evaluate("el => { el.dataset.probe = 'drawn once'; }")
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/events" in r.url else None)
+
+    # moved to Work elsewhere: the same element, now red, its kind's edge kept
+    assert api.patch(f"/api/events/{standup}", json={"calendar": work["id"]}).status_code == 200
+    expect(shown).to_have_css("background-color", rgb(RED))
+    assert shown.evaluate(KIND_EDGE) == edge
+    # shown as free: a pale red (calendar_list.js's paleOf)
+    assert api.patch(f"/api/events/{standup}", json={"show_as": "free"}).status_code == 200
+    expect(shown).to_have_css("background-color", "rgb(252, 218, 218)")
+    expect(shown).to_have_attribute("data-probe", "drawn once")
+
+    # moved into the hidden Home: it goes; changed there: still hidden; moved out: it comes
+    assert api.patch(f"/api/events/{review}", json={"calendar": home["id"]}).status_code == 200
+    expect(signed.events("Review")).to_have_count(0)
+    assert api.patch(f"/api/events/{review}", json={"title": "Review 2"}).status_code == 200
+    page.wait_for_timeout(1500)  # a poll or more: nothing may draw it
+    expect(signed.events("Review")).to_have_count(0)
+    assert api.patch(f"/api/events/{review}", json={"calendar": work["id"]}).status_code == 200
+    expect(signed.events("Review 2")).to_have_count(1)
+    expect(signed.events("Review 2").first).to_have_css("background-color", rgb(RED))
+    expect(signed.events("Gym")).to_have_count(0)
+    assert asked == [], asked  # only deltas: never the whole window again
+
+    # every calendar shown (no filter), Work deleted elsewhere: its row goes, its events take
+    # the default calendar's colour (pale for the free Standup)
+    row(page, "Home").get_by_role("checkbox").check()
+    expect(signed.events("Gym")).to_have_count(1)
+    assert api.delete(f"/api/calendars/{work['id']}").status_code == 200
+    expect(row(page, "Work")).to_have_count(0)
+    default_colour = rgb(default_calendar(user).color)
+    expect(signed.events("Review 2").first).to_have_css("background-color", default_colour)
+    expect(signed.events("Standup").first).to_have_css("background-color", "rgb(216, 230, 253)")
+    signed.assert_no_errors()

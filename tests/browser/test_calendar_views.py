@@ -15,11 +15,12 @@ import pytest
 from playwright.sync_api import expect
 
 from calsync.accounts.models import User
+from calsync.calendars.calendar_list import default_calendar
 from calsync.calendars.models import LOCATION_MAX, ORIGIN_OUTLOOK, TITLE_MAX, Event
 from calsync.calendars.page_views import LIMITS
 from calsync.outlook.models import OutlookAccount, OutlookLink
 
-from .conftest import TIMEZONE, Screen, signed_in
+from .conftest import EVENT_FILL, KIND_EDGE, TIMEZONE, Screen, rgb, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -65,34 +66,40 @@ def four_kinds(
     }
 
 
-KIND_COLOUR = """el => {
-  const dot = el.querySelector(".fc-daygrid-event-dot, .fc-list-event-dot");
-  return dot ? getComputedStyle(dot).borderTopColor : getComputedStyle(el).backgroundColor;
-}"""
-"""The colour an event is drawn in: its background, or its dot in month and agenda views."""
+KIND_GREY = "#8a94a3"
+"""Archived events keep a grey fill (calendar.css), whatever their calendar."""
 
 
 def test_colours_by_kind_match_the_legend(
     screen: Screen, live_server: Any, user: User, four_kinds: dict[str, dict[str, Any]]
 ) -> None:
+    """Each event's left edge is its kind's colour, the same as its legend swatch's edge;
+    its fill is its calendar's colour (the default one here), grey once archived."""
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     page.locator("#show-archived").check()
     expect(page.locator(".fc-event.is-archived")).to_have_count(1)
     page.wait_for_load_state("networkidle")
-    colours = {}
+    calendar_colour = rgb(default_calendar(user).color)
+    edges = {}
     for name, event in four_kinds.items():
         kind = "mine" if name == "pushed" else name
         element = page.locator(f'.fc-event[data-event-id="{event["id"]}"]')
         expect(element).to_have_attribute("data-kind", kind)
-        colours[name] = element.evaluate(KIND_COLOUR)
+        edges[name] = element.evaluate(KIND_EDGE)
         swatch = page.locator(f"#legend .swatch.kind-{kind}")
         expect(swatch).to_be_attached()
-        assert swatch.evaluate("el => getComputedStyle(el).backgroundColor") == colours[name]
-    assert len(set(colours.values())) == 4, colours
-    assert colours["pushed"] == colours["mine"]
+        assert swatch.evaluate(KIND_EDGE) == edges[name], name
+        fill = rgb(KIND_GREY) if name == "archived" else calendar_colour
+        assert element.evaluate(EVENT_FILL) == fill, name
+    assert len(set(edges.values())) == 4, edges
+    assert edges["pushed"] == edges["mine"]
+    assert calendar_colour not in edges.values()  # the edge is not the fill
     legend = page.locator("#legend")
     legend.scroll_into_view_if_needed()
+    expect(page.locator("#legend-note")).to_contain_text(
+        screen.text("its left edge says what it is", "mép trái cho biết đó là loại gì")
+    )
     expect(legend).to_contain_text(screen.text("Invitations (read-only)", "Lời mời (chỉ xem)"))
     expect(legend).to_contain_text(screen.text("From Outlook", "Từ Outlook"))
 

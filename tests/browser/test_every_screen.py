@@ -17,20 +17,17 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from calsync.accounts.models import User
+from calsync.calendars.calendar_list import default_calendar
 from calsync.calendars.models import ORIGIN_OUTLOOK, TITLE_MAX, Event
 from calsync.outlook.models import OutlookAccount, OutlookLink
 
-from .conftest import TIMEZONE, Screen, errors_of, signed_in
+from .conftest import EVENT_FILL, KIND_EDGE, TIMEZONE, Screen, errors_of, rgb, signed_in
 from .test_calendar_create import drag, slot_point
 
 pytestmark = pytest.mark.browser
 
 PARIS = ZoneInfo(TIMEZONE)
 LIVE_WITHIN_MS = 2000
-KIND_COLOUR = """el => {
-  const dot = el.querySelector(".fc-daygrid-event-dot, .fc-list-event-dot");
-  return dot ? getComputedStyle(dot).borderTopColor : getComputedStyle(el).backgroundColor;
-}"""
 
 
 def today() -> datetime:
@@ -96,15 +93,23 @@ def test_the_page_in_every_language_and_screen(
     page = signed.page
     press(page, "d", "timeGridDay")
 
-    # colours by kind, as the legend shows them, in the page's language
+    # filled with the calendar's colour; the left edge is the kind's, as the legend shows
+    # (and its note says), in the page's language
+    fill = rgb(default_calendar(user).color)
+    edges = set()
     for kind, event in (("mine", mine), ("outlook", outlook), ("invitation", invited)):
         element = page.locator(f'.fc-event[data-event-id="{event["id"]}"]')
         expect(element).to_have_attribute("data-kind", kind)
         expect(element).to_have_attribute("title", event["title"])  # the whole title on hover
         swatch = page.locator(f"#legend .swatch.kind-{kind}")
-        assert swatch.evaluate("el => getComputedStyle(el).backgroundColor") == element.evaluate(
-            KIND_COLOUR
-        ), kind
+        edge = element.evaluate(KIND_EDGE)
+        assert swatch.evaluate(KIND_EDGE) == edge, kind
+        assert element.evaluate(EVENT_FILL) == fill, kind
+        edges.add(edge)
+    assert len(edges) == 3 and fill not in edges, edges
+    expect(page.locator("#legend-note")).to_contain_text(
+        text("its left edge says what it is", "mép trái cho biết đó là loại gì")
+    )
     expect(page.locator("#legend")).to_contain_text(text("From Outlook", "Từ Outlook"))
 
     # a drag on empty slots: quick-create, saved with Enter

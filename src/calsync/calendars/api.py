@@ -326,6 +326,14 @@ class ChangedEventsView(APIView):
                 description=_lazy("Microseconds since 1970: the stamp of an earlier cursor."),
             ),
             OpenApiParameter("archived", OpenApiTypes.BOOL, description=_lazy("Include archived.")),
+            OpenApiParameter(
+                "calendar",
+                OpenApiTypes.STR,
+                description=_lazy(
+                    "Only these calendars, as for GET /api/events: an event moved out of "
+                    "them is not in `ids`; an id that is not one of yours is a 400 naming it."
+                ),
+            ),
         ],
         responses=inline_serializer(
             "ChangedEvents",
@@ -346,7 +354,7 @@ class ChangedEventsView(APIView):
         if window is None:
             raise ValidationError({"start": [_("Give the window's start and end.")]})
         archived = request.query_params.get("archived", "") in {"1", "true", "yes"}
-        events = _calendar_of(request)
+        events = _in_calendars(request, _calendar_of(request))
         if not archived:
             events = events.exclude(declined_by(_reader(request)))
         items = _window_items(events, window, archived)

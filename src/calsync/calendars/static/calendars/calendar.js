@@ -9,6 +9,7 @@ import { CalendarList } from "./calendar_list.js";
 import { askScope } from "./choice.js";
 import { Clock } from "./clock.js";
 import { EventEditor } from "./editor.js";
+import { applyProps, eventProps } from "./event_props.js";
 import { kindOf } from "./kinds.js";
 import { LiveUpdates } from "./live.js";
 import { MiniCalendar } from "./minical.js";
@@ -45,24 +46,9 @@ function hasSeries(event) {
   return event.series_id !== null && event.series_id !== undefined;
 }
 
-/** A FullCalendar event object for an API event (the API event rides in extendedProps). */
+/** FullCalendar props for an API event: the one shared function (event_props.js). */
 function toCalendarEvent(event) {
-  const kind = kindOf(event);
-  const classes = [`show-as-${event.show_as || "busy"}`, `kind-${kind}`];
-  if (event.active === false) classes.push("is-archived");
-  if (kind === "invitation") classes.push("is-readonly");
-  if (hasSeries(event) || event.recurrence) classes.push("is-recurring");
-  return {
-    id: String(event.id),
-    title: event.title || gettext("(no title)"),
-    start: clock.toCalendar(event.start, event.all_day),
-    end: event.end ? clock.toCalendar(event.end, event.all_day) : undefined,
-    allDay: Boolean(event.all_day),
-    editable: event.editable !== false,
-    classNames: classes,
-    ...calendars.look(event),
-    extendedProps: { api: event },
-  };
+  return eventProps(event, { clock, look: (e) => calendars.look(e) });
 }
 
 /** The API's window of FullCalendar's range (wall Dates) as ISO instants. */
@@ -82,7 +68,7 @@ async function fetchWindow(range) {
     return request("GET", `${config.eventsUrl}?${params}`);
   });
   const list = Array.isArray(data) ? data : [];
-  return list.filter((event) => showArchived || event.active !== false);
+  return list.filter((event) => (showArchived || event.active !== false) && calendars.shows(event));
 }
 
 /** FullCalendar's event source: the API window [start, end), archived ones on request. */
@@ -98,7 +84,7 @@ async function loadEvents(info, success, failure) {
 
 const signature = (e) => JSON.stringify([
   e.version, e.updated, e.active, e.start, e.end, e.title, e.editable, e.show_as, e.my_response,
-  e.in_outlook, e.from_outlook,
+  e.in_outlook, e.from_outlook, e.calendar,
 ]);
 
 /** Redraw the whole window from the API (before the change cursor is known). */
@@ -125,30 +111,44 @@ async function redrawChanged(stamp = live.stamp()) {
     return;
   }
   const range = lastRange;
-  const params = windowParams(range);
-  params.set("since", String(Math.max(0, stamp - SINCE_MARGIN_US)));
-  const delta = await request("GET", `${config.changesUrl}/events?${params}`);
+  const delta = await calendars.filtered((only) => { // as fetchWindow: the shown calendars only
+    const params = windowParams(range);
+    params.set("since", String(Math.max(0, stamp - SINCE_MARGIN_US)));
+    if (only) params.set("calendar", only.join(","));
+    return request("GET", `${config.changesUrl}/events?${params}`);
+  }, { events: [], ids: [] });
   if (range !== lastRange) return; // the view moved meanwhile: its own fetch has it all
-  const wanted = (delta.events || []).filter((e) => showArchived || e.active !== false);
-  applyChanges(new Map(wanted.map((e) => [String(e.id), e])), new Set(delta.ids || []));
+  // the server filtered by calendar already; a hide meanwhile is honoured here too
+  const present = new Set(delta.ids || []);
+  const wanted = [];
+  for (const e of delta.events || []) {
+    if (!calendars.shows(e)) present.delete(String(e.id));
+    else if (showArchived || e.active !== false) wanted.push(e);
+  }
+  applyChanges(new Map(wanted.map((e) => [String(e.id), e])), present);
 }
 
 /** Remove the shown events not in ``present``, update or add those in ``changed``. */
 function applyChanges(changed, present) {
   const source = calendar.getEventSourceById(SOURCE_ID);
   const updated = [];
+  let refiled = false;
   calendar.batchRendering(() => {
     for (const shown of calendar.getEvents()) {
       const next = changed.get(shown.id);
       changed.delete(shown.id);
       if (!present.has(shown.id)) shown.remove();
       else if (next && signature(next) !== signature(shown.extendedProps.api)) {
+        refiled ||= next.calendar !== shown.extendedProps.api.calendar;
         updateInPlace(shown, next);
         updated.push(next);
       }
     }
     for (const event of changed.values()) calendar.addEvent(toCalendarEvent(event), source);
   });
+  // moved to another calendar (perhaps theirs was deleted elsewhere): the sidebar reads its
+  // list again (while some are hidden, calendars.filtered has just read it)
+  if (refiled && !calendars.shownIds()) calendars.load();
   for (const event of updated) {
     for (const el of document.querySelectorAll(`.fc-event[data-event-id="${CSS.escape(String(event.id))}"]`)) {
       decorate(el, event);
@@ -158,12 +158,7 @@ function applyChanges(changed, present) {
 
 /** Give a drawn event new values through FullCalendar's event API (its element stays). */
 function updateInPlace(shown, next) {
-  const fresh = toCalendarEvent(next);
-  shown.setExtendedProp("api", next);
-  shown.setProp("title", fresh.title);
-  shown.setProp("classNames", fresh.classNames);
-  shown.setProp("editable", fresh.editable);
-  shown.setDates(fresh.start, fresh.end === undefined ? null : fresh.end, { allDay: fresh.allDay });
+  applyProps(shown, toCalendarEvent(next));
 }
 
 /** PATCH times, asking about the series first for an occurrence; returns the undo or null. */

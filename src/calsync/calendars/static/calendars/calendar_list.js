@@ -2,7 +2,8 @@
 // checkbox to show or hide its events (the hidden ones remembered in this browser's
 // localStorage), a form for a new one, and per calendar a form to rename, recolour or delete
 // it (its events move to the default calendar). It also fills the event dialog's "Calendar"
-// select and gives each event its calendar's colour (calendar.js asks `look`).
+// select and gives each event its calendar's colour (`look`, which event_props.js uses for
+// both the window's events and those a live update changes in place).
 //
 // Colours (calendar_list.css): an event is filled with its calendar's colour (a pale tint of
 // it when shown as free); its left edge keeps the colour of its kind (kinds.js, the legend).
@@ -114,22 +115,28 @@ export class CalendarList {
   }
 
   /**
-   * The events of the shown calendars: `read(ids)` asks the API (ids null: no filter); none
-   * shown is [] without asking. While some are hidden the list is read first (a calendar
-   * made in another tab is shown); a 400 about the filter (one deleted meanwhile) reads it
-   * again and asks once more.
+   * What the API answers for the shown calendars: `read(ids)` asks it (ids null: no filter);
+   * none shown is `nothing` without asking. Both the window's fetch and the live updates'
+   * delta go through here. While some are hidden the list is read first (a calendar made in
+   * another tab is shown); a 400 about the filter (one deleted meanwhile) reads it again and
+   * asks once more.
    */
-  async filtered(read) {
+  async filtered(read, nothing = []) {
     await this.ready;
     if (this.shownIds()) await this.load();
-    if (this.noneShown()) return [];
+    if (this.noneShown()) return nothing;
     try {
       return await read(this.shownIds());
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 400 || !(error.body && error.body.calendar)) throw error;
       await this.load();
-      return this.noneShown() ? [] : read(this.shownIds());
+      return this.noneShown() ? nothing : read(this.shownIds());
     }
+  }
+
+  /** Whether an API event's calendar is shown (its calendar not hidden in the sidebar). */
+  shows(event) {
+    return !this.hidden.has(event.calendar);
   }
 
   /**
