@@ -268,3 +268,40 @@ def test_a_series_starting_in_the_repeated_hour_has_its_occurrences_where_outloo
     nothing = {"created": 0, "updated": 0, "deleted": 0}
     again = world.sync()
     assert (again.conflicts, again.pulled, again.pushed) == (0, nothing, nothing)
+
+
+def test_a_users_zone_is_a_new_events_zone_here_and_in_outlook(emulator: Any) -> None:
+    """A user whose profile says Asia/Ho_Chi_Minh makes events through the API without
+    naming a zone: a naive time is read in their zone, the event and the series keep it,
+    and Outlook holds them in its Windows name (the series' zone is the user's)."""
+    world = SyncWorld(emulator, "an@contoso.test", "An Tran")
+    world.user.time_zone = "Asia/Ho_Chi_Minh"
+    world.user.save(update_fields=["time_zone"])
+    day = _next_monday(0).date()
+    made = []
+    for title, extra in (("Hop", {}), ("Giao ban", {"recurrence": "FREQ=WEEKLY;COUNT=4"})):
+        answer = world.api().post(
+            "/api/events",
+            {"title": title, "start": f"{day}T09:00:00", "end": f"{day}T10:00:00", **extra},
+            format="json",
+        )
+        assert answer.status_code == 201, answer.content
+        assert answer.json()["timezone"] == "Asia/Ho_Chi_Minh"
+        assert answer.json()["start"] == f"{day}T09:00:00+07:00"
+        made.append(answer.json()["id"])
+    outcome = world.sync()
+    assert outcome.ok, outcome.errors
+    held = {e["subject"]: e for e in world.outlook_events()}
+    assert set(held) == {"Hop", "Giao ban"}
+    for event in held.values():
+        assert event["originalStartTimeZone"] == "SE Asia Standard Time"
+        assert event["start"]["dateTime"].startswith(f"{day}T02:00:00")  # read in UTC
+    assert held["Giao ban"]["recurrence"]["range"]["recurrenceTimeZone"] == "SE Asia Standard Time"
+    world.user.time_zone = ""  # no profile zone: the API's default stays UTC
+    world.user.save(update_fields=["time_zone"])
+    answer = world.api().post(
+        "/api/events",
+        {"title": "UTC", "start": f"{day}T09:00:00", "end": f"{day}T10:00:00"},
+        format="json",
+    )
+    assert answer.json()["timezone"] == "UTC"

@@ -23,6 +23,7 @@ series id, ``start`` is the series' own start (its DTSTART), not an occurrence's
 and read-only keys (``id``, ``series_id``, ``outlook`` …) are ignored, so a client may send
 back what it read. ``calendar`` (a calendar id of the event's owner; on create, of the
 caller: ``context["user"]``) files the event there; left out on create, the default one.
+A new event without ``timezone`` takes the caller's zone (their profile), else UTC.
 """
 
 from __future__ import annotations
@@ -343,6 +344,11 @@ class EventWriteSerializer(serializers.Serializer):
         changes.update(self._times(attrs, current))
         return changes
 
+    def _default_zone(self) -> str:
+        """A new event's zone when the body names none: the caller's own (their profile),
+        else UTC."""
+        return getattr(self.context.get("user"), "time_zone", "") or DEFAULT_TIMEZONE
+
     def _times(self, attrs: dict[str, Any], current: Event | Occurrence | None) -> dict[str, Any]:
         """The time fields of the result, from ``attrs`` over the current values."""
         if current is None:
@@ -356,7 +362,7 @@ class EventWriteSerializer(serializers.Serializer):
         elif not {"start", "end", "timezone", "all_day"} & attrs.keys():
             return {}
         base = current.series if isinstance(current, Occurrence) else current
-        zone = attrs.get("timezone") or (base.timezone if base else DEFAULT_TIMEZONE)
+        zone = attrs.get("timezone") or (base.timezone if base else self._default_zone())
         tz = ZoneInfo(zone)
         all_day = attrs.get("all_day", base.all_day if base else False)
         if all_day:
