@@ -3,6 +3,7 @@ every existing event (an exception too) is filed in its owner's."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +22,18 @@ def _migrate(targets: list[tuple[str, str]]):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def _latest_schema_after() -> Iterator[None]:
+    """Back to the latest migrations when the test ends, passed or not: the tests after it
+    share the database and expect every column."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_latest_schema_after")
 def test_existing_users_and_events_get_their_default_calendar() -> None:
     old = _migrate(BEFORE)
     User = old.get_model("accounts", "User")
