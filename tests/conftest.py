@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.utils import translation
+from tests.missing import mark_missing
 
 CHROMIUM = Path(os.environ.get("CALSYNC_CHROMIUM", "/usr/bin/chromium"))
 
@@ -31,13 +32,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     browser_items = [item for item in items if item.get_closest_marker("browser")]
     if not browser_items:
         return
-    if os.environ.get("CI"):
-        raise pytest.UsageError(
-            f"CI needs Chromium at {CHROMIUM} for {len(browser_items)} browser tests"
-        )
-    reason = f"SKIPPED LOUDLY: no Chromium at {CHROMIUM} (apt-get install -y chromium)"
-    for item in browser_items:
-        item.add_marker(pytest.mark.skip(reason=reason))
+    mark_missing(browser_items, f"Chromium at {CHROMIUM} (apt-get install -y chromium)")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
