@@ -52,9 +52,9 @@ def go_to_view(page: Page, key: str, view: str) -> None:
 
 
 def test_a_click_on_an_empty_slot_in_week_view_opens_quick_create_and_saves(
-    context: BrowserContext, live_server: Any, user: User
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
-    signed = signed_in(context, live_server.url, user.email)
+    signed = signed_in(every_screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "w", "timeGridWeek")
     day = today()
@@ -117,9 +117,9 @@ def test_dragging_across_slots_works_on_the_first_try_and_more_options_opens_the
 
 
 def test_a_click_on_a_day_in_month_view_makes_an_all_day_event(
-    context: BrowserContext, live_server: Any, user: User
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
-    signed = signed_in(context, live_server.url, user.email)
+    signed = signed_in(every_screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "m", "dayGridMonth")
     day = today()
@@ -150,7 +150,7 @@ def test_escape_closes_quick_create_without_saving(
 
 
 def test_resizing_offers_undo_that_puts_the_event_back(
-    context: BrowserContext,
+    every_screen: Screen,
     live_server: Any,
     user: User,
     api_as: Callable[[str], httpx.Client],
@@ -166,7 +166,7 @@ def test_resizing_offers_undo_that_puts_the_event_back(
             "timezone": TIMEZONE,
         },
     ).json()
-    signed = signed_in(context, live_server.url, user.email)
+    signed = signed_in(every_screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "w", "timeGridWeek")
     event_el = signed.events("Review")
@@ -175,20 +175,25 @@ def test_resizing_offers_undo_that_puts_the_event_back(
     box = handle.bounding_box()
     assert box
     drag(page, (box["x"] + box["width"] / 2, box["y"] + 2), slot_point(page, day, "11:00"))
-    expect(page.locator("#toast .toast-text")).to_have_text("Event moved.")
+    expect(page.locator("#toast .toast-text")).to_have_text(
+        every_screen.text("Event moved.", "Đã di chuyển sự kiện.")
+    )
     stored = Event.objects.get(pk=made["id"])
     assert stored.end == day.replace(hour=11, minute=30)
 
     page.locator("#toast .toast-action").click()
-    expect(page.locator("#toast .toast-text")).to_have_text("Move undone.")
+    expect(page.locator("#toast .toast-text")).to_have_text(
+        every_screen.text("Move undone.", "Đã hoàn tác việc di chuyển.")
+    )
     stored.refresh_from_db()
     assert (stored.start, stored.end) == (day.replace(hour=9), day.replace(hour=10))
     expect(signed.events("Review")).to_contain_text("10:00")
 
 
 def test_keyboard_shortcuts_move_between_views_and_dates(
-    screen: Screen, live_server: Any, user: User
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
+    screen = every_screen
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     for key, view in (("m", "dayGridMonth"), ("w", "timeGridWeek"), ("a", "listWeek")):
