@@ -147,8 +147,9 @@ def test_search_finds_by_attendee_and_opens_the_event(
 
 
 def test_a_long_title_is_cut_with_an_ellipsis_and_shown_whole_on_hover(
-    screen: Screen, live_server: Any, user: User, api_as: Callable[[str], httpx.Client]
+    every_screen: Screen, live_server: Any, user: User, api_as: Callable[[str], httpx.Client]
 ) -> None:
+    screen = every_screen
     long_title = "Quarterly planning with every team lead and the finance department " * 2
     create(api_as(user.email), long_title.strip(), 9)
     signed = signed_in(screen.context, live_server.url, user.email)

@@ -18,7 +18,8 @@ from playwright.sync_api import Page, expect
 
 from calsync.accounts.models import User
 from calsync.calendars.calendar_list import default_calendar
-from calsync.calendars.models import ORIGIN_OUTLOOK, TITLE_MAX, Event
+from calsync.calendars.models import LOCATION_MAX, ORIGIN_OUTLOOK, TITLE_MAX, Event
+from calsync.calendars.page_views import LIMITS
 from calsync.outlook.models import OutlookAccount, OutlookLink
 
 from .conftest import EVENT_FILL, KIND_EDGE, TIMEZONE, Screen, errors_of, rgb, signed_in
@@ -28,6 +29,17 @@ pytestmark = pytest.mark.browser
 
 PARIS = ZoneInfo(TIMEZONE)
 LIVE_WITHIN_MS = 2000
+MAXLENGTH = {
+    "#ev-title": TITLE_MAX,
+    "#ev-location": LOCATION_MAX,
+    "#ev-timezone": 64,
+    "#ev-description": LIMITS["description"],
+    "#rr-raw": 1000,
+    "#qc-title": TITLE_MAX,
+    "#event-search-input": LIMITS["search"],
+}
+"""Every field's ``maxlength``: the server's limit."""
+FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def today() -> datetime:
@@ -111,12 +123,15 @@ def test_the_page_in_every_language_and_screen(
         text("its left edge says what it is", "mép trái cho biết đó là loại gì")
     )
     expect(page.locator("#legend")).to_contain_text(text("From Outlook", "Từ Outlook"))
+    # every field stops at the server's limit; the page is no wider than the screen
+    for selector, limit in MAXLENGTH.items():
+        assert page.locator(selector).get_attribute("maxlength") == str(limit), selector
+    page.wait_for_function(FITS)
 
     # a drag on empty slots: quick-create, saved with Enter
     day = today()
     hold_and_drag(page, screen, slot_point(page, day, "16:00"), slot_point(page, day, "17:00"))
     expect(page.locator("#quick-create")).to_be_visible()
-    assert page.locator("#qc-title").get_attribute("maxlength") == str(TITLE_MAX)
     page.locator("#qc-title").fill("Made on the grid")
     page.locator("#qc-title").press("Enter")
     expect(signed.events("Made on the grid")).to_have_count(1)

@@ -110,8 +110,9 @@ def test_changes_from_another_tab_appear_within_two_seconds_and_only_they_redraw
 
 
 def test_a_second_tab_of_the_same_browser_hears_at_once(
-    context: BrowserContext, live_server: Any, user: User
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
+    context = every_screen.context
     first = signed_in(context, live_server.url, user.email)
     second = context.new_page()
     second.goto(f"{live_server.url}/")
