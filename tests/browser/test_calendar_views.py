@@ -71,10 +71,11 @@ KIND_GREY = "#8a94a3"
 
 
 def test_colours_by_kind_match_the_legend(
-    screen: Screen, live_server: Any, user: User, four_kinds: dict[str, dict[str, Any]]
+    every_screen: Screen, live_server: Any, user: User, four_kinds: dict[str, dict[str, Any]]
 ) -> None:
     """Each event's left edge is its kind's colour, the same as its legend swatch's edge;
     its fill is its calendar's colour (the default one here), grey once archived."""
+    screen = every_screen
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     page.locator("#show-archived").check()

@@ -250,6 +250,13 @@ def test_the_sync_button_answers_at_once_and_the_page_shows_what_came_in(
     assert "T" not in (last_sync.get_attribute("title") or "T")  # a readable time on hover
     assert page.evaluate("window.notReloaded === true")
     assert SyncRun.objects.filter(trigger="button", status="ok").exists()
+    # the run lists the event it wrote, linked: the link opens it
+    page.locator("#outlook-log summary").click()
+    page.locator("#outlook-log a", has_text="Dentist from Outlook").click()
+    page.wait_for_selector("#event-dialog[open]")
+    expect(page.locator("#ev-title")).to_have_value("Dentist from Outlook")
+    page.locator("#ev-cancel").click()
+    expect(page.locator("#event-dialog")).to_be_hidden()
 
     # opened twice more within the minute: no run asked for (the engine is stopped so that
     # a request would stay to be seen)
