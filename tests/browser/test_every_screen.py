@@ -97,7 +97,13 @@ def test_the_page_in_every_language_and_screen(
     screen = every_screen
     text = screen.text
     ana, bao = api_as(user.email), api_as(other_user.email)
-    mine = create(ana, "Mine only", 8, attendees=[{"email": "minh@contoso.test", "name": "Minh"}])
+    mine = create(
+        ana,
+        "Mine only",
+        8,
+        location="Hanoi office",
+        attendees=[{"email": "minh@contoso.test", "name": "Minh"}],
+    )
     outlook = create(ana, "Brought from Outlook", 10)
     from_outlook(user, outlook["id"])
     invited = create(bao, "Bao's invitation", 12, attendees=[{"email": user.email}])
@@ -112,7 +118,8 @@ def test_the_page_in_every_language_and_screen(
     for kind, event in (("mine", mine), ("outlook", outlook), ("invitation", invited)):
         element = page.locator(f'.fc-event[data-event-id="{event["id"]}"]')
         expect(element).to_have_attribute("data-kind", kind)
-        expect(element).to_have_attribute("title", event["title"])  # the whole title on hover
+        hover = " · ".join(filter(None, (event["title"], event.get("location"))))
+        expect(element).to_have_attribute("title", hover)  # the whole title on hover
         swatch = page.locator(f"#legend .swatch.kind-{kind}")
         edge = element.evaluate(KIND_EDGE)
         assert swatch.evaluate(KIND_EDGE) == edge, kind
@@ -169,12 +176,17 @@ def test_the_page_in_every_language_and_screen(
     expect(page.locator(".fc-list-event")).to_have_count(4)
     press(page, "d", "timeGridDay")
 
-    # search by attendee; the event opens with dates written and picked the page's way
+    # search by title, location and attendee; the event opens with dates written and picked
+    # the page's way
     press(page, "/")
     search = page.locator("#event-search-input")
     expect(search).to_be_focused()
-    search.fill("minh")
     results = page.locator("#event-search-results .search-result")
+    for words, found in (("brought", "Brought from Outlook"), ("HANOI", "Mine only")):
+        search.fill(words)  # by title, by location
+        expect(results).to_have_count(1)
+        expect(results.first).to_contain_text(found)
+    search.fill("minh")  # by attendee
     expect(results).to_have_count(1)
     results.first.click()
     expect(page.locator("#ev-title")).to_have_value("Mine only")
