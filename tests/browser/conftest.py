@@ -141,6 +141,7 @@ def _screen(request: pytest.FixtureRequest, browser: Browser, live_server: Any) 
         viewport=viewport,
         has_touch=phone,
         is_mobile=phone,
+        ignore_https_errors=True,  # the emulator's self-signed certificate
     ) as ctx:
         ctx.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         yield Screen(request.param, language, phone, ctx)
@@ -290,3 +291,23 @@ def pretend_connected(account_pk: int, **fields: Any) -> None:
 
     cache = crypto.encrypt(json.dumps({"RefreshToken": {}}), crypto.TOKEN_CACHE)
     OutlookAccount.objects.filter(pk=account_pk).update(token_cache_encrypted=cache, **fields)
+
+
+MICROSOFT_STYLE = """sel => { const s = getComputedStyle(document.querySelector(sel));
+  return [s.backgroundColor, s.borderBottomStyle, s.borderTopStyle]; }"""
+
+
+def assert_laid_out_as_microsoft(page: Page) -> None:
+    """The emulator's sign-in and consent page is laid out as Microsoft's: a white card on a
+    soft background, underlined fields, the app's permissions in words, grey Cancel and blue
+    Accept; and it fits the screen (no sideways scrolling on a phone)."""
+    assert page.evaluate(MICROSOFT_STYLE, ".card")[0] == "rgb(255, 255, 255)"
+    assert page.evaluate(MICROSOFT_STYLE, "body")[0] != "rgb(255, 255, 255)"
+    assert page.evaluate(MICROSOFT_STYLE, "input[name=login]")[1:] == ["solid", "none"]
+    assert page.evaluate(MICROSOFT_STYLE, "button.primary")[0] == "rgb(0, 103, 184)"
+    assert page.evaluate(MICROSOFT_STYLE, "button.secondary")[0] == "rgb(204, 204, 204)"
+    assert page.locator(".scopes li").first.is_visible()
+    width = page.evaluate("window.innerWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    card = page.locator(".card").bounding_box()
+    assert card and card["x"] >= 0 and card["x"] + card["width"] <= width, card

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from calsync.accounts.models import User
 from calsync.calendars.models import Event
@@ -51,10 +51,10 @@ def go_to_view(page: Page, key: str, view: str) -> None:
     expect(page.locator("#calendar")).to_have_attribute("data-view", view)
 
 
-def test_a_click_on_an_empty_slot_in_week_view_opens_quick_create_and_saves(
-    context: BrowserContext, live_server: Any, user: User
+def test_a_click_on_an_empty_slot_in_week_view_opens_quick_create_saves_or_escapes(
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
-    signed = signed_in(context, live_server.url, user.email)
+    signed = signed_in(every_screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "w", "timeGridWeek")
     day = today()
@@ -70,6 +70,13 @@ def test_a_click_on_an_empty_slot_in_week_view_opens_quick_create_and_saves(
     assert stored.start == day.replace(hour=10)
     assert stored.end == day.replace(hour=10, minute=30)
     assert stored.timezone == TIMEZONE
+    # Escape closes it without saving, and leaves no selection behind
+    page.mouse.click(*slot_point(page, day, "09:00"))
+    page.locator("#qc-title").fill("Never mind")
+    page.locator("#qc-title").press("Escape")
+    expect(popover).to_be_hidden()
+    expect(page.locator(".fc-highlight")).to_have_count(0)
+    assert not Event.objects.filter(title="Never mind").exists()
     # The page keeps working: the toolbar still moves (the old bug broke it).
     title = page.locator(".fc-toolbar-title").text_content() or ""
     page.locator(".fc-next-button").click()
@@ -77,8 +84,9 @@ def test_a_click_on_an_empty_slot_in_week_view_opens_quick_create_and_saves(
 
 
 def test_dragging_across_slots_works_on_the_first_try_and_more_options_opens_the_dialog(
-    screen: Screen, live_server: Any, user: User
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
+    screen = every_screen
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "d", "timeGridDay")
@@ -117,9 +125,9 @@ def test_dragging_across_slots_works_on_the_first_try_and_more_options_opens_the
 
 
 def test_a_click_on_a_day_in_month_view_makes_an_all_day_event(
-    context: BrowserContext, live_server: Any, user: User
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
-    signed = signed_in(context, live_server.url, user.email)
+    signed = signed_in(every_screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "m", "dayGridMonth")
     day = today()
@@ -135,22 +143,8 @@ def test_a_click_on_a_day_in_month_view_makes_an_all_day_event(
     assert stored.end_date == day.date() + timedelta(days=1)
 
 
-def test_escape_closes_quick_create_without_saving(
-    context: BrowserContext, live_server: Any, user: User
-) -> None:
-    signed = signed_in(context, live_server.url, user.email)
-    page = signed.page
-    go_to_view(page, "w", "timeGridWeek")
-    page.mouse.click(*slot_point(page, today(), "09:00"))
-    page.locator("#qc-title").fill("Never mind")
-    page.locator("#qc-title").press("Escape")
-    expect(page.locator("#quick-create")).to_be_hidden()
-    expect(page.locator(".fc-highlight")).to_have_count(0)
-    assert not Event.objects.filter(title="Never mind").exists()
-
-
 def test_resizing_offers_undo_that_puts_the_event_back(
-    context: BrowserContext,
+    every_screen: Screen,
     live_server: Any,
     user: User,
     api_as: Callable[[str], httpx.Client],
@@ -166,7 +160,7 @@ def test_resizing_offers_undo_that_puts_the_event_back(
             "timezone": TIMEZONE,
         },
     ).json()
-    signed = signed_in(context, live_server.url, user.email)
+    signed = signed_in(every_screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "w", "timeGridWeek")
     event_el = signed.events("Review")
@@ -175,20 +169,25 @@ def test_resizing_offers_undo_that_puts_the_event_back(
     box = handle.bounding_box()
     assert box
     drag(page, (box["x"] + box["width"] / 2, box["y"] + 2), slot_point(page, day, "11:00"))
-    expect(page.locator("#toast .toast-text")).to_have_text("Event moved.")
+    expect(page.locator("#toast .toast-text")).to_have_text(
+        every_screen.text("Event moved.", "Đã di chuyển sự kiện.")
+    )
     stored = Event.objects.get(pk=made["id"])
     assert stored.end == day.replace(hour=11, minute=30)
 
     page.locator("#toast .toast-action").click()
-    expect(page.locator("#toast .toast-text")).to_have_text("Move undone.")
+    expect(page.locator("#toast .toast-text")).to_have_text(
+        every_screen.text("Move undone.", "Đã hoàn tác việc di chuyển.")
+    )
     stored.refresh_from_db()
     assert (stored.start, stored.end) == (day.replace(hour=9), day.replace(hour=10))
     expect(signed.events("Review")).to_contain_text("10:00")
 
 
 def test_keyboard_shortcuts_move_between_views_and_dates(
-    screen: Screen, live_server: Any, user: User
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
+    screen = every_screen
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     for key, view in (("m", "dayGridMonth"), ("w", "timeGridWeek"), ("a", "listWeek")):

@@ -71,10 +71,11 @@ KIND_GREY = "#8a94a3"
 
 
 def test_colours_by_kind_match_the_legend(
-    screen: Screen, live_server: Any, user: User, four_kinds: dict[str, dict[str, Any]]
+    every_screen: Screen, live_server: Any, user: User, four_kinds: dict[str, dict[str, Any]]
 ) -> None:
     """Each event's left edge is its kind's colour, the same as its legend swatch's edge;
     its fill is its calendar's colour (the default one here), grey once archived."""
+    screen = every_screen
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     page.locator("#show-archived").check()
@@ -147,8 +148,9 @@ def test_search_finds_by_attendee_and_opens_the_event(
 
 
 def test_a_long_title_is_cut_with_an_ellipsis_and_shown_whole_on_hover(
-    screen: Screen, live_server: Any, user: User, api_as: Callable[[str], httpx.Client]
+    every_screen: Screen, live_server: Any, user: User, api_as: Callable[[str], httpx.Client]
 ) -> None:
+    screen = every_screen
     long_title = "Quarterly planning with every team lead and the finance department " * 2
     create(api_as(user.email), long_title.strip(), 9)
     signed = signed_in(screen.context, live_server.url, user.email)

@@ -16,7 +16,7 @@ from calsync.accounts.models import User
 from calsync.outlook.models import OutlookAccount, OutlookSettings
 from graph_emulator.testing import EmulatorServer
 
-from .conftest import PASSWORD, log_in
+from .conftest import PASSWORD, assert_laid_out_as_microsoft, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -108,16 +108,7 @@ def test_admin_sets_up_and_a_user_connects_in_chromium(
     expect(panel).to_contain_text("Not connected")
     panel.get_by_role("button", name="Sync with Outlook").click()
     page.wait_for_url(f"{emulator.url}/common/oauth2/v2.0/authorize*")
-    # laid out as Microsoft's: a white card on a soft background, underlined fields, the
-    # app's permissions in words, grey Cancel and blue Accept
-    style = """sel => { const s = getComputedStyle(document.querySelector(sel));
-      return [s.backgroundColor, s.borderBottomStyle, s.borderTopStyle]; }"""
-    assert page.evaluate(style, ".card")[0] == "rgb(255, 255, 255)"
-    assert page.evaluate(style, "body")[0] != "rgb(255, 255, 255)"
-    assert page.evaluate(style, "input[name=login]")[1:] == ["solid", "none"]
-    assert page.evaluate(style, "button.primary")[0] == "rgb(0, 103, 184)"
-    assert page.evaluate(style, "button.secondary")[0] == "rgb(204, 204, 204)"
-    expect(page.locator(".scopes li").first).to_be_visible()
+    assert_laid_out_as_microsoft(page)
     page.locator("input[name=login]").fill(MAILBOX)
     page.locator("input[name=password]").fill(MS_PASSWORD)
     page.get_by_role("button", name="Accept").click()

@@ -18,7 +18,8 @@ from playwright.sync_api import Page, expect
 
 from calsync.accounts.models import User
 from calsync.calendars.calendar_list import default_calendar
-from calsync.calendars.models import ORIGIN_OUTLOOK, TITLE_MAX, Event
+from calsync.calendars.models import LOCATION_MAX, ORIGIN_OUTLOOK, TITLE_MAX, Event
+from calsync.calendars.page_views import LIMITS
 from calsync.outlook.models import OutlookAccount, OutlookLink
 
 from .conftest import EVENT_FILL, KIND_EDGE, TIMEZONE, Screen, errors_of, rgb, signed_in
@@ -28,6 +29,17 @@ pytestmark = pytest.mark.browser
 
 PARIS = ZoneInfo(TIMEZONE)
 LIVE_WITHIN_MS = 2000
+MAXLENGTH = {
+    "#ev-title": TITLE_MAX,
+    "#ev-location": LOCATION_MAX,
+    "#ev-timezone": 64,
+    "#ev-description": LIMITS["description"],
+    "#rr-raw": 1000,
+    "#qc-title": TITLE_MAX,
+    "#event-search-input": LIMITS["search"],
+}
+"""Every field's ``maxlength``: the server's limit."""
+FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def today() -> datetime:
@@ -85,7 +97,13 @@ def test_the_page_in_every_language_and_screen(
     screen = every_screen
     text = screen.text
     ana, bao = api_as(user.email), api_as(other_user.email)
-    mine = create(ana, "Mine only", 8, attendees=[{"email": "minh@contoso.test", "name": "Minh"}])
+    mine = create(
+        ana,
+        "Mine only",
+        8,
+        location="Hanoi office",
+        attendees=[{"email": "minh@contoso.test", "name": "Minh"}],
+    )
     outlook = create(ana, "Brought from Outlook", 10)
     from_outlook(user, outlook["id"])
     invited = create(bao, "Bao's invitation", 12, attendees=[{"email": user.email}])
@@ -100,7 +118,8 @@ def test_the_page_in_every_language_and_screen(
     for kind, event in (("mine", mine), ("outlook", outlook), ("invitation", invited)):
         element = page.locator(f'.fc-event[data-event-id="{event["id"]}"]')
         expect(element).to_have_attribute("data-kind", kind)
-        expect(element).to_have_attribute("title", event["title"])  # the whole title on hover
+        hover = " · ".join(filter(None, (event["title"], event.get("location"))))
+        expect(element).to_have_attribute("title", hover)  # the whole title on hover
         swatch = page.locator(f"#legend .swatch.kind-{kind}")
         edge = element.evaluate(KIND_EDGE)
         assert swatch.evaluate(KIND_EDGE) == edge, kind
@@ -111,12 +130,15 @@ def test_the_page_in_every_language_and_screen(
         text("its left edge says what it is", "mép trái cho biết đó là loại gì")
     )
     expect(page.locator("#legend")).to_contain_text(text("From Outlook", "Từ Outlook"))
+    # every field stops at the server's limit; the page is no wider than the screen
+    for selector, limit in MAXLENGTH.items():
+        assert page.locator(selector).get_attribute("maxlength") == str(limit), selector
+    page.wait_for_function(FITS)
 
     # a drag on empty slots: quick-create, saved with Enter
     day = today()
     hold_and_drag(page, screen, slot_point(page, day, "16:00"), slot_point(page, day, "17:00"))
     expect(page.locator("#quick-create")).to_be_visible()
-    assert page.locator("#qc-title").get_attribute("maxlength") == str(TITLE_MAX)
     page.locator("#qc-title").fill("Made on the grid")
     page.locator("#qc-title").press("Enter")
     expect(signed.events("Made on the grid")).to_have_count(1)
@@ -154,12 +176,17 @@ def test_the_page_in_every_language_and_screen(
     expect(page.locator(".fc-list-event")).to_have_count(4)
     press(page, "d", "timeGridDay")
 
-    # search by attendee; the event opens with dates written and picked the page's way
+    # search by title, location and attendee; the event opens with dates written and picked
+    # the page's way
     press(page, "/")
     search = page.locator("#event-search-input")
     expect(search).to_be_focused()
-    search.fill("minh")
     results = page.locator("#event-search-results .search-result")
+    for words, found in (("brought", "Brought from Outlook"), ("HANOI", "Mine only")):
+        search.fill(words)  # by title, by location
+        expect(results).to_have_count(1)
+        expect(results.first).to_contain_text(found)
+    search.fill("minh")  # by attendee
     expect(results).to_have_count(1)
     results.first.click()
     expect(page.locator("#ev-title")).to_have_value("Mine only")

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_an_expired_session_keeps_the_unsaved_dialog_across_the_login(
-    screen: Screen, live_server: Any, user: User
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
+    screen = every_screen
     page = signed_in(screen.context, live_server.url, user.email).page
     page.locator("#new-event").click()
     page.locator("#ev-title").fill("Typed before the session ended")
@@ -72,8 +73,9 @@ def heading_and_style(page: Any) -> tuple[str, str]:
 
 
 def test_forbidden_expired_and_failed_pages_are_styled_and_translated(
-    screen: Screen, live_server: Any, user: User, settings: Any
+    every_screen: Screen, live_server: Any, user: User, settings: Any
 ) -> None:
+    screen = every_screen
     text = screen.text
     page = signed_in(screen.context, live_server.url, user.email).page
     answer = page.goto(f"{live_server.url}/users/")

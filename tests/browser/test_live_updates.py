@@ -17,16 +17,16 @@ import httpx
 import pytest
 from django.db.transaction import atomic
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from calsync.accounts.models import User
 from calsync.calendars.models import Event
 from calsync.outlook.connection import actions as outlook_actions
-from calsync.outlook.models import SyncRun
+from calsync.outlook.models import OutlookAccount, SyncRequest, SyncRun
 from calsync.outlook.triggers import scheduler
 from graph_emulator.testing import EmulatorServer
 
-from .conftest import TIMEZONE, Screen, signed_in, watched_context
+from .conftest import TIMEZONE, Screen, assert_laid_out_as_microsoft, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -110,8 +110,9 @@ def test_changes_from_another_tab_appear_within_two_seconds_and_only_they_redraw
 
 
 def test_a_second_tab_of_the_same_browser_hears_at_once(
-    context: BrowserContext, live_server: Any, user: User
+    every_screen: Screen, live_server: Any, user: User
 ) -> None:
+    context = every_screen.context
     first = signed_in(context, live_server.url, user.email)
     second = context.new_page()
     second.goto(f"{live_server.url}/")
@@ -161,10 +162,11 @@ def emulator() -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def outlook_page(
-    browser: Browser, live_server: Any, emulator: EmulatorServer, settings: Any, user: User
+    every_screen: Screen, live_server: Any, emulator: EmulatorServer, settings: Any, user: User
 ) -> Iterator[Page]:
-    """Ana on her calendar, connected to Outlook by the real consent flow in Chromium (the
-    emulator over HTTPS), with the process's engine taking sync requests."""
+    """Ana on her calendar (in each language and screen), connected to Outlook by the real
+    consent flow in Chromium (the emulator over HTTPS, its page laid out as Microsoft's),
+    with the process's engine taking sync requests."""
     emulator.reset()
     settings.CALSYNC_MS_AUTHORITY_HOST = emulator.url
     settings.CALSYNC_GRAPH_URL = emulator.graph_url
@@ -178,19 +180,21 @@ def outlook_page(
     engine = scheduler.default()
     engine.interval, engine.poll = 0, 0.2
     engine.start()
-    with watched_context(
-        browser, locale="en-US", timezone_id=TIMEZONE, ignore_https_errors=True
-    ) as ctx:
-        page = signed_in(ctx, live_server.url, user.email).page
+    try:
+        page = signed_in(every_screen.context, live_server.url, user.email).page
         page.locator("#outlook-sync").click()
         page.wait_for_url(f"{emulator.url}/**")
+        assert_laid_out_as_microsoft(page)
         page.locator("input[name=login]").fill(MAILBOX)
         page.locator("input[name=password]").fill(MS_PASSWORD)
         page.get_by_role("button", name="Accept").click()
         page.wait_for_url(f"{live_server.url}/")
-        expect(page.locator("#outlook-panel")).to_contain_text(f"Connected as {MAILBOX}")
+        expect(page.locator("#outlook-panel")).to_contain_text(
+            every_screen.text("Connected as", "Đã kết nối với tư cách") + f" {MAILBOX}"
+        )
         yield page
-    engine.stop()
+    finally:
+        engine.stop()
 
 
 def outlook_create(emulator: EmulatorServer, subject: str, hour: int) -> None:
@@ -208,11 +212,21 @@ def outlook_create(emulator: EmulatorServer, subject: str, hour: int) -> None:
     assert answer.status_code == 201, answer.text
 
 
+def page_requests() -> list[tuple[str, int]]:
+    """The sync requests waiting (trigger, version): opening the page adds or bumps one when
+    it asks for a run."""
+    return list(SyncRequest.objects.values_list("trigger", "version"))
+
+
 @pytest.mark.e2e
 def test_the_sync_button_answers_at_once_and_the_page_shows_what_came_in(
-    outlook_page: Page, emulator: EmulatorServer
+    outlook_page: Page, emulator: EmulatorServer, every_screen: Screen
 ) -> None:
-    page = outlook_page
+    """In each language and screen: the Sync button answers at once with the progress bar,
+    what the run brought in appears without a reload and the log says it in words; opening
+    the page again within a minute asks for no run; a last sync minutes ago reads "3 minutes
+    ago", the exact time in the reader's zone on hover."""
+    page, text = outlook_page, every_screen.text
     expect(page.locator("#outlook-last-sync")).to_be_visible(timeout=15_000)  # the first sync
     page.evaluate("window.notReloaded = true")
     outlook_create(emulator, "Dentist from Outlook", 16)
@@ -228,9 +242,42 @@ def test_the_sync_button_answers_at_once_and_the_page_shows_what_came_in(
     finally:
         emulator.set_faults()
     expect(page.locator("#outlook-progress")).to_be_hidden(timeout=10_000)
-    expect(page.locator("#outlook-log")).to_contain_text("From Outlook: 1 new")
+    expect(page.locator("#outlook-log")).to_contain_text(
+        text("From Outlook: 1 new", "Từ Outlook: 1 mới")
+    )
     last_sync = page.locator("#outlook-last-sync time")
-    expect(last_sync).to_have_text("now")
+    expect(last_sync).to_have_text(text("now", "bây giờ"))
     assert "T" not in (last_sync.get_attribute("title") or "T")  # a readable time on hover
     assert page.evaluate("window.notReloaded === true")
     assert SyncRun.objects.filter(trigger="button", status="ok").exists()
+    # the run lists the event it wrote, linked: the link opens it
+    page.locator("#outlook-log summary").click()
+    page.locator("#outlook-log a", has_text="Dentist from Outlook").click()
+    page.wait_for_selector("#event-dialog[open]")
+    expect(page.locator("#ev-title")).to_have_value("Dentist from Outlook")
+    page.locator("#ev-cancel").click()
+    expect(page.locator("#event-dialog")).to_be_hidden()
+
+    # opened twice more within the minute: no run asked for (the engine is stopped so that
+    # a request would stay to be seen)
+    scheduler.default().stop()
+    runs, waiting = SyncRun.objects.count(), page_requests()
+    for _ in range(2):
+        page.reload()
+        page.wait_for_selector("#calendar[data-ready=true]")
+    assert (SyncRun.objects.count(), page_requests()) == (runs, waiting)
+
+    # the last run three minutes ago: the panel says so in words, the exact time on hover in
+    # Paris' clock; and this time the page asks for a run
+    ago = timezone.now() - timedelta(minutes=3)
+    SyncRun.objects.update(started_at=ago - timedelta(seconds=2), finished_at=ago)
+    OutlookAccount.objects.update(last_sync=ago)
+    waiting = page_requests()
+    page.reload()
+    page.wait_for_selector("#calendar[data-ready=true]")
+    expect(last_sync).to_have_text(text("3 minutes ago", "3 phút trước"))
+    here = ago.astimezone(PARIS)
+    hour = f"{here:%H}" if every_screen.language == "vi" else str(here.hour % 12 or 12)
+    hover = last_sync.get_attribute("title") or ""
+    assert f"{hour}:{here:%M}" in hover and str(here.day) in hover and "T" not in hover, hover
+    assert page_requests() != waiting  # a request added, or the waiting one bumped
