@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from calsync.calendars.models import Calendar
 from calsync.msgraph.calendars import MailboxCalendar
-from calsync.outlook.models import CalendarLink, OutlookAccount
+from calsync.outlook.models import CalendarLink, OutlookAccount, SyncRecord
 
 RESERVED_MODES = (CalendarLink.MODE_BUSY, CalendarLink.MODE_REDACTED)
 
@@ -132,6 +132,19 @@ def save_link(
     if mode == CalendarLink.MODE_TWO_WAY:
         _one_two_way(account, outlook, calendar)
     return _write(account, outlook, calendar, mode)
+
+
+def remove_link(account: OutlookAccount, remote_id: str) -> bool:
+    """Drop the link of ``remote_id`` and its sync records (its calsync calendar syncs with
+    the default Outlook calendar again; the copies already made stay where they are).
+    False when there was none."""
+    link = CalendarLink.objects.filter(account=account, remote_id=remote_id).first()
+    if link is None:
+        return False
+    with transaction.atomic():
+        SyncRecord.objects.filter(account=account, scope=link.scope).delete()
+        link.delete()
+    return True
 
 
 def _one_two_way(account: OutlookAccount, outlook: MailboxCalendar, calendar: Calendar) -> None:

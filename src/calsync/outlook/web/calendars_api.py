@@ -169,3 +169,10 @@ class OutlookCalendarLinkView(APIView):
         except calendar_links.LinkRefused as refused:
             return Response({refused.field: [refused.message]}, status=400)
         return Response(as_json(found, link_json(link)))
+
+    def delete(self, request: Request, calendar_id: str) -> Response:
+        """Unlink: the calsync calendar syncs with the default Outlook calendar again."""
+        account = OutlookAccount.objects.filter(user=request.user).first()
+        if account is None or not calendar_links.remove_link(account, calendar_id):
+            return Response({"detail": _("This Outlook calendar is not linked.")}, status=404)
+        return Response(status=204)
