@@ -1,6 +1,7 @@
 """``GET /api/outlook/calendars`` over HTTPS against the emulator: a user connected by the
 real consent flow lists their mailbox's calendars (their own and those shared with them),
-through calsync's Graph client and its stored tokens. Links: tests/e2e/test_sync_calendar_links.py."""
+through calsync's Graph client and its stored tokens (links:
+tests/e2e/test_sync_calendar_links.py)."""
 
 from __future__ import annotations
 
