@@ -1,6 +1,7 @@
 """``GET /api/outlook/calendars`` over HTTPS against the emulator: a user connected by the
 real consent flow lists their mailbox's calendars (their own and those shared with them),
-through calsync's Graph client and its stored tokens."""
+through calsync's Graph client and its stored tokens (links:
+tests/e2e/test_sync_calendar_links.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def _graph(emulator: EmulatorServer, email: str):
     return emulator.client(headers={"Authorization": f"Bearer {emulator.token_for(email)}"})
 
 
-def test_the_mailbox_calendars_are_listed_with_no_link_yet(
+def test_the_mailbox_calendars_are_listed_with_the_default_ones_link(
     emulator: EmulatorServer, connect_by_consent: Any
 ) -> None:
     kim = connect_by_consent("kim@example.com", "Kim")
@@ -41,7 +42,11 @@ def test_the_mailbox_calendars_are_listed_with_no_link_yet(
     assert listed[0]["owner"] == {"name": "Kim", "email": "kim@example.com"}
     assert listed[2]["owner"] == {"name": "Lee", "email": "lee@example.com"}
     assert listed[0]["color"] is None and listed[1]["color"].startswith("#")
-    assert all(c["link"] is None for c in listed)
+    assert listed[0]["link"] == {
+        "calendar": None, "mode": "two-way", "status": "never",
+        "last_synced_at": None, "last_error": None,
+    }  # fmt: skip
+    assert listed[1]["link"] is None and listed[2]["link"] is None
     assert emulator.stats()["by_route"] == {"GET /me/calendars": 1}
 
 

@@ -264,3 +264,24 @@ def test_select_on_calendars(ada: Graph) -> None:
     assert set(one) - {"@odata.context"} == {"id", "owner"}
     wrong = ada.get("/me/calendars", params={"$select": "nope"})
     assert ada.error(wrong)[:2] == (400, "ErrorInvalidUrlQuery")
+
+
+def test_deleting_calendars(shared: tuple[Graph, Graph], emulator: EmulatorServer) -> None:
+    ada, bob = shared
+    work = new_calendar(ada, "Work")["id"]
+    job = ada.post(f"/me/calendars/{work}/events", json=day(3, "job"), expect=201).json()
+    _items, link = delta_round(ada, f"/me/calendars/{work}/calendarView/delta", **WINDOW)
+    home = ada.create(day(2, "home"))
+    entry = emulator.share_calendar(ADA, BOB)
+    ada.delete(f"/me/calendars/{work}", expect=204)
+    assert [c["name"] for c in ada.get("/me/calendars", expect=200).json()["value"]] == ["Calendar"]
+    assert ada.error(ada.get(f"/me/calendars/{work}"))[:2] == (404, "ErrorItemNotFound")
+    assert ada.error(ada.get(link))[:2] == (404, "ErrorItemNotFound")
+    assert ada.error(ada.get(f"/me/events/{job['id']}"))[:2] == (404, "ErrorItemNotFound")
+    assert ada.get(f"/me/events/{home['id']}", expect=200).json()["subject"] == "home"
+    default = ada.get("/me/calendar", expect=200).json()["id"]
+    assert ada.error(ada.delete(f"/me/calendars/{default}"))[:2] == (400, "ErrorInvalidRequest")
+    # a sharee deleting a shared calendar's entry leaves the owner's calendar alone
+    bob.delete(f"/me/calendars/{entry['id']}", expect=204)
+    assert len(bob.get("/me/calendars", expect=200).json()["value"]) == 1
+    assert ada.get(f"/me/events/{home['id']}", expect=200).json()["subject"] == "home"

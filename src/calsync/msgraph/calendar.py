@@ -78,6 +78,38 @@ DELTA_PATH = "/me/calendarView/delta"
 
 
 @dataclass(frozen=True, slots=True)
+class CalendarPaths:
+    """Where one calendar's events are reached: ``events`` + ``/{id}`` (one event),
+    ``create`` (POST of a new one), ``delta`` (its calendarView delta).
+
+    The default calendar's are ``/me/events`` and ``/me/calendarView/delta``. Another own
+    calendar's events are reached by id through ``/me/events`` too; a calendar another
+    mailbox shares is reached only through its entry, ``/me/calendars/{id}/events``."""
+
+    events: str = "/me/events"
+    create: str = "/me/events"
+    delta: str = DELTA_PATH
+
+    @classmethod
+    def of_calendar(cls, calendar_id: str, *, shared: bool) -> CalendarPaths:
+        """The paths of the mailbox's calendar ``calendar_id`` (``shared``: another's)."""
+        base = f"/me/calendars/{quote(calendar_id, safe='')}"
+        events = f"{base}/events"
+        return cls(
+            events=events if shared else "/me/events",
+            create=events,
+            delta=f"{base}/calendarView/delta",
+        )
+
+    def event(self, remote_id: str) -> str:
+        """The path of one event."""
+        return f"{self.events}/{quote(remote_id, safe='')}"
+
+
+DEFAULT_PATHS = CalendarPaths()
+
+
+@dataclass(frozen=True, slots=True)
 class DeltaState:
     """Where the last round left off: its deltaLink and window."""
 
@@ -155,11 +187,18 @@ class OutlookCalendar:
         on_thread_exit: Callable[[], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None,
         aliases: Iterable[str] = (),
+        paths: CalendarPaths = DEFAULT_PATHS,
+        read_only: bool = False,
     ) -> None:
         """``on_thread_exit``: see :func:`~.batching.run_batch` (worker threads of $batch).
         ``on_progress(done, total)`` hears how far :meth:`apply_remote` is, from whichever
-        thread a batch was answered in. ``aliases``: the mailbox's other addresses."""
+        thread a batch was answered in. ``aliases``: the mailbox's other addresses.
+        ``paths``: which of the mailbox's calendars (default: its default calendar).
+        ``read_only``: synced from Outlook only: :meth:`apply_remote` sends nothing and
+        fails every action with :class:`WritesRefused`."""
         self.client = client
+        self.paths = paths
+        self.read_only = read_only
         self.mailbox = mailbox
         self.aliases = frozenset(a.lower() for a in aliases)
         self.page_size = page_size
@@ -251,7 +290,7 @@ class OutlookCalendar:
     ) -> str:
         """Follow the pages of one delta round from ``state`` (None: a new round)."""
         prefer = [UTC_PREFER, f"odata.maxpagesize={self.page_size}"]
-        url: str = DELTA_PATH if state is None else state.link
+        url: str = self.paths.delta if state is None else state.link
         params: dict[str, str] | None = None
         if state is None:
             params = {
@@ -294,7 +333,7 @@ class OutlookCalendar:
     def _read(self, ids: Iterable[str], raw: dict[str, dict[str, Any]]) -> set[str]:
         """GET each event into ``raw``; returns the ids Graph says do not exist."""
         ordered = sorted(ids)
-        requests = [SubRequest("GET", _event_read_url(rid)) for rid in ordered]
+        requests = [SubRequest("GET", _event_read_url(self.paths, rid)) for rid in ordered]
         gone: set[str] = set()
         for remote_id, answer in zip(ordered, self._batch(requests), strict=True):
             if answer.ok and isinstance(answer.body, dict):
@@ -317,8 +356,7 @@ class OutlookCalendar:
         )
         expand = f"singleValueExtendedProperties($filter=id eq '{mapping.UID_PROPERTY_ID}')"
         requests = [
-            SubRequest("GET", f"/me/events/{quote(rid, safe='')}?$select=id&$expand={expand}")
-            for rid in ids
+            SubRequest("GET", f"{self.paths.event(rid)}?$select=id&$expand={expand}") for rid in ids
         ]
         for remote_id, answer in zip(ids, self._batch(requests), strict=True):
             if answer.ok and isinstance(answer.body, dict):
@@ -338,8 +376,7 @@ class OutlookCalendar:
         wanted = " or ".join(f"id eq '{prop}'" for prop in zones.DEFINITION_PROPERTIES)
         expand = f"singleValueExtendedProperties($filter={wanted})"
         requests = [
-            SubRequest("GET", f"/me/events/{quote(rid, safe='')}?$select=id&$expand={expand}")
-            for rid in ids
+            SubRequest("GET", f"{self.paths.event(rid)}?$select=id&$expand={expand}") for rid in ids
         ]
         for remote_id, answer in zip(ids, self._batch(requests), strict=True):
             if answer.ok and isinstance(answer.body, dict):
@@ -358,6 +395,8 @@ class OutlookCalendar:
         call takes the new series' id).
         """
         actions = list(actions)
+        if self.read_only:
+            return [WritesRefused(type(action).__name__) for action in actions]
         self._answered(0, total=len(actions))
         instances = self._find_instances(actions)
         cancelled = self._cancel_occurrences(actions, instances)
@@ -390,7 +429,9 @@ class OutlookCalendar:
         requests: dict[int, SubRequest] = {}
         for index in indexes:
             try:
-                requests[index] = _request_for(actions[index], instances, index in cancelled)
+                requests[index] = _request_for(
+                    actions[index], instances, index in cancelled, self.paths
+                )
             except (ValueError, InvalidData, ItemNotFound) as exc:
                 outcomes[index] = exc
         sending = [index for index in indexes if index in requests]
@@ -468,7 +509,9 @@ class OutlookCalendar:
             elif isinstance(action, RespondRemote) and action.original_start is not None:
                 wanted.add((action.remote_id, action.original_start, action.timezone))
         ordered = sorted(wanted, key=lambda w: (w[0], _start_key(w[1])))
-        requests = [SubRequest("GET", _instances_url(want[0], want[1])) for want in ordered]
+        requests = [
+            SubRequest("GET", _instances_url(self.paths, want[0], want[1])) for want in ordered
+        ]
         found: dict[tuple[str, str], str] = {}
         for (master, start, zone), answer in zip(ordered, self._batch(requests), strict=True):
             if not answer.ok or not isinstance(answer.body, dict):
@@ -494,7 +537,7 @@ class OutlookCalendar:
             for i, a in enumerate(actions)
             if isinstance(a, UpdateRemote) and _added_cancellations(a)
         }
-        requests = [SubRequest("DELETE", f"/me/events/{quote(r, safe='')}") for _i, r in targets]
+        requests = [SubRequest("DELETE", self.paths.event(r)) for _i, r in targets]
         for (index, remote_id), answer in zip(targets, self._batch(requests), strict=True):
             if not answer.ok and answer.status != 404 and result[index] is None:
                 result[index] = _error(answer, f"DELETE occurrence {remote_id}")
@@ -509,7 +552,10 @@ class OutlookCalendar:
         ]
         if not masters:
             return outcomes
-        requests = [SubRequest("GET", _event_read_url(outcomes[i].remote_id)) for i in masters]  # type: ignore[union-attr]
+        requests = [
+            SubRequest("GET", _event_read_url(self.paths, outcomes[i].remote_id))  # type: ignore[union-attr]
+            for i in masters
+        ]
         for index, answer in zip(masters, self._batch(requests), strict=True):
             before = outcomes[index]
             assert isinstance(before, RemoteItem)
@@ -576,15 +622,25 @@ class OutlookCalendar:
             self._on_progress(*self._progress)
 
 
+class WritesRefused(Exception):
+    """A write to a calendar synced from Outlook only (nothing was sent)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: this calendar is synced from Outlook only")
+
+
 class _InvalidToken(Exception):
     """Graph refused the delta token itself: start a new round."""
 
 
 def _request_for(
-    action: RemoteAction, instances: dict[tuple[str, str], str], cancelled: bool = False
+    action: RemoteAction,
+    instances: dict[tuple[str, str], str],
+    cancelled: bool = False,
+    paths: CalendarPaths = DEFAULT_PATHS,
 ) -> SubRequest:
-    """The request of ``action``; ``cancelled``: occurrences of this master were just
-    deleted (our own change moved its change key: no If-Match)."""
+    """The request of ``action`` (at ``paths``); ``cancelled``: occurrences of this master
+    were just deleted (our own change moved its change key: no If-Match)."""
     if isinstance(action, CreateRemote) and action.series_remote_id:
         assert action.original_start is not None
         key = (action.series_remote_id, _start_key(action.original_start))
@@ -592,16 +648,16 @@ def _request_for(
             raise ItemNotFound(f"{action.series_remote_id} has no occurrence at {key[1]}")
         fields = mapping.overridden_fields(action.data, action.series_data)
         body = mapping.patch_body(action.data, fields)
-        return SubRequest("PATCH", f"/me/events/{quote(instances[key], safe='')}", body)
+        return SubRequest("PATCH", paths.event(instances[key]), body)
     if isinstance(action, CreateRemote):
         body = mapping.create_body(action.data, action.uid, action.transaction_id)
-        return SubRequest("POST", "/me/events", body)
-    path = f"/me/events/{quote(action.remote_id, safe='')}"
+        return SubRequest("POST", paths.create, body)
+    path = paths.event(action.remote_id)
     if isinstance(action, UpdateRemote):
         target = action.before.with_fields(action.fields)
         body = mapping.patch_body(target, frozenset(action.fields))
         if not body:
-            return SubRequest("GET", _event_read_url(action.remote_id))
+            return SubRequest("GET", _event_read_url(paths, action.remote_id))
         headers = {"If-Match": f'W/"{action.if_match}"'} if action.if_match else {}
         if cancelled:
             headers = {}
@@ -614,7 +670,7 @@ def _request_for(
             key = (action.remote_id, _start_key(action.original_start))
             if key not in instances:
                 raise ItemNotFound(f"{action.remote_id} has no occurrence at {key[1]}")
-            path = f"/me/events/{quote(instances[key], safe='')}"
+            path = paths.event(instances[key])
         return SubRequest("POST", f"{path}/{action.response}", body)
     raise TypeError(f"not an Outlook action: {action!r}")
 
@@ -636,9 +692,9 @@ def _instance(obj: dict[str, Any]) -> bool:
     return bool(obj.get("seriesMasterId"))
 
 
-def _event_read_url(remote_id: str) -> str:
+def _event_read_url(paths: CalendarPaths, remote_id: str) -> str:
     """GET of one event with every field we read (a master's cancelledOccurrences too)."""
-    return f"/me/events/{quote(remote_id, safe='')}?$select={mapping.MASTER_SELECT}"
+    return f"{paths.event(remote_id)}?$select={mapping.MASTER_SELECT}"
 
 
 def _start_key(value: datetime | date) -> str:
@@ -654,12 +710,12 @@ def _added_cancellations(action: UpdateRemote) -> list[datetime | date]:
     return sorted((start for start in new if start not in old), key=_start_key)
 
 
-def _instances_url(master: str, start: datetime | date) -> str:
+def _instances_url(paths: CalendarPaths, master: str, start: datetime | date) -> str:
     """``/instances`` over two days around the original start ``start`` (UTC)."""
     instant = _as_utc(start)
     low = (instant - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     high = (instant + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    path = f"/me/events/{quote(master, safe='')}/instances"
+    path = f"{paths.event(master)}/instances"
     return f"{path}?startDateTime={low}&endDateTime={high}&$select=id,originalStart,type"
 
 

@@ -138,6 +138,99 @@ class OutlookAccount(models.Model):
         return self.has_tokens and not self.needs_reconnect
 
 
+PRIMARY_SCOPE = ""
+"""``SyncRecord.scope`` of the mailbox's default calendar (today's one-calendar sync)."""
+
+
+class CalendarLink(models.Model):
+    """One more Outlook calendar of ``account``'s mailbox (its own or shared with it)
+    synced with the calsync ``calendar`` in ``mode`` (docs/sync.md, Several calendars).
+
+    ``name``, ``owner_*`` and ``can_edit`` are the calendar as last read from Graph. The
+    link keeps its own delta state (written only by the sync run, after its writes) and
+    its own health (``status``, ``last_synced_at``, ``last_error``). The mailbox's default
+    calendar has no row: it syncs every calsync calendar that no link takes (a link in
+    mode ``off`` keeps its calendar too: turning a link off copies nothing anywhere)."""
+
+    MODE_TWO_WAY = "two-way"
+    MODE_FROM_OUTLOOK = "from-outlook"
+    MODE_BUSY = "busy"
+    MODE_REDACTED = "redacted"
+    MODE_OFF = "off"
+    MODE_CHOICES = (
+        (MODE_TWO_WAY, _("both ways")),
+        (MODE_FROM_OUTLOOK, _("from Outlook only")),
+        (MODE_BUSY, _("busy times only")),
+        (MODE_REDACTED, _("titles only")),
+        (MODE_OFF, _("off")),
+    )
+    AVAILABLE_MODES = (MODE_TWO_WAY, MODE_FROM_OUTLOOK, MODE_OFF)
+    """The modes the sync carries out today (``busy`` and ``redacted`` are reserved)."""
+
+    STATUS_NEVER = "never"
+    STATUS_OK = "ok"
+    STATUS_FAILED = "failed"
+    STATUS_OFF = "off"
+    STATUS_CHOICES = (
+        (STATUS_NEVER, _("not synced yet")),
+        (STATUS_OK, _("synced")),
+        (STATUS_FAILED, _("failed")),
+        (STATUS_OFF, _("off")),
+    )
+
+    account = models.ForeignKey(
+        OutlookAccount, on_delete=models.CASCADE, related_name="calendar_links"
+    )
+    remote_id = models.CharField(_("Outlook calendar id"), max_length=512)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    owner_name = models.CharField(_("owner"), max_length=300, blank=True)
+    owner_address = models.CharField(_("owner address"), max_length=320, blank=True)
+    can_edit = models.BooleanField(_("can edit"), default=False)
+    calendar = models.ForeignKey(
+        "calendars.Calendar",
+        on_delete=models.CASCADE,
+        related_name="outlook_calendar_links",
+        verbose_name=_("calendar"),
+    )
+    mode = models.CharField(_("mode"), max_length=20, choices=MODE_CHOICES)
+    # sync state (written only by calsync.outlook.sync.run, after a run's writes)
+    delta_link = models.TextField(blank=True, editable=False)
+    window_start = models.DateTimeField(null=True, blank=True, editable=False)
+    window_end = models.DateTimeField(null=True, blank=True, editable=False)
+    first_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    recheck_local = models.JSONField(default=list, blank=True, editable=False)
+    recheck_remote = models.JSONField(default=list, blank=True, editable=False)
+    # health
+    status = models.CharField(
+        _("status"), max_length=20, choices=STATUS_CHOICES, default=STATUS_NEVER
+    )
+    last_synced_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("Outlook calendar link")
+        verbose_name_plural = _("Outlook calendar links")
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "remote_id"], name="calendar_link_one_per_outlook_calendar"
+            ),
+            models.UniqueConstraint(
+                fields=["calendar"],
+                condition=Q(mode="two-way"),
+                name="calendar_link_one_two_way_per_calendar",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.remote_id[:16]} -> {self.calendar_id} ({self.mode})"
+
+    @property
+    def scope(self) -> str:
+        """The ``SyncRecord.scope`` of this link's records."""
+        return f"link:{self.pk}"
+
+
 class SyncRecord(models.Model):
     """The sync status of one linked event for one account (the engine's ``StatusEntry``).
 
@@ -149,6 +242,9 @@ class SyncRecord(models.Model):
     account = models.ForeignKey(
         OutlookAccount, on_delete=models.CASCADE, related_name="sync_records"
     )
+    scope = models.CharField(max_length=20, default=PRIMARY_SCOPE, blank=True)
+    """Which of the account's calendars the record pairs with: :data:`PRIMARY_SCOPE` for
+    the mailbox's default calendar, else its :class:`CalendarLink`'s :attr:`~CalendarLink.scope`."""
     uid = models.CharField(max_length=36)
     event = models.ForeignKey(
         "calendars.Event",
@@ -171,15 +267,17 @@ class SyncRecord(models.Model):
         verbose_name = _("sync record")
         verbose_name_plural = _("sync records")
         constraints = [
-            models.UniqueConstraint(fields=["account", "uid"], name="syncrecord_one_per_uid"),
             models.UniqueConstraint(
-                fields=["account", "remote_id"], name="syncrecord_one_per_remote_id"
+                fields=["account", "scope", "uid"], name="syncrecord_one_per_uid"
             ),
             models.UniqueConstraint(
-                fields=["account", "local_id"], name="syncrecord_one_per_local_id"
+                fields=["account", "scope", "remote_id"], name="syncrecord_one_per_remote_id"
             ),
             models.UniqueConstraint(
-                fields=["account", "ical_uid"],
+                fields=["account", "scope", "local_id"], name="syncrecord_one_per_local_id"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "scope", "ical_uid"],
                 condition=~Q(ical_uid=""),
                 name="syncrecord_one_per_ical_uid",
             ),

@@ -570,6 +570,22 @@ class CalendarStore:
             mb = self.mailbox(mailbox)
             return calendars.calendar_json(self, mb, calendars.update(mb, calendar_id, body))
 
+    def delete_calendar(self, mailbox: str, calendar_id: str) -> None:
+        """DELETE /calendars/{id}: an own calendar goes with its events (tombstones for
+        delta); a shared calendar's entry leaves the sharee's list (the owner's calendar
+        stays); the default calendar cannot go."""
+        with self.operation():
+            mb = self.mailbox(mailbox)
+            cal = calendars.find(mb, calendar_id)
+            if cal.is_default:
+                raise CalendarError(
+                    400, "ErrorInvalidRequest", "The default calendar cannot be deleted."
+                )
+            del mb.calendars[cal.id]
+            if cal.owner_id is None:
+                for rec in [r for r in mb.records.values() if r.calendar == cal.key]:
+                    self.remove(mb, rec)
+
     def share_calendar(
         self, owner: str, calendar_id: str | None, sharee: str, *, can_edit: bool, name: str = ""
     ) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Graph routes for a mailbox's calendars and the events filed in each.
 
-* ``GET``/``POST /calendars``; ``GET``/``PATCH /calendars/{id}``; ``GET /calendar`` (the
+* ``GET``/``POST /calendars``; ``GET``/``PATCH``/``DELETE /calendars/{id}``; ``GET /calendar`` (the
   default one); ``GET /events/{id}/calendar`` (the calendar an event is filed in);
 * ``GET``/``POST /calendars/{id}/events``; ``GET``/``PATCH``/``DELETE
   /calendars/{id}/events/{event_id}``; ``GET /calendars/{id}/calendarView``;
@@ -96,6 +96,12 @@ def update_calendar(ctx: GraphContext) -> Response:
 
 
 @calendar_endpoint
+def delete_calendar(ctx: GraphContext) -> Response:
+    store_of(ctx).delete_calendar(ctx.mailbox.id, ctx.path_params["calendar_id"])
+    return empty(204, [])
+
+
+@calendar_endpoint
 def event_calendar(ctx: GraphContext) -> Response:
     found = store_of(ctx).event_calendar(ctx.mailbox.id, ctx.path_params["event_id"])
     return graph_json({"@odata.context": context_url(ctx, "/calendars/$entity"), **found})
@@ -184,6 +190,7 @@ ROUTES = [
     *mailbox_route("/calendar", get_calendar, ["GET"]),
     *mailbox_route(ONE, get_calendar, ["GET"]),
     *mailbox_route(ONE, update_calendar, ["PATCH"]),
+    *mailbox_route(ONE, delete_calendar, ["DELETE"]),
     *mailbox_route("/events/{event_id}/calendar", event_calendar, ["GET"]),
     *mailbox_route(f"{ONE}/events", list_events, ["GET"]),
     *mailbox_route(f"{ONE}/events", create_event, ["POST"]),

@@ -21,7 +21,13 @@ from calsync.msgraph import GraphClient, GraphError
 from calsync.msgraph.batching import SubRequest, run_batch
 from calsync.outlook.connection.graph import graph_client_for
 from calsync.outlook.connection.tokens import TokenError
-from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord, SyncRun
+from calsync.outlook.models import (
+    CalendarLink,
+    OutlookAccount,
+    OutlookLink,
+    SyncRecord,
+    SyncRun,
+)
 from calsync.outlook.reset.options import (
     EXISTING_LABELS,
     NEXT_LABELS,
@@ -257,7 +263,11 @@ def _disconnect(
     sync relinks an event made in Outlook (it carries no uid of ours). ``gone``: remote ids
     deleted by the reset.
     """
-    SyncRecord.objects.filter(account=account).delete()
+    SyncRecord.objects.filter(account=account).delete()  # every calendar's
+    CalendarLink.objects.filter(account=account).update(
+        delta_link="", window_start=None, window_end=None, first_synced_at=None,
+        recheck_local=[], recheck_remote=[],
+    )  # fmt: skip
     account.unsyncable_events.all().delete()  # links gone: the next sync tries them again
     links = OutlookLink.objects.filter(account=account)
     if next_sync is NextSync.ALL:

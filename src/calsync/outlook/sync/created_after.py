@@ -20,16 +20,15 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from urllib.parse import quote
 
 from django.db.models import Q
 
 from calsync.calendars.models import Event
 from calsync.msgraph import GraphClient
 from calsync.msgraph.batching import SubRequest, run_batch
-from calsync.msgraph.calendar import Collected
+from calsync.msgraph.calendar import DEFAULT_PATHS, CalendarPaths, Collected
 from calsync.msgraph.mapping import parse_graph_time
-from calsync.outlook.models import OutlookAccount, SyncRecord
+from calsync.outlook.models import PRIMARY_SCOPE, OutlookAccount, SyncRecord
 from calsync.syncengine.snapshots import LocalSnapshot
 
 logger = logging.getLogger("calsync.outlook.sync")
@@ -40,12 +39,16 @@ def keep_created_after(
     local: LocalSnapshot,
     collected: Collected,
     graph: GraphClient,
+    *,
+    scope: str = PRIMARY_SCOPE,
+    paths: CalendarPaths = DEFAULT_PATHS,
 ) -> tuple[LocalSnapshot, Collected]:
-    """``local`` and ``collected`` without the unlinked events created before the cutoff."""
+    """``local`` and ``collected`` without the unlinked events created before the cutoff
+    (linked: in ``scope``; Outlook events read at ``paths``)."""
     cutoff = account.sync_created_after
     if cutoff is None:
         return local, collected
-    records = SyncRecord.objects.filter(account=account)
+    records = SyncRecord.objects.filter(account=account, scope=scope)
     links = list(records.values_list("local_id", "remote_id", "uid"))
     linked_local = {local_id for local_id, _remote, _uid in links}
     linked_remote = {remote_id for _local, remote_id, _uid in links}
@@ -72,7 +75,7 @@ def keep_created_after(
     surely_old = cutoff.replace(microsecond=0)  # modified_at may be cut to the second
     old_remote = {item.remote_id for item in unlinked if item.modified_at < surely_old}
     unsure = [item.remote_id for item in unlinked if item.modified_at >= surely_old]
-    created = _created_times(graph, unsure)
+    created = _created_times(graph, unsure, paths)
     old_remote |= {rid for rid in unsure if created.get(rid) is None or created[rid] < cutoff}
     kept = tuple(
         item
@@ -90,12 +93,13 @@ def keep_created_after(
     return local, replace(collected, items=kept)
 
 
-def _created_times(graph: GraphClient, remote_ids: Iterable[str]) -> dict[str, datetime | None]:
+def _created_times(
+    graph: GraphClient, remote_ids: Iterable[str], paths: CalendarPaths
+) -> dict[str, datetime | None]:
     """``createdDateTime`` of each event (None when Graph did not give it)."""
     ordered = sorted(set(remote_ids))
     requests = [
-        SubRequest("GET", f"/me/events/{quote(rid, safe='')}?$select=id,createdDateTime")
-        for rid in ordered
+        SubRequest("GET", f"{paths.event(rid)}?$select=id,createdDateTime") for rid in ordered
     ]
     found: dict[str, datetime | None] = {}
     for remote_id, answer in zip(ordered, run_batch(graph, requests), strict=True):

@@ -42,14 +42,16 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from calsync.calendars import actions as calendar_actions
 from calsync.calendars import validation
 from calsync.calendars.models import ORIGIN_OUTLOOK, Event, ShowAs
 from calsync.msgraph import mapping
-from calsync.outlook.models import OutlookAccount, OutlookLink, SyncRecord
+from calsync.outlook.models import OutlookAccount, OutlookLink
 from calsync.outlook.sync import addresses, meetings, records, unsyncable
+from calsync.outlook.sync.links import is_shared
+from calsync.outlook.sync.scope import Scope
 from calsync.syncengine.actions import ArchiveLocal, CreateLocal, LocalAction, UpdateLocal
 from calsync.syncengine.errors import InvalidData, ItemNotFound
 from calsync.syncengine.meetings import PERSONAL_FIELDS
@@ -79,14 +81,22 @@ class Identity:
     addresses: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, account: OutlookAccount) -> Identity:
+    def of(cls, account: OutlookAccount, scope: Scope | None = None) -> Identity:
+        """The account's identity; in a scope of a calendar another mailbox shares, its
+        owner speaks for the user (their events read as the user's own, as
+        :class:`~calsync.msgraph.calendar.OutlookCalendar` reads them with that owner as
+        its mailbox)."""
         user = account.user
         mailbox = (account.mailbox or user.email).lower()
+        name = account.display_name or user.display_name
+        link = scope.link if scope is not None else None
+        if link is not None and is_shared(link, mailbox):
+            mailbox, name = link.owner_address.lower(), link.owner_name
         return cls(
             user.pk,
             user.email.lower(),
             mailbox,
-            account.display_name or user.display_name,
+            name,
             addresses.of(account) | {mailbox},
         )
 
@@ -99,12 +109,17 @@ class OrmLocalSide:
     """The events of ``account``'s user, for the engine (see the module docstring)."""
 
     def __init__(
-        self, account: OutlookAccount, on_progress: Callable[[int, int], None] | None = None
+        self,
+        account: OutlookAccount,
+        on_progress: Callable[[int, int], None] | None = None,
+        scope: Scope | None = None,
     ) -> None:
-        """``on_progress(done, total)`` hears how far :meth:`apply_local` is (per chunk)."""
+        """``on_progress(done, total)`` hears how far :meth:`apply_local` is (per chunk);
+        ``scope``: which calendars pair (default: the mailbox's default calendar's)."""
         self.account = account
+        self.scope = scope or Scope(account)
         self.on_progress = on_progress
-        self.me = Identity.of(account)
+        self.me = Identity.of(account, self.scope)
         self.invalid: list[tuple[str, Exception]] = []
         """Events that could not be read, as (event id, the reason)."""
         self._uids: dict[int, str] | None = None
@@ -114,14 +129,17 @@ class OrmLocalSide:
     # -- snapshot ----------------------------------------------------------------------
 
     def snapshot(self, recheck: Iterable[str] = ()) -> LocalSnapshot:
-        """The events changed since the last sync, and the ids of those destroyed since."""
-        records = SyncRecord.objects.filter(account=self.account)
+        """The events changed since the last sync, and the ids of those destroyed since
+        (or gone to another scope's calendar). A pull-only scope offers nothing."""
+        if self.scope.pull_only:
+            return LocalSnapshot((), frozenset(), complete=False)
+        records = self.scope.records()
         linked_ids = records.filter(event__isnull=False).values("event_id")
         recheck_ids = [int(i) for i in recheck if str(i).isdigit()]
-        mine = Event.objects.filter(owner_id=self.me.user_id)
-        unsynced = mine.exclude(pk__in=linked_ids).filter(active=True)
+        unsynced = self.scope.own_events().exclude(pk__in=linked_ids).filter(active=True)
         moved_ids = (
             records.filter(event__isnull=False)
+            .exclude(self.scope.elsewhere())
             .exclude(local_version=F("event__version"))
             .values("event_id")
         )
@@ -144,7 +162,8 @@ class OrmLocalSide:
                 items.append(self.item(event))
             except (InvalidData, ValueError) as exc:
                 self.invalid.append((str(event.pk), exc))
-        deleted = set(records.filter(event__isnull=True).values_list("local_id", flat=True))
+        gone = records.filter(Q(event__isnull=True) | self.scope.elsewhere())
+        deleted = set(gone.values_list("local_id", flat=True))
         found = {item.local_id for item in items}
         deleted |= {str(i) for i in recheck_ids if str(i) not in found and not _exists(i)}
         return LocalSnapshot(tuple(items), frozenset(deleted), complete=False)
@@ -169,11 +188,12 @@ class OrmLocalSide:
             data = self._as_last_synced(event, data)
         link = getattr(event, "outlook_link", None)
         linked = self._linked_uids()
-        uid, series_uid, original = linked.get(event.pk) or str(event.uid), None, None
+        uid = linked.get(event.pk) or self.scope.uid_for(str(event.uid))
+        series_uid, original = None, None
         if event.series_id is not None and event.original_start is not None:
             series = event.series
             assert series is not None
-            series_uid = linked.get(series.pk) or str(series.uid)
+            series_uid = linked.get(series.pk) or self.scope.uid_for(str(series.uid))
             original = _original(event.original_start, series)
             uid = linked.get(event.pk) or occurrence_uid(series_uid, original)
         return LocalItem(
@@ -198,7 +218,7 @@ class OrmLocalSide:
         only the user's own values change (else every difference of spelling between the
         organiser's event and this mailbox's copy would read as the user's edit)."""
         if self._bases is None:
-            rows = SyncRecord.objects.filter(account=self.account, event__isnull=False)
+            rows = self.scope.records().filter(event__isnull=False)
             rows = rows.exclude(event__owner_id=self.me.user_id)
             self._bases = {int(e): base for e, base in rows.values_list("event_id", "base")}
         base = self._bases.get(event.pk)
@@ -210,7 +230,7 @@ class OrmLocalSide:
         """The uid each linked event of this account has in the status: an exception keeps
         the uid it was linked under when its series moves its original start."""
         if self._uids is None:
-            rows = SyncRecord.objects.filter(account=self.account, event__isnull=False)
+            rows = self.scope.records().filter(event__isnull=False)
             self._uids = {int(e): str(u) for e, u in rows.values_list("event_id", "uid")}
         return self._uids
 
@@ -331,8 +351,7 @@ class OrmLocalSide:
             with transaction.atomic():
                 made = calendar_actions.do_create_events_bulk(
                     self.account.user,
-                    [(self._values(picked[i].data, None, picked[i].my_response), picked[i].uid)
-                     for i in order],
+                    [(self._new_values(picked[i]), picked[i].uid) for i in order],
                 )  # fmt: skip
                 Event.objects.filter(pk__in=[e.pk for e in made if isinstance(e, Event)]).update(
                     origin=ORIGIN_OUTLOOK
@@ -422,7 +441,7 @@ class OrmLocalSide:
         names = [name for name in FOLLOWED if name in changes]
         if not names:
             return
-        rows = SyncRecord.objects.filter(account=self.account, event__series=series)
+        rows = self.scope.records().filter(event__series=series)
         for record in rows.select_related("event"):
             exception = record.event
             assert exception is not None
@@ -467,6 +486,8 @@ class OrmLocalSide:
         values = self._values(action.data, None, None if organiser else action.my_response)
         if organiser is not None:  # the organiser's event: our show-as is ours alone
             values["show_as"] = ShowAs.BUSY
+        else:
+            values["calendar"] = self.scope.new_event_calendar()
         event = calendar_actions.do_create_event(owner, values)
         if action.is_organizer:  # attendees' own copies from before we connected
             meetings.fold_copies(event, action.ical_uid)
@@ -526,6 +547,12 @@ class OrmLocalSide:
             )
         return self.item(self._reload(event))
 
+    def _new_values(self, action: CreateLocal) -> dict[str, Any]:
+        """The values of the user's own new event ``action`` makes (in the scope's calendar)."""
+        values = self._values(action.data, None, action.my_response)
+        values["calendar"] = self.scope.new_event_calendar()
+        return values
+
     def _organises(self, event: Event) -> bool:
         organizer = event.organizer_email.lower()
         return self.me.is_me(organizer) if organizer else event.owner_id == self.me.user_id
@@ -550,11 +577,7 @@ class OrmLocalSide:
         )
         if own is not None or invited is not None:  # (the latter: its organiser's series)
             return own or invited
-        record = (
-            SyncRecord.objects.filter(account=self.account, uid=series_uid)
-            .select_related("event")
-            .first()
-        )
+        record = self.scope.records().filter(uid=series_uid).select_related("event").first()
         return record.event if record is not None else None
 
     def _event(self, local_id: str) -> Event:

@@ -23,12 +23,12 @@ from dataclasses import replace
 from django.db.models import Q
 
 from calsync.msgraph.calendar import Collected, DeltaState, OutlookCalendar, PageSink
-from calsync.outlook.models import OutlookAccount, SyncRecord
 from calsync.outlook.sync.claims import Lease
 from calsync.outlook.sync.created_after import keep_created_after
 from calsync.outlook.sync.local_side import OrmLocalSide
 from calsync.outlook.sync.recording import record_page, remember_unsyncable
 from calsync.outlook.sync.records import entry_of
+from calsync.outlook.sync.scope import Scope
 from calsync.outlook.sync.summary import SyncSummary, count_result, identity_entry
 from calsync.syncengine import LocalSnapshot, Plan, Policy, RemoteSnapshot, Status, execute, plan
 from calsync.syncengine.identity import derived_uid, pair
@@ -49,7 +49,7 @@ class PagedPull:
 
     def __init__(
         self,
-        account: OutlookAccount,
+        scope: Scope,
         local: OrmLocalSide,
         calendar: OutlookCalendar,
         summary: SyncSummary,
@@ -57,7 +57,8 @@ class PagedPull:
         lease: Lease,
         report_invalid: Callable[[Iterable[tuple[str, BaseException]]], None],
     ) -> None:
-        self.account = account
+        self.scope = scope
+        self.account = scope.account
         self.local = local
         self.calendar = calendar
         self.summary = summary
@@ -86,18 +87,18 @@ class PagedPull:
         self.pages += 1
         self.report_invalid(invalid)
         items = self._created_after(items)
-        status = _status_of(self.account, items)
+        status = _status_of(self.scope, items)
         page = RemoteSnapshot(items)
         paired = set(pair(self.remaining, page, status).remote)
         mine = tuple(item for item in self.remaining.items if item.uid in paired)
         local = LocalSnapshot(mine, self.remaining.deleted_local_ids)
-        count = SyncRecord.objects.filter(account=self.account).count()
+        count = self.scope.records().count()
         decided = plan(local, page, status, replace(self.policy, linked_count=count))
         if decided.refused is not None and not self.policy.confirm_mass_delete:
             raise PageRefused(decided)
         self.summary.errors.extend(identity_entry(c) for c in decided.identity_conflicts)
         result = execute(decided, self.local, self.calendar, status, self.policy.now)
-        record_page(self.account, result, self.lease.token)
+        record_page(self.scope, result, self.lease.token)
         count_result(self.summary, decided, result)
         remember_unsyncable(self.account, local, decided, result)
         self.recheck[0].update(result.recheck_local_ids)
@@ -113,10 +114,18 @@ class PagedPull:
         window = (self.policy.now, self.policy.now)
         page = Collected(items, frozenset(), False, window, DeltaState("", window))
         graph = self.calendar.client
-        return keep_created_after(self.account, LocalSnapshot(()), page, graph)[1].items
+        kept = keep_created_after(
+            self.account,
+            LocalSnapshot(()),
+            page,
+            graph,
+            scope=self.scope.key,
+            paths=self.calendar.paths,
+        )
+        return kept[1].items
 
 
-def _status_of(account: OutlookAccount, items: Iterable[RemoteItem]) -> Status:
+def _status_of(scope: Scope, items: Iterable[RemoteItem]) -> Status:
     """The status rows a page's items can touch: by Outlook id (theirs, their master's),
     by our uid (carried or derived from the iCalUId) and by iCalUId."""
     remote_ids: set[str] = set()
@@ -133,7 +142,7 @@ def _status_of(account: OutlookAccount, items: Iterable[RemoteItem]) -> Status:
         if item.ical_uid:
             icals.add(item.ical_uid)
     query = Q(remote_id__in=remote_ids) | Q(uid__in=uids) | Q(ical_uid__in=icals)
-    rows = SyncRecord.objects.filter(account=account).filter(query)
+    rows = scope.records().filter(query)
     return Status(entry_of(row) for row in rows)
 
 
@@ -143,13 +152,13 @@ def remaining_items(pager: PagedPull | None, local: LocalSnapshot) -> LocalSnaps
 
 
 def final_status(
-    account: OutlookAccount, listed: frozenset[str], local: LocalSnapshot, remote: RemoteSnapshot
+    scope: Scope, listed: frozenset[str], local: LocalSnapshot, remote: RemoteSnapshot
 ) -> tuple[Status, int]:
     """The status rows the last page's plan needs, and how many the account has (the
     mass-delete rule's measure). After earlier pages, a row whose Outlook event they listed
     is left out unless the last page's items or the local changes left name it: it is
     there and was dealt with, so only the rows that may be missing stay in memory."""
-    rows = SyncRecord.objects.filter(account=account).order_by()
+    rows = scope.records().order_by()
     if not listed:
         entries = [entry_of(row) for row in rows]
         return Status(entries), len(entries)

@@ -20,6 +20,7 @@ from calsync.outlook.sync import unsyncable
 from calsync.outlook.sync.claims import ClaimLost, release_claim
 from calsync.outlook.sync.log_messages import message_parts
 from calsync.outlook.sync.records import record_values
+from calsync.outlook.sync.scope import Scope
 from calsync.outlook.sync.summary import SyncSummary, event_ref, failure_entry, local_id_of
 from calsync.syncengine import ExecutionResult, LocalSnapshot, Plan
 
@@ -48,20 +49,21 @@ def _permanent(cause: BaseException) -> bool:
 
 
 def record(
-    account: OutlookAccount,
+    scope: Scope,
     collected: Collected,
     result: ExecutionResult | None,
     now: datetime,
     claim: str,
     recheck: tuple[set[str], set[str]] = (set(), set()),
 ) -> None:
-    """Status rows, links and the delta link, in one transaction, after the writes; raises
-    :class:`ClaimLost` (recording nothing) when the run no longer holds the account's claim.
-    ``recheck``: ids (local, Outlook) earlier pages of the run asked to look at again."""
+    """Status rows, links and the delta link of ``scope``, in one transaction, after the
+    writes; raises :class:`ClaimLost` (recording nothing) when the run no longer holds the
+    account's claim. ``recheck``: ids (local, Outlook) earlier pages asked to look at again."""
+    account = scope.account
     with transaction.atomic():
         _hold(account, claim)
         if result is not None:
-            _write_status(account, result)
+            _write_status(scope, result)
         again_local = set(recheck[0]) | set(result.recheck_local_ids if result else ())
         again_remote = set(recheck[1]) | set(result.recheck_remote_ids if result else ())
         fields = {
@@ -72,17 +74,17 @@ def record(
             "recheck_remote": sorted(again_remote),
             "last_sync": now,
         }
-        if account.first_synced_at is None:
+        if scope.first_synced_at is None:
             fields["first_synced_at"] = now
-        OutlookAccount.objects.filter(pk=account.pk).update(**fields)
+        scope.save_state(fields)
 
 
-def record_page(account: OutlookAccount, result: ExecutionResult, claim: str) -> None:
+def record_page(scope: Scope, result: ExecutionResult, claim: str) -> None:
     """The status rows and links of one page of a long pull, committed as it is applied;
     not the delta link, which only the last page's :func:`record` stores."""
     with transaction.atomic():
-        _hold(account, claim)
-        _write_status(account, result)
+        _hold(scope.account, claim)
+        _write_status(scope, result)
 
 
 def _hold(account: OutlookAccount, claim: str) -> None:
@@ -92,12 +94,13 @@ def _hold(account: OutlookAccount, claim: str) -> None:
         raise ClaimLost
 
 
-def _write_status(account: OutlookAccount, result: ExecutionResult) -> None:
+def _write_status(scope: Scope, result: ExecutionResult) -> None:
+    account = scope.account
     touched = set(result.removed) | {entry.uid for entry in result.upserted}
-    old = SyncRecord.objects.filter(account=account, uid__in=touched)
+    old = scope.records().filter(uid__in=touched)
     old_events = set(old.exclude(event__isnull=True).values_list("event_id", flat=True))
     old.delete()
-    records = [SyncRecord(**record_values(account, e)) for e in result.upserted]
+    records = [SyncRecord(**record_values(account, e, scope.key)) for e in result.upserted]
     ids = {r.event_id for r in records if r.event_id}
     alive = set(Event.objects.filter(pk__in=ids).values_list("pk", flat=True))
     owned = set(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from calsync.outlook.models import OutlookAccount, SyncRecord
+from calsync.outlook.models import PRIMARY_SCOPE, OutlookAccount, SyncRecord
 from calsync.syncengine.model import Attendee, EventData, Person
 from calsync.syncengine.status import StatusEntry
 
@@ -92,10 +92,14 @@ def _base_json(entry: StatusEntry) -> dict[str, Any]:
     return base
 
 
-def record_values(account: OutlookAccount, entry: StatusEntry) -> dict[str, Any]:
-    """The field values of the record of ``entry`` (``event_id`` from its local id)."""
+def record_values(
+    account: OutlookAccount, entry: StatusEntry, scope: str = PRIMARY_SCOPE
+) -> dict[str, Any]:
+    """The field values of the record of ``entry`` in ``scope`` (``event_id`` from its
+    local id)."""
     return {
         "account": account,
+        "scope": scope,
         "uid": entry.uid,
         "event_id": int(entry.local_id) if entry.local_id.isdigit() else None,
         "local_id": entry.local_id,

@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,11 +44,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from calsync.msgraph import GraphClient, GraphError, Throttled
-from calsync.msgraph.calendar import PAGE_SIZE, Collected, DeltaState, Linked, OutlookCalendar
+from calsync.msgraph.calendar import (
+    DEFAULT_PATHS,
+    PAGE_SIZE,
+    CalendarPaths,
+    Collected,
+    DeltaState,
+    Linked,
+    OutlookCalendar,
+)
 from calsync.outlook import signals
 from calsync.outlook.connection.tokens import ReconnectNeeded, TokenError
-from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRun
-from calsync.outlook.sync import addresses
+from calsync.outlook.models import OutlookAccount, SyncRun
+from calsync.outlook.sync import addresses, links
 from calsync.outlook.sync.claims import ClaimLost, Lease, claim_account, lease_length
 from calsync.outlook.sync.created_after import keep_created_after
 from calsync.outlook.sync.local_side import OrmLocalSide
@@ -64,6 +72,7 @@ from calsync.outlook.sync.progress import (
     RunProgress,
 )
 from calsync.outlook.sync.recording import finish, record, remember_unsyncable
+from calsync.outlook.sync.scope import Scope, primary
 from calsync.outlook.sync.summary import (
     SyncSummary,
     count_plan,
@@ -223,32 +232,34 @@ def _fail_with(summary: SyncSummary, account: OutlookAccount, exc: Exception) ->
         _fail(summary, "sync_failed", reason, type(exc).__name__)
 
 
-def _policy(account: OutlookAccount, now: datetime, confirm: bool) -> Policy:
+def _policy(scope: Scope, now: datetime, confirm: bool) -> Policy:
     return Policy(
         now=now,
-        conflict=getattr(settings, "CALSYNC_SYNC_CONFLICT", "latest"),
+        conflict="remote" if scope.pull_only else _conflict_setting(),
         max_delete_share=float(getattr(settings, "CALSYNC_SYNC_MAX_DELETE_SHARE", 0.25)),
         max_delete_floor=int(getattr(settings, "CALSYNC_SYNC_MAX_DELETE_FLOOR", 10)),
-        first_sync=account.first_synced_at is None,
+        first_sync=scope.first_synced_at is None,
         push_past_on_first_sync=bool(getattr(settings, "CALSYNC_SYNC_PUSH_PAST", False)),
         confirm_mass_delete=confirm,
-        push_cutoff=account.first_synced_at,
+        push_cutoff=scope.first_synced_at,
     )
+
+
+def _conflict_setting() -> str:
+    return str(getattr(settings, "CALSYNC_SYNC_CONFLICT", "latest"))
 
 
 class _LazyZones(dict[str, str]):
     """Zone hints of the linked events, read from the database on first use."""
 
-    def __init__(self, account: OutlookAccount) -> None:
+    def __init__(self, scope: Scope) -> None:
         super().__init__()
-        self._account = account
+        self._scope = scope
         self._loaded = False
 
     def _load(self) -> None:
         if not self._loaded:
-            rows = SyncRecord.objects.filter(account=self._account).values_list(
-                "remote_id", "base__timezone"
-            )
+            rows = self._scope.records().values_list("remote_id", "base__timezone")
             self.update({rid: zone for rid, zone in rows if zone})
             self._loaded = True
 
@@ -257,15 +268,15 @@ class _LazyZones(dict[str, str]):
         return super().get(key, default)
 
 
-def _linked(account: OutlookAccount) -> Linked:
-    records = SyncRecord.objects.filter(account=account)
+def _linked(scope: Scope) -> Linked:
+    records = scope.records()
     ids = set(records.values_list("remote_id", flat=True))
     series = frozenset(
         records.filter(base__recurrence__isnull=False)
         .exclude(base__recurrence=None)
         .values_list("remote_id", flat=True)
     )
-    linked = _IdLinked(zones=_LazyZones(account), series=series)
+    linked = _IdLinked(zones=_LazyZones(scope), series=series)
     linked.ids = ids
     return linked
 
@@ -275,6 +286,20 @@ class _IdLinked(Linked):
 
     def __contains__(self, remote_id: object) -> bool:
         return remote_id in self.ids
+
+
+@dataclass
+class _Pass:
+    """What every scope of one run shares: the client (its $batch budget), the summary,
+    the options, the clock, the progress and the lease."""
+
+    graph: GraphClient
+    summary: SyncSummary
+    preview: bool
+    confirm: bool
+    now: datetime
+    progress: RunProgress
+    lease: Lease
 
 
 def _run(
@@ -287,22 +312,64 @@ def _run(
     progress: RunProgress,
     lease: Lease,
 ) -> None:
-    """Collect, plan, act and record (the module docstring says what each step promises).
-    Every write first checks that the run still holds its ``lease``."""
+    """The default calendar's scope, then each active calendar link's, with one client and
+    one summary (a link that fails is reported on its health; the others go on)."""
     progress.phase(COLLECTING)
     addresses.refresh(account, graph)
-    local = OrmLocalSide(account, on_progress=_guarded(progress, WRITING_HERE, lease))
-    calendar = _calendar(account, graph, _guarded(progress, WRITING_OUTLOOK, lease))
-    policy = _policy(account, now, confirm)
+    run = _Pass(graph, summary, preview, confirm, now, progress, lease)
+    _sync_scope(primary(account), run)
+    for link in links.to_sync(account):
+        links.sync_link(Scope(account, link), run, _sync_scope)
+    if summary.errors and not preview and summary.status != SyncRun.STATUS_CONFIRM:
+        summary.ok = False
+        summary.status = SyncRun.STATUS_PARTIAL
+
+
+def _sync_scope(scope: Scope, run: _Pass) -> None:
+    """Collect, plan, act and record one scope (the module docstring says what each step
+    promises). Every write first checks that the run still holds its ``lease``."""
+    summary, lease, progress = run.summary, run.lease, run.progress
+    progress.phase(COLLECTING)
+    local = OrmLocalSide(
+        scope.account, on_progress=_guarded(progress, WRITING_HERE, lease), scope=scope
+    )
+    calendar = _calendar(scope, run.graph, _guarded(progress, WRITING_OUTLOOK, lease))
+    policy = _policy(scope, run.now, run.confirm)
     report = functools.partial(_report_unreadable, summary, ())
     # a long round is applied page by page (calsync.outlook.sync.pages), save in a preview
-    pager = None if preview else PagedPull(account, local, calendar, summary, policy, lease, report)
+    pager = None
+    if not run.preview:
+        pager = PagedPull(scope, local, calendar, summary, policy, lease, report)
     try:
-        local_snapshot, collected = _collect(account, local, calendar, graph, now, pager)
+        local_snapshot, collected = _collect(scope, local, calendar, run.graph, run.now, pager)
     except PageRefused as stop:
-        _stop_before_writing(summary, stop.plan, True)
+        _stop_before_writing(summary, stop.plan, True, scope)
         return
     _report_unreadable(summary, local.invalid, collected.invalid)
+    decided, status, quiet = _plan(scope, local_snapshot, collected, policy, progress)
+    summary.errors.extend(identity_entry(conflict) for conflict in decided.identity_conflicts)
+    refuse = decided.refused is not None and not run.confirm
+    if refuse or run.preview:
+        _stop_before_writing(summary, decided, refuse, scope)
+        return
+    lease.check()
+    result = execute(decided, local, calendar, status, run.now) if not quiet else None
+    progress.phase(RECORDING)
+    recheck = pager.recheck if pager else (set(), set())
+    record(scope, collected, result, run.now, lease.token, recheck)
+    if result is not None:
+        count_result(summary, decided, result)
+        remember_unsyncable(scope.account, local_snapshot, decided, result)
+
+
+def _plan(
+    scope: Scope,
+    local_snapshot: LocalSnapshot,
+    collected: Collected,
+    policy: Policy,
+    progress: RunProgress,
+) -> tuple[Plan, Status, bool]:
+    """The scope's plan, its status and whether the run is quiet (nothing to plan)."""
     remote_snapshot = RemoteSnapshot(
         collected.items,
         collected.removed,
@@ -310,44 +377,35 @@ def _run(
         window=collected.window,
         listed=collected.listed,
     )
-    quiet = _nothing_new(local_snapshot, remote_snapshot)
-    if quiet:
-        decided, status = Plan(), Status()
-    else:
-        status, linked_count = final_status(
-            account, collected.listed, local_snapshot, remote_snapshot
-        )
-        progress.phase(PLANNING)
-        policy = replace(policy, linked_count=linked_count)
-        decided = plan(local_snapshot, remote_snapshot, status, policy)
-    summary.errors.extend(identity_entry(conflict) for conflict in decided.identity_conflicts)
-    refuse = decided.refused is not None and not confirm
-    if refuse or preview:
-        _stop_before_writing(summary, decided, refuse)
-        return
-    lease.check()
-    result = execute(decided, local, calendar, status, now) if not quiet else None
-    progress.phase(RECORDING)
-    record(account, collected, result, now, lease.token, pager.recheck if pager else (set(), set()))
-    if result is not None:
-        count_result(summary, decided, result)
-        remember_unsyncable(account, local_snapshot, decided, result)
-    if summary.errors:
-        summary.ok = False
-        summary.status = SyncRun.STATUS_PARTIAL
+    if _nothing_new(local_snapshot, remote_snapshot):
+        return Plan(), Status(), True
+    status, linked_count = final_status(scope, collected.listed, local_snapshot, remote_snapshot)
+    progress.phase(PLANNING)
+    policy = replace(policy, linked_count=linked_count)
+    return plan(local_snapshot, remote_snapshot, status, policy), status, False
 
 
 def _calendar(
-    account: OutlookAccount, graph: GraphClient, on_progress: Callable[[int, int], None]
+    scope: Scope, graph: GraphClient, on_progress: Callable[[int, int], None]
 ) -> OutlookCalendar:
-    """The account's Outlook calendar, read in pages of ``CALSYNC_GRAPH_PAGE_SIZE``."""
+    """The scope's Outlook calendar, read in pages of ``CALSYNC_GRAPH_PAGE_SIZE``."""
+    account = scope.account
+    link = scope.link
+    mailbox = account.mailbox or account.user.email
+    paths = DEFAULT_PATHS
+    if link is not None:
+        shared = links.is_shared(link, mailbox)
+        paths = CalendarPaths.of_calendar(link.remote_id, shared=shared)
+        mailbox = link.owner_address if shared else mailbox
     return OutlookCalendar(
         graph,
-        account.mailbox or account.user.email,
+        mailbox,
         page_size=int(getattr(settings, "CALSYNC_GRAPH_PAGE_SIZE", PAGE_SIZE)),
         on_thread_exit=connections.close_all,  # $batch workers may read tokens from the DB
         on_progress=on_progress,
         aliases=addresses.of(account),
+        paths=paths,
+        read_only=scope.pull_only,
     )
 
 
@@ -364,26 +422,29 @@ def _guarded(progress: RunProgress, phase: str, lease: Lease) -> Callable[[int, 
 
 
 def _collect(
-    account: OutlookAccount,
+    scope: Scope,
     local: OrmLocalSide,
     calendar: OutlookCalendar,
     graph: GraphClient,
     now: datetime,
     pager: PagedPull | None = None,
 ) -> tuple[LocalSnapshot, Collected]:
-    """What changed on each side since the last run (Outlook's delta from the stored link).
-    With ``pager``, the pages of a long round before its last are applied as they come: the
-    local snapshot returned is what they left (:mod:`calsync.outlook.sync.pages`)."""
-    local_snapshot = local.snapshot(account.recheck_local or [])
-    state = None
-    if account.delta_link and account.window_start and account.window_end:
-        state = DeltaState(account.delta_link, (account.window_start, account.window_end))
-    linked = _linked(account)
+    """What changed on each side since the scope's last run (Outlook's delta from the
+    stored link). With ``pager``, the pages of a long round before its last are applied as
+    they come: the local snapshot returned is what they left
+    (:mod:`calsync.outlook.sync.pages`)."""
+    account = scope.account
+    local_snapshot = local.snapshot(scope.recheck_local)
+    stored = scope.delta()
+    state = DeltaState(stored[0], (stored[1], stored[2])) if stored else None
+    linked = _linked(scope)
     on_page = pager.start(local_snapshot, linked.ids) if pager is not None else None
-    collected = calendar.collect(state, now, linked, account.recheck_remote or [], on_page=on_page)
+    collected = calendar.collect(state, now, linked, scope.recheck_remote, on_page=on_page)
     local_snapshot = remaining_items(pager, local_snapshot)
     if account.sync_created_after is not None:  # Reset Account: "only new events"
-        local_snapshot, collected = keep_created_after(account, local_snapshot, collected, graph)
+        local_snapshot, collected = keep_created_after(
+            account, local_snapshot, collected, graph, scope=scope.key, paths=calendar.paths
+        )
     return local_snapshot, collected
 
 
@@ -416,12 +477,15 @@ def _nothing_new(local: LocalSnapshot, remote: RemoteSnapshot) -> bool:
     )
 
 
-def _stop_before_writing(summary: SyncSummary, decided: Plan, refuse: bool) -> None:
+def _stop_before_writing(
+    summary: SyncSummary, decided: Plan, refuse: bool, scope: Scope | None = None
+) -> None:
     """A preview, or a mass delete that waits for confirmation (``refuse``): the plan's
-    counts, and no write."""
+    counts (added to the run's for a linked calendar), and no write."""
     refused = decided.refused
     if not refuse or refused is None:
-        summary.status = SyncRun.STATUS_OK
+        if summary.status != SyncRun.STATUS_CONFIRM:
+            summary.status = SyncRun.STATUS_OK
     else:
         summary.ok = False
         summary.status = SyncRun.STATUS_CONFIRM
@@ -439,7 +503,7 @@ def _stop_before_writing(summary: SyncSummary, decided: Plan, refuse: bool) -> N
                 size=refused.size,
             )
         )
-    count_plan(summary, decided)
+    count_plan(summary, decided, add=scope is not None and scope.link is not None)
 
 
 __all__ = ["SyncSummary", "run_sync", "writing_user"]

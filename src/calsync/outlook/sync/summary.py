@@ -81,14 +81,21 @@ def identity_entry(conflict: Any) -> dict[str, Any]:
     return entry("identity_conflict", template, count=len(conflict.ids), key=conflict.key, ids=ids)
 
 
-def count_plan(summary: SyncSummary, decided: Plan) -> None:
+def count_plan(summary: SyncSummary, decided: Plan, add: bool = False) -> None:
+    """The plan's counts as the summary's (``add``: added to those it has: one more
+    calendar of the run)."""
     counts = decided.summary()
-    summary.pulled = dict(counts["pulled"])  # type: ignore[arg-type]
-    summary.pushed = dict(counts["pushed"])  # type: ignore[arg-type]
-    summary.conflicts = int(counts["conflicts"])  # type: ignore[arg-type]
-    summary.invitations = int(counts["invitations"])  # type: ignore[arg-type]
+    pulled: dict[str, int] = dict(counts["pulled"])  # type: ignore[arg-type]
+    pushed: dict[str, int] = dict(counts["pushed"])  # type: ignore[arg-type]
     zones = _zones(decided)
-    summary.conflict_details = [_conflict_json(c, zones) for c in decided.conflicts]
+    details = [_conflict_json(c, zones) for c in decided.conflicts]
+    if add:
+        pulled = {k: summary.pulled.get(k, 0) + n for k, n in pulled.items()}
+        pushed = {k: summary.pushed.get(k, 0) + n for k, n in pushed.items()}
+        details = summary.conflict_details + details
+    summary.pulled, summary.pushed, summary.conflict_details = pulled, pushed, details
+    summary.conflicts = int(counts["conflicts"]) + (summary.conflicts if add else 0)  # type: ignore[call-overload]
+    summary.invitations = int(counts["invitations"]) + (summary.invitations if add else 0)  # type: ignore[call-overload]
 
 
 def count_result(summary: SyncSummary, decided: Plan, result: ExecutionResult) -> None:

@@ -24,6 +24,11 @@ urlpatterns = [
         calendars_api.OutlookCalendarsView.as_view(),
         name="api-outlook-calendars",
     ),
+    path(
+        "api/outlook/calendars/<str:calendar_id>",
+        calendars_api.OutlookCalendarLinkView.as_view(),
+        name="api-outlook-calendar-link",
+    ),
     path("users/", users_page.users, name="users"),
     path("users/add", users_page.add_user, name="users-add"),
     path("users/<int:user_id>/active", users_page.set_active, name="users-active"),
