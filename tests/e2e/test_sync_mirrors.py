@@ -241,3 +241,40 @@ def _answer(emulator: EmulatorServer, email: str, ical_uid: str, verb: str) -> N
         (mine,) = [e for e in listed if e["iCalUId"] == ical_uid]
         answer = g.post(f"/me/events/{mine['id']}/{verb}", json={"sendResponse": True})
     assert answer.status_code == 202, answer.text
+
+
+def test_a_series_mirrors_as_a_series(emulator: EmulatorServer, connect_by_consent: Any) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    weekly = {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [at(3).strftime("%A").lower()]},
+        "range": {
+            "type": "numbered",
+            "startDate": at(3).date().isoformat(),
+            "numberOfOccurrences": 5,
+        },
+    }
+    secret_meeting(emulator, KIM, work, recurrence=weekly)
+    body = {
+        "title": "Gym",
+        "description": "<p>legs</p>",
+        "start": at(2, 7).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": at(2, 8).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+        "recurrence": "FREQ=DAILY;COUNT=4",
+        "calendar": personal,
+    }
+    assert api(kim, "POST", "/api/events", body).status_code == 201
+    assert link(kim, work, personal, "busy").status_code == 200
+    first = sync(kim)
+    assert first.ok, first.errors
+    (here,) = local_copies(personal)
+    assert here.recurrence.startswith("FREQ=WEEKLY") and "COUNT=5" in here.recurrence
+    assert here.title == "Busy" and here.description == ""
+    (there,) = outlook_copies(emulator, work)
+    assert there["type"] == "seriesMaster" and there["subject"] == "Busy"
+    assert there["recurrence"]["pattern"]["type"] == "daily"
+    assert there["recurrence"]["range"]["numberOfOccurrences"] == 4
+    for _ in range(3):
+        assert quiet(sync(kim))
