@@ -145,7 +145,7 @@ def _events(scope: Scope) -> Iterable[Event]:
     rows = Event.objects.filter(
         owner_id=scope.account.user_id, calendar_id=scope.link.calendar_id, series__isnull=True
     )
-    return _with(rows)
+    return _with(rows.select_related("outlook_link"))
 
 
 def _with(rows: Any) -> Any:
@@ -177,8 +177,12 @@ def _local_copy(local: OrmLocalSide, event: Event) -> Copy:
 
 
 def _ical_uid(event: Event) -> str | None:
-    link = OutlookLink.objects.filter(event_id=event.pk).values_list("ical_uid", flat=True)
-    return next(iter(link), None) or None
+    """The meeting's iCalUId when the event is linked to Outlook (fetched with it)."""
+    try:
+        link = event.outlook_link  # type: ignore[attr-defined]
+    except OutlookLink.DoesNotExist:
+        return None
+    return link.ical_uid or None
 
 
 def _destination_here(scope: Scope) -> Destination:
