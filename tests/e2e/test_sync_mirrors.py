@@ -278,3 +278,28 @@ def test_a_series_mirrors_as_a_series(emulator: EmulatorServer, connect_by_conse
     assert there["recurrence"]["range"]["numberOfOccurrences"] == 4
     for _ in range(3):
         assert quiet(sync(kim))
+
+
+def test_a_copy_is_never_synced_on_when_the_link_turns_two_way(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    secret_meeting(emulator, KIM, work)
+    dentist(kim, personal)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    assert link(kim, work, personal, "two-way").status_code == 200
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    # the originals now sync both ways; neither copy is pulled or pushed as an event
+    assert sorted(e["subject"] for e in _events(emulator, work)) == [
+        "Busy",
+        "Dentist",
+        "Merger talks",
+    ]
+    here = Event.objects.filter(calendar_id=personal, series__isnull=True)
+    assert sorted(here.values_list("title", flat=True)) == ["Busy", "Dentist", "Merger talks"]
+    assert here.get(title="Busy").mirror_of  # still the copy, not an event of its own
+    assert quiet(sync(kim))

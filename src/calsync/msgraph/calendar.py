@@ -46,7 +46,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from calsync.msgraph import mapping, zones
+from calsync.msgraph import mapping, mirrors, zones
 from calsync.msgraph.batching import SubRequest, SubResponse, run_batch
 from calsync.msgraph.client import GraphClient
 from calsync.msgraph.errors import (
@@ -263,10 +263,13 @@ class OutlookCalendar:
         self, raw: dict[str, dict[str, Any]], linked: Linked
     ) -> tuple[tuple[RemoteItem, ...], tuple[tuple[str, Exception], ...]]:
         """The engine's items of the Graph events ``raw`` (occurrences stand for their
-        series), and the events that could not be read, with why."""
+        series; a mirror copy is no item: a copy is never synced on), and the events that
+        could not be read, with why."""
         items, invalid = [], []
         for remote_id, obj in raw.items():
             if obj.get("type") == "occurrence" or (obj.get("isCancelled") and _instance(obj)):
+                continue
+            if mirrors.is_copy(obj):
                 continue
             try:
                 items.append(
