@@ -303,3 +303,33 @@ def test_a_copy_is_never_synced_on_when_the_link_turns_two_way(
     assert sorted(here.values_list("title", flat=True)) == ["Busy", "Dentist", "Merger talks"]
     assert here.get(title="Busy").mirror_of  # still the copy, not an event of its own
     assert quiet(sync(kim))
+
+
+def test_all_day_originals_mirror_as_all_day(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    first, last = at(5).date(), at(7).date()
+    day = {"dateTime": f"{first.isoformat()}T00:00:00", "timeZone": "UTC"}
+    end = {"dateTime": f"{last.isoformat()}T00:00:00", "timeZone": "UTC"}
+    secret_meeting(emulator, KIM, work, isAllDay=True, start=day, end=end, showAs="oof")
+    body = {
+        "title": "Holiday",
+        "all_day": True,
+        "start": at(10).date().isoformat(),
+        "end": at(11).date().isoformat(),
+        "calendar": personal,
+    }
+    assert api(kim, "POST", "/api/events", body).status_code == 201
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    (here,) = local_copies(personal)
+    assert here.all_day and (here.start_date, here.end_date) == (first, last)
+    assert here.show_as == "oof" and here.title == "Busy"
+    (there,) = outlook_copies(emulator, work)
+    assert there["isAllDay"] is True and there["start"]["dateTime"].startswith(
+        at(10).date().isoformat()
+    )
+    assert quiet(sync(kim)) and quiet(sync(kim))
