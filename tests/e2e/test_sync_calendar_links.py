@@ -316,3 +316,27 @@ def test_a_link_the_rules_refuse_is_a_400_naming_the_problem(
     missing = link(kim, "AAMkAGI2TG93AAA=", home, "two-way")
     assert missing.status_code == 404, missing.text
     assert CalendarLink.objects.filter(account=kim.account).count() == 2
+
+
+def test_an_event_moved_out_of_a_linked_calendar_moves_its_copy(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    personal = outlook_calendar(emulator, KIM, "Personal")
+    home = calsync_calendar(kim, "Home")
+    assert link(kim, personal, home, "two-way").status_code == 200
+    dentist = local_event(kim, "Dentist", home)
+    assert sync(kim).ok
+    (copy,) = _events(emulator, personal)
+    assert api(kim, "GET", f"/api/events/{dentist}").json()["outlook"]["id"] == copy["id"]
+    default = _default_calendar(kim)
+    moved = api(kim, "PATCH", f"/api/events/{dentist}", {"calendar": default})
+    assert moved.status_code == 200, moved.text
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert summary.pushed == {"created": 1, "updated": 0, "deleted": 1}
+    assert subjects(emulator, KIM, personal) == []
+    with graph(emulator, KIM) as g:
+        (now,) = g.get("/me/calendar/events").json()["value"]
+    assert now["subject"] == "Dentist"
+    assert api(kim, "GET", f"/api/events/{dentist}").json()["outlook"]["id"] == now["id"]

@@ -98,7 +98,7 @@ def _write_status(scope: Scope, result: ExecutionResult) -> None:
     account = scope.account
     touched = set(result.removed) | {entry.uid for entry in result.upserted}
     old = scope.records().filter(uid__in=touched)
-    old_events = set(old.exclude(event__isnull=True).values_list("event_id", flat=True))
+    old_links = set(old.exclude(event__isnull=True).values_list("event_id", "remote_id"))
     old.delete()
     records = [SyncRecord(**record_values(account, e, scope.key)) for e in result.upserted]
     ids = {r.event_id for r in records if r.event_id}
@@ -110,18 +110,27 @@ def _write_status(scope: Scope, result: ExecutionResult) -> None:
         if record.event_id not in alive:
             record.event_id = None
     SyncRecord.objects.bulk_create(records)
-    _relink(account, records, old_events, owned)
+    _relink(account, records, old_links, owned)
 
 
 def _relink(
-    account: OutlookAccount, records: list[SyncRecord], old_events: set[int], owned: set[int]
+    account: OutlookAccount,
+    records: list[SyncRecord],
+    old_links: set[tuple[int, str]],
+    owned: set[int],
 ) -> None:
     """The events' links to their Outlook copy: the owner's account's copy for the user's
     own events; another user's meeting keeps the first link it got (an attendee's copy
-    until its organiser's sync links it), whose iCalUId lets the organiser's sync find it."""
+    until its organiser's sync links it), whose iCalUId lets the organiser's sync find it.
+    A record dropped here unlinks its own copy only (the event may have moved to another
+    calendar of the run, whose copy it links now)."""
     new_events = {r.event_id for r in records if r.event_id}
+    candidates = OutlookLink.objects.filter(
+        account=account, event_id__in={event_id for event_id, _remote in old_links}
+    ).values_list("pk", "event_id", "remote_id")
+    dropped = [pk for pk, event_id, remote_id in candidates if (event_id, remote_id) in old_links]
     OutlookLink.objects.filter(
-        Q(account=account, event_id__in=old_events | new_events) | Q(event_id__in=owned)
+        Q(pk__in=dropped) | Q(account=account, event_id__in=new_events) | Q(event_id__in=owned)
     ).delete()
     elsewhere = set(
         OutlookLink.objects.filter(event_id__in=new_events).values_list("event_id", flat=True)

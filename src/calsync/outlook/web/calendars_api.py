@@ -170,6 +170,7 @@ class OutlookCalendarLinkView(APIView):
             return Response({refused.field: [refused.message]}, status=400)
         return Response(as_json(found, link_json(link)))
 
+    @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, calendar_id: str) -> Response:
         """Unlink: the calsync calendar syncs with the default Outlook calendar again."""
         account = OutlookAccount.objects.filter(user=request.user).first()

@@ -37,7 +37,7 @@ function showProgress(progress) {
   }
 }
 
-/** Fetch the panel again and swap it in (keeps the log's open/closed state). */
+/** Fetch the panel again and swap it in (keeps the log open, and an open "Outlook calendars" as it is). */
 async function refreshPanel() {
   const old = panel();
   if (!old) return;
@@ -50,6 +50,9 @@ async function refreshPanel() {
   const log = old.querySelector("#outlook-log");
   const freshLog = fresh.querySelector("#outlook-log");
   if (log && freshLog && log.open) freshLog.open = true;
+  const links = old.querySelector("#outlook-calendars");
+  const freshLinks = fresh.querySelector("#outlook-calendars");
+  if (links && freshLinks && links.open) freshLinks.replaceWith(links); // keeps choices being made
   old.replaceWith(fresh);
   refreshTimes(fresh);
   wire(fresh);
