@@ -14,6 +14,7 @@ calendar in mode ``busy`` or ``redacted`` and syncs.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -276,6 +277,26 @@ def test_a_series_mirrors_as_a_series(emulator: EmulatorServer, connect_by_conse
     assert there["type"] == "seriesMaster" and there["subject"] == "Busy"
     assert there["recurrence"]["pattern"]["type"] == "daily"
     assert there["recurrence"]["range"]["numberOfOccurrences"] == 4
+    for _ in range(3):
+        assert quiet(sync(kim))
+
+    # an occurrence cancelled on either side leaves the copy series too
+    gym = Event.objects.get(title="Gym")
+    third = gym.start + timedelta(days=2)
+    cancel = f"/api/events/{gym.pk}.{third.strftime('%Y%m%dT%H%M%SZ')}"
+    assert api(kim, "DELETE", cancel).is_success
+    with graph(emulator, KIM) as g:
+        (master,) = [e for e in _events(emulator, work) if e["subject"] == "Merger talks"]
+        week = {"startDateTime": at(0).isoformat(), "endDateTime": at(60).isoformat()}
+        occurrences = g.get(f"/me/events/{master['id']}/instances", params=week).json()["value"]
+        assert g.delete(f"/me/events/{occurrences[1]['id']}").status_code == 204
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert Event.objects.get(pk=here.pk).cancellations.count() == 1
+    with graph(emulator, KIM) as g:
+        left = g.get(f"/me/events/{there['id']}/instances", params=week).json()["value"]
+    assert len(left) == 3
+    assert third.strftime("%Y-%m-%dT%H:%M") not in " ".join(o["originalStart"] for o in left)
     for _ in range(3):
         assert quiet(sync(kim))
 

@@ -756,3 +756,14 @@ def _error(answer: SubResponse, what: str) -> GraphError:
         body=answer.body,
         retry_after=parse_retry_after(answer.headers.get("Retry-After")),
     )
+
+
+def instances_url(paths: CalendarPaths, master: str, start: datetime | date) -> str:
+    """The ``/instances`` request that finds the occurrence of ``master`` originally at
+    ``start`` (for other writers of series: the mirrors)."""
+    return _instances_url(paths, master, start)
+
+
+def is_original_at(obj: dict[str, Any], start: datetime | date, zone: str) -> bool:
+    """True when the instance ``obj`` is originally at ``start`` (see ``_same_original``)."""
+    return _same_original(obj, start, zone)

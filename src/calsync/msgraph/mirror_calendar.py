@@ -10,8 +10,9 @@ of an original it does not list.
 
 :meth:`MirrorCalendar.apply` creates (POST to the calendar), updates (PATCH) and deletes
 copies, each alone: it returns the error text of each action that failed (None: done; a
-copy already gone counts as deleted). A copy series' cancelled occurrences are not written
-(Outlook would need one DELETE per instance): the copy shows them.
+copy already gone counts as deleted). A copy series written loses the occurrences its
+original cancelled: each is found with ``/instances`` and deleted (not in a calendar
+another mailbox shares, which has no ``/instances``: such a copy keeps them).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from calsync.msgraph import mapping, mirrors
 from calsync.msgraph.batching import SubRequest, run_batch
-from calsync.msgraph.calendar import UTC_PREFER, CalendarPaths
+from calsync.msgraph.calendar import UTC_PREFER, CalendarPaths, instances_url, is_original_at
 from calsync.msgraph.client import GraphClient
 from calsync.syncengine.errors import InvalidData
 from calsync.syncengine.mirror import Copy, CreateCopy, DeleteCopy, MirrorAction, Original
@@ -75,11 +76,35 @@ class MirrorCalendar:
         return Listing(tuple(originals), tuple(copies), icals, tuple(unreadable))
 
     def apply(self, actions: Sequence[MirrorAction]) -> list[str | None]:
-        """Carry out ``actions``; the error text of each that failed, else None."""
+        """Carry out ``actions``; the error text of each that failed, else None. A copy
+        series written then loses the occurrences its original cancelled."""
         if not actions:
             return []
         answers = run_batch(self.client, [self._request(action) for action in actions])
+        self._cancel_occurrences(actions, answers)
         return [_failure(action, answer) for action, answer in zip(actions, answers, strict=True)]
+
+    def _cancel_occurrences(self, actions: Sequence[MirrorAction], answers: list[Any]) -> None:
+        """DELETE each occurrence of a written copy series that its original cancelled
+        (one found by ``/instances``; one already gone is no error)."""
+        wanted: list[tuple[str, Any, str]] = []
+        for action, answer in zip(actions, answers, strict=True):
+            if isinstance(action, DeleteCopy) or not action.data.cancelled or not answer.ok:
+                continue
+            copy_id = answer.body.get("id") if isinstance(answer.body, dict) else None
+            for start in action.data.cancelled:
+                wanted.append((copy_id or getattr(action, "key", ""), start, action.data.timezone))
+        gets = [
+            SubRequest("GET", instances_url(self.paths, cid, start)) for cid, start, _ in wanted
+        ]
+        deletes = []
+        for (_cid, start, zone), answer in zip(wanted, run_batch(self.client, gets), strict=True):
+            found = answer.body.get("value") if answer.ok and isinstance(answer.body, dict) else []
+            for obj in found or []:
+                if is_original_at(obj, start, zone):
+                    deletes.append(SubRequest("DELETE", self.paths.event(obj["id"])))
+        if deletes:
+            run_batch(self.client, deletes)
 
     def _pages(self) -> Iterable[dict[str, Any]]:
         params: dict[str, Any] | None = {
