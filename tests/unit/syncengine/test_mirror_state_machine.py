@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from itertools import count
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from tests.unit.syncengine.strategies import DESCRIPTIONS, LOCATIONS, TITLES, events
@@ -276,3 +277,5 @@ class MirrorMachine(RuleBasedStateMachine):
 
 
 TestMirrorMachine = MirrorMachine.TestCase
+if settings.default.derandomize:  # the CI profile: keep this machine near 30 seconds
+    TestMirrorMachine.settings = settings(settings.default, max_examples=60, stateful_step_count=30)
