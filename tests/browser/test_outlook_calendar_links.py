@@ -79,6 +79,12 @@ def test_calendars_are_linked_from_the_panel(
     rota = link_row(page, shared)
     expect(rota.locator(".link-owner")).to_contain_text(screen.text("read-only", "chỉ đọc"))
     expect(rota.locator("option[value=two-way]")).to_be_disabled()
+    expect(rota.locator("option[value=redacted]")).to_be_disabled()
+    expect(rota.locator("option[value=busy]")).to_be_enabled()
+    rota.locator("select[name=mode]").select_option("busy")
+    expect(rota.locator(".link-help")).to_contain_text(
+        screen.text("with their times only", "chỉ với thời gian")
+    )
     rota.locator("select[name=calendar]").select_option(label="Lee's rota")
     rota.locator("select[name=mode]").select_option("from-outlook")
     expect(rota.locator(".link-help")).to_contain_text(

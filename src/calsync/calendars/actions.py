@@ -62,6 +62,8 @@ CONTENT_FIELDS = (
 TIME_FIELDS = ("start", "end", "timezone", "all_day", "start_date", "end_date", "recurrence")
 """Fields whose change can move the occurrences of a series."""
 
+MIRROR_FIELDS = ("mirror_of", "mirror_mode", "mirror_source", "mirror_source_name", "mirror_hash")
+"""A mirror copy's mark: set by the sync (the event API ignores them), never a content change."""
 COPIED_TO_EXCEPTION = tuple(f for f in CONTENT_FIELDS if f != "recurrence")
 
 
@@ -75,7 +77,7 @@ def _snapshot(event: Event) -> tuple[Any, ...]:
 
 
 def _apply(event: Event, changes: Mapping[str, Any]) -> None:
-    for name in CONTENT_FIELDS:
+    for name in (*CONTENT_FIELDS, *MIRROR_FIELDS):
         if name in changes:
             setattr(event, name, changes[name])
     if changes.get("calendar") is not None:

@@ -13,6 +13,12 @@ An :class:`Event` row is one of three things:
 * an **exception** (a modified occurrence): ``series`` points at the master and
   ``original_start`` is the instant the occurrence would have had under the rule.
 
+A *mirror copy* (``mirror_of`` not empty) is the busy or redacted copy of an event of
+another calendar, made by a link in that mode: ``mirror_mode``, the source calendar
+(``mirror_source``, its name when last copied ``mirror_source_name``) and the hash of the
+projection it was made from (``mirror_hash``). It is never copied on by any link, and the
+page shows it read-only (editing it never reaches its original).
+
 A cancelled occurrence is a :class:`CancelledOccurrence` row. Instants are stored in UTC;
 all-day events keep their dates in ``start_date``/``end_date`` (end exclusive) and, for
 window queries only, ``start``/``end`` at local midnight of those dates.
@@ -45,6 +51,13 @@ class Privacy(models.TextChoices):
     PERSONAL = "personal", _("Personal")
     PRIVATE = "private", _("Private")
     CONFIDENTIAL = "confidential", _("Confidential")
+
+
+class MirrorMode(models.TextChoices):
+    """What a copy of another calendar's event keeps (see :attr:`Event.mirror_of`)."""
+
+    BUSY = "busy", _("busy")
+    REDACTED = "redacted", _("redacted")
 
 
 class AttendeeType(models.TextChoices):
@@ -142,6 +155,23 @@ class Event(models.Model):
         default="",
         help_text=_("The outside calendar the event was made in (empty: made in calsync)."),
     )
+    mirror_of = models.CharField(
+        _("copy of"),
+        max_length=255,
+        blank=True,
+        default="",
+        help_text=_("The key of the event this one is a busy or redacted copy of (empty: none)."),
+    )
+    mirror_mode = models.CharField(
+        _("copy mode"), max_length=16, choices=MirrorMode.choices, blank=True, default=""
+    )
+    mirror_source = models.CharField(
+        _("copied from calendar"), max_length=255, blank=True, default=""
+    )
+    mirror_source_name = models.CharField(
+        _("name of the calendar copied from"), max_length=255, blank=True, default=""
+    )
+    mirror_hash = models.CharField(_("copied projection"), max_length=64, blank=True, default="")
 
     organizer_email = models.EmailField(_("organizer email"), blank=True)
     organizer_name = models.CharField(_("organizer name"), max_length=255, blank=True)

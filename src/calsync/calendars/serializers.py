@@ -6,12 +6,13 @@ own zone (dates for all-day events, end exclusive); ``outlook`` is the event's l
 Outlook copy (null until linked), as the app that links events registered it
 (:mod:`calsync.calendars.links`). Besides the contract's fields it adds ``uid``,
 ``original_start`` (occurrences and exceptions), ``version``, ``editable`` (false when the
-reader may not change its fields: they do not organise it), ``my_response`` (the reader's
-own answer when they attend it without organising it, else null), ``created`` and
-``updated``. For an attendee, ``show_as`` is their own (when they chose one) and
-``active`` is false once they declined it. ``calendar`` is the id of the reader's calendar
-the event shows in: the one it is filed in for its owner, the reader's default calendar
-for a meeting someone else organises that the reader attends.
+reader may not change its fields: they do not organise it, or it is a mirror copy),
+``mirror`` (a busy or redacted copy's original: ``{"of", "mode", "calendar"}``, else null),
+``my_response`` (the reader's own answer when they attend it without organising it, else
+null), ``created`` and ``updated``. For an attendee, ``show_as`` is their own (when they
+chose one) and ``active`` is false once they declined it. ``calendar`` is the id of the
+reader's calendar the event shows in: the one it is filed in for its owner, the reader's
+default calendar for a meeting someone else organises that the reader attends.
 
 Writing: :class:`EventWriteSerializer` checks a request body against the event being
 changed (``context["current"]``: None on create, an event or an occurrence on PATCH) and
@@ -50,6 +51,7 @@ from calsync.calendars.models import (
     AttendeeType,
     Calendar,
     Event,
+    MirrorMode,
     Privacy,
     ResponseStatus,
     ShowAs,
@@ -100,6 +102,24 @@ def _from_outlook(event: Event, link: dict[str, Any] | None) -> bool:
     return link is not None or (made is not event and links.describe(made) is not None)
 
 
+def mirror_of(event: Event) -> dict[str, str] | None:
+    """A mirror copy's mark as the API shows it (an exception: its series'), else None."""
+    made = event.series if event.series_id is not None else event
+    if made is None or not made.mirror_of:
+        return None
+    return {"of": made.mirror_of, "mode": made.mirror_mode, "calendar": made.mirror_source_name}
+
+
+class MirrorSerializer(serializers.Serializer):
+    of = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("The key of the original in its calendar.")
+    )
+    mode = serializers.ChoiceField(choices=MirrorMode.choices, read_only=True)
+    calendar = serializers.CharField(
+        read_only=True, help_text=gettext_lazy("The name of the original's calendar.")
+    )
+
+
 class EventSerializer(serializers.Serializer):
     """An event as read: a single event, a series, an exception or an occurrence."""
 
@@ -138,6 +158,14 @@ class EventSerializer(serializers.Serializer):
         help_text=gettext_lazy(
             "Whether the event (for an occurrence or exception: its series) came from Outlook: "
             "a sync brought it in, it was not made here; and it still has its copy there."
+        ),
+    )
+    mirror = MirrorSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "Set when the event is a busy or redacted copy of an event of another calendar "
+            "(edit the original: a change here is undone by the next sync), else null."
         ),
     )
     version = serializers.IntegerField(read_only=True)
@@ -216,7 +244,8 @@ class EventSerializer(serializers.Serializer):
             "in_outlook": link is not None,
             "from_outlook": _from_outlook(event, link),
             "version": event.version,
-            "editable": bool(user is not None and can_edit(user, event)),
+            "editable": bool(user is not None and can_edit(user, event)) and not event.mirror_of,
+            "mirror": mirror_of(event),
             "my_response": own.status if own is not None else None,
             "calendar": self._calendar(event, user, own),
             "created": event.created.isoformat(),

@@ -46,7 +46,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from calsync.msgraph import mapping, zones
+from calsync.msgraph import mapping, mirrors, zones
 from calsync.msgraph.batching import SubRequest, SubResponse, run_batch
 from calsync.msgraph.client import GraphClient
 from calsync.msgraph.errors import (
@@ -263,10 +263,13 @@ class OutlookCalendar:
         self, raw: dict[str, dict[str, Any]], linked: Linked
     ) -> tuple[tuple[RemoteItem, ...], tuple[tuple[str, Exception], ...]]:
         """The engine's items of the Graph events ``raw`` (occurrences stand for their
-        series), and the events that could not be read, with why."""
+        series; a mirror copy is no item: a copy is never synced on), and the events that
+        could not be read, with why."""
         items, invalid = [], []
         for remote_id, obj in raw.items():
             if obj.get("type") == "occurrence" or (obj.get("isCancelled") and _instance(obj)):
+                continue
+            if mirrors.is_copy(obj):
                 continue
             try:
                 items.append(
@@ -753,3 +756,14 @@ def _error(answer: SubResponse, what: str) -> GraphError:
         body=answer.body,
         retry_after=parse_retry_after(answer.headers.get("Retry-After")),
     )
+
+
+def instances_url(paths: CalendarPaths, master: str, start: datetime | date) -> str:
+    """The ``/instances`` request that finds the occurrence of ``master`` originally at
+    ``start`` (for other writers of series: the mirrors)."""
+    return _instances_url(paths, master, start)
+
+
+def is_original_at(obj: dict[str, Any], start: datetime | date, zone: str) -> bool:
+    """True when the instance ``obj`` is originally at ``start`` (see ``_same_original``)."""
+    return _same_original(obj, start, zone)

@@ -164,8 +164,10 @@ class CalendarLink(models.Model):
         (MODE_REDACTED, _("titles only")),
         (MODE_OFF, _("off")),
     )
-    AVAILABLE_MODES = (MODE_TWO_WAY, MODE_FROM_OUTLOOK, MODE_OFF)
-    """The modes the sync carries out today (``busy`` and ``redacted`` are reserved)."""
+    AVAILABLE_MODES = (MODE_TWO_WAY, MODE_FROM_OUTLOOK, MODE_BUSY, MODE_REDACTED, MODE_OFF)
+    """The modes the sync carries out (``busy`` and ``redacted``: docs/sync.md, Mirrors)."""
+    READ_ONLY_MODES = (MODE_FROM_OUTLOOK, MODE_BUSY, MODE_OFF)
+    """The modes a calendar the mailbox may not write allows."""
 
     STATUS_NEVER = "never"
     STATUS_OK = "ok"

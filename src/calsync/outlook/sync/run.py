@@ -56,7 +56,7 @@ from calsync.msgraph.calendar import (
 from calsync.outlook import signals
 from calsync.outlook.connection.tokens import ReconnectNeeded, TokenError
 from calsync.outlook.models import OutlookAccount, SyncRun
-from calsync.outlook.sync import addresses, links
+from calsync.outlook.sync import addresses, links, mirrors
 from calsync.outlook.sync.claims import ClaimLost, Lease, claim_account, lease_length
 from calsync.outlook.sync.created_after import keep_created_after
 from calsync.outlook.sync.local_side import OrmLocalSide
@@ -319,10 +319,17 @@ def _run(
     run = _Pass(graph, summary, preview, confirm, now, progress, lease)
     _sync_scope(primary(account), run)
     for link in links.to_sync(account):
-        links.sync_link(Scope(account, link), run, _sync_scope)
+        scope = Scope(account, link)
+        links.sync_link(scope, run, _mirror_scope if mirrors.is_mirror(scope) else _sync_scope)
     if summary.errors and not preview and summary.status != SyncRun.STATUS_CONFIRM:
         summary.ok = False
         summary.status = SyncRun.STATUS_PARTIAL
+
+
+def _mirror_scope(scope: Scope, run: _Pass) -> None:
+    """A busy or redacted link's mirror pass (calsync.outlook.sync.mirrors)."""
+    run.lease.check()
+    mirrors.mirror_link(scope, run.graph, run.summary, run.preview)
 
 
 def _sync_scope(scope: Scope, run: _Pass) -> None:

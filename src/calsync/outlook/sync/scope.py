@@ -49,8 +49,9 @@ class Scope:
         return SyncRecord.objects.filter(account=self.account, scope=self.key)
 
     def own_events(self) -> QuerySet[Event]:
-        """The user's own events this scope syncs (any state)."""
-        mine = Event.objects.filter(owner_id=self.account.user_id)
+        """The user's own events this scope syncs (any state): never a mirror copy (a copy
+        is never copied on, whatever link meets it)."""
+        mine = Event.objects.filter(owner_id=self.account.user_id, mirror_of="")
         if self.link is not None:
             return mine.filter(calendar_id=self.link.calendar_id)
         return mine.exclude(calendar_id__in=linked_away(self.account))

@@ -5,12 +5,11 @@ the mailbox's calendar and the caller's calendars and writes the link, or raises
 :class:`LinkRefused` naming the problem (the API's 400). The rules:
 
 * ``calendar`` is one of the caller's calsync calendars;
-* ``mode`` is ``two-way``, ``from-outlook`` or ``off`` (``busy`` and ``redacted`` are
-  reserved: refused as not available yet);
+* ``mode`` is ``two-way``, ``from-outlook``, ``busy``, ``redacted`` or ``off``;
 * the mailbox's default calendar is not linked (it syncs every calsync calendar that no
   active link takes);
 * a calendar the mailbox may not write (``can_edit`` false) allows only ``from-outlook``
-  (or ``off``);
+  or ``busy`` (or ``off``);
 * a calsync calendar is linked both ways with one Outlook calendar at most.
 """
 
@@ -25,7 +24,8 @@ from calsync.calendars.models import Calendar
 from calsync.msgraph.calendars import MailboxCalendar
 from calsync.outlook.models import CalendarLink, OutlookAccount, SyncRecord
 
-RESERVED_MODES = (CalendarLink.MODE_BUSY, CalendarLink.MODE_REDACTED)
+RESERVED_MODES: tuple[str, ...] = ()
+"""Modes known but not carried out yet (none today)."""
 
 
 class LinkRefused(Exception):
@@ -120,12 +120,12 @@ def save_link(
     calendar = Calendar.objects.filter(pk=calendar_id, owner_id=account.user_id).first()
     if calendar is None:
         raise LinkRefused("calendar", _("No such calendar of yours."))
-    if not outlook.can_edit and mode == CalendarLink.MODE_TWO_WAY:
+    if not outlook.can_edit and mode not in CalendarLink.READ_ONLY_MODES:
         raise LinkRefused(
             "mode",
             _(
                 "The Outlook calendar %(name)s is shared with you read-only: it can only be "
-                "synced from Outlook."
+                "synced from Outlook or copied as busy times."
             )
             % {"name": outlook.name},
         )

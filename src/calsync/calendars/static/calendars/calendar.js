@@ -84,7 +84,7 @@ async function loadEvents(info, success, failure) {
 
 const signature = (e) => JSON.stringify([
   e.version, e.updated, e.active, e.start, e.end, e.title, e.editable, e.show_as, e.my_response,
-  e.in_outlook, e.from_outlook, e.calendar,
+  e.in_outlook, e.from_outlook, e.calendar, e.mirror && e.mirror.mode,
 ]);
 
 /** Redraw the whole window from the API (before the change cursor is known). */

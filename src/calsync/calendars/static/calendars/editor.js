@@ -32,6 +32,14 @@ export function isReadOnly(event, userEmail) {
   return Boolean(organizer && userEmail && organizer.toLowerCase() !== userEmail.toLowerCase());
 }
 
+/** The dialog's note on a mirror copy (the API's `mirror`): whose copy it is, and where to edit. */
+export function mirrorNote(mirror) {
+  const text = mirror.mode === "redacted"
+    ? gettext("This is a redacted copy of an event in %(calendar)s; edit the original.")
+    : gettext("This is a busy copy of an event in %(calendar)s; edit the original.");
+  return interpolate(text, { calendar: mirror.calendar || gettext("another calendar") }, true);
+}
+
 /** The API fields of editor values, with the description still as text. */
 function payloadOf(values) {
   return {
@@ -63,7 +71,7 @@ export class EventEditor {
     const $ = (id) => document.getElementById(id);
     this.el = {
       heading: $("event-dialog-title"), errors: $("event-errors"), fields: $("event-fields"),
-      readonlyNote: $("event-readonly-note"), restoredNote: $("event-restored-note"), seriesNote: $("event-series-note"),
+      readonlyNote: $("event-readonly-note"), mirrorNote: $("event-mirror-note"), restoredNote: $("event-restored-note"), seriesNote: $("event-series-note"),
       archivedNote: $("event-archived-note"), title: $("ev-title"), location: $("ev-location"),
       description: $("ev-description"), attendees: $("ev-attendees"),
       showAs: $("ev-show-as"), privacy: $("ev-privacy"), calendar: $("ev-calendar"),
@@ -175,7 +183,10 @@ export class EventEditor {
       else delete control.dataset.invitationLocked;
     }
     this.form.classList.toggle("is-readonly", this.readOnly);
-    this.el.readonlyNote.hidden = !this.readOnly;
+    const mirror = existing ? this.event.mirror : null;
+    this.el.readonlyNote.hidden = !this.readOnly || Boolean(mirror);
+    this.el.mirrorNote.hidden = !mirror;
+    if (mirror) this.el.mirrorNote.textContent = mirrorNote(mirror);
     this.el.seriesNote.hidden = !this.isOccurrence();
     this.el.archivedNote.hidden = !archived || this.invitation;
     this.rsvp.show(this.invitation ? this.event : null);

@@ -8,6 +8,7 @@ export const KINDS = ["mine", "outlook", "invitation", "archived"];
 /** One of KINDS for an API event. */
 export function kindOf(event) {
   if (event.active === false) return "archived";
+  if (event.mirror) return "outlook"; // a busy or redacted copy of an Outlook calendar's event
   if (event.editable === false) return "invitation";
   if (event.from_outlook) return "outlook";
   return "mine";

@@ -7,12 +7,16 @@
 import { ApiError, fieldErrors, request } from "../calendars/api.js";
 
 const SECTION = "outlook-calendars";
+/** Modes a calendar shared read-only does not allow (it can only be read from Outlook). */
+const READ_WRITE_ONLY = new Set(["two-way", "redacted"]);
 
 function modes() {
   return [
     ["", gettext("Not linked")],
     ["two-way", gettext("Both ways")],
     ["from-outlook", gettext("From Outlook only")],
+    ["busy", gettext("Busy times only")],
+    ["redacted", gettext("Titles and times only")],
     ["off", gettext("Off")],
   ];
 }
@@ -21,6 +25,12 @@ function modeHelp(mode) {
   if (mode === "two-way") return gettext("Changes go both ways.");
   if (mode === "from-outlook") {
     return gettext("Outlook's changes arrive here; changes made here are not sent to Outlook.");
+  }
+  if (mode === "busy") {
+    return gettext("Each side's events are copied to the other as “Busy”, with their times only.");
+  }
+  if (mode === "redacted") {
+    return gettext("Each side's events are copied to the other with their title and times only.");
   }
   if (mode === "off") return gettext("Nothing syncs, and the calendar syncs with no other Outlook calendar.");
   return "";
@@ -78,7 +88,7 @@ function row(calendar, mine) {
   if (calendar.is_default) return defaultRow(calendar);
   const link = calendar.link;
   const options = mine.map((c) => [c.id, c.name || gettext("Calendar")]);
-  const modeOptions = modes().map(([value, text]) => [value, text, value === "two-way" && !calendar.can_edit]);
+  const modeOptions = modes().map(([value, text]) => [value, text, READ_WRITE_ONLY.has(value) && !calendar.can_edit]);
   const calendarField = select("calendar", gettext("Calendar"), options, link ? link.calendar : mine[0] && mine[0].id);
   const modeField = select("mode", gettext("Mode"), modeOptions, link ? link.mode : "");
   const help = element("p", { className: "status muted link-help", textContent: modeHelp(link ? link.mode : "") });

@@ -1,0 +1,144 @@
+"""One Outlook calendar as a mirror link sees it: its originals and its copies, read in one
+listing, and the copies written through ``$batch`` (no Django).
+
+:meth:`MirrorCalendar.listing` pages through the calendar's ``/events`` (single events and
+series masters, with their cancelled occurrences and the marker, :data:`.mirrors.EXPAND_MARKER`):
+an event carrying the marker is a :class:`~calsync.syncengine.mirror.Copy`, any other an
+:class:`~calsync.syncengine.mirror.Original` (a cancelled meeting is an inactive one; the
+user's answer is its ``my_response``). A listing is complete: the planner deletes the copy
+of an original it does not list.
+
+:meth:`MirrorCalendar.apply` creates (POST to the calendar), updates (PATCH) and deletes
+copies, each alone: it returns the error text of each action that failed (None: done; a
+copy already gone counts as deleted). A copy series written loses the occurrences its
+original cancelled: each is found with ``/instances`` and deleted (not in a calendar
+another mailbox shares, which has no ``/instances``: such a copy keeps them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from calsync.msgraph import mapping, mirrors
+from calsync.msgraph.batching import SubRequest, run_batch
+from calsync.msgraph.calendar import UTC_PREFER, CalendarPaths, instances_url, is_original_at
+from calsync.msgraph.client import GraphClient
+from calsync.syncengine.errors import InvalidData
+from calsync.syncengine.mirror import Copy, CreateCopy, DeleteCopy, MirrorAction, Original
+
+LISTING_PAGE = 200
+"""Events per page of a listing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A calendar's originals and copies, and the iCalUIds of its own events."""
+
+    originals: tuple[Original, ...]
+    copies: tuple[Copy, ...]
+    ical_uids: frozenset[str]
+    unreadable: tuple[str, ...] = ()
+    """Ids of events that could not be read (skipped)."""
+
+
+class MirrorCalendar:
+    """The calendar at ``paths``, read as ``mailbox`` (its owner) knows it."""
+
+    def __init__(
+        self,
+        client: GraphClient,
+        paths: CalendarPaths,
+        mailbox: str,
+        aliases: Iterable[str] = (),
+    ) -> None:
+        self.client = client
+        self.paths = paths
+        self.mailbox = mailbox
+        self.aliases = tuple(aliases)
+
+    def listing(self) -> Listing:
+        """Every single event and series of the calendar, sorted into originals and copies."""
+        originals: list[Original] = []
+        copies: list[Copy] = []
+        unreadable: list[str] = []
+        for obj in self._pages():
+            try:
+                copy = mirrors.read_copy(obj, mailbox=self.mailbox)
+                if copy is not None:
+                    copies.append(copy)
+                else:
+                    originals.append(self._original(obj))
+            except (InvalidData, KeyError, ValueError, TypeError):
+                unreadable.append(str(obj.get("id")))
+        icals = frozenset(o.ical_uid for o in originals if o.ical_uid)
+        return Listing(tuple(originals), tuple(copies), icals, tuple(unreadable))
+
+    def apply(self, actions: Sequence[MirrorAction]) -> list[str | None]:
+        """Carry out ``actions``; the error text of each that failed, else None. A copy
+        series written then loses the occurrences its original cancelled."""
+        if not actions:
+            return []
+        answers = run_batch(self.client, [self._request(action) for action in actions])
+        self._cancel_occurrences(actions, answers)
+        return [_failure(action, answer) for action, answer in zip(actions, answers, strict=True)]
+
+    def _cancel_occurrences(self, actions: Sequence[MirrorAction], answers: list[Any]) -> None:
+        """DELETE each occurrence of a written copy series that its original cancelled
+        (one found by ``/instances``; one already gone is no error)."""
+        wanted: list[tuple[str, Any, str]] = []
+        for action, answer in zip(actions, answers, strict=True):
+            if isinstance(action, DeleteCopy) or not action.data.cancelled or not answer.ok:
+                continue
+            copy_id = answer.body.get("id") if isinstance(answer.body, dict) else None
+            for start in action.data.cancelled:
+                wanted.append((copy_id or getattr(action, "key", ""), start, action.data.timezone))
+        gets = [
+            SubRequest("GET", instances_url(self.paths, cid, start)) for cid, start, _ in wanted
+        ]
+        deletes = []
+        for (_cid, start, zone), answer in zip(wanted, run_batch(self.client, gets), strict=True):
+            found = answer.body.get("value") if answer.ok and isinstance(answer.body, dict) else []
+            for obj in found or []:
+                if is_original_at(obj, start, zone):
+                    deletes.append(SubRequest("DELETE", self.paths.event(obj["id"])))
+        if deletes:
+            run_batch(self.client, deletes)
+
+    def _pages(self) -> Iterable[dict[str, Any]]:
+        params: dict[str, Any] | None = {
+            "$select": mapping.MASTER_SELECT,
+            "$expand": mirrors.EXPAND_MARKER,
+        }
+        url = self.paths.create
+        prefer = (UTC_PREFER, f"odata.maxpagesize={LISTING_PAGE}")
+        while url:
+            page = self.client.get_json(url, params=params, prefer=prefer)
+            yield from page.get("value") or []
+            url, params = page.get("@odata.nextLink") or "", None
+
+    def _original(self, obj: dict[str, Any]) -> Original:
+        item = mapping.remote_item(obj, mailbox=self.mailbox, aliases=self.aliases)
+        return Original(
+            key=item.remote_id,
+            data=item.data,
+            active=not item.cancelled,
+            my_response=item.my_response,
+            ical_uid=item.ical_uid,
+            mirror_of="" if mirrors.is_copy(obj) else None,
+        )
+
+    def _request(self, action: MirrorAction) -> SubRequest:
+        if isinstance(action, CreateCopy):
+            return SubRequest("POST", self.paths.create, mirrors.create_copy_body(action))
+        if isinstance(action, DeleteCopy):
+            return SubRequest("DELETE", self.paths.event(action.key))
+        return SubRequest("PATCH", self.paths.event(action.key), mirrors.update_copy_body(action))
+
+
+def _failure(action: MirrorAction, answer: Any) -> str | None:
+    if answer.ok or (isinstance(action, DeleteCopy) and answer.status == 404):
+        return None
+    code, message = answer.error()
+    return f"{code}: {message}" if code else message

@@ -1,0 +1,356 @@
+"""Busy and redacted mirrors in the sync run, over HTTPS against the emulator (docs/sync.md,
+Mirrors): a user connected by the real consent flow links an Outlook calendar to a calsync
+calendar in mode ``busy`` or ``redacted`` and syncs.
+
+* a work calendar mirrored busy into a personal calendar and back: only times and show-as
+  travel, each copy is marked, and ten more syncs write nothing (no loop);
+* an edited copy is put back, a moved original moves its copy, a deleted original (either
+  side) removes its copy;
+* ``redacted`` keeps the title and nothing else;
+* a read-only shared calendar mirrored busy: a tentative meeting keeps its show-as, a
+  declined one is not copied, one the user is invited to is not copied twice, and nothing
+  is written there.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from tests.e2e.test_sync_calendar_links import (
+    KIM,
+    LEE,
+    _events,
+    api,
+    calsync_calendar,
+    graph,
+    link,
+    outlook_calendar,
+    subjects,
+    sync,
+)
+from tests.integration.sync_world import at, graph_time
+
+from calsync.calendars.models import Event
+from calsync.msgraph import mirrors
+from graph_emulator.testing import EmulatorServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+NIA = "nia@example.com"
+EXPAND = {"$expand": mirrors.EXPAND_MARKER, "$top": "100"}
+NOTHING = {"created": 0, "updated": 0, "deleted": 0}
+
+
+def secret_meeting(
+    emulator: EmulatorServer, email: str, calendar: str | None, **extra: Any
+) -> dict:
+    """An Outlook event full of things a copy must not show."""
+    path = f"/me/calendars/{calendar}/events" if calendar else "/me/calendar/events"
+    body = {
+        "subject": "Merger talks",
+        "body": {"contentType": "html", "content": "<p>Do not tell</p>"},
+        "location": {"displayName": "Room 4"},
+        "showAs": "busy",
+        "start": graph_time(at(3, 9)),
+        "end": graph_time(at(3, 10)),
+        **extra,
+    }
+    with graph(emulator, email) as g:
+        made = g.post(path, json=body)
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def dentist(browser: Any, calendar: int) -> int:
+    body = {
+        "title": "Dentist",
+        "description": "<p>Root canal</p>",
+        "location": "Dr Ha",
+        "start": at(2, 14).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": at(2, 15).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+        "show_as": "oof",
+        "calendar": calendar,
+    }
+    made = api(browser, "POST", "/api/events", body)
+    assert made.status_code == 201, made.text
+    return int(made.json()["id"])
+
+
+def outlook_copies(emulator: EmulatorServer, calendar: str) -> list[dict[str, Any]]:
+    with graph(emulator, KIM) as g:
+        answer = g.get(f"/me/calendars/{calendar}/events", params=EXPAND)
+    assert answer.status_code == 200, answer.text
+    return [e for e in answer.json()["value"] if mirrors.marker_of(e)]
+
+
+def local_copies(calendar: int) -> list[Event]:
+    return list(Event.objects.filter(calendar_id=calendar).exclude(mirror_of="").order_by("pk"))
+
+
+def quiet(summary: Any) -> bool:
+    return summary.ok and summary.pulled == NOTHING and summary.pushed == NOTHING
+
+
+def test_a_work_calendar_mirrored_busy_into_a_personal_one_and_back_never_loops(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    original = secret_meeting(
+        emulator, KIM, work, attendees=[{"emailAddress": {"address": LEE}, "type": "required"}]
+    )
+    mine = dentist(kim, personal)
+    assert link(kim, work, personal, "busy").status_code == 200
+    first = sync(kim)
+    assert first.ok, first.errors
+    assert (first.pulled["created"], first.pushed["created"]) == (1, 1)
+
+    (here,) = local_copies(personal)
+    assert (here.title, here.description, here.location) == ("Busy", "", "")
+    assert here.mirror_of == original["id"] and here.mirror_mode == "busy"
+    assert here.mirror_source_name == "Work" and here.attendees.count() == 0
+    assert here.start == at(3, 9) and here.end == at(3, 10) and here.show_as == "busy"
+    shown = api(kim, "GET", f"/api/events/{here.pk}").json()
+    assert shown["mirror"] == {"of": original["id"], "mode": "busy", "calendar": "Work"}
+
+    (there,) = outlook_copies(emulator, work)
+    assert there["subject"] == "Busy" and there["attendees"] == []
+    assert there["location"]["displayName"] == "" and "Root canal" not in there["body"]["content"]
+    assert there["showAs"] == "oof" and there["isReminderOn"] is False
+    source, of, mode, _made = mirrors.parse_marker(mirrors.marker_of(there)) or ("", "", "", "")
+    assert (source, mode) == (f"calsync:{personal}", "busy")
+    assert of == str(Event.objects.get(pk=mine).uid)
+    assert subjects(emulator, KIM) == []  # nothing reached the default calendar
+    mails = len(emulator.outbox())
+
+    for _ in range(10):
+        assert quiet(sync(kim))
+    (again,) = outlook_copies(emulator, work)
+    assert again["changeKey"] == there["changeKey"]
+    assert [e.version for e in local_copies(personal)] == [here.version]
+    assert len(emulator.outbox()) == mails  # a copy mails nobody
+    assert (
+        len(_events(emulator, work)) == 2
+        and Event.objects.filter(calendar_id=personal).count() == 2
+    )
+
+
+def test_copies_follow_their_originals_and_are_put_back_when_edited(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    original = secret_meeting(emulator, KIM, work)
+    mine = dentist(kim, personal)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    (here,) = local_copies(personal)
+
+    # an edited copy never reaches its original and is put back
+    assert api(kim, "PATCH", f"/api/events/{here.pk}", {"title": "Mine now"}).is_success
+    (there,) = outlook_copies(emulator, work)
+    with graph(emulator, KIM) as g:
+        assert g.patch(f"/me/events/{there['id']}", json={"subject": "Lunch?"}).is_success
+    summary = sync(kim)
+    assert summary.ok and summary.pulled["updated"] == 1 and summary.pushed["updated"] == 1
+    assert Event.objects.get(pk=here.pk).title == "Busy"
+    assert [c["subject"] for c in outlook_copies(emulator, work)] == ["Busy"]
+    with graph(emulator, KIM) as g:
+        assert g.get(f"/me/events/{original['id']}").json()["subject"] == "Merger talks"
+    assert Event.objects.get(pk=mine).title == "Dentist"
+
+    # a moved original moves its copy
+    with graph(emulator, KIM) as g:
+        moved = {"start": graph_time(at(4, 11)), "end": graph_time(at(4, 12))}
+        assert g.patch(f"/me/events/{original['id']}", json=moved).is_success
+    assert sync(kim).ok
+    assert (Event.objects.get(pk=here.pk).start, Event.objects.get(pk=here.pk).end) == (
+        at(4, 11),
+        at(4, 12),
+    )
+
+    # a deleted original removes its copy, either side
+    with graph(emulator, KIM) as g:
+        assert g.delete(f"/me/events/{original['id']}").status_code == 204
+    assert api(kim, "DELETE", f"/api/events/{mine}").is_success
+    summary = sync(kim)
+    assert summary.ok and summary.pulled["deleted"] == 1 and summary.pushed["deleted"] == 1
+    assert local_copies(personal) == [] and outlook_copies(emulator, work) == []
+    assert quiet(sync(kim))
+
+
+def test_redacted_keeps_the_title_only(emulator: EmulatorServer, connect_by_consent: Any) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    secret_meeting(emulator, KIM, work)
+    dentist(kim, personal)
+    assert link(kim, work, personal, "redacted").status_code == 200
+    assert sync(kim).ok
+    (here,) = local_copies(personal)
+    assert (here.title, here.description, here.location) == ("Merger talks", "", "")
+    assert here.mirror_mode == "redacted"
+    (there,) = outlook_copies(emulator, work)
+    assert there["subject"] == "Dentist" and there["location"]["displayName"] == ""
+    assert "Root canal" not in there["body"]["content"]
+    assert quiet(sync(kim))
+    # the link turns busy: every copy is rewritten as busy
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    assert [c.title for c in local_copies(personal)] == ["Busy"]
+    assert [c["subject"] for c in outlook_copies(emulator, work)] == ["Busy"]
+
+
+def test_a_read_only_shared_calendar_mirrored_busy(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    emulator.add_user(LEE, "Lee", "pw")
+    emulator.add_user(NIA, "Nia", "pw")
+    invite = [{"emailAddress": {"address": LEE}, "type": "required"}]
+    maybe = secret_meeting(emulator, NIA, None, subject="Maybe", attendees=invite)
+    declined = secret_meeting(emulator, NIA, None, subject="No thanks", attendees=invite)
+    both = [*invite, {"emailAddress": {"address": KIM}, "type": "required"}]
+    secret_meeting(emulator, NIA, None, subject="Kim is invited too", attendees=both)
+    secret_meeting(emulator, LEE, None, subject="Lee's rota")
+    _answer(emulator, LEE, maybe["iCalUId"], "tentativelyAccept")
+    _answer(emulator, LEE, declined["iCalUId"], "decline")
+    shared = emulator.share_calendar(LEE, KIM, can_edit=False)["id"]
+    lees = calsync_calendar(kim, "Lee")
+    dentist(kim, lees)
+    assert link(kim, shared, lees, "busy").status_code == 200
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert summary.pushed == NOTHING  # nothing is written in a read-only calendar
+    copies = local_copies(lees)
+    assert sorted((c.show_as, c.title) for c in copies) == [("busy", "Busy"), ("tentative", "Busy")]
+    with graph(emulator, LEE) as g:
+        subjects_there = sorted(e["subject"] for e in g.get("/me/calendar/events").json()["value"])
+    assert "Dentist" not in subjects_there and "Busy" not in subjects_there
+    for _ in range(3):
+        assert quiet(sync(kim))
+
+
+def _answer(emulator: EmulatorServer, email: str, ical_uid: str, verb: str) -> None:
+    with graph(emulator, email) as g:
+        listed = g.get("/me/calendar/events", params={"$top": "100"}).json()["value"]
+        (mine,) = [e for e in listed if e["iCalUId"] == ical_uid]
+        answer = g.post(f"/me/events/{mine['id']}/{verb}", json={"sendResponse": True})
+    assert answer.status_code == 202, answer.text
+
+
+def test_a_series_mirrors_as_a_series(emulator: EmulatorServer, connect_by_consent: Any) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    weekly = {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [at(3).strftime("%A").lower()]},
+        "range": {
+            "type": "numbered",
+            "startDate": at(3).date().isoformat(),
+            "numberOfOccurrences": 5,
+        },
+    }
+    secret_meeting(emulator, KIM, work, recurrence=weekly)
+    body = {
+        "title": "Gym",
+        "description": "<p>legs</p>",
+        "start": at(2, 7).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": at(2, 8).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+        "recurrence": "FREQ=DAILY;COUNT=4",
+        "calendar": personal,
+    }
+    assert api(kim, "POST", "/api/events", body).status_code == 201
+    assert link(kim, work, personal, "busy").status_code == 200
+    first = sync(kim)
+    assert first.ok, first.errors
+    (here,) = local_copies(personal)
+    assert here.recurrence.startswith("FREQ=WEEKLY") and "COUNT=5" in here.recurrence
+    assert here.title == "Busy" and here.description == ""
+    (there,) = outlook_copies(emulator, work)
+    assert there["type"] == "seriesMaster" and there["subject"] == "Busy"
+    assert there["recurrence"]["pattern"]["type"] == "daily"
+    assert there["recurrence"]["range"]["numberOfOccurrences"] == 4
+    for _ in range(3):
+        assert quiet(sync(kim))
+
+    # an occurrence cancelled on either side leaves the copy series too
+    gym = Event.objects.get(title="Gym")
+    third = gym.start + timedelta(days=2)
+    cancel = f"/api/events/{gym.pk}.{third.strftime('%Y%m%dT%H%M%SZ')}"
+    assert api(kim, "DELETE", cancel).is_success
+    with graph(emulator, KIM) as g:
+        (master,) = [e for e in _events(emulator, work) if e["subject"] == "Merger talks"]
+        week = {"startDateTime": at(0).isoformat(), "endDateTime": at(60).isoformat()}
+        occurrences = g.get(f"/me/events/{master['id']}/instances", params=week).json()["value"]
+        assert g.delete(f"/me/events/{occurrences[1]['id']}").status_code == 204
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert Event.objects.get(pk=here.pk).cancellations.count() == 1
+    with graph(emulator, KIM) as g:
+        left = g.get(f"/me/events/{there['id']}/instances", params=week).json()["value"]
+    assert len(left) == 3
+    assert third.strftime("%Y-%m-%dT%H:%M") not in " ".join(o["originalStart"] for o in left)
+    for _ in range(3):
+        assert quiet(sync(kim))
+
+
+def test_a_copy_is_never_synced_on_when_the_link_turns_two_way(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    secret_meeting(emulator, KIM, work)
+    dentist(kim, personal)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    assert link(kim, work, personal, "two-way").status_code == 200
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    # the originals now sync both ways; neither copy is pulled or pushed as an event
+    assert sorted(e["subject"] for e in _events(emulator, work)) == [
+        "Busy",
+        "Dentist",
+        "Merger talks",
+    ]
+    here = Event.objects.filter(calendar_id=personal, series__isnull=True)
+    assert sorted(here.values_list("title", flat=True)) == ["Busy", "Dentist", "Merger talks"]
+    assert here.get(title="Busy").mirror_of  # still the copy, not an event of its own
+    assert quiet(sync(kim))
+
+
+def test_all_day_originals_mirror_as_all_day(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    first, last = at(5).date(), at(7).date()
+    day = {"dateTime": f"{first.isoformat()}T00:00:00", "timeZone": "UTC"}
+    end = {"dateTime": f"{last.isoformat()}T00:00:00", "timeZone": "UTC"}
+    secret_meeting(emulator, KIM, work, isAllDay=True, start=day, end=end, showAs="oof")
+    body = {
+        "title": "Holiday",
+        "all_day": True,
+        "start": at(10).date().isoformat(),
+        "end": at(11).date().isoformat(),
+        "calendar": personal,
+    }
+    assert api(kim, "POST", "/api/events", body).status_code == 201
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    (here,) = local_copies(personal)
+    assert here.all_day and (here.start_date, here.end_date) == (first, last)
+    assert here.show_as == "oof" and here.title == "Busy"
+    (there,) = outlook_copies(emulator, work)
+    assert there["isAllDay"] is True and there["start"]["dateTime"].startswith(
+        at(10).date().isoformat()
+    )
+    assert quiet(sync(kim)) and quiet(sync(kim))

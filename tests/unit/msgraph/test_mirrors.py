@@ -1,0 +1,83 @@
+"""A mirror copy's marker and Graph JSON (calsync.msgraph.mirrors)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from calsync.msgraph import mirrors
+from calsync.syncengine import Attendee, EventData
+from calsync.syncengine.mirror import CreateCopy, UpdateCopy, project, projection_hash
+
+ORIGINAL = EventData(
+    title="Merger talks",
+    start=datetime(2026, 1, 5, 9, tzinfo=UTC),
+    end=datetime(2026, 1, 5, 10, tzinfo=UTC),
+    description="<p>secret</p>",
+    location="Room 4",
+    show_as="tentative",
+    attendees=(Attendee("ceo@example.com"),),
+)
+BUSY = project(ORIGINAL, "busy")
+CREATE = CreateCopy("AAMkOrig=", "work-cal", "busy", projection_hash(BUSY, "busy"), BUSY)
+
+
+def test_the_marker_reads_back():
+    value = mirrors.marker_value("work-cal", "AAMkOrig=", "busy", "abc")
+    assert value == "1 busy abc work-cal AAMkOrig="
+    assert mirrors.parse_marker(value) == ("work-cal", "AAMkOrig=", "busy", "abc")
+
+
+@pytest.mark.parametrize("value", [None, "", "2 busy a b c", "1 two-way a b c", "1 busy a b"])
+def test_a_foreign_marker_is_none(value):
+    assert mirrors.parse_marker(value) is None
+
+
+def test_a_word_with_a_space_cannot_be_marked():
+    with pytest.raises(ValueError, match="mark"):
+        mirrors.marker_value("my cal", "o1", "busy", "h")
+
+
+def test_a_create_body_carries_nothing_but_the_projection():
+    body = mirrors.create_copy_body(CREATE)
+    assert body["subject"] == "Busy" and body["showAs"] == "tentative"
+    assert body["body"] == {"contentType": "html", "content": ""}
+    assert body["location"] == {"displayName": ""} and body["attendees"] == []
+    assert body["isReminderOn"] is False and "sensitivity" not in body
+    assert body["transactionId"] == mirrors.copy_transaction_id("work-cal", "AAMkOrig=")
+    assert body["transactionId"].startswith("calsync-mirror:")
+    [prop] = body["singleValueExtendedProperties"]
+    assert prop == {
+        "id": mirrors.MIRROR_PROPERTY_ID,
+        "value": mirrors.marker_value("work-cal", "AAMkOrig=", "busy", CREATE.made_from),
+    }
+    assert "secret" not in str(body) and "Room 4" not in str(body) and "ceo@" not in str(body)
+
+
+def test_an_update_body_has_no_transaction_id():
+    update = UpdateCopy(
+        "AAMkCopy=", *(getattr(CREATE, f) for f in ("of", "source", "mode", "made_from", "data"))
+    )
+    assert "transactionId" not in mirrors.update_copy_body(update)
+
+
+def test_a_graph_copy_is_read_with_its_mark_and_content():
+    body = mirrors.create_copy_body(CREATE)
+    obj = {
+        **body,
+        "id": "AAMkCopy=",
+        "start": {"dateTime": "2026-01-05T09:00:00.0000000", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-01-05T10:00:00.0000000", "timeZone": "UTC"},
+        "originalStartTimeZone": "UTC",
+    }
+    copy = mirrors.read_copy(obj, mailbox="ada@example.com")
+    assert copy is not None and (copy.key, copy.of, copy.source) == (
+        "AAMkCopy=",
+        "AAMkOrig=",
+        "work-cal",
+    )
+    assert copy.made_from == CREATE.made_from and copy.data == BUSY
+    assert mirrors.is_copy({"transactionId": body["transactionId"]})
+    assert not mirrors.is_copy({"transactionId": "calsync:uid:1"})
+    assert mirrors.read_copy({"id": "x"}, mailbox="ada@example.com") is None
