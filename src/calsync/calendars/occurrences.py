@@ -15,12 +15,15 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from calsync.calendars import links, recurrence
+from calsync.calendars import links, recurrence, window_count
 from calsync.calendars.models import Attendee, CancelledOccurrence, Event
 from calsync.calendars.validation import MAX_YEAR, MIN_YEAR
 
 OCCURRENCE_ID = re.compile(r"^(?P<series>[1-9][0-9]{0,18})\.(?P<stamp>[0-9]{8}T[0-9]{6}Z)$")
 EVENT_ID = re.compile(r"^[1-9][0-9]{0,18}$")
+COUNT_WALK = 5000
+"""The most wall times a listing walks, over all its series, to count the occurrences of
+rules that arithmetic does not count (see :mod:`calsync.calendars.window_count`)."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,10 @@ def list_window(
     occurrences of series (minus their exceptions and cancellations), ordered by start.
     Archived events, and occurrences of archived series, only with ``archived``.
 
-    With ``limit``, :class:`WindowTooFull` as soon as more than ``limit`` items are found
-    (the expansion stops there: a long window of many series costs no more than that)."""
+    With ``limit``, :class:`WindowTooFull` when more than ``limit`` items are found: before
+    expanding anything when the series' occurrences are counted without expanding them
+    (:mod:`calsync.calendars.window_count`), else as soon as the expansion passes the
+    limit (a long window of many series costs no more than that)."""
     if not archived:
         events = events.filter(active=True).exclude(series__active=False)
     overlapping = Q(start__lt=end, end__gt=start)
@@ -132,11 +137,9 @@ def _order(item: Event | Occurrence) -> tuple[datetime, str]:
     return item.start, item.api_id if isinstance(item, Occurrence) else str(item.pk)
 
 
-def _expand(
-    masters: list[Event], start: datetime, end: datetime, room: int | None
-) -> list[Occurrence]:
-    """Occurrences of ``masters`` in the window, skipping modified and cancelled ones;
-    :class:`WindowTooFull` past ``room`` of them."""
+def _taken(masters: list[Event], start: datetime, end: datetime) -> dict[int, set[datetime]]:
+    """The original starts of the modified and cancelled occurrences of ``masters`` that
+    could lie in the window, by series id."""
     longest = max(m.end - m.start for m in masters) + timedelta(days=2)
     ids = [m.pk for m in masters]
     taken: dict[int, set[datetime]] = defaultdict(set)
@@ -152,6 +155,35 @@ def _expand(
         series_id__in=ids, **in_window
     ).values_list("series_id", "original_start"):
         taken[series_id].add(original)
+    return taken
+
+
+def _refuse_if_surely_full(
+    masters: list[Event], taken: dict[int, set[datetime]], start: datetime, end: datetime, room: int
+) -> None:
+    """:class:`WindowTooFull` when ``masters`` surely have more than ``room`` occurrences in
+    the window, counted without expanding them (:mod:`calsync.calendars.window_count`;
+    rules counted by walking share one walk of :data:`COUNT_WALK` wall times)."""
+    surely = 0
+    walk = COUNT_WALK
+    for master in masters:
+        times = recurrence.SeriesTimes.of(master)
+        found, walked = window_count.at_least(times, start, end, budget=walk)
+        walk -= walked
+        surely += max(0, found - len(taken[master.pk]))
+        if surely > room:
+            raise WindowTooFull(room)
+
+
+def _expand(
+    masters: list[Event], start: datetime, end: datetime, room: int | None
+) -> list[Occurrence]:
+    """Occurrences of ``masters`` in the window, skipping modified and cancelled ones;
+    :class:`WindowTooFull` past ``room`` of them (decided before expanding when a count
+    shows it)."""
+    taken = _taken(masters, start, end)
+    if room is not None:
+        _refuse_if_surely_full(masters, taken, start, end, room)
     result = []
     for master in masters:
         times = recurrence.SeriesTimes.of(master)
