@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from calsync.calendars import links, recurrence, window_count
 from calsync.calendars.models import Attendee, CancelledOccurrence, Event
@@ -86,10 +87,13 @@ def split_occurrence_id(ref: str) -> tuple[int, datetime] | None:
     return int(match["series"]), instant
 
 
+_ATTENDEES = Prefetch("attendees", queryset=Attendee.objects.all())
+
+
 def with_details(events: QuerySet[Event]) -> QuerySet[Event]:
     """``events`` with attendees and their outside link (:mod:`calsync.calendars.links`)
     preloaded."""
-    events = events.prefetch_related(Prefetch("attendees", queryset=Attendee.objects.all()))
+    events = events.prefetch_related(_ATTENDEES)
     return links.preload(events)
 
 
@@ -111,21 +115,26 @@ def list_window(
     limit (a long window of many series costs no more than that)."""
     if not archived:
         events = events.filter(active=True).exclude(series__active=False)
-    overlapping = Q(start__lt=end, end__gt=start)
-    singles = with_details(events.filter(overlapping, recurrence=""))
-    rows: list[Event | Occurrence] = list(singles if limit is None else singles[: limit + 1])
-    if limit is not None and len(rows) > limit:
-        raise WindowTooFull(limit)
     masters = list(
-        with_details(
+        links.preload(
             events.filter(series__isnull=True, start__lt=end)
             .exclude(recurrence="")
             .filter(Q(series_end__isnull=True) | Q(series_end__gt=start))
         )
     )
+    taken = _taken(masters, start, end) if masters else {}
+    if limit is not None:  # before fetching anything more
+        _refuse_if_surely_full(masters, taken, start, end, limit)
+    prefetch_related_objects(masters, _ATTENDEES)
+    overlapping = Q(start__lt=end, end__gt=start)
+    singles = with_details(events.filter(overlapping, recurrence=""))
+    rows: list[Event | Occurrence] = list(singles if limit is None else singles[: limit + 1])
+    if limit is not None and len(rows) > limit:
+        raise WindowTooFull(limit)
     if masters:
+        room = None if limit is None else limit - len(rows)
         try:
-            rows.extend(_expand(masters, start, end, None if limit is None else limit - len(rows)))
+            rows.extend(_expand(masters, taken, start, end, room))
         except WindowTooFull:
             assert limit is not None
             raise WindowTooFull(limit) from None
@@ -159,7 +168,11 @@ def _taken(masters: list[Event], start: datetime, end: datetime) -> dict[int, se
 
 
 def _refuse_if_surely_full(
-    masters: list[Event], taken: dict[int, set[datetime]], start: datetime, end: datetime, room: int
+    masters: list[Event],
+    taken: Mapping[int, set[datetime]],
+    start: datetime,
+    end: datetime,
+    room: int,
 ) -> None:
     """:class:`WindowTooFull` when ``masters`` surely have more than ``room`` occurrences in
     the window, counted without expanding them (:mod:`calsync.calendars.window_count`;
@@ -170,25 +183,25 @@ def _refuse_if_surely_full(
         times = recurrence.SeriesTimes.of(master)
         found, walked = window_count.at_least(times, start, end, budget=walk)
         walk -= walked
-        surely += max(0, found - len(taken[master.pk]))
+        surely += max(0, found - len(taken.get(master.pk, ())))
         if surely > room:
             raise WindowTooFull(room)
 
 
 def _expand(
-    masters: list[Event], start: datetime, end: datetime, room: int | None
+    masters: list[Event],
+    taken: Mapping[int, set[datetime]],
+    start: datetime,
+    end: datetime,
+    room: int | None,
 ) -> list[Occurrence]:
-    """Occurrences of ``masters`` in the window, skipping modified and cancelled ones;
-    :class:`WindowTooFull` past ``room`` of them (decided before expanding when a count
-    shows it)."""
-    taken = _taken(masters, start, end)
-    if room is not None:
-        _refuse_if_surely_full(masters, taken, start, end, room)
+    """Occurrences of ``masters`` in the window, skipping the ``taken`` ones (modified or
+    cancelled); :class:`WindowTooFull` past ``room`` of them."""
     result = []
     for master in masters:
         times = recurrence.SeriesTimes.of(master)
         for slot in recurrence.iter_slots(times, start, end):
-            if slot.original_start not in taken[master.pk]:
+            if slot.original_start not in taken.get(master.pk, ()):
                 result.append(Occurrence(master, slot))
                 if room is not None and len(result) > room:
                     raise WindowTooFull(room)
