@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "calsync.core.fair_share.FairShareMiddleware",
     "calsync.accounts.zones.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -256,6 +257,10 @@ CALSYNC_NOTIFICATION_DEBOUNCE = float(config.env("CALSYNC_NOTIFICATION_DEBOUNCE"
 """Seconds between a change notification and the sync it asks for (a burst is one sync)."""
 CALSYNC_NOTIFICATION_RATE = int(config.env("CALSYNC_NOTIFICATION_RATE", "600"))
 """POSTs a minute one source address may send to ``/outlook/notifications`` (then 429)."""
+CALSYNC_REQUESTS_AT_ONCE = int(config.env("CALSYNC_REQUESTS_AT_ONCE", "2"))
+"""Requests of one person (user, else address) that run at a time (calsync.core.fair_share)."""
+CALSYNC_REQUESTS_WAITING = int(config.env("CALSYNC_REQUESTS_WAITING", "6"))
+"""Requests of one person that may wait for their turn; more are a 429 at once."""
 CALSYNC_CELERY = config.env("CALSYNC_CELERY") in {"1", "true", "yes"}
 """Hand background syncs to Celery workers (Redis) instead of the in-process scheduler."""
 

@@ -192,6 +192,12 @@ def _rule_for(series: SeriesTimes, not_before: datetime | None = None) -> rrule:
     return rule.replace(dtstart=series.local_start + timedelta(days=periods * period_days))
 
 
+def wall_times(series: SeriesTimes, not_before: datetime | None = None) -> Iterator[datetime]:
+    """The rule's wall times in order, from the start (or, with ``not_before``, from a
+    later point that changes none at or after it; see :func:`_rule_for`)."""
+    return iter(_rule_for(series, not_before=not_before))
+
+
 def _slot(series: SeriesTimes, wall: datetime) -> Slot:
     start = localise(wall, series.tz)
     end = localise(wall + series.local_duration, series.tz)

@@ -29,7 +29,9 @@ class Command(TranslatedCommand):
             help=_("start the demo (built-in emulator and demo users); default when unconfigured"),
         )
         parser.add_argument("--no-demo", dest="demo", action="store_false")
-        parser.add_argument("--threads", type=int, default=8)
+        # one person's requests wait for their turn holding a thread (calsync.core.fair_share):
+        # enough threads that the others are served meanwhile
+        parser.add_argument("--threads", type=int, default=32)
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
