@@ -60,7 +60,9 @@ def test_a_person_is_the_user_of_a_session_or_token_and_strangers_are_not_counte
 def test_a_request_past_the_waiting_room_is_a_429_that_says_why() -> None:
     middleware = FairShareMiddleware(lambda request: pytest.fail("must not run"))
     middleware.share = FairShare(running=0, waiting=0)
-    answer = middleware(RequestFactory().get("/api/events", REMOTE_ADDR="192.0.2.7"))
+    request = RequestFactory().get("/api/events")
+    request.user = do_create_user("pat@example.com", "Long-enough-pass-42")
+    answer = middleware(request)
     assert answer.status_code == 429
     assert answer["Retry-After"] == "1"
     assert b"too many requests in progress at once" in answer.content
