@@ -199,12 +199,13 @@ def prepare(args: argparse.Namespace, emulator: Any) -> list[str]:
         finally:
             connections.close_all()
 
-    done = 0
-    with ThreadPoolExecutor(args.prepare_threads) as pool:
-        for _done in pool.map(ready, users):
-            done += 1
+    pool = ThreadPoolExecutor(args.prepare_threads)
+    try:
+        for done, _ready in enumerate(pool.map(ready, users), start=1):
             if done % 100 == 0:
                 print(f"  {done} accounts ready", flush=True)
+    finally:
+        pool.shutdown(cancel_futures=True)  # Ctrl+C: the accounts not begun are not made
     # connecting asked for a first sync (a request each), done above: an engine taking them
     # at its start would race the round (its runs end by moving the account a day on)
     SyncRequest.objects.all().delete()
