@@ -84,7 +84,6 @@ def child_env(base: dict[str, str], emulator: Any, var: str, database: str) -> d
 
 def consent(user: Any, emulator: Any, client_id: str, secret: str) -> None:
     """The OAuth code flow as a browser does it, then the account saved as the app does."""
-    import httpx
     import msal
 
     from calsync.outlook.connection import actions
@@ -101,7 +100,7 @@ def consent(user: Any, emulator: Any, client_id: str, secret: str) -> None:
         token_cache=cache,
     )
     flow = app.initiate_auth_code_flow(SCOPES, redirect_uri="http://127.0.0.1/cb")
-    with httpx.Client(verify=emulator.ssl_context(), trust_env=False) as web:
+    with emulator.client(timeout=120.0) as web:  # a loaded machine: slow handshakes
         answer = web.post(
             flow["auth_uri"], data={"login": user.email, "password": PASSWORD, "consent": "accept"}
         )
