@@ -249,7 +249,7 @@ def start_engine(engine: str, workers: int, env: dict[str, str], var: str) -> li
         log = Path(var) / f"{engine}-{n}.log"
         out = log.open("w")
         processes.append((subprocess.Popen(command, env=run_env, stdout=out, stderr=out), log))
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 900  # 16 interpreters starting on a loaded machine
     while not all(READY[engine] in log.read_text() for _process, log in processes):
         if time.monotonic() > deadline:
             raise RuntimeError(f"{engine} did not get ready")
