@@ -140,6 +140,21 @@ def make_users(emails: list[str]) -> list[Any]:
     return users
 
 
+def add_user(emulator: Any, email: str) -> None:
+    """The mailbox in the emulator; sent again when a loaded machine dropped the kept-alive
+    connection before the request reached it."""
+    import httpx
+
+    for attempt in range(3):
+        try:
+            emulator.add_user(email, email.split("@")[0], PASSWORD)
+            return
+        except (httpx.RemoteProtocolError, httpx.ConnectError, httpx.ConnectTimeout):
+            if attempt == 2:
+                raise
+            time.sleep(1)
+
+
 def fill_mailbox(emulator: Any, email: str, events: int) -> None:
     """``events`` events in the mailbox, through ``$batch`` (20 per request)."""
     from datetime import UTC, datetime, timedelta
@@ -191,7 +206,7 @@ def prepare(args: argparse.Namespace, emulator: Any) -> list[str]:
 
     def ready(user: Any) -> None:
         try:
-            emulator.add_user(user.email, user.email.split("@")[0], PASSWORD)
+            add_user(emulator, user.email)
             fill_mailbox(emulator, user.email, args.events)
             consent(user, emulator, client_id, secret)
             run_sync(OutlookAccount.objects.get(user=user), "bench")
