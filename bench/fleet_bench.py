@@ -11,14 +11,18 @@ shared request budget, and Celery's broker) and the emulator in a child process,
 ``--latency-ms`` of network round trip per HTTP request and ``--processing-ms`` of server time
 per Graph operation. Every account is connected by the real OAuth code flow (MSAL against the
 emulator's sign-in form) and synced once beforehand, so each round is one no-change sync per
-account (one delta request each).
+account (one delta request each). The users are made in bulk (one password hash for all) and
+the accounts made ready by ``--prepare-threads`` at once, so 1,000 accounts take minutes.
 
 For each engine and each number of workers it makes every account due at once, starts the
 workers (``calsync worker`` processes; Celery: one ``celery worker --beat`` with that many
 threads and ``CALSYNC_CELERY=1``), and prints the wall time until every account has synced,
 beside the ideal (accounts x per-account time / workers, the per-account time measured by
 the single worker) and the physical floor (accounts x one request's latency + server time /
-workers), and the runs repeated within the round (target 0).
+workers), and the runs repeated within the round (target 0). Beside each row, per run: Graph
+and sign-in requests (the emulator's counts), database transactions (every process's, from
+PostgreSQL's statistics) and the engine processes' CPU milliseconds, so a slow row can be told
+apart from a loaded machine.
 """
 
 from __future__ import annotations
@@ -80,7 +84,6 @@ def child_env(base: dict[str, str], emulator: Any, var: str, database: str) -> d
 
 def consent(user: Any, emulator: Any, client_id: str, secret: str) -> None:
     """The OAuth code flow as a browser does it, then the account saved as the app does."""
-    import httpx
     import msal
 
     from calsync.outlook.connection import actions
@@ -97,7 +100,7 @@ def consent(user: Any, emulator: Any, client_id: str, secret: str) -> None:
         token_cache=cache,
     )
     flow = app.initiate_auth_code_flow(SCOPES, redirect_uri="http://127.0.0.1/cb")
-    with httpx.Client(verify=emulator.ssl_context(), trust_env=False) as web:
+    with emulator.client(timeout=120.0) as web:  # a loaded machine: slow handshakes
         answer = web.post(
             flow["auth_uri"], data={"login": user.email, "password": PASSWORD, "consent": "accept"}
         )
@@ -115,41 +118,80 @@ def consent(user: Any, emulator: Any, client_id: str, secret: str) -> None:
     )
 
 
-def fill_mailboxes(emulator: Any, emails: list[str], events: int) -> None:
-    """``events`` events in each mailbox, through ``$batch`` (20 per request)."""
+def make_users(emails: list[str]) -> list[Any]:
+    """The calsync users, in bulk: one password hash for all (hashing is made slow on
+    purpose: a second each would be the bench's longest step), each with the default
+    calendar a new user gets."""
+    from django.contrib.auth.hashers import make_password
+
+    from calsync.accounts.models import User
+    from calsync.calendars.calendar_list import PALETTE
+    from calsync.calendars.models import Calendar
+
+    hashed = make_password(PASSWORD)
+    users = User.objects.bulk_create(
+        [User(email=email, username=email, name=email, password=hashed) for email in emails],
+        batch_size=1000,
+    )
+    Calendar.objects.bulk_create(
+        [Calendar(owner=user, is_default=True, color=PALETTE[0]) for user in users],
+        batch_size=1000,
+    )
+    return users
+
+
+def add_user(emulator: Any, email: str) -> None:
+    """The mailbox in the emulator; sent again when a loaded machine dropped the kept-alive
+    connection before the request reached it."""
+    import httpx
+
+    for attempt in range(3):
+        try:
+            emulator.add_user(email, email.split("@")[0], PASSWORD)
+            return
+        except (httpx.RemoteProtocolError, httpx.ConnectError, httpx.ConnectTimeout):
+            if attempt == 2:
+                raise
+            time.sleep(1)
+
+
+def fill_mailbox(emulator: Any, email: str, events: int) -> None:
+    """``events`` events in the mailbox, through ``$batch`` (20 per request)."""
     from datetime import UTC, datetime, timedelta
 
     from calsync.msgraph import GraphClient
     from calsync.msgraph.batching import SubRequest, run_batch
 
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    for email in emails:
-        token = emulator.token_for(email)
-        requests = []
-        for n in range(events):
-            begins = start + timedelta(hours=3 * n)
-            body = {
-                "subject": f"Meeting {n}",
-                "start": {"dateTime": begins.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
-                "end": {
-                    "dateTime": (begins + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
-                    "timeZone": "UTC",
-                },
-            }
-            requests.append(SubRequest("POST", "/me/events", body))
-        with GraphClient(
-            emulator.graph_url, lambda token=token, **_k: token, verify=emulator.ca_path
-        ) as graph:
-            run_batch(graph, requests)
+    token = emulator.token_for(email)
+    requests = []
+    for n in range(events):
+        begins = start + timedelta(hours=3 * n)
+        body = {
+            "subject": f"Meeting {n}",
+            "start": {"dateTime": begins.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            "end": {
+                "dateTime": (begins + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": "UTC",
+            },
+        }
+        requests.append(SubRequest("POST", "/me/events", body))
+    with GraphClient(
+        emulator.graph_url, lambda token=token, **_k: token, verify=emulator.ca_path
+    ) as graph:
+        answers = run_batch(graph, requests)
+    if not all(answer.ok for answer in answers):
+        raise RuntimeError(f"could not fill the mailbox {email}")
 
 
 def prepare(args: argparse.Namespace, emulator: Any) -> list[str]:
-    """Users here and in the emulator, their mailboxes filled, connected, synced once."""
+    """Users here (in bulk) and in the emulator, their mailboxes filled, connected (the
+    real OAuth code flow each) and synced once: each account's steps run in a pool of
+    threads, since most of their time is the emulator's."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connections
 
-    from calsync.accounts.actions import do_create_user
     from calsync.outlook.connection import actions
     from calsync.outlook.models import OutlookAccount, SyncRequest
     from calsync.outlook.sync.run import run_sync
@@ -159,25 +201,25 @@ def prepare(args: argparse.Namespace, emulator: Any) -> list[str]:
     actions.do_update_settings(
         enabled=True, client_id=client_id, client_secret=secret, base_url="http://127.0.0.1"
     )
-    emails = [f"user{n:04}@fleet.test" for n in range(args.accounts)]
-    for email in emails:
-        emulator.add_user(email, email.split("@")[0], PASSWORD)
-        consent(
-            do_create_user(email, PASSWORD, name=email, check_password=False),
-            emulator,
-            client_id,
-            secret,
-        )
-    fill_mailboxes(emulator, emails, args.events)
+    emails = [f"user{n:05}@fleet.test" for n in range(args.accounts)]
+    users = make_users(emails)
 
-    def first_sync(pk: int) -> None:
+    def ready(user: Any) -> None:
         try:
-            run_sync(OutlookAccount.objects.get(pk=pk), "bench")
+            add_user(emulator, user.email)
+            fill_mailbox(emulator, user.email, args.events)
+            consent(user, emulator, client_id, secret)
+            run_sync(OutlookAccount.objects.get(user=user), "bench")
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(first_sync, OutlookAccount.objects.values_list("pk", flat=True)))
+    pool = ThreadPoolExecutor(args.prepare_threads)
+    try:
+        for done, _ready in enumerate(pool.map(ready, users), start=1):
+            if done % 100 == 0:
+                print(f"  {done} accounts ready", flush=True)
+    finally:
+        pool.shutdown(cancel_futures=True)  # Ctrl+C: the accounts not begun are not made
     # connecting asked for a first sync (a request each), done above: an engine taking them
     # at its start would race the round (its runs end by moving the account a day on)
     SyncRequest.objects.all().delete()
@@ -222,7 +264,7 @@ def start_engine(engine: str, workers: int, env: dict[str, str], var: str) -> li
         log = Path(var) / f"{engine}-{n}.log"
         out = log.open("w")
         processes.append((subprocess.Popen(command, env=run_env, stdout=out, stderr=out), log))
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 900  # 16 interpreters starting on a loaded machine
     while not all(READY[engine] in log.read_text() for _process, log in processes):
         if time.monotonic() > deadline:
             raise RuntimeError(f"{engine} did not get ready")
@@ -230,9 +272,44 @@ def start_engine(engine: str, workers: int, env: dict[str, str], var: str) -> li
     return [process for process, _log in processes]
 
 
-def one_round(engine: str, workers: int, env: dict[str, str], var: str) -> dict[str, Any]:
+def tree_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` and their children spent so far
+    (read from /proc before they end; 0 where there is no /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    mine, total = set(pids), 0.0
+    for _depth in range(4):  # celery's beat and pool are children of its main process
+        mine |= {pid for pid, (parent, _cpu) in stats.items() if parent in mine}
+    for pid in mine:
+        total += stats.get(pid, (0, 0.0))[1]
+    return total
+
+
+def database_transactions() -> int:
+    """Transactions committed in this database so far (every process's; PostgreSQL)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def one_round(
+    engine: str, workers: int, env: dict[str, str], var: str, emulator: Any
+) -> dict[str, Any]:
     """With the engine ready and nothing due, make every account due at once and time
-    until each has synced once more."""
+    until each has synced once more. Also counts, per run: Graph and sign-in requests (the
+    emulator's), database transactions (all processes', less this one's polling) and the
+    engine processes' CPU seconds."""
     from datetime import timedelta
 
     from django.db.models import Count
@@ -244,25 +321,42 @@ def one_round(engine: str, workers: int, env: dict[str, str], var: str) -> dict[
     SyncRequest.objects.all().delete()
     OutlookAccount.objects.update(next_sync_at=timezone.now() + timedelta(days=1))
     processes = start_engine(engine, workers, env, var)
+    pids = [process.pid for process in processes]
+    emulator.clear_stats()
+    cpu_before, transactions_before = tree_cpu(pids), database_transactions()
     since = timezone.now()
     started = time.monotonic()
     OutlookAccount.objects.update(next_sync_at=None)
     done = SyncRun.objects.filter(started_at__gte=since, finished_at__isnull=False)
+    polls = 0
     try:
         while done.values("account").distinct().count() < accounts:
+            polls += 1
             if time.monotonic() - started > 3600:
                 raise RuntimeError("the round did not end within an hour")
             time.sleep(0.1)
         wall = time.monotonic() - started
+        cpu = tree_cpu(pids) - cpu_before
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
         for process in processes:
             process.wait(60)
+    stats = emulator.stats()
+    transactions = database_transactions() - transactions_before - polls - 3
     per_account = done.values("account").annotate(n=Count("id"))
     repeated = sum(row["n"] - 1 for row in per_account)
     seconds = [run.seconds for run in done]
-    return {"wall": wall, "repeated": repeated, "mean": sum(seconds) / len(seconds)}
+    runs = len(seconds)
+    return {
+        "wall": wall,
+        "repeated": repeated,
+        "mean": sum(seconds) / runs,
+        "graph": stats["requests"] / runs,
+        "identity": stats["identity_requests"] / runs,
+        "transactions": transactions / runs,
+        "cpu": cpu / runs,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument(
+        "--prepare-threads", type=int, default=8, help="accounts made ready at once beforehand"
+    )
     parser.add_argument(
         "--rounds", type=int, default=1, help="rounds per engine and workers (each printed)"
     )
@@ -308,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
                 processing_ms=args.processing_ms,
                 requests_per_10_minutes=1_000_000,
             )
-            report(args, counts, env, var)
+            report(args, counts, env, var, emu)
     finally:
         from django.conf import settings
 
@@ -320,7 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report(args: argparse.Namespace, counts: list[int], env: dict[str, str], var: str) -> None:
+def report(
+    args: argparse.Namespace, counts: list[int], env: dict[str, str], var: str, emulator: Any
+) -> None:
     floor_one = (args.latency_ms + args.processing_ms) / 1000
     engines = ["embedded"] + ([] if args.no_celery else ["celery"])
     print(
@@ -329,31 +428,37 @@ def report(args: argparse.Namespace, counts: list[int], env: dict[str, str], var
     )
     print(
         f"{'engine':<9} {'workers':>7} {'wall s':>8} {'ideal s':>8} {'floor s':>8} "
-        f"{'x ideal':>8} {'repeated':>8}"
+        f"{'x ideal':>8} {'repeated':>8} | per run: {'graph':>5} {'sign-in':>7} "
+        f"{'db xact':>7} {'cpu ms':>7} {'run s':>6}"
     )
-    per_account: float | None = None
+    per_account: dict[str, float] = {}
     repeats = Counter[str]()
     for engine in engines:
         for workers in counts:
             for _round in range(args.rounds):
-                result = one_round(engine, workers, env, var)
-                if per_account is None:
-                    per_account = result["wall"] / args.accounts * workers
-                ideal = args.accounts * per_account / workers
+                result = one_round(engine, workers, env, var, emulator)
+                # the ideal: this engine's per-account time with its fewest workers, divided
+                per_account.setdefault(engine, result["wall"] / args.accounts * workers)
+                ideal = args.accounts * per_account[engine] / workers
                 floor = args.accounts * floor_one / workers
                 repeats[engine] += result["repeated"]
                 print(
                     f"{engine:<9} {workers:>7} {result['wall']:>8.1f} {ideal:>8.1f} "
-                    f"{floor:>8.1f} {result['wall'] / ideal:>8.2f} {result['repeated']:>8}",
+                    f"{floor:>8.1f} {result['wall'] / ideal:>8.2f} {result['repeated']:>8} | "
+                    f"{'':>8} {result['graph']:>5.2f} {result['identity']:>7.2f} "
+                    f"{result['transactions']:>7.1f} {result['cpu'] * 1000:>7.0f} "
+                    f"{result['mean']:>6.3f}",
                     flush=True,
                 )
+    times = ", ".join(f"{engine} {seconds:.3f} s" for engine, seconds in per_account.items())
     print(
-        f"\nruns repeated: {dict(repeats)} (target 0); per-account time "
-        f"{per_account:.3f} s (one worker), physical floor {floor_one:.3f} s"
+        f"\nruns repeated: {dict(repeats)} (target 0); per-account time with "
+        f"{counts[0]} worker(s): {times}; physical floor {floor_one:.3f} s"
     )
     print(
-        "(the no-change cost per account beside a big database, and a 20,000-event pull's "
-        "memory and CPU: bench/cost_bench.py)"
+        "(cpu ms: the engine processes' CPU per run; run s: a run's own mean seconds. The "
+        "no-change cost per account beside a big database, and a 20,000-event pull's memory "
+        "and CPU: bench/cost_bench.py)"
     )
 
 

@@ -102,3 +102,22 @@ def test_throttled_items_are_retried_after_retry_after(
     assert waits and all(w == 0.05 for w in waits)
     assert graph.retrier.retries == len(waits)  # one budget for the client: every round paid
     assert subjects(graph) == [f"E{i:03d}" for i in range(30)]
+
+
+def test_each_batchs_answers_are_heard_of_as_it_comes_back(
+    emulator: Any, connect: Callable[..., GraphClient]
+) -> None:
+    heard: list[dict[int, Any]] = []
+    graph = connect(sleep=lambda _seconds: None)
+    emulator.set_faults(throttle_rate=0.05, seed=11, retry_after=0.05)
+    answers = run_batch(graph, creates(60), on_answers=heard.append)
+    emulator.set_faults()
+    assert [a.status for a in answers] == [201] * 60
+    assert graph.retrier.retries > 0  # some items were heard of twice: 429, then 201
+    assert len(heard) == emulator.stats()["requests"]  # once per $batch answered
+    assert all(len(got) <= 20 for got in heard)
+    last: dict[int, Any] = {}
+    for got in heard:
+        last.update(got)
+    # what run_batch returns is, item by item, the very answer heard of last
+    assert all(answers[index] is last[index] for index in range(60))

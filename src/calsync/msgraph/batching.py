@@ -126,13 +126,18 @@ def run_batch(
     on_batch: Callable[[int], None] | None = None,
     on_thread_exit: Callable[[], None] | None = None,
     on_answered: Callable[[int], None] | None = None,
+    on_answers: Callable[[dict[int, SubResponse]], None] | None = None,
 ) -> list[SubResponse]:
     """Send ``requests`` through ``$batch`` (see the module docstring); one answer each.
 
     ``on_batch(n)`` hears of each batch of ``n`` items before it goes; ``on_answered(n)``
-    of each batch answered (from the thread that sent it: it must be thread-safe; a retried
-    item is heard of again)."""
-    rounds = _Rounds(client, requests, _Hooks(on_batch, on_thread_exit, on_answered))
+    of each batch answered, and ``on_answers`` of its answers (by index in ``requests``),
+    from the thread that sent it: they must be thread-safe; a retried item is heard of
+    again. A caller may so read answers while later batches are in flight; the answers
+    returned are the very objects it heard of (unless a later answer or a stop replaced
+    them)."""
+    hooks = _Hooks(on_batch, on_thread_exit, on_answered, on_answers)
+    rounds = _Rounds(client, requests, hooks)
     try:
         client.retrier.call(rounds.run, retry_on=lambda exc: isinstance(exc, _RetryItems))
     except _RetryItems:
@@ -147,6 +152,14 @@ class _Hooks:
     on_batch: Callable[[int], None] | None
     on_thread_exit: Callable[[], None] | None
     on_answered: Callable[[int], None] | None
+    on_answers: Callable[[dict[int, SubResponse]], None] | None = None
+
+    def answered(self, got: dict[int, SubResponse]) -> None:
+        """Tell the hooks of one batch's answers."""
+        if self.on_answers is not None:
+            self.on_answers(got)
+        if self.on_answered is not None:
+            self.on_answered(len(got))
 
 
 class _RetryItems(GraphError):
@@ -205,8 +218,7 @@ class _Rounds:
         if len(chunks) > 1:
             return _send_concurrently(self.client, self.requests, chunks, self.hooks)
         answers = _send(self.client, self.requests, chunks[0], False)
-        if self.hooks.on_answered is not None:
-            self.hooks.on_answered(len(chunks[0]))
+        self.hooks.answered(answers)
         return answers
 
 
@@ -258,8 +270,7 @@ def _send_concurrently(
                 got = _send(client, requests, chunk, True)
                 with lock:
                     answers.update(got)
-                if hooks.on_answered is not None:
-                    hooks.on_answered(len(chunk))
+                hooks.answered(got)
         except BaseException as exc:  # re-raised in the calling thread
             failures.append(exc)
         finally:

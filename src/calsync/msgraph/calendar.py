@@ -438,9 +438,22 @@ class OutlookCalendar:
             except (ValueError, InvalidData, ItemNotFound) as exc:
                 outcomes[index] = exc
         sending = [index for index in indexes if index in requests]
-        answers = self._batch([requests[index] for index in sending])
+        early: dict[int, tuple[SubResponse, RemoteOutcome]] = {}
+
+        def read_early(got: dict[int, SubResponse]) -> None:
+            """Each answer's outcome as its batch comes back (from the batch's thread),
+            while later batches are in flight."""
+            for position, answer in got.items():
+                index = sending[position]
+                early[index] = (answer, self._outcome(actions[index], answer))
+
+        answers = self._batch([requests[index] for index in sending], on_answers=read_early)
         for index, answer in zip(sending, answers, strict=True):
-            outcomes[index] = self._outcome(actions[index], answer)
+            read = early.get(index)
+            if read is not None and read[0] is answer:
+                outcomes[index] = read[1]
+            else:  # answered again after a retry, or stopped meanwhile
+                outcomes[index] = self._outcome(actions[index], answer)
 
     def _place_exceptions(
         self,
@@ -601,7 +614,11 @@ class OutlookCalendar:
         except (InvalidData, KeyError, ValueError, TypeError) as exc:
             return exc
 
-    def _batch(self, requests: Sequence[SubRequest]) -> list[SubResponse]:
+    def _batch(
+        self,
+        requests: Sequence[SubRequest],
+        on_answers: Callable[[dict[int, SubResponse]], None] | None = None,
+    ) -> list[SubResponse]:
         if not requests:
             return []
         return run_batch(
@@ -610,6 +627,7 @@ class OutlookCalendar:
             on_batch=self._count,
             on_thread_exit=self._on_thread_exit,
             on_answered=self._answered,
+            on_answers=on_answers,
         )
 
     def _count(self, _size: int) -> None:

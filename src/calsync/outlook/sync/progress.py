@@ -69,10 +69,18 @@ class RunProgress:
     """The progress of one run (``run_id`` None: nothing stored, only the listener told)."""
 
     def __init__(
-        self, run_id: int | None, listener: Listener | None = None, interval: float = 0.5
+        self,
+        run_id: int | None,
+        listener: Listener | None = None,
+        interval: float = 0.5,
+        *,
+        stored: Snapshot | None = None,
     ) -> None:
+        """``stored``: what the run's row already holds (not written again: a write less
+        per run, each a commit the database waits on)."""
         self.run_id = run_id
         self.listener = listener
+        self._stored = stored
         self.interval = interval
         self.current = Snapshot(COLLECTING)
         self._stored_at = 0.0
@@ -103,6 +111,9 @@ class RunProgress:
             return
         if not (force or finished) and time.monotonic() - self._stored_at < self.interval:
             return
+        if snapshot == self._stored:
+            return
+        self._stored = snapshot
         self._stored_at = time.monotonic()
         from calsync.outlook.models import SyncRun
 

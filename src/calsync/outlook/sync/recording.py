@@ -150,6 +150,18 @@ def _relink(
 
 def finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: str) -> None:
     error_text = "; ".join(str(e["message"]) for e in summary.errors[:3])
+    update: dict[str, Any] = {}
+    if not summary.preview and summary.status != SyncRun.STATUS_CONFIRM:
+        update["last_error"] = error_text[:2000] if not summary.ok else ""
+        update["throttled_until"] = summary.throttled_until
+    with transaction.atomic():  # one commit for the run's row and the account's
+        _store_run(run, summary, error_text)
+        release_claim(account, claim, **update)
+    _log_run(account, run, summary)
+
+
+def _store_run(run: SyncRun, summary: SyncSummary, error_text: str) -> None:
+    """The finished run's row."""
     SyncRun.objects.filter(pk=run.pk).update(
         message_parts=message_parts(summary.errors),
         finished_at=timezone.now(),
@@ -168,12 +180,6 @@ def finish(account: OutlookAccount, run: SyncRun, summary: SyncSummary, claim: s
         seconds=summary.seconds,
         message=error_text[:2000],
     )
-    update: dict[str, Any] = {}
-    if not summary.preview and summary.status != SyncRun.STATUS_CONFIRM:
-        update["last_error"] = error_text[:2000] if not summary.ok else ""
-        update["throttled_until"] = summary.throttled_until
-    release_claim(account, claim, **update)
-    _log_run(account, run, summary)
 
 
 def _log_run(account: OutlookAccount, run: SyncRun, summary: SyncSummary) -> None:

@@ -39,7 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -70,6 +70,7 @@ from calsync.outlook.sync.progress import (
     WRITING_OUTLOOK,
     Listener,
     RunProgress,
+    Snapshot,
 )
 from calsync.outlook.sync.recording import finish, record, remember_unsyncable
 from calsync.outlook.sync.scope import Scope, primary
@@ -135,18 +136,13 @@ def run_sync(
         _stop_throttled(summary, waiting)
         _announce(account, summary)
         return summary
-    claim = claim_account(account)
-    if claim is None:
+    started = time.monotonic()
+    with transaction.atomic():  # one commit for both
+        claim = claim_account(account)
+        run = None if claim is None else _start_run(account, trigger, preview)
+    if claim is None or run is None:
         _fail(summary, "sync_running", gettext_noop("A sync of this account is running."))
         return summary
-    started = time.monotonic()
-    run = SyncRun.objects.create(
-        account=account,
-        trigger=trigger,
-        preview=preview,
-        started_at=timezone.now(),
-        status=SyncRun.STATUS_RUNNING,
-    )
     summary.run_id = run.pk
     lease = Lease(account.pk, claim).start()
     graph = client
@@ -155,7 +151,7 @@ def run_sync(
         before = graph.requests_made
         try:
             with _writing_for(account.user_id):
-                progress = RunProgress(run.pk, listener)
+                progress = RunProgress(run.pk, listener, stored=Snapshot(COLLECTING))
                 when = now or timezone.now()
                 _run(account, graph, summary, preview, confirm, when, progress, lease)
         finally:
@@ -172,6 +168,18 @@ def run_sync(
             graph.close()
     _announce(account, summary)
     return summary
+
+
+def _start_run(account: OutlookAccount, trigger: str, preview: bool) -> SyncRun:
+    """The run's row, "running" and collecting."""
+    return SyncRun.objects.create(
+        account=account,
+        trigger=trigger,
+        preview=preview,
+        started_at=timezone.now(),
+        status=SyncRun.STATUS_RUNNING,
+        phase=COLLECTING,
+    )
 
 
 def _announce(account: OutlookAccount, summary: SyncSummary) -> None:
@@ -361,7 +369,8 @@ def _sync_scope(scope: Scope, run: _Pass) -> None:
         return
     lease.check()
     result = execute(decided, local, calendar, status, run.now) if not quiet else None
-    progress.phase(RECORDING)
+    if result is not None:  # a quiet run's recording is one statement: no phase for it
+        progress.phase(RECORDING)
     recheck = pager.recheck if pager else (set(), set())
     record(scope, collected, result, run.now, lease.token, recheck)
     if result is not None:

@@ -40,6 +40,7 @@ class Command(TranslatedCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_a: stop.set())
+        scheduler.warm_up()
         runner.start()
         self.stdout.write(
             _("calsync worker: syncing every %(seconds)s s (Ctrl+C stops it)")
