@@ -1,5 +1,6 @@
 """Graceful edges in Chromium: a session that ended while a dialog was open sends the person
-to log in and back, with what they typed kept; error pages (403 with its reason, an expired
+to log in and back, with what they typed kept; so does Sync with Outlook pressed after it
+ended; error pages (403 with its reason, an expired
 form, 404, 500) are styled and translated."""
 
 from __future__ import annotations
@@ -8,12 +9,14 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from calsync.accounts.models import User
 from calsync.calendars.models import Event
+from calsync.outlook.models import OutlookAccount, SyncRequest, SyncRun
 
-from .conftest import PASSWORD, Screen, errors_of, signed_in
+from .conftest import PASSWORD, Screen, errors_of, pretend_connected, set_up_outlook, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +49,30 @@ def test_an_expired_session_keeps_the_unsaved_dialog_across_the_login(
     stored = Event.objects.get()
     assert (stored.title, stored.location) == ("Typed before the session ended", "Room 7")
     errors_of(screen.context).allow("status of 403")  # the refused save, on purpose
+
+
+def test_sync_pressed_after_the_session_ended_signs_in_and_comes_back(
+    every_screen: Screen, live_server: Any, user: User
+) -> None:
+    screen = every_screen
+    set_up_outlook()
+    account = OutlookAccount.objects.create(user=user, mailbox=user.email)
+    pretend_connected(account.pk, last_sync=timezone.now(), first_synced_at=timezone.now())
+    page = signed_in(screen.context, live_server.url, user.email).page
+    expect(page.locator("#outlook-sync")).to_be_enabled()
+    runs, requests = SyncRun.objects.count(), SyncRequest.objects.count()
+
+    Session.objects.all().delete()  # the session ends (expired, or signed out elsewhere)
+    page.locator("#outlook-sync").click()
+
+    page.wait_for_url("**/accounts/login/?next=*")  # not Django's bare CSRF page
+    assert (SyncRun.objects.count(), SyncRequest.objects.count()) == (runs, requests)
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator(".login button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+    expect(page.locator("#outlook-sync")).to_be_enabled()
+    errors_of(screen.context).allow("status of 401")  # the refused press, on purpose
 
 
 def test_a_missing_page_is_styled_and_translated(
