@@ -22,10 +22,20 @@ CHROMIUM = Path(os.environ.get("CALSYNC_CHROMIUM", "/usr/bin/chromium"))
 DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server", "django_db_setup"})
 
 
+def depends_on_the_database(item: pytest.Item) -> bool:
+    """Whether ``item`` is one of the tests the PostgreSQL pass of scripts/run-tests runs
+    again (``-m database``): those that use the test database, except the browser tests.
+    These check the page (its JavaScript, markup, languages, screens); what it stores and
+    reads goes through the REST API and the views, whose tests run on both databases."""
+    if item.get_closest_marker("browser"):
+        return False
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(item.get_closest_marker("django_db") or fixtures & DATABASE_FIXTURES)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:  # the PostgreSQL pass of scripts/run-tests runs these (-m database)
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if item.get_closest_marker("django_db") or fixtures & DATABASE_FIXTURES:
+    for item in items:
+        if depends_on_the_database(item):
             item.add_marker(pytest.mark.database)
     if CHROMIUM.exists():
         return

@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -90,10 +91,22 @@ def secret_key() -> str:
         return configured
     path = var_dir() / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
+        _write_once(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def _write_once(path: Path, text: str) -> None:
+    """Create ``path`` (mode 0600) holding ``text``, unless it exists. Processes starting at
+    once (test workers, a server and its worker) may race: the file appears whole (written
+    aside, then linked into place), and whoever comes second reads the first one's."""
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+    finally:
+        os.unlink(draft)
 
 
 def database_url() -> str:

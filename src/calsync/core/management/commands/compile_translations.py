@@ -5,6 +5,7 @@ Uses polib, so a fresh machine needs no GNU gettext tools (``make install`` runs
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ class Command(TranslatedCommand):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                # written aside, then moved into place: a process reading the catalogue
+                # meanwhile (a test worker, a server) sees the old one or the new one, whole
+                draft = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+                polib.pofile(str(po_path)).save_as_mofile(str(draft))
+                os.replace(draft, mo_path)
                 compiled += 1
         self.stdout.write(f"compiled {compiled} translation catalogue(s)")
