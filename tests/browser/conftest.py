@@ -162,6 +162,14 @@ def every_screen(
     yield from _screen(request, browser, live_server)
 
 
+@pytest.fixture(params=sorted(name for name in SCREENS if name.endswith("-phone")))
+def phone_screen(
+    request: pytest.FixtureRequest, browser: Browser, live_server: Any
+) -> Iterator[Screen]:
+    """As :func:`screen`, on the phone (a touch screen) in each language."""
+    yield from _screen(request, browser, live_server)
+
+
 @dataclass
 class Screen:
     """A language and screen size to run a scenario in."""

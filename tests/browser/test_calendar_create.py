@@ -143,6 +143,35 @@ def test_a_click_on_a_day_in_month_view_makes_an_all_day_event(
     assert stored.end_date == day.date() + timedelta(days=1)
 
 
+def test_a_tap_on_a_phone_opens_quick_create_in_month_and_day_view(
+    phone_screen: Screen, live_server: Any, user: User
+) -> None:
+    """A touch screen selects only on a long press: a plain tap must create too."""
+    signed = signed_in(phone_screen.context, live_server.url, user.email)
+    page = signed.page
+    popover = page.locator("#quick-create")
+    day = today()
+    go_to_view(page, "m", "dayGridMonth")
+    frame = page.locator(f'td.fc-daygrid-day[data-date="{day:%Y-%m-%d}"] .fc-daygrid-day-frame')
+    frame.tap(position={"x": 20, "y": 60})
+    expect(popover).to_be_visible()
+    page.locator("#qc-title").fill("Day off")
+    page.locator("#qc-save").tap()
+    expect(signed.events("Day off")).to_have_count(1)
+    stored = Event.objects.get(title="Day off")
+    assert stored.all_day and stored.start_date == day.date()
+    go_to_view(page, "d", "timeGridDay")
+    page.touchscreen.tap(*slot_point(page, day, "10:00"))
+    expect(popover).to_be_visible()
+    page.wait_for_timeout(500)  # the tap's emulated mouse events must not close it
+    expect(popover).to_be_visible()
+    page.locator("#qc-title").fill("Call the bank")
+    page.locator("#qc-save").tap()
+    expect(signed.events("Call the bank")).to_have_count(1)
+    stored = Event.objects.get(title="Call the bank")
+    assert (stored.start, stored.end) == (day.replace(hour=10), day.replace(hour=10, minute=30))
+
+
 def test_resizing_offers_undo_that_puts_the_event_back(
     every_screen: Screen,
     live_server: Any,

@@ -30,6 +30,8 @@ const eventUrl = (id) => `${config.eventsUrl}/${encodeURIComponent(id)}`;
 const VIEW_KEY = "calsync.calendar.view";
 const VIEWS = ["dayGridMonth", "timeGridWeek", "timeGridDay", "listWeek"];
 const SOURCE_ID = "api";
+const SLOT_MS = 30 * 60_000; // the time grid's slot (FullCalendar's default slotDuration)
+const DAY_MS = 24 * 60 * 60_000;
 const toast = new Toast(document.getElementById("toast"));
 const notify = (message, kind = "info", action = null) => toast.show(message, kind, action);
 let showArchived = false;
@@ -318,6 +320,14 @@ const calendar = new window.FullCalendar.Calendar(document.getElementById("calen
     startWall: info.start.getTime(), endWall: info.end.getTime(), allDay: info.allDay,
     anchor: info.jsEvent,
   }),
+  // a tap on a touch screen selects nothing (a long press does): it clicks a date, which
+  // opens the same quick-create for one slot (a mouse click has opened it by selecting)
+  dateClick: (info) => {
+    if (quick.isOpen()) return;
+    const startWall = info.date.getTime();
+    const endWall = startWall + (info.allDay ? DAY_MS : SLOT_MS);
+    quick.open({ startWall, endWall, allDay: info.allDay, anchor: info.jsEvent });
+  },
   eventClick: (info) => {
     info.jsEvent.preventDefault();
     quick.close();
