@@ -301,7 +301,7 @@ def test_a_series_mirrors_as_a_series(emulator: EmulatorServer, connect_by_conse
         assert quiet(sync(kim))
 
 
-def test_a_copy_is_never_synced_on_when_the_link_turns_two_way(
+def test_a_mirror_turned_two_way_loses_its_copies_and_syncs_the_originals(
     emulator: EmulatorServer, connect_by_consent: Any
 ) -> None:
     kim = connect_by_consent(KIM, "Kim")
@@ -311,18 +311,94 @@ def test_a_copy_is_never_synced_on_when_the_link_turns_two_way(
     dentist(kim, personal)
     assert link(kim, work, personal, "busy").status_code == 200
     assert sync(kim).ok
+    assert len(local_copies(personal)) == 1 and len(outlook_copies(emulator, work)) == 1
     assert link(kim, work, personal, "two-way").status_code == 200
+    assert local_copies(personal) == []  # the copy here goes at once
     summary = sync(kim)
     assert summary.ok, summary.errors
-    # the originals now sync both ways; neither copy is pulled or pushed as an event
-    assert sorted(e["subject"] for e in _events(emulator, work)) == [
-        "Busy",
-        "Dentist",
-        "Merger talks",
-    ]
+    # the copy in Outlook is gone, never pulled; the originals now sync both ways
+    assert outlook_copies(emulator, work) == []
+    assert sorted(e["subject"] for e in _events(emulator, work)) == ["Dentist", "Merger talks"]
     here = Event.objects.filter(calendar_id=personal, series__isnull=True)
-    assert sorted(here.values_list("title", flat=True)) == ["Busy", "Dentist", "Merger talks"]
-    assert here.get(title="Busy").mirror_of  # still the copy, not an event of its own
+    assert sorted(here.values_list("title", flat=True)) == ["Dentist", "Merger talks"]
+    assert quiet(sync(kim))
+
+
+def _stopped_mirror(emulator: EmulatorServer, kim: Any, stop: Any) -> None:
+    """Mirror busy both ways next to another link's copies, ``stop`` the mirror, sync: no
+    copy of that link is left on either side, originals and the other link's copies stay,
+    and nobody was mailed."""
+    work = outlook_calendar(emulator, KIM, "Work")
+    team = outlook_calendar(emulator, KIM, "Team")
+    personal = calsync_calendar(kim, "Personal")
+    other = calsync_calendar(kim, "Other")
+    invite = [{"emailAddress": {"address": LEE}, "type": "required"}]
+    original = secret_meeting(emulator, KIM, work, attendees=invite)
+    mine = dentist(kim, personal)
+    secret_meeting(emulator, KIM, team, subject="Team sync")
+    dentist(kim, other)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert link(kim, team, other, "busy").status_code == 200
+    assert sync(kim).ok
+    assert len(local_copies(personal)) == 1 and len(outlook_copies(emulator, work)) == 1
+    mails = len(emulator.outbox())
+
+    stop(work, personal)
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert summary.pushed["deleted"] == 1
+    assert local_copies(personal) == [] and outlook_copies(emulator, work) == []
+    with graph(emulator, KIM) as g:
+        kept = g.get(f"/me/events/{original['id']}").json()
+    assert kept["subject"] == "Merger talks" and kept["attendees"]
+    assert Event.objects.get(pk=mine).title == "Dentist"
+    # the other link's copies are not this link's business
+    assert len(local_copies(other)) == 1 and len(outlook_copies(emulator, team)) == 1
+    assert len(emulator.outbox()) == mails  # a deleted copy mails nobody
+    assert quiet(sync(kim))
+    assert len(local_copies(other)) == 1 and len(outlook_copies(emulator, team)) == 1
+
+
+def test_a_mirror_turned_off_loses_its_copies_on_both_sides(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+
+    def off(work: str, personal: int) -> None:
+        assert link(kim, work, personal, "off").status_code == 200
+
+    _stopped_mirror(emulator, kim, off)
+
+
+def test_a_deleted_mirror_link_loses_its_copies_on_both_sides(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+
+    def unlink(work: str, _personal: int) -> None:
+        assert api(kim, "DELETE", f"/api/outlook/calendars/{work}").status_code == 204
+
+    _stopped_mirror(emulator, kim, unlink)
+
+
+def test_a_mirror_turned_off_and_on_again_before_a_sync_keeps_one_copy_each(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    secret_meeting(emulator, KIM, work)
+    dentist(kim, personal)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    (there,) = outlook_copies(emulator, work)
+    assert link(kim, work, personal, "off").status_code == 200
+    assert link(kim, work, personal, "redacted").status_code == 200
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert [c.title for c in local_copies(personal)] == ["Merger talks"]
+    (again,) = outlook_copies(emulator, work)
+    assert again["id"] == there["id"] and again["subject"] == "Dentist"
     assert quiet(sync(kim))
 
 
