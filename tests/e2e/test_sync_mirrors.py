@@ -430,3 +430,44 @@ def test_all_day_originals_mirror_as_all_day(
         at(10).date().isoformat()
     )
     assert quiet(sync(kim)) and quiet(sync(kim))
+
+
+def test_only_the_sync_window_is_mirrored(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    long_ago = {"start": graph_time(at(-400, 9)), "end": graph_time(at(-400, 10))}
+    secret_meeting(emulator, KIM, work, subject="Old offsite", **long_ago)
+    moving = secret_meeting(emulator, KIM, work)
+    old = {
+        "title": "Old dentist",
+        "start": at(-400, 14).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": at(-400, 15).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+        "calendar": personal,
+    }
+    assert api(kim, "POST", "/api/events", old).status_code == 201
+    assert link(kim, work, personal, "busy").status_code == 200
+    first = sync(kim)
+    assert first.ok, first.errors
+    # only the meeting in the window (a year back, two ahead) is copied, either way
+    assert (first.pulled["created"], first.pushed["created"]) == (1, 0)
+    (here,) = local_copies(personal)
+    assert here.mirror_of == moving["id"]
+    assert outlook_copies(emulator, work) == []
+
+    # an original and its copy both moved out of the window are left alone, not deleted
+    with graph(emulator, KIM) as g:
+        assert g.patch(f"/me/events/{moving['id']}", json=long_ago).is_success
+    moved = {
+        "start": at(-400, 9).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": at(-400, 10).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+    }
+    assert api(kim, "PATCH", f"/api/events/{here.pk}", moved).is_success
+    assert quiet(sync(kim))
+    assert [c.pk for c in local_copies(personal)] == [here.pk]
+    assert sorted(e["subject"] for e in _events(emulator, work)) == ["Merger talks", "Old offsite"]
+    assert Event.objects.filter(title="Old dentist").exists()

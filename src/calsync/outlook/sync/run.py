@@ -332,7 +332,7 @@ def _run(
 def _mirror_scope(scope: Scope, run: _Pass) -> None:
     """A busy or redacted link's mirror pass (calsync.outlook.sync.mirrors)."""
     run.lease.check()
-    mirrors.mirror_link(scope, run.graph, run.summary, run.preview)
+    mirrors.mirror_link(scope, run.graph, run.summary, run.preview, run.now)
 
 
 def _sync_scope(scope: Scope, run: _Pass) -> None:
