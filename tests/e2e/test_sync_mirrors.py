@@ -471,3 +471,27 @@ def test_only_the_sync_window_is_mirrored(
     assert [c.pk for c in local_copies(personal)] == [here.pk]
     assert sorted(e["subject"] for e in _events(emulator, work)) == ["Merger talks", "Old offsite"]
     assert Event.objects.filter(title="Old dentist").exists()
+
+
+def test_a_mirror_moved_to_another_calendar_moves_its_copies(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    family = calsync_calendar(kim, "Family")
+    original = secret_meeting(emulator, KIM, work)
+    dentist(kim, personal)
+    mine = dentist(kim, family)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    assert link(kim, work, family, "busy").status_code == 200
+    assert local_copies(personal) == []  # the copy here left at once
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    (here,) = local_copies(family)
+    assert here.mirror_of == original["id"]
+    (there,) = outlook_copies(emulator, work)
+    source, of, _mode, _made = mirrors.parse_marker(mirrors.marker_of(there)) or ("", "", "", "")
+    assert (source, of) == (f"calsync:{family}", str(Event.objects.get(pk=mine).uid))
+    assert quiet(sync(kim))

@@ -8,9 +8,11 @@ here of X's source (a database write only) and records a
 deletes there the copies marked ``calsync:<C>``, deletes here any copy of X's source made
 meanwhile, and drops the row. Only marked copies of that pair are touched: never an
 original, never a copy of another link. A pair that mirrors again (the same X and C, busy
-or redacted) is left to its mirror pass; a copy here of X's source is kept while X mirrors
-into any calendar. An X that Outlook no longer has (404) has nothing left to clean. Copies
-carry no attendee, so deleting them mails nobody. A preview counts, writes nothing.
+or redacted) is left to its mirror pass; a copy here of X's source is kept when it sits in
+a calendar X mirrors into (one elsewhere goes: X's pass makes it again where X mirrors
+now). An X Outlook no longer shows (404, 403) has nothing left to clean; another failure
+is reported and the row stays for the next run. Copies carry no attendee, so deleting
+them mails nobody. A preview counts, writes nothing.
 """
 
 from __future__ import annotations
@@ -19,17 +21,20 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from calsync.calendars import actions as calendar_actions
 from calsync.calendars.models import Event
-from calsync.msgraph import NotFound
+from calsync.msgraph import Forbidden, NotFound, Throttled
 from calsync.msgraph.calendar import CalendarPaths
 from calsync.msgraph.client import GraphClient
 from calsync.msgraph.mirror_calendar import MirrorCalendar
+from calsync.outlook.connection.tokens import TokenError
 from calsync.outlook.models import CalendarLink, MirrorCleanup, OutlookAccount
 from calsync.outlook.sync import addresses
-from calsync.outlook.sync.log_messages import entry
+from calsync.outlook.sync.claims import ClaimLost
+from calsync.outlook.sync.log_messages import entry, reason_of
 from calsync.outlook.sync.mirrors import calsync_source, outlook_source
 from calsync.syncengine.mirror import MODES, DeleteCopy
 
@@ -42,8 +47,8 @@ CLEANUP_FAILED = gettext_noop(
 
 def stopped(link: CalendarLink, mode: str, calendar_id: int) -> None:
     """``link`` mirrored its Outlook calendar with ``calendar_id`` in ``mode`` and no longer
-    does so: its copies here go now, those in Outlook at the next run. Nothing when
-    ``mode`` was not a mirror mode."""
+    does so (``link`` as it is now, or deleted): its copies here go now, those in Outlook
+    at the next run. Nothing when ``mode`` was not a mirror mode."""
     if mode not in MODES:
         return
     MirrorCleanup.objects.get_or_create(
@@ -52,17 +57,23 @@ def stopped(link: CalendarLink, mode: str, calendar_id: int) -> None:
         calendar_id=calendar_id,
         defaults={"owner_address": link.owner_address},
     )
-    if not _mirrors(link.account, link.remote_id):
-        delete_local_copies(link.account, link.remote_id)
+    delete_local_copies(link.account, link.remote_id)
 
 
-def delete_local_copies(account: OutlookAccount, remote_id: str) -> int:
-    """Delete the copies here made from the Outlook calendar ``remote_id``; how many."""
+def stale_local_copies(account: OutlookAccount, remote_id: str) -> QuerySet[Event]:
+    """The copies here made from the Outlook calendar ``remote_id`` that no busy or
+    redacted link of it keeps (those in a calendar it mirrors into are its pass's)."""
+    kept = CalendarLink.objects.filter(account=account, remote_id=remote_id, mode__in=MODES)
     rows = Event.objects.filter(
         owner_id=account.user_id, mirror_source=outlook_source(remote_id), series__isnull=True
     )
+    return rows.exclude(calendar_id__in=kept.values("calendar_id"))
+
+
+def delete_local_copies(account: OutlookAccount, remote_id: str) -> int:
+    """Delete :func:`stale_local_copies`; how many."""
     count = 0
-    for event in rows.order_by("pk"):
+    for event in stale_local_copies(account, remote_id).order_by("pk"):
         with transaction.atomic():
             calendar_actions.do_delete_event(event)
         count += 1
@@ -83,7 +94,7 @@ def clean_up(account: OutlookAccount, graph: GraphClient, summary: Any, preview:
 def _clean_one(
     account: OutlookAccount, graph: GraphClient, cleanup: MirrorCleanup, summary: Any, preview: bool
 ) -> None:
-    failures: list[str | None] = []
+    failures: list[Any] = []
     try:
         outlook = _calendar(account, graph, cleanup)
         source = calsync_source(cleanup.calendar_id)
@@ -91,14 +102,16 @@ def _clean_one(
         summary.pushed["deleted"] += len(copies)
         if not preview:
             failures = outlook.apply([DeleteCopy(c.key, c.of) for c in copies])
-    except NotFound:
+    except (NotFound, Forbidden):
         logger.info("mirror cleanup: Outlook calendar %s is gone", cleanup.remote_id[:24])
-    here = 0 if _mirrors(account, cleanup.remote_id) else _count_local(account, cleanup)
-    summary.pulled["deleted"] += here
+    except (Throttled, ClaimLost, TokenError):
+        raise
+    except Exception as exc:  # this cleanup's failure: the row stays, the run goes on
+        failures = [reason_of(exc)]
     if preview:
+        summary.pulled["deleted"] += stale_local_copies(account, cleanup.remote_id).count()
         return
-    if here:
-        delete_local_copies(account, cleanup.remote_id)
+    summary.pulled["deleted"] += delete_local_copies(account, cleanup.remote_id)
     reasons = [f for f in failures if f is not None]
     for reason in reasons:
         summary.errors.append(entry("mirror_cleanup_failed", CLEANUP_FAILED, reason=reason))
@@ -116,17 +129,7 @@ def _calendar(
     return MirrorCalendar(graph, paths, owner.lower() if shared else mailbox, addresses.of(account))
 
 
-def _count_local(account: OutlookAccount, cleanup: MirrorCleanup) -> int:
-    return Event.objects.filter(
-        owner_id=account.user_id,
-        mirror_source=outlook_source(cleanup.remote_id),
-        series__isnull=True,
-    ).count()
-
-
-def _mirrors(account: OutlookAccount, remote_id: str, calendar_id: int | None = None) -> bool:
-    """Whether a busy or redacted link of ``remote_id`` (with ``calendar_id``) exists."""
+def _mirrors(account: OutlookAccount, remote_id: str, calendar_id: int) -> bool:
+    """Whether the busy or redacted link of ``remote_id`` with ``calendar_id`` exists."""
     rows = CalendarLink.objects.filter(account=account, remote_id=remote_id, mode__in=MODES)
-    if calendar_id is not None:
-        rows = rows.filter(calendar_id=calendar_id)
-    return rows.exists()
+    return rows.filter(calendar_id=calendar_id).exists()
