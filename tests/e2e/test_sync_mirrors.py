@@ -34,6 +34,7 @@ from tests.integration.sync_world import at, graph_time
 
 from calsync.calendars.models import Event
 from calsync.msgraph import mirrors
+from calsync.outlook.sync.run import run_sync
 from graph_emulator.testing import EmulatorServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -344,6 +345,9 @@ def _stopped_mirror(emulator: EmulatorServer, kim: Any, stop: Any) -> None:
     mails = len(emulator.outbox())
 
     stop(work, personal)
+    assert local_copies(personal) == []  # the copy here goes at once
+    preview = run_sync(kim.account, "test", preview=True)
+    assert preview.pushed["deleted"] == 1 and len(outlook_copies(emulator, work)) == 1
     summary = sync(kim)
     assert summary.ok, summary.errors
     assert summary.pushed["deleted"] == 1
