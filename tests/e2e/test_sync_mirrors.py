@@ -34,6 +34,7 @@ from tests.integration.sync_world import at, graph_time
 
 from calsync.calendars.models import Event
 from calsync.msgraph import mirrors
+from calsync.outlook.sync.run import run_sync
 from graph_emulator.testing import EmulatorServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -301,7 +302,7 @@ def test_a_series_mirrors_as_a_series(emulator: EmulatorServer, connect_by_conse
         assert quiet(sync(kim))
 
 
-def test_a_copy_is_never_synced_on_when_the_link_turns_two_way(
+def test_a_mirror_turned_two_way_loses_its_copies_and_syncs_the_originals(
     emulator: EmulatorServer, connect_by_consent: Any
 ) -> None:
     kim = connect_by_consent(KIM, "Kim")
@@ -311,18 +312,97 @@ def test_a_copy_is_never_synced_on_when_the_link_turns_two_way(
     dentist(kim, personal)
     assert link(kim, work, personal, "busy").status_code == 200
     assert sync(kim).ok
+    assert len(local_copies(personal)) == 1 and len(outlook_copies(emulator, work)) == 1
     assert link(kim, work, personal, "two-way").status_code == 200
+    assert local_copies(personal) == []  # the copy here goes at once
     summary = sync(kim)
     assert summary.ok, summary.errors
-    # the originals now sync both ways; neither copy is pulled or pushed as an event
-    assert sorted(e["subject"] for e in _events(emulator, work)) == [
-        "Busy",
-        "Dentist",
-        "Merger talks",
-    ]
+    # the copy in Outlook is gone, never pulled; the originals now sync both ways
+    assert outlook_copies(emulator, work) == []
+    assert sorted(e["subject"] for e in _events(emulator, work)) == ["Dentist", "Merger talks"]
     here = Event.objects.filter(calendar_id=personal, series__isnull=True)
-    assert sorted(here.values_list("title", flat=True)) == ["Busy", "Dentist", "Merger talks"]
-    assert here.get(title="Busy").mirror_of  # still the copy, not an event of its own
+    assert sorted(here.values_list("title", flat=True)) == ["Dentist", "Merger talks"]
+    assert quiet(sync(kim))
+
+
+def _stopped_mirror(emulator: EmulatorServer, kim: Any, stop: Any) -> None:
+    """Mirror busy both ways next to another link's copies, ``stop`` the mirror, sync: no
+    copy of that link is left on either side, originals and the other link's copies stay,
+    and nobody was mailed."""
+    work = outlook_calendar(emulator, KIM, "Work")
+    team = outlook_calendar(emulator, KIM, "Team")
+    personal = calsync_calendar(kim, "Personal")
+    other = calsync_calendar(kim, "Other")
+    invite = [{"emailAddress": {"address": LEE}, "type": "required"}]
+    original = secret_meeting(emulator, KIM, work, attendees=invite)
+    mine = dentist(kim, personal)
+    secret_meeting(emulator, KIM, team, subject="Team sync")
+    dentist(kim, other)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert link(kim, team, other, "busy").status_code == 200
+    assert sync(kim).ok
+    assert len(local_copies(personal)) == 1 and len(outlook_copies(emulator, work)) == 1
+    mails = len(emulator.outbox())
+
+    stop(work, personal)
+    assert local_copies(personal) == []  # the copy here goes at once
+    preview = run_sync(kim.account, "test", preview=True)
+    assert preview.pushed["deleted"] == 1 and len(outlook_copies(emulator, work)) == 1
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert summary.pushed["deleted"] == 1
+    assert local_copies(personal) == [] and outlook_copies(emulator, work) == []
+    with graph(emulator, KIM) as g:
+        kept = g.get(f"/me/events/{original['id']}").json()
+    assert kept["subject"] == "Merger talks" and kept["attendees"]
+    assert Event.objects.get(pk=mine).title == "Dentist"
+    # the other link's copies are not this link's business
+    assert len(local_copies(other)) == 1 and len(outlook_copies(emulator, team)) == 1
+    assert len(emulator.outbox()) == mails  # a deleted copy mails nobody
+    assert quiet(sync(kim))
+    assert len(local_copies(other)) == 1 and len(outlook_copies(emulator, team)) == 1
+
+
+def test_a_mirror_turned_off_loses_its_copies_on_both_sides(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+
+    def off(work: str, personal: int) -> None:
+        assert link(kim, work, personal, "off").status_code == 200
+
+    _stopped_mirror(emulator, kim, off)
+
+
+def test_a_deleted_mirror_link_loses_its_copies_on_both_sides(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+
+    def unlink(work: str, _personal: int) -> None:
+        assert api(kim, "DELETE", f"/api/outlook/calendars/{work}").status_code == 204
+
+    _stopped_mirror(emulator, kim, unlink)
+
+
+def test_a_mirror_turned_off_and_on_again_before_a_sync_keeps_one_copy_each(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    secret_meeting(emulator, KIM, work)
+    dentist(kim, personal)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    (there,) = outlook_copies(emulator, work)
+    assert link(kim, work, personal, "off").status_code == 200
+    assert link(kim, work, personal, "redacted").status_code == 200
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert [c.title for c in local_copies(personal)] == ["Merger talks"]
+    (again,) = outlook_copies(emulator, work)
+    assert again["id"] == there["id"] and again["subject"] == "Dentist"
     assert quiet(sync(kim))
 
 
@@ -354,3 +434,68 @@ def test_all_day_originals_mirror_as_all_day(
         at(10).date().isoformat()
     )
     assert quiet(sync(kim)) and quiet(sync(kim))
+
+
+def test_only_the_sync_window_is_mirrored(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    long_ago = {"start": graph_time(at(-400, 9)), "end": graph_time(at(-400, 10))}
+    secret_meeting(emulator, KIM, work, subject="Old offsite", **long_ago)
+    moving = secret_meeting(emulator, KIM, work)
+    old = {
+        "title": "Old dentist",
+        "start": at(-400, 14).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": at(-400, 15).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+        "calendar": personal,
+    }
+    assert api(kim, "POST", "/api/events", old).status_code == 201
+    assert link(kim, work, personal, "busy").status_code == 200
+    first = sync(kim)
+    assert first.ok, first.errors
+    # only the meeting in the window (a year back, two ahead) is copied, either way
+    assert (first.pulled["created"], first.pushed["created"]) == (1, 0)
+    (here,) = local_copies(personal)
+    assert here.mirror_of == moving["id"]
+    assert outlook_copies(emulator, work) == []
+
+    # an original and its copy both moved out of the window are left alone, not deleted
+    with graph(emulator, KIM) as g:
+        assert g.patch(f"/me/events/{moving['id']}", json=long_ago).is_success
+    moved = {
+        "start": at(-400, 9).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": at(-400, 10).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+    }
+    assert api(kim, "PATCH", f"/api/events/{here.pk}", moved).is_success
+    assert quiet(sync(kim))
+    assert [c.pk for c in local_copies(personal)] == [here.pk]
+    assert sorted(e["subject"] for e in _events(emulator, work)) == ["Merger talks", "Old offsite"]
+    assert Event.objects.filter(title="Old dentist").exists()
+
+
+def test_a_mirror_moved_to_another_calendar_moves_its_copies(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    family = calsync_calendar(kim, "Family")
+    original = secret_meeting(emulator, KIM, work)
+    dentist(kim, personal)
+    mine = dentist(kim, family)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    assert link(kim, work, family, "busy").status_code == 200
+    assert local_copies(personal) == []  # the copy here left at once
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    (here,) = local_copies(family)
+    assert here.mirror_of == original["id"]
+    (there,) = outlook_copies(emulator, work)
+    source, of, _mode, _made = mirrors.parse_marker(mirrors.marker_of(there)) or ("", "", "", "")
+    assert (source, of) == (f"calsync:{family}", str(Event.objects.get(pk=mine).uid))
+    assert quiet(sync(kim))

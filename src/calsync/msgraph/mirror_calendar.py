@@ -2,11 +2,13 @@
 listing, and the copies written through ``$batch`` (no Django).
 
 :meth:`MirrorCalendar.listing` pages through the calendar's ``/events`` (single events and
-series masters, with their cancelled occurrences and the marker, :data:`.mirrors.EXPAND_MARKER`):
+series masters, with their cancelled occurrences and the marker, :data:`.mirrors.EXPAND_MARKER`;
+given the sync window, only the single events overlapping it, by ``$filter`` on type, start and
+end, then every series master, whose first occurrence says nothing of its last):
 an event carrying the marker is a :class:`~calsync.syncengine.mirror.Copy`, any other an
 :class:`~calsync.syncengine.mirror.Original` (a cancelled meeting is an inactive one; the
-user's answer is its ``my_response``). A listing is complete: the planner deletes the copy
-of an original it does not list.
+user's answer is its ``my_response``). A listing is complete (within its window): the planner
+deletes the copy of an original it does not list.
 
 :meth:`MirrorCalendar.apply` creates (POST to the calendar), updates (PATCH) and deletes
 copies, each alone: it returns the error text of each action that failed (None: done; a
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from calsync.msgraph import mapping, mirrors
@@ -58,12 +61,13 @@ class MirrorCalendar:
         self.mailbox = mailbox
         self.aliases = tuple(aliases)
 
-    def listing(self) -> Listing:
-        """Every single event and series of the calendar, sorted into originals and copies."""
+    def listing(self, window: tuple[datetime, datetime] | None = None) -> Listing:
+        """Every single event and series of the calendar, sorted into originals and copies;
+        with a ``window`` (UTC), only the single events that overlap it, and every series."""
         originals: list[Original] = []
         copies: list[Copy] = []
         unreadable: list[str] = []
-        for obj in self._pages():
+        for obj in self._listed(window):
             try:
                 copy = mirrors.read_copy(obj, mailbox=self.mailbox)
                 if copy is not None:
@@ -106,11 +110,23 @@ class MirrorCalendar:
         if deletes:
             run_batch(self.client, deletes)
 
-    def _pages(self) -> Iterable[dict[str, Any]]:
+    def _listed(self, window: tuple[datetime, datetime] | None) -> Iterable[dict[str, Any]]:
+        if window is None:
+            yield from self._pages(None)
+            return
+        start, end = (moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") for moment in window)
+        yield from self._pages(
+            f"type eq 'singleInstance' and end/dateTime gt '{start}' and start/dateTime lt '{end}'"
+        )
+        yield from self._pages("type eq 'seriesMaster'")
+
+    def _pages(self, where: str | None) -> Iterable[dict[str, Any]]:
         params: dict[str, Any] | None = {
             "$select": mapping.MASTER_SELECT,
             "$expand": mirrors.EXPAND_MARKER,
         }
+        if where is not None:
+            params["$filter"] = where
         url = self.paths.create
         prefer = (UTC_PREFER, f"odata.maxpagesize={LISTING_PAGE}")
         while url:

@@ -233,6 +233,35 @@ class CalendarLink(models.Model):
         return f"link:{self.pk}"
 
 
+class MirrorCleanup(models.Model):
+    """Copies a stopped mirror left behind, to delete at the next sync (docs/sync.md,
+    Mirrors): the busy or redacted link of the Outlook calendar ``remote_id`` with the
+    calsync calendar ``calendar_id`` was turned to another mode, moved to another calendar
+    or deleted. The run deletes, in that Outlook calendar, the copies marked
+    ``calsync:<calendar_id>`` and, here, the copies marked with the Outlook calendar's
+    source, then drops the row (unless that same pair mirrors again). ``calendar_id`` is a
+    plain number: the marker holds it even after the calendar is gone."""
+
+    account = models.ForeignKey(
+        OutlookAccount, on_delete=models.CASCADE, related_name="mirror_cleanups"
+    )
+    remote_id = models.CharField(max_length=512)
+    owner_address = models.CharField(max_length=320, blank=True)
+    calendar_id = models.BigIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "remote_id", "calendar_id"], name="mirror_cleanup_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"cleanup {self.remote_id[:16]} / calsync:{self.calendar_id}"
+
+
 class SyncRecord(models.Model):
     """The sync status of one linked event for one account (the engine's ``StatusEntry``).
 

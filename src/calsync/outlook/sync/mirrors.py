@@ -1,7 +1,9 @@
 """A ``busy`` or ``redacted`` calendar link's part of a sync run (docs/sync.md, Mirrors).
 
 Each run lists the linked Outlook calendar
-(:class:`~calsync.msgraph.mirror_calendar.MirrorCalendar`) and the link's calsync calendar,
+(:class:`~calsync.msgraph.mirror_calendar.MirrorCalendar`) and the link's calsync calendar
+within the sync window (:func:`calsync.msgraph.mapping.window`: single events that overlap
+it, and every series; what lies outside is neither copied nor deleted),
 then plans with :func:`calsync.syncengine.mirror.plan_mirror` both ways: Outlook's
 originals into copies here, and, when the calendar can be edited, calsync's originals into
 copies there. Listings are complete, so no delta state is kept:
@@ -27,12 +29,14 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_noop, pgettext
 
 from calsync.calendars import actions as calendar_actions
 from calsync.calendars import validation
 from calsync.calendars.models import Event
 from calsync.calendars.people import addresses_of
+from calsync.msgraph import mapping
 from calsync.msgraph.calendar import CalendarPaths
 from calsync.msgraph.client import GraphClient
 from calsync.msgraph.mirror_calendar import Listing, MirrorCalendar
@@ -93,12 +97,15 @@ class _Sides:
     local_copies: list[Copy]
 
 
-def mirror_link(scope: Scope, graph: GraphClient, summary: Any, preview: bool) -> None:
+def mirror_link(
+    scope: Scope, graph: GraphClient, summary: Any, preview: bool, now: datetime
+) -> None:
     """One mirror pass of the scope's link, both ways (Outlook to calsync only when the
-    calendar is read-only); counts and failures go to ``summary``."""
+    calendar is read-only), over the sync window around ``now``; counts and failures go to
+    ``summary``."""
     link = scope.link
     assert link is not None and link.mode in MODES
-    sides = _read(scope, graph)
+    sides = _read(scope, graph, mapping.window(now))
     into_here = plan_mirror(
         outlook_source(link.remote_id),
         sides.remote.originals,
@@ -121,7 +128,7 @@ def mirror_link(scope: Scope, graph: GraphClient, summary: Any, preview: bool) -
         _report(summary, OUTLOOK_FAILED, sides.outlook.apply(into_outlook.actions))
 
 
-def _read(scope: Scope, graph: GraphClient) -> _Sides:
+def _read(scope: Scope, graph: GraphClient, window: tuple[datetime, datetime]) -> _Sides:
     link = scope.link
     assert link is not None
     mailbox = (scope.account.mailbox or scope.account.user.email).lower()
@@ -130,16 +137,26 @@ def _read(scope: Scope, graph: GraphClient) -> _Sides:
     owner = link.owner_address.lower() if shared else mailbox
     outlook = MirrorCalendar(graph, paths, owner, addresses.of(scope.account))
     local = OrmLocalSide(scope.account, scope=scope)
-    events = list(_events(scope))
+    events = list(_events(scope).filter(in_window(window)))
     originals = [_local_original(local, event) for event in events if not event.mirror_of]
     source = outlook_source(link.remote_id)
     copies = Event.objects.filter(owner_id=scope.account.user_id, mirror_source=source)
+    copies = copies.filter(in_window(window))
     return _Sides(
-        outlook, outlook.listing(), originals, [_local_copy(local, e) for e in _with(copies)]
+        outlook,
+        outlook.listing(window),
+        originals,
+        [_local_copy(local, e) for e in _with(copies)],
     )
 
 
-def _events(scope: Scope) -> Iterable[Event]:
+def in_window(window: tuple[datetime, datetime]) -> Q:
+    """A series, or a single event overlapping ``window`` (as the Outlook listing's filter)."""
+    start, end = window
+    return ~Q(recurrence="") | Q(end__gt=start, start__lt=end)
+
+
+def _events(scope: Scope) -> Any:
     """The link calendar's own single events and series (exceptions go with their series)."""
     assert scope.link is not None
     rows = Event.objects.filter(

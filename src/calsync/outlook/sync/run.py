@@ -56,7 +56,7 @@ from calsync.msgraph.calendar import (
 from calsync.outlook import signals
 from calsync.outlook.connection.tokens import ReconnectNeeded, TokenError
 from calsync.outlook.models import OutlookAccount, SyncRun
-from calsync.outlook.sync import addresses, links, mirrors
+from calsync.outlook.sync import addresses, links, mirror_cleanup, mirrors
 from calsync.outlook.sync.claims import ClaimLost, Lease, claim_account, lease_length
 from calsync.outlook.sync.created_after import keep_created_after
 from calsync.outlook.sync.local_side import OrmLocalSide
@@ -320,12 +320,15 @@ def _run(
     progress: RunProgress,
     lease: Lease,
 ) -> None:
-    """The default calendar's scope, then each active calendar link's, with one client and
-    one summary (a link that fails is reported on its health; the others go on)."""
+    """The default calendar's scope, the stopped mirrors' cleanups, then each active
+    calendar link's, with one client and one summary (a link that fails is reported on its
+    health; the others go on)."""
     progress.phase(COLLECTING)
     addresses.refresh(account, graph)
     run = _Pass(graph, summary, preview, confirm, now, progress, lease)
     _sync_scope(primary(account), run)
+    run.lease.check()
+    mirror_cleanup.clean_up(account, graph, summary, preview)
     for link in links.to_sync(account):
         scope = Scope(account, link)
         links.sync_link(scope, run, _mirror_scope if mirrors.is_mirror(scope) else _sync_scope)
@@ -337,7 +340,7 @@ def _run(
 def _mirror_scope(scope: Scope, run: _Pass) -> None:
     """A busy or redacted link's mirror pass (calsync.outlook.sync.mirrors)."""
     run.lease.check()
-    mirrors.mirror_link(scope, run.graph, run.summary, run.preview)
+    mirrors.mirror_link(scope, run.graph, run.summary, run.preview, run.now)
 
 
 def _sync_scope(scope: Scope, run: _Pass) -> None:

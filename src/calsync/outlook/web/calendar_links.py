@@ -11,6 +11,9 @@ the mailbox's calendar and the caller's calendars and writes the link, or raises
 * a calendar the mailbox may not write (``can_edit`` false) allows only ``from-outlook``
   or ``busy`` (or ``off``);
 * a calsync calendar is linked both ways with one Outlook calendar at most.
+
+A ``busy`` or ``redacted`` link that stops mirroring its pair (another mode, another
+calendar, deleted) has its copies deleted (:mod:`calsync.outlook.sync.mirror_cleanup`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from django.utils.translation import gettext as _
 from calsync.calendars.models import Calendar
 from calsync.msgraph.calendars import MailboxCalendar
 from calsync.outlook.models import CalendarLink, OutlookAccount, SyncRecord
+from calsync.outlook.sync import mirror_cleanup
+
+MIRROR_MODES = (CalendarLink.MODE_BUSY, CalendarLink.MODE_REDACTED)
 
 RESERVED_MODES: tuple[str, ...] = ()
 """Modes known but not carried out yet (none today)."""
@@ -136,14 +142,15 @@ def save_link(
 
 def remove_link(account: OutlookAccount, remote_id: str) -> bool:
     """Drop the link of ``remote_id`` and its sync records (its calsync calendar syncs with
-    the default Outlook calendar again; the copies already made stay where they are).
-    False when there was none."""
+    the default Outlook calendar again; a mirror's copies go: here now, in Outlook at the
+    next sync). False when there was none."""
     link = CalendarLink.objects.filter(account=account, remote_id=remote_id).first()
     if link is None:
         return False
     with transaction.atomic():
         SyncRecord.objects.filter(account=account, scope=link.scope).delete()
         link.delete()
+        mirror_cleanup.stopped(link, link.mode, link.calendar_id)
     return True
 
 
@@ -170,6 +177,7 @@ def _write(
             link, created = CalendarLink.objects.select_for_update().get_or_create(
                 account=account, remote_id=outlook.id, defaults=values
             )
+            was = (link.mode, link.calendar_id)
             if not created:
                 for name, value in values.items():
                     setattr(link, name, value)
@@ -178,6 +186,8 @@ def _write(
             elif link.status == CalendarLink.STATUS_OFF:
                 link.status = CalendarLink.STATUS_NEVER
             link.save()
+            if not created and (mode not in MIRROR_MODES or calendar.pk != was[1]):
+                mirror_cleanup.stopped(link, *was)
     except IntegrityError as exc:  # a two-way link made meanwhile
         raise LinkRefused(
             "calendar",

@@ -172,7 +172,8 @@ class OutlookCalendarLinkView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, calendar_id: str) -> Response:
-        """Unlink: the calsync calendar syncs with the default Outlook calendar again."""
+        """Unlink: the calsync calendar syncs with the default Outlook calendar again; a
+        busy or redacted link's copies go (here now, in Outlook at the next sync)."""
         account = OutlookAccount.objects.filter(user=request.user).first()
         if account is None or not calendar_links.remove_link(account, calendar_id):
             return Response({"detail": _("This Outlook calendar is not linked.")}, status=404)

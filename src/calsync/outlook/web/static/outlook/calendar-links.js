@@ -26,11 +26,12 @@ function modeHelp(mode) {
   if (mode === "from-outlook") {
     return gettext("Outlook's changes arrive here; changes made here are not sent to Outlook.");
   }
+  const stopping = gettext("Another mode, or unlinking, deletes these copies on both sides.");
   if (mode === "busy") {
-    return gettext("Each side's events are copied to the other as “Busy”, with their times only.");
+    return `${gettext("Each side's events are copied to the other as “Busy”, with their times only.")} ${stopping}`;
   }
   if (mode === "redacted") {
-    return gettext("Each side's events are copied to the other with their title and times only.");
+    return `${gettext("Each side's events are copied to the other with their title and times only.")} ${stopping}`;
   }
   if (mode === "off") return gettext("Nothing syncs, and the calendar syncs with no other Outlook calendar.");
   return "";
