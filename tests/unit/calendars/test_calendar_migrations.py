@@ -7,35 +7,23 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from tests.migrating import latest_schema_after, migrate_to
 
 ACCOUNTS = ("accounts", "0003_user_time_zone")
 BEFORE = [("calendars", "0002_attendee_answers_mailbox_addresses"), ACCOUNTS]
 AFTER = [("calendars", "0005_event_calendar_required"), ACCOUNTS]
 
 
-def _migrate(targets: list[tuple[str, str]]):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def _latest_schema_after() -> Iterator[None]:
-    """Back to the latest migrations when the test ends, passed or not: the tests after it
-    share the database and expect every column."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    with latest_schema_after():
+        yield
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_latest_schema_after")
 def test_existing_users_and_events_get_their_default_calendar() -> None:
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     User = old.get_model("accounts", "User")
     Event = old.get_model("calendars", "Event")
     start = datetime(2026, 5, 4, 9, tzinfo=UTC)
@@ -49,7 +37,7 @@ def test_existing_users_and_events_get_their_default_calendar() -> None:
     Event.objects.create(owner=users[0], title="X", start=start, end=start, series=series,
                          original_start=start)  # fmt: skip
     Event.objects.create(owner=users[1], title="B", start=start, end=start)
-    new = _migrate(AFTER)
+    new = migrate_to(AFTER)
     Calendar = new.get_model("calendars", "Calendar")
     Event = new.get_model("calendars", "Event")
     for user in users:

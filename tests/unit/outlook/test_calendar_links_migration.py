@@ -8,34 +8,24 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
+from tests.migrating import latest_schema_after, migrate_to
 
 ACCOUNTS = ("accounts", "0003_user_time_zone")
 BEFORE = [("outlook", "0010_addresses_checked_at"), ACCOUNTS]
 AFTER = [("outlook", "0011_calendar_links"), ACCOUNTS]
 
 
-def _migrate(targets: list[tuple[str, str]]):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def _latest_schema_after() -> Iterator[None]:
-    """Back to the latest migrations when the test ends, passed or not."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    with latest_schema_after():
+        yield
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_latest_schema_after")
 def test_existing_records_become_the_default_calendars() -> None:
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     User = old.get_model("accounts", "User")
     Account = old.get_model("outlook", "OutlookAccount")
     Record = old.get_model("outlook", "SyncRecord")
@@ -44,7 +34,7 @@ def test_existing_records_become_the_default_calendars() -> None:
     now = datetime(2026, 5, 4, 9, tzinfo=UTC)
     values = {"base": {}, "local_version": 1, "remote_hash": "h", "synced_at": now}
     Record.objects.create(account=account, uid="u1", local_id="1", remote_id="r1", **values)
-    new = _migrate(AFTER)
+    new = migrate_to(AFTER)
     Record = new.get_model("outlook", "SyncRecord")
     [row] = Record.objects.all()
     assert (row.uid, row.scope) == ("u1", "")
