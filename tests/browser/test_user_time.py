@@ -5,7 +5,7 @@ grid to pick them, in English and Vietnamese, whatever the browser's own locale.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,8 +26,10 @@ SAIGON = "Asia/Ho_Chi_Minh"
 def test_the_first_login_takes_the_browsers_zone_and_the_grid_uses_the_profiles(
     browser: Browser, live_server: Any, user: User, api_as: Callable[[str], httpx.Client]
 ) -> None:
-    paris_nine = datetime.now(ZoneInfo(TIMEZONE)).replace(hour=9, minute=0, second=0)
-    paris_nine = paris_nine.replace(microsecond=0)
+    # the browser's clock reads 05:00 UTC: the same day in Saigon (12:00) and Paris (06:00 or
+    # 07:00), whatever the hour the test runs at (from 17:00 UTC Saigon is a day ahead)
+    morning = datetime.now(UTC).replace(hour=5, minute=0, second=0, microsecond=0)
+    paris_nine = morning.astimezone(ZoneInfo(TIMEZONE)).replace(hour=9)
     api_as(user.email).post(
         "/api/events",
         json={
@@ -38,6 +40,7 @@ def test_the_first_login_takes_the_browsers_zone_and_the_grid_uses_the_profiles(
         },
     )
     with watched_context(browser, locale="vi-VN", timezone_id=SAIGON) as ctx:
+        ctx.clock.install(time=morning)
         page = ctx.new_page()
         log_in(page, live_server.url, user.email)
         user.refresh_from_db()
