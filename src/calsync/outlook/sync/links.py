@@ -44,9 +44,10 @@ def to_sync(account: OutlookAccount) -> QuerySet[CalendarLink]:
     return rows.select_related("calendar").order_by("id")
 
 
-def is_shared(link: CalendarLink, mailbox: str) -> bool:
-    """Whether the linked calendar is another mailbox's (reached only through its entry)."""
-    return bool(link.owner_address) and link.owner_address.lower() != mailbox.lower()
+def is_shared(owner_address: str, mailbox: str) -> bool:
+    """Whether a calendar owned by ``owner_address`` is another mailbox's than ``mailbox``
+    (reached only through its entry)."""
+    return bool(owner_address) and owner_address.lower() != mailbox.lower()
 
 
 def sync_link(scope: Scope, run: _Run, sync_scope: Callable[[Scope, Any], None]) -> None:

@@ -90,7 +90,7 @@ class Identity:
         mailbox = (account.mailbox or user.email).lower()
         name = account.display_name or user.display_name
         link = scope.link if scope is not None else None
-        if link is not None and is_shared(link, mailbox):
+        if link is not None and is_shared(link.owner_address, mailbox):
             mailbox, name = link.owner_address.lower(), link.owner_name
         return cls(
             user.pk,

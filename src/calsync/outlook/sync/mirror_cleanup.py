@@ -27,15 +27,12 @@ from django.utils.translation import gettext_noop
 from calsync.calendars import actions as calendar_actions
 from calsync.calendars.models import Event
 from calsync.msgraph import Forbidden, NotFound, Throttled
-from calsync.msgraph.calendar import CalendarPaths
 from calsync.msgraph.client import GraphClient
-from calsync.msgraph.mirror_calendar import MirrorCalendar
 from calsync.outlook.connection.tokens import TokenError
 from calsync.outlook.models import CalendarLink, MirrorCleanup, OutlookAccount
-from calsync.outlook.sync import addresses
 from calsync.outlook.sync.claims import ClaimLost
 from calsync.outlook.sync.log_messages import entry, reason_of
-from calsync.outlook.sync.mirrors import calsync_source, outlook_source
+from calsync.outlook.sync.mirrors import calsync_source, outlook_calendar, outlook_source
 from calsync.syncengine.mirror import MODES, DeleteCopy
 
 logger = logging.getLogger("calsync.outlook.sync")
@@ -96,7 +93,7 @@ def _clean_one(
 ) -> None:
     failures: list[Any] = []
     try:
-        outlook = _calendar(account, graph, cleanup)
+        outlook = outlook_calendar(account, graph, cleanup.remote_id, cleanup.owner_address)
         source = calsync_source(cleanup.calendar_id)
         copies = [c for c in outlook.listing().copies if c.source == source]
         summary.pushed["deleted"] += len(copies)
@@ -117,16 +114,6 @@ def _clean_one(
         summary.errors.append(entry("mirror_cleanup_failed", CLEANUP_FAILED, reason=reason))
     if not reasons:
         cleanup.delete()
-
-
-def _calendar(
-    account: OutlookAccount, graph: GraphClient, cleanup: MirrorCleanup
-) -> MirrorCalendar:
-    mailbox = (account.mailbox or account.user.email).lower()
-    owner = cleanup.owner_address
-    shared = bool(owner) and owner.lower() != mailbox
-    paths = CalendarPaths.of_calendar(cleanup.remote_id, shared=shared)
-    return MirrorCalendar(graph, paths, owner.lower() if shared else mailbox, addresses.of(account))
 
 
 def _mirrors(account: OutlookAccount, remote_id: str, calendar_id: int) -> bool:

@@ -40,7 +40,7 @@ from calsync.msgraph import mapping
 from calsync.msgraph.calendar import CalendarPaths
 from calsync.msgraph.client import GraphClient
 from calsync.msgraph.mirror_calendar import Listing, MirrorCalendar
-from calsync.outlook.models import OutlookLink
+from calsync.outlook.models import OutlookAccount, OutlookLink
 from calsync.outlook.sync import addresses
 from calsync.outlook.sync.links import is_shared
 from calsync.outlook.sync.local_side import OrmLocalSide
@@ -128,14 +128,22 @@ def mirror_link(
         _report(summary, OUTLOOK_FAILED, sides.outlook.apply(into_outlook.actions))
 
 
+def outlook_calendar(
+    account: OutlookAccount, graph: GraphClient, remote_id: str, owner_address: str
+) -> MirrorCalendar:
+    """The mailbox calendar ``remote_id`` (another mailbox's when ``owner_address`` is not
+    the account's: reached through that mailbox's entry) for a mirror pass or cleanup."""
+    mailbox = (account.mailbox or account.user.email).lower()
+    shared = is_shared(owner_address, mailbox)
+    paths = CalendarPaths.of_calendar(remote_id, shared=shared)
+    owner = owner_address.lower() if shared else mailbox
+    return MirrorCalendar(graph, paths, owner, addresses.of(account))
+
+
 def _read(scope: Scope, graph: GraphClient, window: tuple[datetime, datetime]) -> _Sides:
     link = scope.link
     assert link is not None
-    mailbox = (scope.account.mailbox or scope.account.user.email).lower()
-    shared = is_shared(link, mailbox)
-    paths = CalendarPaths.of_calendar(link.remote_id, shared=shared)
-    owner = link.owner_address.lower() if shared else mailbox
-    outlook = MirrorCalendar(graph, paths, owner, addresses.of(scope.account))
+    outlook = outlook_calendar(scope.account, graph, link.remote_id, link.owner_address)
     local = OrmLocalSide(scope.account, scope=scope)
     events = list(_events(scope).filter(in_window(window)))
     originals = [_local_original(local, event) for event in events if not event.mirror_of]
@@ -238,7 +246,7 @@ def _outlook_owner(scope: Scope) -> frozenset[str]:
     link = scope.link
     assert link is not None
     mailbox = (scope.account.mailbox or scope.account.user.email).lower()
-    if is_shared(link, mailbox):
+    if is_shared(link.owner_address, mailbox):
         return frozenset({link.owner_address.lower()})
     return addresses.of(scope.account) | {mailbox}
 

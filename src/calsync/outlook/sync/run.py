@@ -413,7 +413,7 @@ def _calendar(
     mailbox = account.mailbox or account.user.email
     paths = DEFAULT_PATHS
     if link is not None:
-        shared = links.is_shared(link, mailbox)
+        shared = links.is_shared(link.owner_address, mailbox)
         paths = CalendarPaths.of_calendar(link.remote_id, shared=shared)
         mailbox = link.owner_address if shared else mailbox
     return OutlookCalendar(
