@@ -72,7 +72,9 @@ def test_sync_pressed_after_the_session_ended_signs_in_and_comes_back(
     page.locator(".login button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
     expect(page.locator("#outlook-sync")).to_be_enabled()
-    errors_of(screen.context).allow("status of 401")  # the refused press, on purpose
+    errors = errors_of(screen.context)
+    errors.allow("status of 401")  # the refused press, on purpose
+    errors.allow("status of 403")  # the page's change poll, refused once the session ended
 
 
 def test_a_missing_page_is_styled_and_translated(
