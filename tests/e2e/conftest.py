@@ -227,11 +227,13 @@ def press_sync_and_wait(browser: Any, *, timeout: float = 60.0, **fields: str) -
     assert answer.status_code == 302, answer.text
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        # a press names the run it lands in ("button"), whatever request it merged with;
+        # another run (a change's) may end in between, while the press's request is taken
         runs = SyncRun.objects.filter(account__user=browser.user, pk__gt=last.pk if last else 0)
-        ended = runs.exclude(status=SyncRun.STATUS_RUNNING).order_by("-id").first()
+        ended = runs.filter(trigger="button").exclude(status=SyncRun.STATUS_RUNNING)
         pending = SyncRequest.objects.filter(account__user=browser.user).exists()
-        if ended is not None and not pending and not runs.filter(status="running").exists():
-            return ended
+        if ended.exists() and not pending and not runs.filter(status="running").exists():
+            return ended.order_by("-id").first()
         time.sleep(0.1)
     raise AssertionError("the sync asked by the button did not end in time")
 
@@ -243,10 +245,13 @@ def wait_for_quiet(user: Any, *, timeout: float = 60.0) -> None:
     from calsync.outlook.models import SyncRequest, SyncRun
 
     deadline = time.monotonic() + timeout
+    quiet_polls = 0
     while time.monotonic() < deadline:
         pending = SyncRequest.objects.filter(account__user=user).exists()
         running = SyncRun.objects.filter(account__user=user, status="running").exists()
-        if not pending and not running:
+        # a taken request has no row and its run none yet for a moment: quiet must last
+        quiet_polls = 0 if pending or running else quiet_polls + 1
+        if quiet_polls >= 4:
             return
         time.sleep(0.1)
     raise AssertionError("the account's syncs did not settle in time")

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from calsync.calendars import actions
 from calsync.calendars.models import Event
@@ -405,8 +406,9 @@ def test_a_notification_during_a_run_makes_exactly_one_more_run(
     settings.CALSYNC_SYNC_DEBOUNCE = 0.3
     first_sync(connected)
     emulator.set_faults(processing_ms=400)  # the run's pushes take a while
-    for n in range(16):
-        actions.do_create_event(connected.user, local_event(f"Pushed {n:02d}", 3 + n))
+    with transaction.atomic():  # one commit: the 16 changes are handed on in one burst
+        for n in range(16):
+            actions.do_create_event(connected.user, local_event(f"Pushed {n:02d}", 3 + n))
     # no scheduler in this process: the changes were handed to the worker (one request)
     wait_for(SyncRun.objects.filter(trigger="change", phase=WRITING_OUTLOOK).exists, 10)
     created = outlook(emulator, "POST", "/me/events", json=outlook_event("During the run"))
