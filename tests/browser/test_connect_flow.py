@@ -87,8 +87,19 @@ def test_admin_sets_up_and_a_user_connects_in_chromium(
     log_in(page, live_server.url, admin.email)
     page.locator("#outlook-panel").get_by_role("link", name="Set it up in Settings").click()
     expect(page.locator("#redirect-uri")).to_have_value(redirect_uri)
+    page.wait_for_load_state("load")  # the page's deferred script holds the button's handler
+    # the label says "Copied" for 1.5 s: every label it shows is recorded, so a slow poll
+    # under load cannot miss it
+    page.evaluate(
+        """() => {
+          const button = document.getElementById("copy-redirect-uri");
+          window.copyLabels = [];
+          new MutationObserver(() => window.copyLabels.push(button.textContent))
+            .observe(button, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
     page.locator("#copy-redirect-uri").click()
-    expect(page.locator("#copy-redirect-uri")).to_have_text("Copied")
+    page.wait_for_function("window.copyLabels.includes('Copied')")
     assert page.evaluate("navigator.clipboard.readText()") == redirect_uri
     expect(page.get_by_label("Base URL")).to_have_value(live_server.url)
     page.get_by_label("Outlook Calendar").check()
