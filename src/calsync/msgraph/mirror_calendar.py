@@ -13,8 +13,8 @@ deletes the copy of an original it does not list.
 :meth:`MirrorCalendar.apply` creates (POST to the calendar), updates (PATCH) and deletes
 copies, each alone: it returns the error text of each action that failed (None: done; a
 copy already gone counts as deleted). A copy series written loses the occurrences its
-original cancelled: each is found with ``/instances`` and deleted (not in a calendar
-another mailbox shares, which has no ``/instances``: such a copy keeps them).
+original cancelled: each is found with ``/instances`` (under the calendar's entry for a
+calendar another mailbox shares) and deleted.
 """
 
 from __future__ import annotations
@@ -114,10 +114,7 @@ class MirrorCalendar:
         if window is None:
             yield from self._pages(None)
             return
-        start, end = (moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") for moment in window)
-        yield from self._pages(
-            f"type eq 'singleInstance' and end/dateTime gt '{start}' and start/dateTime lt '{end}'"
-        )
+        yield from self._pages(single_events_filter(window))
         yield from self._pages("type eq 'seriesMaster'")
 
     def _pages(self, where: str | None) -> Iterable[dict[str, Any]]:
@@ -151,6 +148,13 @@ class MirrorCalendar:
         if isinstance(action, DeleteCopy):
             return SubRequest("DELETE", self.paths.event(action.key))
         return SubRequest("PATCH", self.paths.event(action.key), mirrors.update_copy_body(action))
+
+
+def single_events_filter(window: tuple[datetime, datetime]) -> str:
+    """The ``$filter`` of the single events that overlap ``window`` (checked with msgraph-sdk
+    in tests/graph_emulator/test_sdk_mirror_routes.py)."""
+    start, end = (moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") for moment in window)
+    return f"type eq 'singleInstance' and end/dateTime gt '{start}' and start/dateTime lt '{end}'"
 
 
 def _failure(action: MirrorAction, answer: Any) -> str | None:
