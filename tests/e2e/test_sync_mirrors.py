@@ -34,6 +34,7 @@ from tests.integration.sync_world import at, graph_time
 
 from calsync.calendars.models import Event
 from calsync.msgraph import mirrors
+from calsync.outlook.models import CalendarLink, MirrorCleanup
 from calsync.outlook.sync.run import run_sync
 from graph_emulator.testing import EmulatorServer
 
@@ -383,6 +384,28 @@ def test_a_deleted_mirror_link_loses_its_copies_on_both_sides(
         assert api(kim, "DELETE", f"/api/outlook/calendars/{work}").status_code == 204
 
     _stopped_mirror(emulator, kim, unlink)
+
+
+def test_a_deleted_mirrored_calendar_loses_its_copies_on_both_sides(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    """The calsync calendar of a busy link deleted (the API the sidebar uses): its copies
+    here go at once (they do not move to the default calendar), the link goes, and the
+    copies made in Outlook from it at the next sync; its originals move, as always."""
+    kim = connect_by_consent(KIM, "Kim")
+
+    def delete_calendar(work: str, personal: int) -> None:
+        answer = api(kim, "DELETE", f"/api/calendars/{personal}")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["moved"] == 1  # the dentist; the copy was deleted
+        copies = Event.objects.filter(owner=kim.account.user, mirror_source__startswith="outlook:")
+        assert list(copies.filter(calendar__name="Personal")) == []
+        assert not copies.filter(mirror_of__gt="", calendar__is_default=True).exists()
+        assert not CalendarLink.objects.filter(account=kim.account, remote_id=work).exists()
+        assert MirrorCleanup.objects.filter(remote_id=work, calendar_id=personal).count() == 1
+
+    _stopped_mirror(emulator, kim, delete_calendar)
+    assert not MirrorCleanup.objects.exists()
 
 
 def test_a_mirror_turned_off_and_on_again_before_a_sync_keeps_one_copy_each(
