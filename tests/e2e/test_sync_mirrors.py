@@ -677,3 +677,38 @@ def test_a_copy_series_in_a_shared_calendar_follows_its_originals_occurrences(
     assert changed["start"]["dateTime"].startswith(_stamp(third + timedelta(hours=3)))
     for _ in range(3):
         assert quiet(sync(kim))
+
+
+def test_an_all_day_series_moved_occurrence_mirrors_by_date(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    first = at(3).date()
+    day = {"dateTime": f"{first.isoformat()}T00:00:00", "timeZone": "UTC"}
+    end = {"dateTime": f"{(first + timedelta(days=1)).isoformat()}T00:00:00", "timeZone": "UTC"}
+    master = secret_meeting(
+        emulator, KIM, work, isAllDay=True, start=day, end=end, recurrence=_weekly(4)
+    )
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    (_one, second, *_rest) = _instances(emulator, KIM, f"/me/events/{master['id']}")
+    moved_to = first + timedelta(days=8)
+    moved = {
+        "start": {"dateTime": f"{moved_to.isoformat()}T00:00:00", "timeZone": "UTC"},
+        "end": {
+            "dateTime": f"{(moved_to + timedelta(days=1)).isoformat()}T00:00:00",
+            "timeZone": "UTC",
+        },
+    }
+    with graph(emulator, KIM) as g:
+        assert g.patch(f"/me/events/{second['id']}", json=moved).is_success
+    summary = sync(kim)
+    assert summary.ok and summary.pulled["updated"] == 1, (summary.pulled, summary.errors)
+    (here,) = local_copies(personal)
+    (exception,) = here.exceptions.all()
+    assert exception.all_day and exception.start_date == moved_to
+    assert exception.original_start.date() == first + timedelta(days=7)
+    for _ in range(3):
+        assert quiet(sync(kim))

@@ -93,15 +93,17 @@ class MirrorCalendar:
     def _with_exceptions(
         self, originals: list[Original], copies: list[Copy]
     ) -> tuple[list[Original], list[Copy]]:
-        """The series among them, with their modified occurrences (a copy whose could not
-        be read keeps None: it is not checked for drift this time)."""
+        """The series among them, with their modified occurrences; a series gone since the
+        listing (404) is left out as an original, and as a copy keeps None (not checked for
+        drift this time)."""
         masters = [(o.key, o.data) for o in originals if o.data.recurrence]
         masters += [(c.key, c.data) for c in copies if c.data is not None and c.data.recurrence]
         if not masters:
             return originals, copies
         found = read_exceptions(self.client, self.paths, masters, self.mailbox, self.aliases)
+        gone = {key for key, _data in masters if key not in found}
         return (
-            [replace(o, exceptions=found.get(o.key, ())) for o in originals],
+            [replace(o, exceptions=found.get(o.key, ())) for o in originals if o.key not in gone],
             [replace(c, exceptions=found.get(c.key)) for c in copies],
         )
 

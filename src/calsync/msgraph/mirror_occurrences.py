@@ -24,6 +24,7 @@ from calsync.msgraph import mapping
 from calsync.msgraph.batching import SubRequest, run_batch
 from calsync.msgraph.calendar import UTC_PREFER, CalendarPaths, instances_url, is_original_at
 from calsync.msgraph.client import GraphClient
+from calsync.msgraph.errors import GraphError, error_class_for
 from calsync.syncengine import EventData
 from calsync.syncengine.errors import InvalidData
 from calsync.syncengine.mirror import CreateCopy, Occurrence, UpdateCopy, regular_occurrence
@@ -40,7 +41,9 @@ def read_exceptions(
     aliases: Iterable[str] = (),
 ) -> dict[str, tuple[Occurrence, ...]]:
     """Series master id -> its modified occurrences, for each of ``masters`` (id, data);
-    a master that could not be read is left out (its caller keeps what it knew)."""
+    a master gone meanwhile (404) is left out. Any other failure raises (the link's pass
+    fails this run: planning with an original's exceptions unknown would put its copy's
+    back for nothing)."""
     requests = [
         SubRequest(
             "GET",
@@ -51,8 +54,10 @@ def read_exceptions(
     ]
     found: dict[str, tuple[Occurrence, ...]] = {}
     for (master, series), answer in zip(masters, run_batch(client, requests), strict=True):
-        if not answer.ok or not isinstance(answer.body, dict):
+        if answer.status == 404:
             continue
+        if not answer.ok or not isinstance(answer.body, dict):
+            raise _failed(answer, master)
         objects = answer.body.get("exceptionOccurrences") or []
         found[master] = tuple(
             occurrence
@@ -60,6 +65,14 @@ def read_exceptions(
             if (occurrence := _occurrence(obj, series, mailbox, aliases)) is not None
         )
     return found
+
+
+def _failed(answer: Any, master: str) -> Exception:
+    if answer.failure is not None:
+        return answer.failure  # type: ignore[no-any-return]
+    code, message = answer.error()
+    cls = error_class_for(answer.status) if answer.status else GraphError
+    return cls(f"exceptions of {master[:24]}: {message}", status=answer.status or None, code=code)
 
 
 def _occurrence(
