@@ -562,6 +562,33 @@ def _stamp(moment: Any) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M")
 
 
+def _move_one_occurrence_each_side(
+    emulator: EmulatorServer, kim: Any, master: dict[str, Any], gym: Event
+) -> Any:
+    """The Outlook series' second week two hours later and retitled; the gym's third day
+    at noon and retitled here. The gym's third original start."""
+    # moved (and retitled) in Outlook: the second week's meeting, two hours later
+    (_first, second, *_rest) = _instances(emulator, KIM, f"/me/events/{master['id']}")
+    later = {
+        "subject": "Merger talks (late)",
+        "start": graph_time(at(10, 11)),
+        "end": graph_time(at(10, 12)),
+        "location": {"displayName": "Room 9"},
+    }
+    with graph(emulator, KIM) as g:
+        assert g.patch(f"/me/events/{second['id']}", json=later).is_success
+    third = gym.start + timedelta(days=2)
+    moved = {
+        "title": "Gym (arms)",
+        "start": (third + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": (third + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+    }
+    answer = api(kim, "PATCH", f"/api/events/{gym.pk}.{third.strftime('%Y%m%dT%H%M%SZ')}", moved)
+    assert answer.is_success, answer.text
+    return third
+
+
 def test_a_moved_occurrence_moves_on_the_copy_series_both_ways(
     emulator: EmulatorServer, connect_by_consent: Any
 ) -> None:
@@ -576,26 +603,7 @@ def test_a_moved_occurrence_moves_on_the_copy_series_both_ways(
     assert link(kim, work, personal, "redacted").status_code == 200
     assert sync(kim).ok
 
-    # moved (and retitled) in Outlook: the second week's meeting, two hours later
-    (_first, second, *_rest) = _instances(emulator, KIM, f"/me/events/{master['id']}")
-    later = {
-        "subject": "Merger talks (late)",
-        "start": graph_time(at(10, 11)),
-        "end": graph_time(at(10, 12)),
-        "location": {"displayName": "Room 9"},
-    }
-    with graph(emulator, KIM) as g:
-        assert g.patch(f"/me/events/{second['id']}", json=later).is_success
-    # moved (and retitled) here: the gym's third day, at noon
-    third = gym.start + timedelta(days=2)
-    moved = {
-        "title": "Gym (arms)",
-        "start": (third + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S"),
-        "end": (third + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%S"),
-        "timezone": "UTC",
-    }
-    answer = api(kim, "PATCH", f"/api/events/{gym.pk}.{third.strftime('%Y%m%dT%H%M%SZ')}", moved)
-    assert answer.is_success, answer.text
+    third = _move_one_occurrence_each_side(emulator, kim, master, gym)
     summary = sync(kim)
     assert summary.ok, summary.errors
     assert (summary.pulled["updated"], summary.pushed["updated"]) == (1, 1)
