@@ -248,3 +248,64 @@ def test_a_user_leaves_with_their_calendars_and_events(alice: User, as_alice: AP
     as_alice.post("/api/events", event("Plain"), format="json")
     alice.delete()
     assert not Calendar.objects.exists() and not Event.objects.exists()
+
+
+def test_deleting_a_mirrored_calendar_stops_its_mirror(alice: User, as_alice: APIClient) -> None:
+    """A calendar a busy link mirrors with: its copies go at once (they do not move), the
+    link and its status rows go, and the Outlook side's cleanup is recorded; a two-way
+    link's calendar deleted records none."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from calsync.calendars import actions
+    from calsync.outlook.models import CalendarLink, MirrorCleanup, OutlookAccount, SyncRecord
+    from calsync.outlook.sync.mirrors import outlook_source
+
+    account = OutlookAccount.objects.create(user=alice, mailbox=alice.email)
+    personal = as_alice.post("/api/calendars", {"name": "Personal"}, format="json").json()["id"]
+    family = as_alice.post("/api/calendars", {"name": "Family"}, format="json").json()["id"]
+    busy = CalendarLink.objects.create(
+        account=account, remote_id="AAMkWork=", calendar_id=personal, mode="busy"
+    )
+    CalendarLink.objects.create(
+        account=account, remote_id="AAMkHome=", calendar_id=family, mode="two-way"
+    )
+    scope = busy.scope
+    SyncRecord.objects.create(
+        account=account,
+        scope=scope,
+        uid="u1",
+        local_id="1",
+        remote_id="r1",
+        base={},
+        local_version=1,
+        remote_hash="h",
+        synced_at=timezone.now(),
+    )
+    start = timezone.now().replace(microsecond=0)
+    when = {"start": start, "end": start + timedelta(hours=1)}
+    there = Calendar.objects.get(pk=personal)
+    mine = actions.do_create_event(alice, {"title": "Dentist", "calendar": there, **when})
+    copy = actions.do_create_event(
+        alice,
+        {
+            "title": "Busy",
+            "calendar": there,
+            "mirror_of": "AAMkOriginal=",
+            "mirror_mode": "busy",
+            "mirror_source": outlook_source("AAMkWork="),
+            "mirror_hash": "h",
+            **when,
+        },
+    )
+    answer = as_alice.delete(f"/api/calendars/{personal}")
+    assert answer.status_code == 200 and answer.json()["moved"] == 1
+    assert not Event.objects.filter(pk=copy.pk).exists()
+    assert Event.objects.get(pk=mine.pk).calendar.is_default
+    assert not CalendarLink.objects.filter(pk=busy.pk).exists()
+    assert not SyncRecord.objects.filter(scope=scope).exists()
+    [cleanup] = MirrorCleanup.objects.all()
+    assert (cleanup.remote_id, cleanup.calendar_id) == ("AAMkWork=", personal)
+    assert as_alice.delete(f"/api/calendars/{family}").status_code == 200
+    assert MirrorCleanup.objects.count() == 1

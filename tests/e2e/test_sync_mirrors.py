@@ -34,6 +34,7 @@ from tests.integration.sync_world import at, graph_time
 
 from calsync.calendars.models import Event
 from calsync.msgraph import mirrors
+from calsync.outlook.models import CalendarLink, MirrorCleanup
 from calsync.outlook.sync.run import run_sync
 from graph_emulator.testing import EmulatorServer
 
@@ -385,6 +386,28 @@ def test_a_deleted_mirror_link_loses_its_copies_on_both_sides(
     _stopped_mirror(emulator, kim, unlink)
 
 
+def test_a_deleted_mirrored_calendar_loses_its_copies_on_both_sides(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    """The calsync calendar of a busy link deleted (the API the sidebar uses): its copies
+    here go at once (they do not move to the default calendar), the link goes, and the
+    copies made in Outlook from it at the next sync; its originals move, as always."""
+    kim = connect_by_consent(KIM, "Kim")
+
+    def delete_calendar(work: str, personal: int) -> None:
+        answer = api(kim, "DELETE", f"/api/calendars/{personal}")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["moved"] == 1  # the dentist; the copy was deleted
+        copies = Event.objects.filter(owner=kim.account.user, mirror_source__startswith="outlook:")
+        assert list(copies.filter(calendar__name="Personal")) == []
+        assert not copies.filter(mirror_of__gt="", calendar__is_default=True).exists()
+        assert not CalendarLink.objects.filter(account=kim.account, remote_id=work).exists()
+        assert MirrorCleanup.objects.filter(remote_id=work, calendar_id=personal).count() == 1
+
+    _stopped_mirror(emulator, kim, delete_calendar)
+    assert not MirrorCleanup.objects.exists()
+
+
 def test_a_mirror_turned_off_and_on_again_before_a_sync_keeps_one_copy_each(
     emulator: EmulatorServer, connect_by_consent: Any
 ) -> None:
@@ -499,3 +522,201 @@ def test_a_mirror_moved_to_another_calendar_moves_its_copies(
     source, of, _mode, _made = mirrors.parse_marker(mirrors.marker_of(there)) or ("", "", "", "")
     assert (source, of) == (f"calsync:{family}", str(Event.objects.get(pk=mine).uid))
     assert quiet(sync(kim))
+
+
+def _weekly(count: int) -> dict[str, Any]:
+    return {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [at(3).strftime("%A").lower()]},
+        "range": {
+            "type": "numbered",
+            "startDate": at(3).date().isoformat(),
+            "numberOfOccurrences": count,
+        },
+    }
+
+
+def _gym(kim: Any, calendar: int) -> Event:
+    body = {
+        "title": "Gym",
+        "description": "<p>legs</p>",
+        "start": at(2, 7).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": at(2, 8).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+        "recurrence": "FREQ=DAILY;COUNT=4",
+        "calendar": calendar,
+    }
+    made = api(kim, "POST", "/api/events", body)
+    assert made.status_code == 201, made.text
+    return Event.objects.get(pk=made.json()["id"])
+
+
+def _instances(emulator: EmulatorServer, email: str, path: str) -> list[dict[str, Any]]:
+    window = {"startDateTime": at(0).isoformat(), "endDateTime": at(60).isoformat()}
+    with graph(emulator, email) as g:
+        answer = g.get(f"{path}/instances", params=window)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["value"])
+
+
+def _stamp(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _move_one_occurrence_each_side(
+    emulator: EmulatorServer, kim: Any, master: dict[str, Any], gym: Event
+) -> Any:
+    """The Outlook series' second week two hours later and retitled; the gym's third day
+    at noon and retitled here. The gym's third original start."""
+    # moved (and retitled) in Outlook: the second week's meeting, two hours later
+    (_first, second, *_rest) = _instances(emulator, KIM, f"/me/events/{master['id']}")
+    later = {
+        "subject": "Merger talks (late)",
+        "start": graph_time(at(10, 11)),
+        "end": graph_time(at(10, 12)),
+        "location": {"displayName": "Room 9"},
+    }
+    with graph(emulator, KIM) as g:
+        assert g.patch(f"/me/events/{second['id']}", json=later).is_success
+    third = gym.start + timedelta(days=2)
+    moved = {
+        "title": "Gym (arms)",
+        "start": (third + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": (third + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+    }
+    answer = api(kim, "PATCH", f"/api/events/{gym.pk}.{third.strftime('%Y%m%dT%H%M%SZ')}", moved)
+    assert answer.is_success, answer.text
+    return third
+
+
+def test_a_moved_occurrence_moves_on_the_copy_series_both_ways(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    """Redacted both ways: an occurrence moved and retitled in Outlook is moved and
+    retitled on the copy series here, one moved here on the copy series in Outlook; an
+    occurrence of a copy moved by hand is put back; then nothing more is written."""
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    master = secret_meeting(emulator, KIM, work, recurrence=_weekly(5))
+    gym = _gym(kim, personal)
+    assert link(kim, work, personal, "redacted").status_code == 200
+    assert sync(kim).ok
+
+    third = _move_one_occurrence_each_side(emulator, kim, master, gym)
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert (summary.pulled["updated"], summary.pushed["updated"]) == (1, 1)
+
+    (here,) = local_copies(personal)
+    (exception,) = here.exceptions.all()
+    assert _stamp(exception.original_start) == _stamp(at(10, 9))
+    assert (exception.start, exception.end) == (at(10, 11), at(10, 12))
+    assert (exception.title, exception.location, exception.description) == (
+        "Merger talks (late)",
+        "",
+        "",
+    )
+    (there,) = outlook_copies(emulator, work)
+    copied = _instances(emulator, KIM, f"/me/events/{there['id']}")
+    (changed,) = [o for o in copied if o["type"] == "exception"]
+    assert changed["originalStart"].startswith(_stamp(third))
+    assert changed["start"]["dateTime"].startswith(_stamp(third + timedelta(hours=5)))
+    with graph(emulator, KIM) as g:
+        full = g.get(f"/me/events/{changed['id']}").json()
+    assert full["subject"] == "Gym (arms)" and "legs" not in full["body"]["content"]
+    for _ in range(3):
+        assert quiet(sync(kim))
+
+    # a copy's occurrence moved by hand is put back
+    by_hand = {
+        "start": graph_time(third + timedelta(hours=9)),
+        "end": graph_time(third + timedelta(hours=10)),
+    }
+    with graph(emulator, KIM) as g:
+        assert g.patch(f"/me/events/{changed['id']}", json=by_hand).is_success
+    summary = sync(kim)
+    assert summary.ok and summary.pushed["updated"] == 1
+    (again,) = [
+        o
+        for o in _instances(emulator, KIM, f"/me/events/{there['id']}")
+        if o["type"] == "exception"
+    ]
+    assert again["start"]["dateTime"].startswith(_stamp(third + timedelta(hours=5)))
+    assert quiet(sync(kim))
+
+
+def test_a_copy_series_in_a_shared_calendar_follows_its_originals_occurrences(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    """Lee's calendar shared with Kim (editable) mirrored busy from Kim's calsync calendar:
+    the copy series there, written through the share's entry, loses the occurrence its
+    original cancelled and moves the one its original moved."""
+    kim = connect_by_consent(KIM, "Kim")
+    emulator.add_user(LEE, "Lee", "pw")
+    shared = emulator.share_calendar(LEE, KIM, can_edit=True)["id"]
+    lees = calsync_calendar(kim, "Lee")
+    gym = _gym(kim, lees)
+    assert link(kim, shared, lees, "busy").status_code == 200
+    first = sync(kim)
+    assert first.ok and first.pushed["created"] == 1, (first.pushed, first.errors)
+    second, third = gym.start + timedelta(days=1), gym.start + timedelta(days=2)
+    assert api(
+        kim, "DELETE", f"/api/events/{gym.pk}.{second.strftime('%Y%m%dT%H%M%SZ')}"
+    ).is_success
+    moved = {
+        "start": (third + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": (third + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+    }
+    assert api(
+        kim, "PATCH", f"/api/events/{gym.pk}.{third.strftime('%Y%m%dT%H%M%SZ')}", moved
+    ).is_success
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    with graph(emulator, LEE) as g:
+        listed = g.get("/me/calendar/events", params=EXPAND).json()["value"]
+    (copy,) = [e for e in listed if mirrors.marker_of(e)]
+    left = _instances(emulator, LEE, f"/me/events/{copy['id']}")
+    starts = [o["originalStart"][:16] for o in left]
+    assert len(left) == 3 and _stamp(second) not in starts
+    (changed,) = [o for o in left if o["type"] == "exception"]
+    assert changed["originalStart"].startswith(_stamp(third))
+    assert changed["start"]["dateTime"].startswith(_stamp(third + timedelta(hours=3)))
+    for _ in range(3):
+        assert quiet(sync(kim))
+
+
+def test_an_all_day_series_moved_occurrence_mirrors_by_date(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    first = at(3).date()
+    day = {"dateTime": f"{first.isoformat()}T00:00:00", "timeZone": "UTC"}
+    end = {"dateTime": f"{(first + timedelta(days=1)).isoformat()}T00:00:00", "timeZone": "UTC"}
+    master = secret_meeting(
+        emulator, KIM, work, isAllDay=True, start=day, end=end, recurrence=_weekly(4)
+    )
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    (_one, second, *_rest) = _instances(emulator, KIM, f"/me/events/{master['id']}")
+    moved_to = first + timedelta(days=8)
+    moved = {
+        "start": {"dateTime": f"{moved_to.isoformat()}T00:00:00", "timeZone": "UTC"},
+        "end": {
+            "dateTime": f"{(moved_to + timedelta(days=1)).isoformat()}T00:00:00",
+            "timeZone": "UTC",
+        },
+    }
+    with graph(emulator, KIM) as g:
+        assert g.patch(f"/me/events/{second['id']}", json=moved).is_success
+    summary = sync(kim)
+    assert summary.ok and summary.pulled["updated"] == 1, (summary.pulled, summary.errors)
+    (here,) = local_copies(personal)
+    (exception,) = here.exceptions.all()
+    assert exception.all_day and exception.start_date == moved_to
+    assert exception.original_start.date() == first + timedelta(days=7)
+    for _ in range(3):
+        assert quiet(sync(kim))

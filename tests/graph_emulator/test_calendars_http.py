@@ -285,3 +285,31 @@ def test_deleting_calendars(shared: tuple[Graph, Graph], emulator: EmulatorServe
     bob.delete(f"/me/calendars/{entry['id']}", expect=204)
     assert len(bob.get("/me/calendars", expect=200).json()["value"]) == 1
     assert ada.get(f"/me/events/{home['id']}", expect=200).json()["subject"] == "home"
+
+
+def test_instances_through_a_shared_calendars_entry(
+    shared: tuple[Graph, Graph], emulator: EmulatorServer
+) -> None:
+    """``GET /calendars/{id}/events/{id}/instances`` (Graph has it, event-list-instances):
+    the owner's series read through the sharee's entry, an occurrence deleted there."""
+    ada, bob = shared
+    family = new_calendar(ada, "Family")["id"]
+    rule = {
+        "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
+        "range": {"type": "numbered", "startDate": "2026-01-05", "numberOfOccurrences": 3},
+    }
+    body = event("2026-01-05T09:00:00", "2026-01-05T10:00:00", subject="Swim", recurrence=rule)
+    master = ada.post(f"/me/calendars/{family}/events", json=body, expect=201).json()
+    other = ada.create(day(6, "elsewhere"))
+    entry = emulator.share_calendar(ADA, BOB, calendar=family, can_edit=True)
+    path = f"/me/calendars/{entry['id']}/events"
+    found = bob.get(f"{path}/{master['id']}/instances", params=WINDOW, expect=200).json()
+    starts = [o["originalStart"] for o in found["value"]]
+    assert starts == ["2026-01-05T09:00:00Z", "2026-01-12T09:00:00Z", "2026-01-19T09:00:00Z"]
+    assert {o["seriesMasterId"] for o in found["value"]} == {master["id"]}
+    bob.delete(f"{path}/{found['value'][1]['id']}", expect=204)
+    left = ada.get(f"/me/events/{master['id']}/instances", params=WINDOW, expect=200).json()
+    assert [o["originalStart"] for o in left["value"]] == [starts[0], starts[2]]
+    # an event of another calendar is not found under this entry
+    missing = bob.get(f"{path}/{other['id']}/instances", params=WINDOW)
+    assert bob.error(missing)[:2] == (404, "ErrorItemNotFound")

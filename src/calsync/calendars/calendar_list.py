@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from calsync.accounts.models import User
 from calsync.calendars.models import CALENDAR_NAME_MAX, Calendar, Event
+from calsync.calendars.signals import calendar_deleting
 
 PALETTE = ("#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#ec4899", "#14b8a6", "#64748b")
 """Colours given in turn to new calendars when none is asked for."""
@@ -153,11 +154,13 @@ class DefaultCalendarError(Exception):
 def delete_calendar(calendar: Calendar) -> tuple[Calendar, int]:
     """Delete ``calendar`` after moving its events to the owner's default calendar:
     (that default calendar, how many events moved). The default itself raises
-    :class:`DefaultCalendarError`."""
+    :class:`DefaultCalendarError`. ``calendar_deleting`` is sent first (receivers may
+    delete events of it, which then do not move)."""
     calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
     if calendar.is_default:
         raise DefaultCalendarError
     target = Calendar.objects.get(owner=calendar.owner, is_default=True)
+    calendar_deleting.send(sender=Calendar, calendar=calendar)
     moved = Event.objects.filter(calendar=calendar).update(calendar=target, updated=timezone.now())
     calendar.delete()
     return target, moved

@@ -153,8 +153,9 @@ class CalendarDetailView(APIView):
         },
         description=_lazy(
             "Deletes the calendar after moving its events to the default calendar (nothing "
-            "is lost); the answer says how many moved. The default calendar cannot be "
-            "deleted (409)."
+            "is lost; the busy and redacted copies a mirror made there are deleted instead, "
+            "and those it made in Outlook from this calendar at the next sync); the answer "
+            "says how many moved. The default calendar cannot be deleted (409)."
         ),
     )
     def delete(self, request: Request, calendar_id: int) -> Response:

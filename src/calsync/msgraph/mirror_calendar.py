@@ -12,15 +12,17 @@ deletes the copy of an original it does not list.
 
 :meth:`MirrorCalendar.apply` creates (POST to the calendar), updates (PATCH) and deletes
 copies, each alone: it returns the error text of each action that failed (None: done; a
-copy already gone counts as deleted). A copy series written loses the occurrences its
-original cancelled: each is found with ``/instances`` and deleted (not in a calendar
-another mailbox shares, which has no ``/instances``: such a copy keeps them).
+copy already gone counts as deleted). Series come with their modified occurrences, and a
+copy series written gets its occurrences changed as its action says
+(:mod:`.mirror_occurrences`). A copy series written loses the occurrences its
+original cancelled: each is found with ``/instances`` (under the calendar's entry for a
+calendar another mailbox shares) and deleted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,8 +30,16 @@ from calsync.msgraph import mapping, mirrors
 from calsync.msgraph.batching import SubRequest, run_batch
 from calsync.msgraph.calendar import UTC_PREFER, CalendarPaths, instances_url, is_original_at
 from calsync.msgraph.client import GraphClient
+from calsync.msgraph.mirror_occurrences import read_exceptions, write_occurrences
 from calsync.syncengine.errors import InvalidData
-from calsync.syncengine.mirror import Copy, CreateCopy, DeleteCopy, MirrorAction, Original
+from calsync.syncengine.mirror import (
+    Copy,
+    CreateCopy,
+    DeleteCopy,
+    MirrorAction,
+    Original,
+    UpdateCopy,
+)
 
 LISTING_PAGE = 200
 """Events per page of a listing."""
@@ -77,7 +87,25 @@ class MirrorCalendar:
             except (InvalidData, KeyError, ValueError, TypeError):
                 unreadable.append(str(obj.get("id")))
         icals = frozenset(o.ical_uid for o in originals if o.ical_uid)
+        originals, copies = self._with_exceptions(originals, copies)
         return Listing(tuple(originals), tuple(copies), icals, tuple(unreadable))
+
+    def _with_exceptions(
+        self, originals: list[Original], copies: list[Copy]
+    ) -> tuple[list[Original], list[Copy]]:
+        """The series among them, with their modified occurrences; a series gone since the
+        listing (404) is left out as an original, and as a copy keeps None (not checked for
+        drift this time)."""
+        masters = [(o.key, o.data) for o in originals if o.data.recurrence]
+        masters += [(c.key, c.data) for c in copies if c.data is not None and c.data.recurrence]
+        if not masters:
+            return originals, copies
+        found = read_exceptions(self.client, self.paths, masters, self.mailbox, self.aliases)
+        gone = {key for key, _data in masters if key not in found}
+        return (
+            [replace(o, exceptions=found.get(o.key, ())) for o in originals if o.key not in gone],
+            [replace(c, exceptions=found.get(c.key)) for c in copies],
+        )
 
     def apply(self, actions: Sequence[MirrorAction]) -> list[str | None]:
         """Carry out ``actions``; the error text of each that failed, else None. A copy
@@ -86,7 +114,17 @@ class MirrorCalendar:
             return []
         answers = run_batch(self.client, [self._request(action) for action in actions])
         self._cancel_occurrences(actions, answers)
-        return [_failure(action, answer) for action, answer in zip(actions, answers, strict=True)]
+        written = [
+            (_written_id(action, answer), action)
+            for action, answer in zip(actions, answers, strict=True)
+            if not isinstance(action, DeleteCopy) and answer.ok and action.data.recurrence
+        ]
+        refused = write_occurrences(self.client, self.paths, written)
+        failures = [_failure(a, answer) for a, answer in zip(actions, answers, strict=True)]
+        for index, (action, answer) in enumerate(zip(actions, answers, strict=True)):
+            if failures[index] is None and not isinstance(action, DeleteCopy):
+                failures[index] = refused.get(_written_id(action, answer))
+        return failures
 
     def _cancel_occurrences(self, actions: Sequence[MirrorAction], answers: list[Any]) -> None:
         """DELETE each occurrence of a written copy series that its original cancelled
@@ -114,10 +152,7 @@ class MirrorCalendar:
         if window is None:
             yield from self._pages(None)
             return
-        start, end = (moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") for moment in window)
-        yield from self._pages(
-            f"type eq 'singleInstance' and end/dateTime gt '{start}' and start/dateTime lt '{end}'"
-        )
+        yield from self._pages(single_events_filter(window))
         yield from self._pages("type eq 'seriesMaster'")
 
     def _pages(self, where: str | None) -> Iterable[dict[str, Any]]:
@@ -151,6 +186,21 @@ class MirrorCalendar:
         if isinstance(action, DeleteCopy):
             return SubRequest("DELETE", self.paths.event(action.key))
         return SubRequest("PATCH", self.paths.event(action.key), mirrors.update_copy_body(action))
+
+
+def single_events_filter(window: tuple[datetime, datetime]) -> str:
+    """The ``$filter`` of the single events that overlap ``window`` (checked with msgraph-sdk
+    in tests/graph_emulator/test_sdk_mirror_routes.py)."""
+    start, end = (moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") for moment in window)
+    return f"type eq 'singleInstance' and end/dateTime gt '{start}' and start/dateTime lt '{end}'"
+
+
+def _written_id(action: CreateCopy | UpdateCopy, answer: Any) -> str:
+    """The id of the copy ``action`` wrote (a create's, from Graph's answer)."""
+    if isinstance(action, CreateCopy):
+        body = answer.body if isinstance(answer.body, dict) else {}
+        return str(body.get("id") or "")
+    return action.key
 
 
 def _failure(action: MirrorAction, answer: Any) -> str | None:

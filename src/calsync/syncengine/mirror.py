@@ -8,6 +8,12 @@ A mirror copies each *original* event of a source calendar into a destination ca
   cancelled occurrences; the title is the fixed word the caller gives (``busy_title``);
 * ``redacted``: the same, and the original's title.
 
+A series' modified occurrences (:class:`Occurrence`, keyed by their original start) are
+projected the same way (:func:`project_exceptions`) and travel with the series' copy: the
+copy's occurrence at that original start gets the moved times, show-as (and, redacted, the
+title). An occurrence that looks like the series' own at that start is no exception (so a
+copy's occurrence put back is none either), and a cancelled one is the rule's business.
+
 Never a description, a location, an organizer or an attendee: a copy mails nobody.
 
 A copy is marked (:class:`Copy`, ``of`` = its original's key, ``source`` = the source
@@ -20,8 +26,10 @@ calendar, ``made_from`` = :func:`projection_hash` of what it was made from). The
   the organizer, or its ``iCalUId`` already in the destination) have no copy: an existing
   one is deleted;
 * a copy is updated when its original's projection changed (its hash differs from
-  ``made_from``, which the mode is part of) or when the copy itself drifted from it (someone
-  edited the copy: the next pass restores it; the original is never written);
+  ``made_from``, which the mode and the projected exceptions are part of) or when the copy
+  itself drifted from it (someone edited the copy or one of its occurrences: the next pass
+  restores it; the original is never written); an update names the copy's exceptions its
+  original no longer has (``reset``: put back at the series' time);
 * a copy whose original is gone (listed removed, or missing from a complete listing) is
   deleted, and so is every copy but one of the same original;
 * copies of another source are not this plan's business.
@@ -34,8 +42,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from calsync.syncengine.model import EventData
+from calsync.syncengine.model import EventData, When
 
 BUSY = "busy"
 REDACTED = "redacted"
@@ -62,10 +71,28 @@ spelling or the zone's name, which a side may write back otherwise)."""
 
 
 @dataclass(frozen=True, slots=True)
+class Occurrence:
+    """A modified occurrence of a series: the start the rule gave it (``original_start``:
+    an instant, or a date for an all-day series, as ``EventData.cancelled``) and its
+    content now."""
+
+    original_start: When
+    data: EventData
+
+    def __post_init__(self) -> None:
+        start = self.original_start
+        if isinstance(start, datetime):
+            if start.tzinfo is None:
+                raise ValueError("an occurrence's original start must be aware")
+            object.__setattr__(self, "original_start", start.astimezone(UTC))
+
+
+@dataclass(frozen=True, slots=True)
 class Original:
     """An event of the source calendar. ``key`` names it on its side (a calsync uid, a Graph
     id); ``mirror_of`` is set when it is itself a copy; ``series_key`` when it is a modified
-    occurrence (mirrored with its series, never on its own)."""
+    occurrence (mirrored with its series, never on its own); a series lists its modified
+    occurrences in ``exceptions``."""
 
     key: str
     data: EventData
@@ -74,13 +101,15 @@ class Original:
     ical_uid: str | None = None
     mirror_of: str | None = None
     series_key: str | None = None
+    exceptions: tuple[Occurrence, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Copy:
     """A marked copy in the destination: its own ``key``, its original's key ``of``, the
     ``source`` calendar it came from, its ``mode``, the projection hash it was ``made_from``,
-    and its content now (``data``, None when not read)."""
+    and its content now (``data``, None when not read); a copy series' modified occurrences
+    (``exceptions``, None when not read)."""
 
     key: str
     of: str
@@ -88,6 +117,7 @@ class Copy:
     mode: str
     made_from: str
     data: EventData | None = None
+    exceptions: tuple[Occurrence, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,18 +138,22 @@ class Destination:
 
 @dataclass(frozen=True, slots=True)
 class CreateCopy:
-    """Make a copy of ``of`` holding ``data``, marked with ``source``, ``mode``, ``made_from``."""
+    """Make a copy of ``of`` holding ``data``, marked with ``source``, ``mode``, ``made_from``;
+    a series then gets its occurrences at each ``exceptions`` original start changed."""
 
     of: str
     source: str
     mode: str
     made_from: str
     data: EventData
+    exceptions: tuple[Occurrence, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class UpdateCopy:
-    """Overwrite the copy ``key`` with ``data`` (every projected field) and its new mark."""
+    """Overwrite the copy ``key`` with ``data`` (every projected field) and its new mark; a
+    series then gets its occurrences at each ``exceptions`` original start changed, and
+    those at each ``reset`` start put back as the series makes them."""
 
     key: str
     of: str
@@ -127,6 +161,8 @@ class UpdateCopy:
     mode: str
     made_from: str
     data: EventData
+    exceptions: tuple[Occurrence, ...] = ()
+    reset: tuple[When, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,15 +211,68 @@ def project(data: EventData, mode: str, busy_title: str = "Busy") -> EventData:
     )
 
 
-def projection_hash(projected: EventData, mode: str) -> str:
-    """The mark of what a copy was made from: the mode and the projection's content."""
-    blob = f"{mode}\n{projected.content_hash()}".encode()
-    return hashlib.sha256(blob).hexdigest()[:32]
+def project_exceptions(
+    series: EventData, exceptions: Iterable[Occurrence], mode: str, busy_title: str = "Busy"
+) -> tuple[Occurrence, ...]:
+    """The occurrences a ``mode`` copy of the series ``series`` changes: each of
+    ``exceptions`` projected (no rule), but those the series cancelled and those that
+    look like the series' own occurrence, by original start."""
+    projected_series = project(series, mode, busy_title)
+    found: dict[When, Occurrence] = {}
+    for occurrence in exceptions:
+        if occurrence.original_start in series.cancelled:
+            continue
+        data = project(occurrence.data, mode, busy_title).with_fields(
+            {"recurrence": None, "cancelled": ()}
+        )
+        found[occurrence.original_start] = Occurrence(occurrence.original_start, data)
+    return exceptional(projected_series, found.values())
+
+
+def exceptional(series: EventData, occurrences: Iterable[Occurrence]) -> tuple[Occurrence, ...]:
+    """``occurrences`` of ``series`` but those that look like its own occurrence at their
+    original start (times, all-day, title, show-as), sorted by original start."""
+    kept = [o for o in occurrences if not _regular(series, o)]
+    return tuple(sorted(kept, key=lambda o: _start_key(o.original_start)))
+
+
+def regular_occurrence(series: EventData, original_start: When) -> EventData:
+    """The occurrence the series ``series`` has at ``original_start`` (unmodified)."""
+    if series.all_day:
+        day = original_start.date() if isinstance(original_start, datetime) else original_start
+        start: When = day
+        end: When = day + (series.end - series.start)  # type: ignore[operator]
+    else:
+        if not isinstance(original_start, datetime):
+            raise TypeError("a timed series' occurrence starts at an instant")
+        start, end = original_start, original_start + (series.end - series.start)  # type: ignore[operator]
+    return series.with_fields({"start": start, "end": end, "recurrence": None, "cancelled": ()})
+
+
+def projection_hash(
+    projected: EventData, mode: str, exceptions: tuple[Occurrence, ...] = ()
+) -> str:
+    """The mark of what a copy was made from: the mode, the projection's content and its
+    projected exceptions (none: the hash a copy had before exceptions were mirrored)."""
+    lines = [mode, projected.content_hash()]
+    lines += [f"{_start_key(o.original_start)} {o.data.content_hash()}" for o in exceptions]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
 
 
 def drifted(copy: EventData, projected: EventData) -> bool:
     """True when the copy's content no longer shows its projection (someone edited it)."""
     return any(_drift_value(copy, name) != _drift_value(projected, name) for name in DRIFT_FIELDS)
+
+
+def exceptions_drifted(
+    series: EventData, copy: Iterable[Occurrence], wanted: tuple[Occurrence, ...]
+) -> bool:
+    """True when a copy series' modified occurrences (``copy``, as read) no longer show
+    the ``wanted`` ones (one missing, one more, or one edited)."""
+    have = {o.original_start: o.data for o in exceptional(series, copy)}
+    if have.keys() != {o.original_start for o in wanted}:
+        return True
+    return any(drifted(have[o.original_start], o.data) for o in wanted)
 
 
 def skip_reason(original: Original, destination: Destination) -> str | None:
@@ -261,20 +350,58 @@ def _writes(
     updates: list[UpdateCopy] = []
     mode = destination.mode
     for key in sorted(listed.keys() - skipped.keys()):
-        projected = project(listed[key].data, mode, destination.busy_title)
-        made_from = projection_hash(projected, mode)
+        original = listed[key]
+        projected = project(original.data, mode, destination.busy_title)
+        changed: tuple[Occurrence, ...] = ()
+        if projected.recurrence:
+            changed = project_exceptions(
+                original.data, original.exceptions, mode, destination.busy_title
+            )
+        made_from = projection_hash(projected, mode, changed)
         kept = mine.get(key, [None])[0]
         if kept is None:
-            creates.append(CreateCopy(key, source, mode, made_from, projected))
-        elif _stale(kept, mode, made_from, projected):
-            updates.append(UpdateCopy(kept.key, key, source, mode, made_from, projected))
+            creates.append(CreateCopy(key, source, mode, made_from, projected, changed))
+        elif _stale(kept, mode, made_from, projected, changed):
+            reset = _to_reset(kept, projected, changed)
+            updates.append(
+                UpdateCopy(kept.key, key, source, mode, made_from, projected, changed, reset)
+            )
     return creates, updates
 
 
-def _stale(copy: Copy, mode: str, made_from: str, projected: EventData) -> bool:
+def _stale(
+    copy: Copy, mode: str, made_from: str, projected: EventData, changed: tuple[Occurrence, ...]
+) -> bool:
     if copy.mode != mode or copy.made_from != made_from:
         return True
-    return copy.data is not None and drifted(copy.data, projected)
+    if copy.data is not None and drifted(copy.data, projected):
+        return True
+    if copy.exceptions is None or not projected.recurrence:
+        return False
+    return exceptions_drifted(projected, copy.exceptions, changed)
+
+
+def _to_reset(
+    copy: Copy, projected: EventData, changed: tuple[Occurrence, ...]
+) -> tuple[When, ...]:
+    """The copy's modified occurrences its original no longer has (nor cancelled)."""
+    if copy.exceptions is None or not projected.recurrence:
+        return ()
+    wanted = {o.original_start for o in changed} | set(projected.cancelled)
+    have = exceptional(projected, copy.exceptions)
+    return tuple(o.original_start for o in have if o.original_start not in wanted)
+
+
+def _regular(series: EventData, occurrence: Occurrence) -> bool:
+    try:
+        own = regular_occurrence(series, occurrence.original_start)
+    except (TypeError, ValueError):
+        return False
+    return not drifted(occurrence.data, own)
+
+
+def _start_key(value: When) -> str:
+    return value.isoformat()
 
 
 def _invited(original: Original, destination: Destination) -> bool:

@@ -3,7 +3,9 @@
 * ``GET``/``POST /calendars``; ``GET``/``PATCH``/``DELETE /calendars/{id}``; ``GET /calendar`` (the
   default one); ``GET /events/{id}/calendar`` (the calendar an event is filed in);
 * ``GET``/``POST /calendars/{id}/events``; ``GET``/``PATCH``/``DELETE
-  /calendars/{id}/events/{event_id}``; ``GET /calendars/{id}/calendarView``;
+  /calendars/{id}/events/{event_id}``; ``GET /calendars/{id}/events/{event_id}/instances``
+  (a series master's occurrences and exceptions, as ``/events/{id}/instances``);
+  ``GET /calendars/{id}/calendarView``;
   ``GET /calendars/{id}/calendarView/delta`` (also ``delta()`` and
   ``microsoft.graph.delta``), each calendar with its own delta tokens.
 
@@ -168,6 +170,17 @@ def delete_event(ctx: GraphContext) -> Response:
 
 
 @calendar_endpoint
+def list_instances(ctx: GraphContext) -> Response:
+    found = _target(ctx)
+    start, end = window(ctx)
+    view, applied = prefer_view(ctx)
+    event_id = _event_of(ctx, found)
+    instances = store_of(ctx).instances(found.mailbox.user_id, event_id, start, end)
+    tail = f"/calendars('{found.entry.id}')/events('{event_id}')/instances"
+    return paged_collection(ctx, instances, view, applied, tail)
+
+
+@calendar_endpoint
 def calendar_view(ctx: GraphContext) -> Response:
     found = _target(ctx)
     start, end = window(ctx)
@@ -197,6 +210,7 @@ ROUTES = [
     *mailbox_route(f"{ONE}/events/{{event_id}}", get_event, ["GET"]),
     *mailbox_route(f"{ONE}/events/{{event_id}}", update_event, ["PATCH"]),
     *mailbox_route(f"{ONE}/events/{{event_id}}", delete_event, ["DELETE"]),
+    *mailbox_route(f"{ONE}/events/{{event_id}}/instances", list_instances, ["GET"]),
     *mailbox_route(f"{ONE}/calendarView", calendar_view, ["GET"]),
     *mailbox_route(f"{ONE}/calendarView/delta", calendar_view_delta, ["GET"]),
     *mailbox_route(f"{ONE}/calendarView/delta()", calendar_view_delta, ["GET"]),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from calsync.msgraph import mirrors
+from calsync.msgraph.mirror_calendar import single_events_filter
 from calsync.syncengine import Attendee, EventData
 from calsync.syncengine.mirror import CreateCopy, UpdateCopy, project, projection_hash
 
@@ -81,3 +82,12 @@ def test_a_graph_copy_is_read_with_its_mark_and_content():
     assert mirrors.is_copy({"transactionId": body["transactionId"]})
     assert not mirrors.is_copy({"transactionId": "calsync:uid:1"})
     assert mirrors.read_copy({"id": "x"}, mailbox="ada@example.com") is None
+
+
+def test_the_listing_filter_is_the_one_checked_with_the_sdk() -> None:
+    """tests/graph_emulator/test_sdk_mirror_routes.py sends this text through msgraph-sdk."""
+    window = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
+    assert single_events_filter(window) == (
+        "type eq 'singleInstance' and end/dateTime gt '2026-01-01T00:00:00'"
+        " and start/dateTime lt '2026-02-01T00:00:00'"
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from tests.unit.syncengine.builders import ME, all_day, event, guests
 
+from calsync.syncengine import EventData
 from calsync.syncengine.mirror import (
     SKIP_COPY,
     SKIP_DECLINED,
@@ -18,11 +19,14 @@ from calsync.syncengine.mirror import (
     CreateCopy,
     DeleteCopy,
     Destination,
+    Occurrence,
     Original,
     UpdateCopy,
     plan_mirror,
     project,
+    project_exceptions,
     projection_hash,
+    regular_occurrence,
 )
 
 SOURCE = "work"
@@ -166,3 +170,109 @@ def test_copies_from_another_source_are_left_alone():
 def test_a_bad_mode_is_refused():
     with pytest.raises(ValueError, match="mode"):
         Destination("two-way")
+
+
+# -- modified occurrences of a series -----------------------------------------------------
+
+WEEK = timedelta(days=7)
+
+
+def moved_occurrence(series: EventData, weeks: int, hours: int = 2, **fields) -> Occurrence:
+    """The occurrence ``weeks`` after the series' first, moved ``hours`` later."""
+    original = series.start + weeks * WEEK
+    data = series.with_fields(
+        {
+            "start": original + timedelta(hours=hours),
+            "end": series.end + weeks * WEEK + timedelta(hours=hours),
+            "recurrence": None,
+            **fields,
+        }
+    )
+    return Occurrence(original, data)
+
+
+def test_a_moved_occurrence_travels_with_its_series_projected():
+    second = moved_occurrence(SECRET, 1, title="Merger talks (moved)", location="Room 9")
+    original = Original("o1", SECRET, exceptions=(second,))
+    decided = plan_mirror(SOURCE, [original], [], Destination("redacted"))
+    [create] = decided.creates
+    [occurrence] = create.exceptions
+    assert occurrence.original_start == second.original_start
+    assert (occurrence.data.start, occurrence.data.end) == (second.data.start, second.data.end)
+    assert occurrence.data.title == "Merger talks (moved)"
+    assert (occurrence.data.location, occurrence.data.attendees) == ("", ())
+    assert occurrence.data.recurrence is None
+    busy = plan_mirror(SOURCE, [original], [], BUSY).creates[0].exceptions[0]
+    assert busy.data.title == "Busy"
+    # the exceptions are part of what the copy was made from
+    assert create.made_from != projection_hash(create.data, "redacted")
+
+
+def test_an_occurrence_like_the_series_own_or_cancelled_is_no_exception():
+    same = moved_occurrence(SECRET, 1, hours=0, description="<p>only the notes</p>")
+    cancelled_start = SECRET.start + 2 * WEEK
+    series = SECRET.with_fields({"cancelled": (cancelled_start,)})
+    gone = moved_occurrence(series, 2)
+    assert project_exceptions(series, [same, gone], "busy") == ()
+    original = Original("o1", series, exceptions=(same, gone))
+    [create] = plan_mirror(SOURCE, [original], [], BUSY).creates
+    assert create.exceptions == () and create.made_from == projection_hash(create.data, "busy")
+
+
+def test_a_moved_occurrence_updates_the_copy_and_then_nothing():
+    original = Original("o1", SECRET)
+    made = copy_of(original, exceptions=())
+    assert not plan_mirror(SOURCE, [original], [made], BUSY)
+    moved = replace(original, exceptions=(moved_occurrence(SECRET, 1),))
+    [update] = plan_mirror(SOURCE, [moved], [made], BUSY).updates
+    assert [o.original_start for o in update.exceptions] == [SECRET.start + WEEK]
+    assert update.reset == ()
+    applied = replace(made, made_from=update.made_from, exceptions=update.exceptions)
+    assert not plan_mirror(SOURCE, [moved], [applied], BUSY)
+
+
+def test_an_edited_occurrence_of_a_copy_is_put_back():
+    wanted = moved_occurrence(SECRET, 1)
+    original = Original("o1", SECRET, exceptions=(wanted,))
+    [create] = plan_mirror(SOURCE, [original], [], BUSY).creates
+    copy = Copy("C1", "o1", SOURCE, "busy", create.made_from, create.data, create.exceptions)
+    assert not plan_mirror(SOURCE, [original], [copy], BUSY)
+    by_hand = moved_occurrence(create.data, 1, hours=5)
+    stray = moved_occurrence(create.data, 3)
+    for edited in ((by_hand,), (*create.exceptions, stray), ()):
+        [update] = plan_mirror(SOURCE, [original], [replace(copy, exceptions=edited)], BUSY).updates
+        assert update.exceptions == create.exceptions
+        assert update.reset == ((stray.original_start,) if stray in edited else ())
+
+
+def test_an_occurrence_no_longer_modified_is_put_back_on_the_copy():
+    wanted = moved_occurrence(SECRET, 1)
+    original = Original("o1", SECRET, exceptions=(wanted,))
+    [create] = plan_mirror(SOURCE, [original], [], BUSY).creates
+    copy = Copy("C1", "o1", SOURCE, "busy", create.made_from, create.data, create.exceptions)
+    [update] = plan_mirror(SOURCE, [replace(original, exceptions=())], [copy], BUSY).updates
+    assert update.exceptions == () and update.reset == (wanted.original_start,)
+    # a copy's occurrence put back as the series makes it is no exception any more
+    back = Occurrence(wanted.original_start, regular_occurrence(create.data, wanted.original_start))
+    done = replace(copy, made_from=update.made_from, exceptions=(back,))
+    assert not plan_mirror(SOURCE, [replace(original, exceptions=())], [done], BUSY)
+
+
+def test_an_all_day_series_keys_its_occurrences_by_date():
+    first = date(2026, 3, 2)
+    holiday = all_day("Leave", first).with_fields({"recurrence": "FREQ=WEEKLY"})
+    moved = Occurrence(
+        date(2026, 3, 9),
+        all_day("Leave", date(2026, 3, 10)),
+    )
+    [create] = plan_mirror(SOURCE, [Original("o1", holiday, exceptions=(moved,))], [], BUSY).creates
+    [occurrence] = create.exceptions
+    assert occurrence.original_start == date(2026, 3, 9)
+    assert occurrence.data.start == date(2026, 3, 10) and occurrence.data.all_day
+    regular = Occurrence(date(2026, 3, 16), all_day("Leave", date(2026, 3, 16)))
+    assert project_exceptions(holiday, [regular], "redacted") == ()
+
+
+def test_an_occurrence_start_must_be_aware():
+    with pytest.raises(ValueError):
+        Occurrence(datetime(2026, 3, 2, 9), SECRET)

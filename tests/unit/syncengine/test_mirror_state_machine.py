@@ -6,12 +6,15 @@ on, some declined), edit them, archive, delete, edit a copy by hand (as a user w
 Outlook), and run a mirror pass both ways. After every pass: no title, description,
 location or attendee reaches a ``busy`` copy, nothing but the title and times a
 ``redacted`` one; no copy of a copy; every copy shows its original's projection; a
-left-out or deleted original has no copy; and the next ten passes plan nothing.
+left-out or deleted original has no copy; and the next ten passes plan nothing. Series
+originals get occurrences modified (moved, retitled) or cancelled, and copies' occurrences
+are edited by hand: a copy series shows its original's projected exceptions, no more.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from itertools import count
 
 from hypothesis import settings
@@ -26,10 +29,13 @@ from calsync.syncengine.mirror import (
     DeleteCopy,
     Destination,
     MirrorPlan,
+    Occurrence,
     Original,
     UpdateCopy,
+    exceptional,
     plan_mirror,
     project,
+    project_exceptions,
     skip_reason,
 )
 
@@ -49,6 +55,7 @@ class Stored:
     my_response: str | None = None
     ical_uid: str | None = None
     mark: Copy | None = None
+    exceptions: tuple[Occurrence, ...] = ()
 
 
 class MirrorCalendar:
@@ -67,13 +74,23 @@ class MirrorCalendar:
     def originals(self) -> list[Original]:
         return [
             Original(
-                key, s.data, s.active, s.my_response, s.ical_uid, s.mark.of if s.mark else None
+                key,
+                s.data,
+                s.active,
+                s.my_response,
+                s.ical_uid,
+                s.mark.of if s.mark else None,
+                exceptions=s.exceptions,
             )
             for key, s in self.events.items()
         ]
 
     def copies(self) -> list[Copy]:
-        return [replace(s.mark, key=k, data=s.data) for k, s in self.events.items() if s.mark]
+        return [
+            replace(s.mark, key=k, data=s.data, exceptions=s.exceptions)
+            for k, s in self.events.items()
+            if s.mark
+        ]
 
     def ical_uids(self) -> frozenset[str]:
         return frozenset(s.ical_uid for s in self.events.values() if s.ical_uid and not s.mark)
@@ -83,9 +100,28 @@ class MirrorCalendar:
             if isinstance(action, DeleteCopy):
                 del self.events[action.key]
             elif isinstance(action, UpdateCopy):
-                self.events[action.key] = Stored(action.data, mark=_mark(action))
+                kept = self.events[action.key].exceptions
+                exceptions = _occurrences_after(action, kept)
+                self.events[action.key] = Stored(
+                    action.data, mark=_mark(action), exceptions=exceptions
+                )
             elif isinstance(action, CreateCopy):
-                self.add(Stored(action.data, mark=_mark(action)))
+                exceptions = _occurrences_after(action, ())
+                self.add(Stored(action.data, mark=_mark(action), exceptions=exceptions))
+
+
+def _occurrences_after(
+    action: CreateCopy | UpdateCopy, kept: tuple[Occurrence, ...]
+) -> tuple[Occurrence, ...]:
+    """A copy series' modified occurrences once ``action`` is applied as the I/O does: the
+    ``reset`` ones put back (no longer exceptions), the wanted ones written, the cancelled
+    ones gone with their occurrence; others (of no rule any more) stay as they were."""
+    reset = set(getattr(action, "reset", ()))
+    found = {o.original_start: o for o in kept if o.original_start not in reset}
+    found.update({o.original_start: o for o in action.exceptions})
+    cancelled = set(action.data.cancelled)
+    return tuple(o for start, o in sorted(found.items(), key=lambda i: i[0].isoformat())
+                 if start not in cancelled)  # fmt: skip
 
 
 def _mark(action: CreateCopy | UpdateCopy) -> Copy:
@@ -202,6 +238,43 @@ class MirrorMachine(RuleBasedStateMachine):
         changed = stored.data.with_fields({"title": title, "description": description})
         self.calendars[side].events[key] = replace(stored, data=changed)
 
+    @rule(
+        side=SIDES,
+        pick=st.integers(0, 50),
+        weeks=st.integers(0, 3),
+        hours=st.integers(-3, 3),
+        title=TITLES,
+        cancel=st.booleans(),
+    )
+    def modify_an_occurrence(
+        self, side: str, pick: int, weeks: int, hours: int, title: str, cancel: bool
+    ) -> None:
+        """One occurrence of a series original moved and retitled, or cancelled."""
+        key = self._pick(side, pick, copies=False, series=True)
+        if key is None:
+            return
+        stored = self.calendars[side].events[key]
+        original = _nth_start(stored.data, weeks)
+        if cancel:
+            cancelled = (*stored.data.cancelled, original)
+            data = stored.data.with_fields({"cancelled": cancelled})
+            self.calendars[side].events[key] = replace(stored, data=data)
+            return
+        exceptions = {o.original_start: o for o in stored.exceptions}
+        exceptions[original] = _moved(stored.data, original, hours, title)
+        self.calendars[side].events[key] = replace(stored, exceptions=tuple(exceptions.values()))
+
+    @rule(side=SIDES, pick=st.integers(0, 50), weeks=st.integers(0, 3), hours=st.integers(1, 3))
+    def edit_a_copys_occurrence_by_hand(self, side: str, pick: int, weeks: int, hours: int) -> None:
+        key = self._pick(side, pick, copies=True, series=True)
+        if key is None:
+            return
+        stored = self.calendars[side].events[key]
+        original = _nth_start(stored.data, weeks)
+        exceptions = {o.original_start: o for o in stored.exceptions}
+        exceptions[original] = _moved(stored.data, original, hours, "by hand")
+        self.calendars[side].events[key] = replace(stored, exceptions=tuple(exceptions.values()))
+
     @rule(side=SIDES, mode=st.sampled_from(["busy", "redacted"]))
     def change_mode(self, side: str, mode: str) -> None:
         self.modes[side] = mode
@@ -249,6 +322,7 @@ class MirrorMachine(RuleBasedStateMachine):
             for copy in copies:
                 self.check_no_leak(copy, originals[copy.of].data)
                 self.check_may_be_copied(originals[copy.of], ADDRESS[side])
+                self.check_exceptions(copy, originals[copy.of])
 
     def check_no_leak(self, copy: Copy, original: EventData) -> None:
         data = copy.data
@@ -265,15 +339,42 @@ class MirrorMachine(RuleBasedStateMachine):
             assert data.title == original.title
         assert data == project(original, copy.mode, BUSY_WORD)
 
+    def check_exceptions(self, copy: Copy, original: Stored) -> None:
+        """A copy series shows its original's modified occurrences, projected, no more."""
+        assert copy.data is not None and copy.exceptions is not None
+        if not copy.data.recurrence:
+            return
+        wanted = project_exceptions(original.data, original.exceptions, copy.mode, BUSY_WORD)
+        assert exceptional(copy.data, copy.exceptions) == wanted
+        for occurrence in copy.exceptions:
+            assert occurrence.data.description == "" and occurrence.data.attendees == ()
+
     def check_may_be_copied(self, original: Stored, address: str) -> None:
         """Said again without the planner: what must never have a copy has none."""
         assert original.active and original.mark is None
         assert original.my_response != "declined"
         assert address not in {attendee.email for attendee in original.data.attendees}
 
-    def _pick(self, side: str, pick: int, copies: bool) -> str | None:
+    def _pick(self, side: str, pick: int, copies: bool, series: bool = False) -> str | None:
         keys = self.keys(side, copies)
+        if series:
+            events_ = self.calendars[side].events
+            keys = [k for k in keys if events_[k].data.recurrence]
         return keys[pick % len(keys)] if keys else None
+
+
+def _nth_start(series: EventData, weeks: int) -> date | datetime:
+    """A start of the series' rule's kind (a date when all-day) ``weeks`` after its first
+    (the planner keys occurrences; it never checks the rule has one there)."""
+    return series.start + timedelta(days=7 * weeks)  # type: ignore[operator]
+
+
+def _moved(series: EventData, original: date | datetime, hours: int, title: str) -> Occurrence:
+    shift = timedelta(days=1 if hours > 0 else 0) if series.all_day else timedelta(hours=hours)
+    length = series.end - series.start  # type: ignore[operator]
+    start = original + shift  # type: ignore[operator]
+    changes = {"start": start, "end": start + length, "title": title, "recurrence": None}
+    return Occurrence(original, series.with_fields({**changes, "cancelled": ()}))
 
 
 TestMirrorMachine = MirrorMachine.TestCase

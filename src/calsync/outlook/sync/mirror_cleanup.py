@@ -12,7 +12,8 @@ or redacted) is left to its mirror pass; a copy here of X's source is kept when 
 a calendar X mirrors into (one elsewhere goes: X's pass makes it again where X mirrors
 now). An X Outlook no longer shows (404, 403) has nothing left to clean; another failure
 is reported and the row stays for the next run. Copies carry no attendee, so deleting
-them mails nobody. A preview counts, writes nothing.
+them mails nobody. A preview counts, writes nothing. A calsync calendar deleted while a
+busy or redacted link has it stops that link the same way (:func:`calendar_deleted`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from calsync.calendars.models import Event
 from calsync.msgraph import Forbidden, NotFound, Throttled
 from calsync.msgraph.client import GraphClient
 from calsync.outlook.connection.tokens import TokenError
-from calsync.outlook.models import CalendarLink, MirrorCleanup, OutlookAccount
+from calsync.outlook.models import CalendarLink, MirrorCleanup, OutlookAccount, SyncRecord
 from calsync.outlook.sync.claims import ClaimLost
 from calsync.outlook.sync.log_messages import entry, reason_of
 from calsync.outlook.sync.mirrors import calsync_source, outlook_calendar, outlook_source
@@ -55,6 +56,21 @@ def stopped(link: CalendarLink, mode: str, calendar_id: int) -> None:
         defaults={"owner_address": link.owner_address},
     )
     delete_local_copies(link.account, link.remote_id)
+
+
+def calendar_deleted(calendar_id: int) -> int:
+    """The calsync calendar ``calendar_id`` is being deleted (in its transaction, before its
+    events move): each busy or redacted link with it goes, as if removed (its status rows,
+    its copies here now, those it made in Outlook from the calendar at the next run). How
+    many links went. Two-way and one-way links are left to the calendar's cascade."""
+    links = CalendarLink.objects.filter(calendar_id=calendar_id, mode__in=MODES)
+    gone = 0
+    for link in links.select_related("account").order_by("pk"):
+        SyncRecord.objects.filter(account=link.account, scope=link.scope).delete()
+        link.delete()
+        stopped(link, link.mode, calendar_id)
+        gone += 1
+    return gone
 
 
 def stale_local_copies(account: OutlookAccount, remote_id: str) -> QuerySet[Event]:

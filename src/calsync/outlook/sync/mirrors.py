@@ -41,7 +41,7 @@ from calsync.msgraph.calendar import CalendarPaths
 from calsync.msgraph.client import GraphClient
 from calsync.msgraph.mirror_calendar import Listing, MirrorCalendar
 from calsync.outlook.models import OutlookAccount, OutlookLink
-from calsync.outlook.sync import addresses
+from calsync.outlook.sync import addresses, mirror_occurrences
 from calsync.outlook.sync.links import is_shared
 from calsync.outlook.sync.local_side import OrmLocalSide
 from calsync.outlook.sync.log_messages import entry
@@ -174,19 +174,25 @@ def _events(scope: Scope) -> Any:
 
 
 def _with(rows: Any) -> Any:
-    return rows.prefetch_related("attendees", "cancellations").order_by("pk")
+    return rows.prefetch_related(
+        "attendees", "cancellations", "exceptions", "exceptions__attendees"
+    ).order_by("pk")
 
 
 def _local_original(local: OrmLocalSide, event: Event) -> Original:
     organises = local.me.is_me(event.organizer_email or local.me.email)
     mine = (a for a in event.attendees.all() if local.me.is_me(a.email))
     own = None if organises else next(mine, None)
+    data = local.data(event, organises)
+    if organises:  # the user's own: in a shared scope it reads as the owner's, not an invite
+        data = data.with_fields({"organizer": None})
     return Original(
         key=str(event.uid),
-        data=local.data(event, organises),
+        data=data,
         active=event.active,
         my_response=own.status if own is not None else None,
         ical_uid=_ical_uid(event),
+        exceptions=mirror_occurrences.read(local, event, organises),
     )
 
 
@@ -198,6 +204,7 @@ def _local_copy(local: OrmLocalSide, event: Event) -> Copy:
         mode=event.mirror_mode,
         made_from=event.mirror_hash,
         data=local.data(event, True),
+        exceptions=mirror_occurrences.read(local, event, True),
     )
 
 
@@ -284,6 +291,7 @@ def _write_here(scope: Scope, action: MirrorAction) -> None:
             Event.objects.get(pk=action.key, owner_id=owner_id), values
         )
     _cancel(made, action.data.cancelled)
+    mirror_occurrences.write(made, action)
 
 
 def _values(scope: Scope, action: CreateCopy | UpdateCopy) -> dict[str, Any]:

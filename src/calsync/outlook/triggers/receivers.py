@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from calsync.outlook.sync.run import writing_user
@@ -21,6 +22,18 @@ def on_calendar_changed(sender: Any, user_id: int, event_id: int, **kwargs: Any)
     if writing_user() == user_id:
         return
     scheduler.ask(user_id, scheduler.default_debounce(), "change")
+
+
+def on_calendar_deleting(sender: Any, calendar: Any, **kwargs: Any) -> None:
+    """A calsync calendar about to go: the busy and redacted links with it stop (their
+    copies here go now, those in Outlook at the next sync, which is asked for)."""
+    from calsync.outlook.sync import mirror_cleanup
+
+    if mirror_cleanup.calendar_deleted(calendar.pk):
+        user_id = calendar.owner_id
+        transaction.on_commit(
+            lambda: scheduler.ask(user_id, scheduler.default_debounce(), "change")
+        )
 
 
 def on_account_connected(sender: Any, user_id: int, **kwargs: Any) -> None:
@@ -48,7 +61,7 @@ def on_sync_throttled(sender: Any, user_id: int, until: datetime | None, **kwarg
 
 
 def connect() -> None:
-    from calsync.calendars.signals import calendar_changed
+    from calsync.calendars.signals import calendar_changed, calendar_deleting
     from calsync.outlook.signals import (
         account_connected,
         account_disconnecting,
@@ -57,6 +70,7 @@ def connect() -> None:
     )
 
     calendar_changed.connect(on_calendar_changed, dispatch_uid="outlook-sync-on-change")
+    calendar_deleting.connect(on_calendar_deleting, dispatch_uid="outlook-mirrors-on-delete")
     account_connected.connect(on_account_connected, dispatch_uid="outlook-sync-on-connect")
     account_disconnecting.connect(
         on_account_disconnecting, dispatch_uid="outlook-unsubscribe-on-disconnect"
