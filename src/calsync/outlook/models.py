@@ -202,6 +202,13 @@ class CalendarLink(models.Model):
     first_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
     recheck_local = models.JSONField(default=list, blank=True, editable=False)
     recheck_remote = models.JSONField(default=list, blank=True, editable=False)
+    # a busy or redacted link's state (calsync.outlook.sync.mirror_state): the Outlook
+    # calendar's delta link over the window, and its events as last listed (null: list
+    # again), kept apart from the two-way state above so a mode change never mixes them
+    mirror_delta_link = models.TextField(blank=True, editable=False)
+    mirror_window_start = models.DateTimeField(null=True, blank=True, editable=False)
+    mirror_window_end = models.DateTimeField(null=True, blank=True, editable=False)
+    mirror_events = models.JSONField(null=True, blank=True, editable=False)
     # health
     status = models.CharField(
         _("status"), max_length=20, choices=STATUS_CHOICES, default=STATUS_NEVER
