@@ -431,7 +431,9 @@ class SyncRun(models.Model):
 
 
 class OutlookSubscription(models.Model):
-    """An account's Graph change-notification subscription on ``/me/events`` (one at most).
+    """One of an account's Graph change-notification subscriptions: on ``/me/events`` (the
+    default calendar: ``remote_calendar_id`` blank) or on
+    ``/me/calendars/{remote_calendar_id}/events`` (a calendar a link syncs); one at most each.
 
     ``subscription_id`` is blank while none exists at Graph (not made yet, removed, or the
     Base URL cannot receive notifications: ``last_error`` says why). The ``clientState`` that
@@ -440,9 +442,10 @@ class OutlookSubscription(models.Model):
     :mod:`calsync.outlook.triggers.notifications` read it.
     """
 
-    account = models.OneToOneField(
-        OutlookAccount, on_delete=models.CASCADE, related_name="subscription"
+    account = models.ForeignKey(
+        OutlookAccount, on_delete=models.CASCADE, related_name="subscriptions"
     )
+    remote_calendar_id = models.CharField(max_length=512, blank=True, default="")
     subscription_id = models.CharField(max_length=200, blank=True, db_index=True)
     client_state_encrypted = models.TextField(blank=True, editable=False)
     notification_url = models.CharField(max_length=500, blank=True)
@@ -458,6 +461,11 @@ class OutlookSubscription(models.Model):
     class Meta:
         verbose_name = _("Outlook subscription")
         verbose_name_plural = _("Outlook subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "remote_calendar_id"], name="subscription_one_per_calendar"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subscription_id or "-"
