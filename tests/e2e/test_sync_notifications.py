@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.db import transaction
 
 from calsync.calendars import actions
-from calsync.calendars.models import Event
+from calsync.calendars.models import Calendar, Event
 from calsync.outlook.connection import actions as outlook_actions
-from calsync.outlook.models import OutlookSubscription, SyncRequest, SyncRun
+from calsync.outlook.models import CalendarLink, OutlookSubscription, SyncRequest, SyncRun
 from calsync.outlook.sync import claims
 from calsync.outlook.sync.progress import WRITING_OUTLOOK
 from calsync.outlook.triggers import scheduler, subscriptions
@@ -491,3 +491,30 @@ def test_a_change_in_a_linked_calendar_arrives_through_its_own_subscription(
 def by_resource_state(by_resource: dict[str, Any], row: OutlookSubscription) -> str:
     resource = subscriptions.resource_for(row.remote_calendar_id)
     return str(by_resource[resource]["clientState"])
+
+
+def test_a_mirror_s_own_copy_writes_coming_back_start_no_sync(
+    connected: Any, emulator: Any, background: scheduler.Scheduler, settings: Any
+) -> None:
+    """A copy a busy link writes in Outlook comes back as a notification on that calendar's
+    subscription; the copy's id and changeKey, kept by the pass, say it is our own write."""
+    settings.CALSYNC_NOTIFICATION_DEBOUNCE = 0.3
+    settings.CALSYNC_SYNC_DEBOUNCE = 0.1
+    work = outlook(emulator, "POST", "/me/calendars", json={"name": "Work"}).json()["id"]
+    personal = calsync_calendar(connected, "Personal")
+    assert link(connected, work, personal, "busy").status_code == 200
+    first_sync(connected)
+    wait_for(lambda: not SyncRequest.objects.exists())
+    runs_before = SyncRun.objects.count()
+    delivered = emulator.stats().get("notifications_sent", 0)
+    actions.do_create_event(
+        connected.user,
+        {**local_event("Dentist", 3), "calendar": Calendar.objects.get(pk=personal)},
+    )
+    wait_for(lambda: SyncRun.objects.filter(trigger="change", pushed_created=1).exists())
+    wait_for(lambda: emulator.stats().get("notifications_sent", 0) > delivered, 10, emulator.stats)
+    time.sleep(1.5)  # the debounce, then the check against what the pass kept
+    assert runs("notification") == 0
+    assert SyncRun.objects.count() == runs_before + 1
+    (copy_id,) = CalendarLink.objects.get(remote_id=work).mirror_written
+    assert outlook(emulator, "GET", f"/me/events/{copy_id}").json()["subject"] == "Busy"

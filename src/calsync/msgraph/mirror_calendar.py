@@ -73,6 +73,8 @@ class MirrorCalendar:
         self.paths = paths
         self.mailbox = mailbox
         self.aliases = tuple(aliases)
+        self.written: dict[str, str] = {}
+        """The copies :meth:`apply` created or updated: Graph id -> its changeKey then."""
 
     def listing(self, window: tuple[datetime, datetime] | None = None) -> Listing:
         """Every single event and series of the calendar, sorted into originals and copies;
@@ -138,6 +140,10 @@ class MirrorCalendar:
         if not actions:
             return []
         answers = run_batch(self.client, [self._request(action) for action in actions])
+        for action, answer in zip(actions, answers, strict=True):
+            body = answer.body if answer.ok and isinstance(answer.body, dict) else {}
+            if not isinstance(action, DeleteCopy) and body.get("id") and body.get("changeKey"):
+                self.written[str(body["id"])] = str(body["changeKey"])
         self._cancel_occurrences(actions, answers)
         return [_failure(action, answer) for action, answer in zip(actions, answers, strict=True)]
 

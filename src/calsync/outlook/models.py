@@ -209,6 +209,9 @@ class CalendarLink(models.Model):
     mirror_window_start = models.DateTimeField(null=True, blank=True, editable=False)
     mirror_window_end = models.DateTimeField(null=True, blank=True, editable=False)
     mirror_events = models.JSONField(null=True, blank=True, editable=False)
+    # the copies the last writing pass wrote there (id -> changeKey): a change notification
+    # about one of them is our own write coming back (calsync.outlook.triggers.handoff)
+    mirror_written = models.JSONField(default=dict, blank=True, editable=False)
     # health
     status = models.CharField(
         _("status"), max_length=20, choices=STATUS_CHOICES, default=STATUS_NEVER

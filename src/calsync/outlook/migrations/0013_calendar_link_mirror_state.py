@@ -29,4 +29,9 @@ class Migration(migrations.Migration):
             name="mirror_window_start",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name="calendarlink",
+            name="mirror_written",
+            field=models.JSONField(blank=True, default=dict, editable=False),
+        ),
     ]

@@ -13,7 +13,9 @@ and that calendar's events as listed just after that round's point. A run:
   (410 ``SyncStateNotFound`` or a refused token: a new round is begun first);
 * stores the new deltaLink after the run's writes, and the events it listed; when the run
   wrote copies in Outlook the stored events are dropped instead (the next round returns
-  those writes and the calendar is listed again).
+  those writes and the calendar is listed again), and the copies written (id and
+  changeKey) are kept so that the change notifications about them start no run
+  (:func:`calsync.outlook.triggers.handoff.news_in`).
 
 A preview lists and stores nothing. A series wholly outside the window is only read again
 with the next listing (at the latest when the window moves).
@@ -63,10 +65,15 @@ def read(
 
 
 def save(
-    link: CalendarLink, got: OutlookRead, window: tuple[datetime, datetime], wrote: bool
+    link: CalendarLink,
+    got: OutlookRead,
+    window: tuple[datetime, datetime],
+    wrote: bool,
+    written: dict[str, str],
 ) -> None:
     """Store the run's deltaLink and what it listed (nothing after a preview); ``wrote``:
-    the run wrote copies in Outlook, so the stored events are dropped."""
+    the run wrote copies in Outlook, so the stored events are dropped, and ``written``
+    (copy id -> changeKey) replaces the copies a notification names as our own writes."""
     if got.delta_link is None:
         return
     fields: dict[str, Any] = {
@@ -76,6 +83,7 @@ def save(
     }
     if wrote:
         fields["mirror_events"] = None
+        fields["mirror_written"] = written
     elif got.listed:
         fields["mirror_events"] = got.events
     CalendarLink.objects.filter(pk=link.pk).update(**fields)

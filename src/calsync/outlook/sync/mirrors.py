@@ -130,7 +130,7 @@ def mirror_link(
         if not preview:
             _report(summary, OUTLOOK_FAILED, sides.outlook.apply(into_outlook.actions))
             wrote = bool(into_outlook)
-    mirror_state.save(link, sides.outlook_read, window, wrote)
+    mirror_state.save(link, sides.outlook_read, window, wrote, sides.outlook.written)
 
 
 def outlook_calendar(
