@@ -2,9 +2,10 @@
 
 State lives on the world (``world.subscriptions``) and is persisted with it. The ``Notifier``
 runs while the app runs (started by the app's lifespan): it listens to
-``world.on_event_change``, POSTs ``{"value": [...]}`` to each subscription's
-``notificationUrl`` about ``notification_delay`` seconds after a change (several changes to
-one URL go in one POST), retries a failing receiver (non-2xx, timeout, refused) with
+``world.on_event_change``, POSTs ``{"value": [...]}`` to each subscription that watches the
+changed event's calendar (``Subscription.calendar``), at its ``notificationUrl``, about
+``notification_delay`` seconds after a change (several changes to one URL go in one POST),
+retries a failing receiver (non-2xx, timeout, refused) with
 exponential backoff (``notification_retries`` times from ``notification_backoff`` seconds),
 then gives up and sends a ``missed`` lifecycle notification. Once a second it also checks
 subscriptions: expired ones are deleted (as Graph does, silently); when the access token the
@@ -63,6 +64,9 @@ class Subscription:
     needs_reauthorization: bool = False
     reauthorization_notified: bool = False
     missed: bool = False
+    calendar: str = ""
+    """The calendar whose events it watches (``CalendarRecord.key``: "" the default one,
+    which ``me/events`` watches, as Outlook does)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,22 @@ class SubscriptionStore:
         return store
 
 
+def _calendar_of(world: World, mailbox_user_id: str, event_id: str) -> str | None:
+    """The key of the calendar the event is (or, deleted, was) filed in; None when the
+    calendar store is not there or does not know it (then every subscription hears it)."""
+    store = world.calendars
+    mailbox = getattr(store, "mailboxes", {}).get(mailbox_user_id) if store else None
+    if mailbox is None:
+        return None
+    number = mailbox.by_id.get(event_id)
+    if number is not None and number in mailbox.records:
+        return str(mailbox.records[number].calendar)
+    for record in reversed(mailbox.tombstones.values()):
+        if record.id == event_id:
+            return str(record.calendar)
+    return None
+
+
 def _client(timeout: float) -> httpx.Client:
     return httpx.Client(
         timeout=timeout,
@@ -239,8 +259,11 @@ class Notifier:
         with world.lock:
             store = world.subscriptions
             now = world.clock()
+            calendar = _calendar_of(world, mailbox_user_id, event_id)
             for sub in store.items.values():
                 if sub.mailbox_user_id != mailbox_user_id or change_type not in sub.change_types:
+                    continue
+                if calendar is not None and sub.calendar != calendar:
                     continue
                 if sub.expiration <= now:
                     continue

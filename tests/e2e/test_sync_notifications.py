@@ -18,15 +18,16 @@ from django.core.management import call_command
 from django.db import transaction
 
 from calsync.calendars import actions
-from calsync.calendars.models import Event
+from calsync.calendars.models import Calendar, Event
 from calsync.outlook.connection import actions as outlook_actions
-from calsync.outlook.models import OutlookSubscription, SyncRequest, SyncRun
+from calsync.outlook.models import CalendarLink, OutlookSubscription, SyncRequest, SyncRun
 from calsync.outlook.sync import claims
 from calsync.outlook.sync.progress import WRITING_OUTLOOK
 from calsync.outlook.triggers import scheduler, subscriptions
 from graph_emulator.webhooks import validate_endpoint
 
 from .conftest import csrf_token
+from .test_sync_calendar_links import api, calsync_calendar, link
 
 pytestmark = [
     pytest.mark.e2e,
@@ -94,7 +95,7 @@ def outlook_event(subject: str, days: int = 2) -> dict[str, Any]:
 
 def first_sync(connected: Any) -> OutlookSubscription:
     call_command("sync", MAILBOX)
-    row = OutlookSubscription.objects.get(account=connected.account)
+    row = OutlookSubscription.objects.get(account=connected.account, remote_calendar_id="")
     assert row.subscription_id, row.last_error
     return row
 
@@ -423,3 +424,97 @@ def test_a_notification_during_a_run_makes_exactly_one_more_run(
     change = SyncRun.objects.get(trigger="change")
     assert (change.pushed_created, change.pulled_created) == (16, 0)
     assert SyncRun.objects.get(trigger="notification").pulled_created == 1
+
+
+def test_a_change_in_a_linked_calendar_arrives_through_its_own_subscription(
+    connected: Any, emulator: Any, background: scheduler.Scheduler, settings: Any
+) -> None:
+    """Outlook's ``/me/events`` subscription hears the default calendar only, so each own
+    calendar a link syncs (busy, two-way) gets a subscription of its own: an event made
+    there reaches calsync through a notification (no periodic sweep runs). A calendar
+    another mailbox shares gets none (Graph refuses it). A link turned off, or deleted,
+    loses its subscription at the next sync; disconnecting removes them all."""
+    settings.CALSYNC_NOTIFICATION_DEBOUNCE = 0.3
+    work = outlook(emulator, "POST", "/me/calendars", json={"name": "Work"}).json()["id"]
+    team = outlook(emulator, "POST", "/me/calendars", json={"name": "Team"}).json()["id"]
+    emulator.add_user("lee@example.com", "Lee", "pw")
+    shared = emulator.share_calendar("lee@example.com", MAILBOX, can_edit=False)["id"]
+    personal = calsync_calendar(connected, "Personal")
+    team_here = calsync_calendar(connected, "Team here")
+    lee_here = calsync_calendar(connected, "Lee here")
+    assert link(connected, work, personal, "busy").status_code == 200
+    assert link(connected, team, team_here, "two-way").status_code == 200
+    assert link(connected, shared, lee_here, "from-outlook").status_code == 200
+    first_sync(connected)
+    by_resource = {s["resource"]: s for s in emulator_subscriptions(emulator)}
+    assert set(by_resource) == {"/me/events", f"/me/calendars/{work}/events",
+                                f"/me/calendars/{team}/events"}  # fmt: skip
+    rows = OutlookSubscription.objects.filter(account=connected.account).all
+    assert {r.remote_calendar_id: r.subscription_id for r in rows()} == {
+        "": by_resource["/me/events"]["id"],
+        work: by_resource[f"/me/calendars/{work}/events"]["id"],
+        team: by_resource[f"/me/calendars/{team}/events"]["id"],
+    }
+    for row in rows():  # each with a secret of its own, checked as the default one's
+        assert by_resource_state(by_resource, row) == subscriptions.client_state_of(row)
+    before = SyncRun.objects.count()
+
+    board = outlook(emulator, "POST", f"/me/calendars/{work}/events", json=outlook_event("Board"))
+    assert board.status_code == 201, board.text
+    copy = Event.objects.filter(calendar_id=personal, mirror_of=board.json()["id"])
+    wait_for(copy.exists, 15, lambda: list(SyncRun.objects.values("trigger", "status")))
+    assert copy.get().title == "Busy"
+    standup = outlook(
+        emulator, "POST", f"/me/calendars/{team}/events", json=outlook_event("Standup", days=3)
+    )
+    assert standup.status_code == 201, standup.text
+    pulled = Event.objects.filter(calendar_id=team_here, title="Standup")
+    wait_for(pulled.exists, 15, lambda: list(SyncRun.objects.values("trigger", "status")))
+    triggers = set(SyncRun.objects.order_by("pk")[before:].values_list("trigger", flat=True))
+    assert triggers == {"notification"}
+
+    background.stop()  # the runs notifications still start end here; nothing runs now
+    assert link(connected, work, personal, "off").status_code == 200
+    delete = api(connected, "DELETE", f"/api/outlook/calendars/{team}")
+    assert delete.is_success, delete.text
+    # what every successful sync calls last
+    assert subscriptions.keep_alive(connected.account.pk) == subscriptions.UNCHANGED
+    assert [s["resource"] for s in emulator_subscriptions(emulator)] == ["/me/events"]
+    assert list(rows().values_list("remote_calendar_id", flat=True)) == [""]
+    assert link(connected, work, personal, "redacted").status_code == 200
+    subscriptions.keep_alive(connected.account.pk)
+    assert len(emulator_subscriptions(emulator)) == 2 and rows().count() == 2
+    outlook_actions.do_disconnect(connected.user)
+    assert emulator_subscriptions(emulator) == [] and not rows().exists()
+
+
+def by_resource_state(by_resource: dict[str, Any], row: OutlookSubscription) -> str:
+    resource = subscriptions.resource_for(row.remote_calendar_id)
+    return str(by_resource[resource]["clientState"])
+
+
+def test_a_mirror_s_own_copy_writes_coming_back_start_no_sync(
+    connected: Any, emulator: Any, background: scheduler.Scheduler, settings: Any
+) -> None:
+    """A copy a busy link writes in Outlook comes back as a notification on that calendar's
+    subscription; the copy's id and changeKey, kept by the pass, say it is our own write."""
+    settings.CALSYNC_NOTIFICATION_DEBOUNCE = 0.3
+    settings.CALSYNC_SYNC_DEBOUNCE = 0.1
+    work = outlook(emulator, "POST", "/me/calendars", json={"name": "Work"}).json()["id"]
+    personal = calsync_calendar(connected, "Personal")
+    assert link(connected, work, personal, "busy").status_code == 200
+    first_sync(connected)
+    wait_for(lambda: not SyncRequest.objects.exists())
+    runs_before = SyncRun.objects.count()
+    delivered = emulator.stats().get("notifications_sent", 0)
+    actions.do_create_event(
+        connected.user,
+        {**local_event("Dentist", 3), "calendar": Calendar.objects.get(pk=personal)},
+    )
+    wait_for(lambda: SyncRun.objects.filter(trigger="change", pushed_created=1).exists())
+    wait_for(lambda: emulator.stats().get("notifications_sent", 0) > delivered, 10, emulator.stats)
+    time.sleep(1.5)  # the debounce, then the check against what the pass kept
+    assert runs("notification") == 0
+    assert SyncRun.objects.count() == runs_before + 1
+    (copy_id,) = CalendarLink.objects.get(remote_id=work).mirror_written
+    assert outlook(emulator, "GET", f"/me/events/{copy_id}").json()["subject"] == "Busy"

@@ -312,3 +312,45 @@ def test_event_writes_through_graph_notify(
     assert {i["resourceData"]["id"] for i in items} == {event["id"]}
     assert items[0]["resourceData"]["@odata.etag"] == event["@odata.etag"]
     assert items[1]["resourceData"]["@odata.etag"] == patched.json()["@odata.etag"]
+
+
+def test_a_calendar_subscription_hears_that_calendar_and_me_events_the_default_one(
+    emulator: EmulatorServer, http: httpx.Client, ada: dict[str, str], receiver
+) -> None:
+    headers = {"Authorization": ada["Authorization"]}
+    work = http.post(f"{emulator.graph_url}/me/calendars", headers=headers, json={"name": "Work"})
+    assert work.status_code == 201, work.text
+    work_id = work.json()["id"]
+    mailbox = subscribe(emulator, http, ada, receiver).json()
+    resource = f"/me/calendars/{work_id}/events"
+    calendar = subscribe(emulator, http, ada, receiver, resource=resource)
+    assert calendar.status_code == 201, calendar.text
+    assert calendar.json()["resource"] == resource
+    body = {
+        "subject": "Standup",
+        "start": {"dateTime": "2030-01-07T09:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2030-01-07T09:15:00", "timeZone": "UTC"},
+    }
+    there = http.post(f"{emulator.graph_url}{resource}", headers=headers, json=body).json()
+    here = http.post(f"{emulator.graph_url}/me/events", headers=headers, json=body).json()
+    gone = http.delete(f"{emulator.graph_url}/me/events/{there['id']}", headers=headers)
+    assert gone.status_code == 204
+    assert receiver.wait_for(lambda: len(receiver.items("/notify")) >= 3, timeout=5)
+    heard = {(i["subscriptionId"], i["resourceData"]["id"], i["changeType"])
+             for i in receiver.items("/notify")}  # fmt: skip
+    assert heard == {
+        (calendar.json()["id"], there["id"], "created"),
+        (calendar.json()["id"], there["id"], "deleted"),
+        (mailbox["id"], here["id"], "created"),
+    }
+
+
+def test_a_calendar_shared_by_another_mailbox_or_unknown_cannot_be_subscribed(
+    emulator: EmulatorServer, http: httpx.Client, ada: dict[str, str], receiver
+) -> None:
+    shared = emulator.share_calendar("bob@example.com", "ada@example.com", can_edit=True)["id"]
+    refused = subscribe(emulator, http, ada, receiver, resource=f"me/calendars/{shared}/events")
+    assert refused.status_code == 403, refused.text
+    unknown = subscribe(emulator, http, ada, receiver, resource="me/calendars/AAMkNope/events")
+    assert unknown.status_code == 404, unknown.text
+    assert receiver.validations == []  # refused before Graph checks the URLs

@@ -8,7 +8,11 @@ end, then every series master, whose first occurrence says nothing of its last):
 an event carrying the marker is a :class:`~calsync.syncengine.mirror.Copy`, any other an
 :class:`~calsync.syncengine.mirror.Original` (a cancelled meeting is an inactive one; the
 user's answer is its ``my_response``). A listing is complete (within its window): the planner
-deletes the copy of an original it does not list.
+deletes the copy of an original it does not list. :meth:`MirrorCalendar.events` gives the
+listing's Graph events (to be stored; :meth:`MirrorCalendar.read` makes the listing of
+them) and :meth:`MirrorCalendar.changes` follows one ``calendarView/delta`` round of the
+calendar (how many items it returned, its deltaLink; :class:`DeltaRefused` when Graph no
+longer knows the link), which tells whether a stored listing still holds.
 
 :meth:`MirrorCalendar.apply` creates (POST to the calendar), updates (PATCH) and deletes
 copies, each alone: it returns the error text of each action that failed (None: done; a
@@ -28,8 +32,15 @@ from typing import Any
 
 from calsync.msgraph import mapping, mirrors
 from calsync.msgraph.batching import SubRequest, run_batch
-from calsync.msgraph.calendar import UTC_PREFER, CalendarPaths, instances_url, is_original_at
+from calsync.msgraph.calendar import (
+    PAGE_SIZE,
+    UTC_PREFER,
+    CalendarPaths,
+    instances_url,
+    is_original_at,
+)
 from calsync.msgraph.client import GraphClient
+from calsync.msgraph.errors import BadRequest, GraphError, SyncStateNotFound
 from calsync.msgraph.mirror_occurrences import read_exceptions, write_occurrences
 from calsync.syncengine.errors import InvalidData
 from calsync.syncengine.mirror import (
@@ -43,6 +54,8 @@ from calsync.syncengine.mirror import (
 
 LISTING_PAGE = 200
 """Events per page of a listing."""
+REFUSED_TOKEN_CODES = frozenset({"InvalidDeltaToken", "resyncRequired", "syncStateNotFound"})
+"""The codes of a 400 that refuses a delta token itself (as :mod:`.calendar` reads them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +83,56 @@ class MirrorCalendar:
         self.paths = paths
         self.mailbox = mailbox
         self.aliases = tuple(aliases)
+        self.written: dict[str, str] = {}
+        """The copies :meth:`apply` created or updated: Graph id -> its changeKey then."""
 
     def listing(self, window: tuple[datetime, datetime] | None = None) -> Listing:
         """Every single event and series of the calendar, sorted into originals and copies;
         with a ``window`` (UTC), only the single events that overlap it, and every series."""
+        return self.read(self._listed(window))
+
+    def events(self, window: tuple[datetime, datetime] | None = None) -> list[dict[str, Any]]:
+        """The Graph events :meth:`listing` reads, kept small for storing: an original's
+        body is dropped (no copy shows it; a copy keeps its own, an edit of it is drift).
+        ``read`` of them is the same listing."""
+        return [_without_body(obj) for obj in self._listed(window)]
+
+    def changes(self, delta_link: str | None, window: tuple[datetime, datetime]) -> tuple[int, str]:
+        """Follow one ``calendarView/delta`` round to its end: from ``delta_link`` (what
+        changed since), or, without one, a new round over ``window``. Returns how many
+        items the round returned (0: the calendar did not change) and its deltaLink.
+        Raises :class:`DeltaRefused` when Graph no longer knows ``delta_link``."""
+        url = delta_link or self.paths.delta
+        params: dict[str, str] | None = None
+        if delta_link is None:
+            start, end = (_graph_instant(moment) for moment in window)
+            params = {"startDateTime": start, "endDateTime": end}
+        prefer = (UTC_PREFER, f"odata.maxpagesize={PAGE_SIZE}")
+        count = 0
+        while True:
+            try:
+                page = self.client.get_json(url, params=params, prefer=prefer)
+            except SyncStateNotFound as exc:
+                raise DeltaRefused(str(exc)) from exc
+            except BadRequest as exc:
+                if exc.code in REFUSED_TOKEN_CODES:
+                    raise DeltaRefused(str(exc)) from exc
+                raise
+            count += len(page.get("value") or [])
+            url, params = page.get("@odata.nextLink") or "", None
+            if not url:
+                break
+        link = page.get("@odata.deltaLink")
+        if not link:
+            raise GraphError("delta page with neither nextLink nor deltaLink")
+        return count, str(link)
+
+    def read(self, objs: Iterable[dict[str, Any]]) -> Listing:
+        """The listing of the Graph events ``objs`` (read with the marker)."""
         originals: list[Original] = []
         copies: list[Copy] = []
         unreadable: list[str] = []
-        for obj in self._listed(window):
+        for obj in objs:
             try:
                 copy = mirrors.read_copy(obj, mailbox=self.mailbox)
                 if copy is not None:
@@ -113,6 +168,10 @@ class MirrorCalendar:
         if not actions:
             return []
         answers = run_batch(self.client, [self._request(action) for action in actions])
+        for action, answer in zip(actions, answers, strict=True):
+            body = answer.body if answer.ok and isinstance(answer.body, dict) else {}
+            if not isinstance(action, DeleteCopy) and body.get("id") and body.get("changeKey"):
+                self.written[str(body["id"])] = str(body["changeKey"])
         self._cancel_occurrences(actions, answers)
         written = [
             (_written_id(action, answer), action)
@@ -201,6 +260,21 @@ def _written_id(action: CreateCopy | UpdateCopy, answer: Any) -> str:
         body = answer.body if isinstance(answer.body, dict) else {}
         return str(body.get("id") or "")
     return action.key
+
+
+class DeltaRefused(Exception):
+    """Graph no longer knows a stored delta link (410 ``SyncStateNotFound``, or a 400 that
+    refuses the token): the calendar is listed again and a new round begun."""
+
+
+def _without_body(obj: dict[str, Any]) -> dict[str, Any]:
+    if mirrors.marker_of(obj) is not None or "body" not in obj:
+        return obj
+    return {**obj, "body": {"contentType": "text", "content": ""}}
+
+
+def _graph_instant(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _failure(action: MirrorAction, answer: Any) -> str | None:

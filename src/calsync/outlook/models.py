@@ -202,6 +202,16 @@ class CalendarLink(models.Model):
     first_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
     recheck_local = models.JSONField(default=list, blank=True, editable=False)
     recheck_remote = models.JSONField(default=list, blank=True, editable=False)
+    # a busy or redacted link's state (calsync.outlook.sync.mirror_state): the Outlook
+    # calendar's delta link over the window, and its events as last listed (null: list
+    # again), kept apart from the two-way state above so a mode change never mixes them
+    mirror_delta_link = models.TextField(blank=True, editable=False)
+    mirror_window_start = models.DateTimeField(null=True, blank=True, editable=False)
+    mirror_window_end = models.DateTimeField(null=True, blank=True, editable=False)
+    mirror_events = models.JSONField(null=True, blank=True, editable=False)
+    # the copies the last writing pass wrote there (id -> changeKey): a change notification
+    # about one of them is our own write coming back (calsync.outlook.triggers.handoff)
+    mirror_written = models.JSONField(default=dict, blank=True, editable=False)
     # health
     status = models.CharField(
         _("status"), max_length=20, choices=STATUS_CHOICES, default=STATUS_NEVER
@@ -424,7 +434,9 @@ class SyncRun(models.Model):
 
 
 class OutlookSubscription(models.Model):
-    """An account's Graph change-notification subscription on ``/me/events`` (one at most).
+    """One of an account's Graph change-notification subscriptions: on ``/me/events`` (the
+    default calendar: ``remote_calendar_id`` blank) or on
+    ``/me/calendars/{remote_calendar_id}/events`` (a calendar a link syncs); one at most each.
 
     ``subscription_id`` is blank while none exists at Graph (not made yet, removed, or the
     Base URL cannot receive notifications: ``last_error`` says why). The ``clientState`` that
@@ -433,9 +445,10 @@ class OutlookSubscription(models.Model):
     :mod:`calsync.outlook.triggers.notifications` read it.
     """
 
-    account = models.OneToOneField(
-        OutlookAccount, on_delete=models.CASCADE, related_name="subscription"
+    account = models.ForeignKey(
+        OutlookAccount, on_delete=models.CASCADE, related_name="subscriptions"
     )
+    remote_calendar_id = models.CharField(max_length=512, blank=True, default="")
     subscription_id = models.CharField(max_length=200, blank=True, db_index=True)
     client_state_encrypted = models.TextField(blank=True, editable=False)
     notification_url = models.CharField(max_length=500, blank=True)
@@ -451,6 +464,11 @@ class OutlookSubscription(models.Model):
     class Meta:
         verbose_name = _("Outlook subscription")
         verbose_name_plural = _("Outlook subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "remote_calendar_id"], name="subscription_one_per_calendar"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subscription_id or "-"

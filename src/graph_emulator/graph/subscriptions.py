@@ -3,7 +3,13 @@
 Rules (Graph's, conservative where the docs are unsure; see the README):
 
 * ``resource``: ``me/events`` or ``users/{id|email}/events`` (leading ``/`` and any case
-  accepted); a delegated token may only subscribe to its own mailbox (403 otherwise);
+  accepted), which watch the mailbox's default calendar only (as Outlook does, whatever
+  its docs' "all events in a user's mailbox" suggests), or
+  ``me/calendars/{id}/events`` / ``users/{id|email}/calendars/{id}/events``, which watch
+  that calendar (undocumented, and what Outlook answers); a delegated token may only
+  subscribe to its own mailbox (403 otherwise), and so not to a calendar another mailbox
+  shares with it (403: Graph's shared permissions allow no subscription; 404 for an unknown
+  calendar);
 * ``changeType``: comma list of ``created``, ``updated``, ``deleted``;
 * ``notificationUrl`` / ``lifecycleNotificationUrl``: ``https://``, or ``http://`` on a
   loopback host only; both are validated (POST ``?validationToken=...``, 200 text/plain echo
@@ -34,7 +40,10 @@ from graph_emulator.webhooks import MAX_PER_MAILBOX, Subscription, validate_endp
 MIN_LIFETIME = timedelta(minutes=45)
 MAX_LIFETIME = timedelta(minutes=10_080)
 CHANGE_TYPES = ("created", "updated", "deleted")
-_RESOURCE = re.compile(r"^/?(?:me|users/(?P<user>[^/]+))/events/?$", re.IGNORECASE)
+_RESOURCE = re.compile(
+    r"^/?(?:me|users/(?P<user>[^/]+))(?:/calendars/(?P<calendar>[^/]+))?/events/?$",
+    re.IGNORECASE,
+)
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 _WRITABLE_ON_PATCH = {"expirationDateTime", "notificationUrl"}
 
@@ -89,16 +98,39 @@ def _change_types(value: Any) -> list[str]:
     return [t for t in CHANGE_TYPES if t in types]
 
 
-def _mailbox_for(ctx: GraphContext, resource: Any) -> str:
+def _watched(ctx: GraphContext, resource: Any) -> tuple[str, str]:
+    """(mailbox user id, calendar key) a subscription to ``resource`` watches."""
     if not isinstance(resource, str) or not resource:
         raise _bad("The property 'resource' is required.")
     match = _RESOURCE.match(resource.strip())
     if match is None:
         raise _bad(
             f"The property 'resource' has an unsupported value '{resource}' "
-            "(me/events or users/{id}/events)."
+            "(me/events, users/{id}/events or their calendars/{id}/events)."
         )
-    key = match.group("user")
+    mailbox_id = _mailbox_for(ctx, match.group("user"))
+    calendar = match.group("calendar")
+    if calendar is None:
+        return mailbox_id, ""
+    return mailbox_id, _calendar_key(ctx, mailbox_id, urllib.parse.unquote(calendar))
+
+
+def _calendar_key(ctx: GraphContext, mailbox_id: str, calendar_id: str) -> str:
+    with ctx.world.lock:
+        mailbox = ctx.world.calendars.mailboxes.get(mailbox_id)
+        found = mailbox.calendars.get(calendar_id) if mailbox is not None else None
+    if found is None:
+        raise GraphError(
+            404, "ErrorItemNotFound", "The specified object was not found in the store."
+        )
+    if found.owner_id is not None:
+        raise GraphError(
+            403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+        )
+    return str(found.key)
+
+
+def _mailbox_for(ctx: GraphContext, key: str | None) -> str:
     if key is None:
         return ctx.caller.id
     with ctx.world.lock:
@@ -145,7 +177,7 @@ def create(ctx: GraphContext) -> Response:
     lifecycle_url = body.get("lifecycleNotificationUrl")
     if lifecycle_url is not None:
         lifecycle_url = check_url(lifecycle_url, "lifecycleNotificationUrl")
-    mailbox_id = _mailbox_for(ctx, body.get("resource"))
+    mailbox_id, calendar = _watched(ctx, body.get("resource"))
     client_state = body.get("clientState")
     if client_state is not None and (not isinstance(client_state, str) or len(client_state) > 128):
         raise _bad("The property 'clientState' must be a string of at most 128 characters.")
@@ -176,6 +208,7 @@ def create(ctx: GraphContext) -> Response:
         application_id=ctx.app_id,
         access_token=ctx.token.token,
         latest_supported_tls_version=tls,
+        calendar=calendar,
     )
     with ctx.world.lock:
         ctx.world.subscriptions.items[sub.id] = sub

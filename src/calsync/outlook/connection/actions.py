@@ -173,7 +173,7 @@ def do_connect_account(
 
 def do_disconnect(user: Any) -> bool:
     """Remove ``user``'s Outlook tokens; the mailbox link, events and sync links stay.
-    The change-notification subscription is deleted first, while the tokens still work.
+    The change-notification subscriptions are deleted first, while the tokens still work.
 
     Returns whether there were tokens to remove.
     """

@@ -266,7 +266,8 @@ def _disconnect(
     SyncRecord.objects.filter(account=account).delete()  # every calendar's
     CalendarLink.objects.filter(account=account).update(
         delta_link="", window_start=None, window_end=None, first_synced_at=None,
-        recheck_local=[], recheck_remote=[],
+        recheck_local=[], recheck_remote=[], mirror_delta_link="", mirror_window_start=None,
+        mirror_window_end=None, mirror_events=None, mirror_written={},
     )  # fmt: skip
     account.unsyncable_events.all().delete()  # links gone: the next sync tries them again
     links = OutlookLink.objects.filter(account=account)

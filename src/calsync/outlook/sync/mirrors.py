@@ -1,14 +1,15 @@
 """A ``busy`` or ``redacted`` calendar link's part of a sync run (docs/sync.md, Mirrors).
 
-Each run lists the linked Outlook calendar
+Each run reads the linked Outlook calendar
 (:class:`~calsync.msgraph.mirror_calendar.MirrorCalendar`) and the link's calsync calendar
 within the sync window (:func:`calsync.msgraph.mapping.window`: single events that overlap
 it, and every series; what lies outside is neither copied nor deleted),
 then plans with :func:`calsync.syncengine.mirror.plan_mirror` both ways: Outlook's
 originals into copies here, and, when the calendar can be edited, calsync's originals into
-copies there. Listings are complete, so no delta state is kept:
-every copy carries its mark (here ``Event.mirror_*``, there the marker property), and the
-planner is idempotent.
+copies there. The planner always sees complete listings: the Outlook one is the calendar
+as stored at the link's last delta point when a delta round says nothing changed since,
+else listed again (:mod:`.mirror_state`); every copy carries its mark (here
+``Event.mirror_*``, there the marker property), and the planner is idempotent.
 
 Sources: copies here from the link's Outlook calendar are marked ``outlook:<uuid5 of its
 id>`` (so relinking the same calendar finds them again); copies there from the calsync
@@ -41,7 +42,7 @@ from calsync.msgraph.calendar import CalendarPaths
 from calsync.msgraph.client import GraphClient
 from calsync.msgraph.mirror_calendar import Listing, MirrorCalendar
 from calsync.outlook.models import OutlookAccount, OutlookLink
-from calsync.outlook.sync import addresses, mirror_occurrences
+from calsync.outlook.sync import addresses, mirror_occurrences, mirror_state
 from calsync.outlook.sync.links import is_shared
 from calsync.outlook.sync.local_side import OrmLocalSide
 from calsync.outlook.sync.log_messages import entry
@@ -92,6 +93,7 @@ class _Sides:
     """The link's two calendars as this run read them."""
 
     outlook: MirrorCalendar
+    outlook_read: mirror_state.OutlookRead
     remote: Listing
     local_originals: list[Original]
     local_copies: list[Copy]
@@ -105,7 +107,8 @@ def mirror_link(
     ``summary``."""
     link = scope.link
     assert link is not None and link.mode in MODES
-    sides = _read(scope, graph, mapping.window(now))
+    window = mapping.window(now)
+    sides = _read(scope, graph, window, preview)
     into_here = plan_mirror(
         outlook_source(link.remote_id),
         sides.remote.originals,
@@ -115,17 +118,19 @@ def mirror_link(
     _count(summary.pulled, into_here)
     if not preview:
         _report(summary, HERE_FAILED, _apply_here(scope, into_here.actions))
-    if not link.can_edit:
-        return
-    into_outlook = plan_mirror(
-        calsync_source(link.calendar_id),
-        sides.local_originals,
-        sides.remote.copies,
-        _destination_there(scope, sides.remote),
-    )
-    _count(summary.pushed, into_outlook)
-    if not preview:
-        _report(summary, OUTLOOK_FAILED, sides.outlook.apply(into_outlook.actions))
+    wrote = False
+    if link.can_edit:
+        into_outlook = plan_mirror(
+            calsync_source(link.calendar_id),
+            sides.local_originals,
+            sides.remote.copies,
+            _destination_there(scope, sides.remote),
+        )
+        _count(summary.pushed, into_outlook)
+        if not preview:
+            _report(summary, OUTLOOK_FAILED, sides.outlook.apply(into_outlook.actions))
+            wrote = bool(into_outlook)
+    mirror_state.save(link, sides.outlook_read, window, wrote, sides.outlook.written)
 
 
 def outlook_calendar(
@@ -140,7 +145,9 @@ def outlook_calendar(
     return MirrorCalendar(graph, paths, owner, addresses.of(account))
 
 
-def _read(scope: Scope, graph: GraphClient, window: tuple[datetime, datetime]) -> _Sides:
+def _read(
+    scope: Scope, graph: GraphClient, window: tuple[datetime, datetime], preview: bool
+) -> _Sides:
     link = scope.link
     assert link is not None
     outlook = outlook_calendar(scope.account, graph, link.remote_id, link.owner_address)
@@ -150,9 +157,11 @@ def _read(scope: Scope, graph: GraphClient, window: tuple[datetime, datetime]) -
     source = outlook_source(link.remote_id)
     copies = Event.objects.filter(owner_id=scope.account.user_id, mirror_source=source)
     copies = copies.filter(in_window(window))
+    got = mirror_state.read(link, outlook, window, preview)
     return _Sides(
         outlook,
-        outlook.listing(window),
+        got,
+        outlook.read(got.events),
         originals,
         [_local_copy(local, e) for e in _with(copies)],
     )

@@ -21,7 +21,8 @@ Contract:
   arrived meanwhile and due at once;
 * a request added while a run goes is a new row, taken after that run: one more run;
 * its taker runs the sync only if :func:`news_in` finds a change the last syncs did not
-  record (not just calsync's own writes coming back).
+  record (not just calsync's own writes coming back: an event a sync record holds with
+  that changeKey, or a copy a mirror link's last writing pass wrote).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from calsync.outlook.models import OutlookAccount, SyncRecord, SyncRequest
+from calsync.outlook.models import CalendarLink, OutlookAccount, SyncRecord, SyncRequest
 
 MAX_CHANGES = 500
 """Changes kept per request; beyond, the request is ``force`` (sync whatever they were)."""
@@ -88,12 +89,24 @@ def news_in(account_id: int, rows: Sequence[Sequence[Any]]) -> bool:
     changes = [Change.of_row(row) for row in rows]
     if not changes:
         return True
-    known = dict(
-        SyncRecord.objects.filter(
-            account_id=account_id, remote_id__in={change.remote_id for change in changes}
-        ).values_list("remote_id", "remote_change_key")
+    ids = {change.remote_id for change in changes}
+    known = _mirror_copies_written(account_id, ids)
+    known.update(
+        SyncRecord.objects.filter(account_id=account_id, remote_id__in=ids).values_list(
+            "remote_id", "remote_change_key"
+        )
     )
     return any(is_news(change, known) for change in changes)
+
+
+def _mirror_copies_written(account_id: int, ids: set[str]) -> dict[str, str]:
+    """Of ``ids``, the copies the mirror links' last writing passes wrote in Outlook, with
+    the changeKey each had then (``CalendarLink.mirror_written``)."""
+    known: dict[str, str] = {}
+    rows = CalendarLink.objects.filter(account_id=account_id).exclude(mirror_written={})
+    for written in rows.values_list("mirror_written", flat=True):
+        known.update({rid: key for rid, key in (written or {}).items() if rid in ids})
+    return known
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,24 @@ scheduler's periodic runs keep subscriptions alive):
 * the Base URL must be ``https://`` (Microsoft's rule), or ``http://`` on a loopback host
   (the emulator and the demo); otherwise no subscription is made, the reason is logged once
   per process and shown in the status, and sync relies on the periodic delta;
-* a subscription on ``/me/events`` (created, updated, deleted) is created when the account
-  has none, renewed (``PATCH``, which also reauthorizes it) when it expires within
+* the account watches the calendars :func:`watched_calendars` names: the default one
+  (``/me/events``, which Outlook limits to the default calendar) and each own calendar an
+  active link (any mode but ``off``) syncs (``/me/calendars/{id}/events``); a calendar
+  another mailbox shares gets none (Graph refuses a delegated subscription to another
+  mailbox: the periodic sync carries its changes);
+* each watched calendar's subscription (created, updated, deleted) is created when it has
+  none, renewed (``PATCH``, which also reauthorizes it) when it expires within
   :data:`RENEW_BEFORE` or Graph asked for reauthorization, and recreated when Graph says it
-  is gone (404) or the Base URL changed;
+  is gone (404) or the Base URL changed; the subscription of a calendar no longer watched
+  (its link turned off or deleted) is deleted at Graph and here;
 * each subscription gets a new random ``clientState``, stored encrypted and never logged;
 * it never raises: a failure is logged and kept in ``OutlookSubscription.last_error``, and
   the next attempt waits :data:`RETRY_AFTER_FAILURE` (Graph's check of an unreachable URL
   can take 10 seconds, which no sync should pay every time);
 * at most one caller maintains an account's subscription at a time (a claim on its row).
 
-:func:`remove` deletes the subscription at Graph and here (disconnect); it never raises either.
+:func:`remove` deletes the account's subscriptions at Graph and here (disconnect); it never
+raises either. :func:`keep_alive` returns what happened to the default calendar's.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +53,7 @@ from calsync.msgraph.mapping import parse_graph_time
 from calsync.outlook.connection import crypto
 from calsync.outlook.connection.configuration import OutlookConfiguration, current
 from calsync.outlook.connection.tokens import TokenError
-from calsync.outlook.models import OutlookAccount, OutlookSubscription
+from calsync.outlook.models import CalendarLink, OutlookAccount, OutlookSubscription
 
 logger = logging.getLogger("calsync.outlook.triggers.subscriptions")
 
@@ -149,7 +156,8 @@ def keep_alive(account_id: int, *, now: datetime | None = None) -> str:
     except Exception as exc:
         logger.warning("subscription of account %s: unexpected %s", account_id, type(exc).__name__)
         try:
-            _set_error(account_id, _("Could not set up change notifications."), now)
+            rows = OutlookSubscription.objects.filter(account_id=account_id)
+            _set_error(rows, _("Could not set up change notifications."), now)
         except Exception:
             logger.warning("subscription of account %s: error not recorded", account_id)
         return FAILED
@@ -167,19 +175,51 @@ def _keep_alive(account_id: int, now: datetime) -> str:
         return SKIPPED
     if not config.enabled or not config.client_id:
         return SKIPPED
-    row = OutlookSubscription.objects.filter(account=account).first()
     problem = endpoint_problem(config.base_url)
     if problem is not None:
         _log_once(config.base_url, problem)
-        row = row or _row_for(account)
+        row = _row_for(account, "")
         if row.last_error != problem:
             OutlookSubscription.objects.filter(pk=row.pk).update(last_error=problem)
         return UNAVAILABLE
+    wanted = watched_calendars(account)
+    _drop_unwatched(account, config, wanted)
+    outcomes = [_keep_one(account, config, calendar, now) for calendar in wanted]
+    return outcomes[0]
+
+
+def watched_calendars(account: OutlookAccount) -> list[str]:
+    """The Outlook calendars the account subscribes to: "" (the default one, ``/me/events``)
+    first, then each own calendar an active link syncs. A calendar another mailbox shares
+    has none: Graph lets a delegated token subscribe to the signed-in mailbox only (its
+    changes come with the periodic sync)."""
+    mailbox = (account.mailbox or account.user.email).lower()
+    links = CalendarLink.objects.filter(account=account).exclude(mode=CalendarLink.MODE_OFF)
+    own = [
+        link.remote_id
+        for link in links.order_by("id")
+        if not link.owner_address or link.owner_address.lower() == mailbox
+    ]
+    return ["", *own]
+
+
+def resource_for(remote_calendar_id: str) -> str:
+    """The subscribed resource of a calendar ("": the default one)."""
+    if not remote_calendar_id:
+        return RESOURCE
+    return f"/me/calendars/{remote_calendar_id}/events"  # ids as Graph spells them
+
+
+def _keep_one(
+    account: OutlookAccount, config: OutlookConfiguration, calendar: str, now: datetime
+) -> str:
+    """Create, renew or leave the subscription on ``calendar`` (module docstring)."""
+    row = OutlookSubscription.objects.filter(account=account, remote_calendar_id=calendar).first()
     url = notification_url_for(config.base_url)
     unreadable = bool(row and row.subscription_id and client_state_of(row) is None)
     if not (unreadable or needs_work(row, url, now)):
         return UNCHANGED
-    row = row or _row_for(account)
+    row = row or _row_for(account, calendar)
     if not _claim(row, now):
         return BUSY
     try:
@@ -187,11 +227,31 @@ def _keep_alive(account_id: int, now: datetime) -> str:
             return _maintain(graph, row, config.base_url, now, renewable=not unreadable)
     except (GraphError, TokenError) as exc:
         message = _("Could not set up change notifications: %(reason)s") % {"reason": exc}
-        logger.warning("subscription of account %s failed: %s", account_id, type(exc).__name__)
-        _set_error(account_id, message[:1000], now)
+        logger.warning("subscription of account %s failed: %s", account.pk, type(exc).__name__)
+        _set_error(OutlookSubscription.objects.filter(pk=row.pk), message[:1000], now)
         return FAILED
     finally:
         OutlookSubscription.objects.filter(pk=row.pk).update(claimed_at=None)
+
+
+def _drop_unwatched(
+    account: OutlookAccount, config: OutlookConfiguration, wanted: list[str]
+) -> None:
+    """Delete, at Graph and here, the subscriptions of calendars no longer watched (their
+    link turned off or deleted); one Graph refuses to delete is dropped here all the same
+    (it expires within days; its notifications name a subscription we no longer hold)."""
+    stale = list(
+        OutlookSubscription.objects.filter(account=account).exclude(remote_calendar_id__in=wanted)
+    )
+    live = [row for row in stale if row.subscription_id]
+    if live:
+        try:
+            with _graph(account, config) as graph:
+                for row in live:
+                    _delete_at_graph(graph, row.subscription_id)
+        except (GraphError, TokenError) as exc:
+            logger.warning("subscriptions of account %s: %s", account.pk, type(exc).__name__)
+    OutlookSubscription.objects.filter(pk__in=[row.pk for row in stale]).delete()
 
 
 def _maintain(
@@ -199,6 +259,7 @@ def _maintain(
 ) -> str:
     """Renew the subscription when it can be kept, else (delete it and) create a new one."""
     url = notification_url_for(base_url)
+    resource = resource_for(row.remote_calendar_id)
     if renewable and row.subscription_id and row.notification_url == url:
         try:
             answer = graph.request(
@@ -216,7 +277,7 @@ def _maintain(
             return RENEWED
     elif row.subscription_id:
         _delete_at_graph(graph, row.subscription_id)
-    _delete_orphans(graph, url)  # a new one is made: any other at our URL is an orphan
+    _delete_orphans(graph, url, resource)  # a new one is made: any other at our URL is an orphan
     state = new_client_state()
     answer = graph.request(
         "POST",
@@ -225,7 +286,7 @@ def _maintain(
             "changeType": CHANGE_TYPES,
             "notificationUrl": url,
             "lifecycleNotificationUrl": lifecycle_url_for(base_url),
-            "resource": RESOURCE,
+            "resource": resource,
             "expirationDateTime": graph_time(now + LIFETIME),
             "clientState": state,
         },
@@ -242,8 +303,8 @@ def _maintain(
     return CREATED
 
 
-def _delete_orphans(graph: GraphClient, url: str) -> int:
-    """Delete this app's subscriptions to our notification URL for this mailbox: a create
+def _delete_orphans(graph: GraphClient, url: str, resource: str) -> int:
+    """Delete this app's subscriptions to our notification URL on ``resource``: a create
     whose answer was lost (applied, then the connection dropped) left them unknown to us.
     Returns how many. So there is never one subscription too many at Graph."""
     listing = graph.get_json("/subscriptions")
@@ -251,7 +312,7 @@ def _delete_orphans(graph: GraphClient, url: str) -> int:
         str(sub["id"])
         for sub in listing.get("value", [])
         if sub.get("notificationUrl") == url
-        and str(sub.get("resource", "")).lower() == RESOURCE.lower()
+        and str(sub.get("resource", "")).lower() == resource.lower()
     ]
     for orphan in orphans:
         _delete_at_graph(graph, orphan)
@@ -268,25 +329,25 @@ def _healthy(answer: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def remove(account: OutlookAccount) -> bool:
-    """Delete the account's subscription at Graph (while its tokens still work) and here.
+    """Delete the account's subscriptions at Graph (while its tokens still work) and here.
 
-    Returns whether Graph confirmed the deletion (or already had none). Never raises.
+    Returns whether Graph confirmed every deletion (or already had none). Never raises.
     """
-    row = OutlookSubscription.objects.filter(account=account).first()
-    if row is None:
-        return True
-    deleted = not row.subscription_id
-    if row.subscription_id and account.connected:
+    rows = list(OutlookSubscription.objects.filter(account=account).order_by("pk"))
+    live = [row.subscription_id for row in rows if row.subscription_id]
+    deleted = not live
+    if live and account.connected:
         try:
             with _graph(account, current()) as graph:
-                deleted = _delete_at_graph(graph, row.subscription_id)
+                answers = [_delete_at_graph(graph, sub_id) for sub_id in live]  # each one
+            deleted = all(answers)
         except (GraphError, TokenError, crypto.SecretUnreadable) as exc:
             logger.warning(
                 "subscription of account %s not deleted at Graph: %s",
                 account.pk,
                 type(exc).__name__,
             )
-    OutlookSubscription.objects.filter(pk=row.pk).delete()
+    OutlookSubscription.objects.filter(pk__in=[row.pk for row in rows]).delete()
     return deleted
 
 
@@ -329,11 +390,13 @@ def _graph(account: OutlookAccount, config: OutlookConfiguration) -> GraphClient
     return graph_client_for(account, config)
 
 
-def _row_for(account: OutlookAccount) -> OutlookSubscription:
+def _row_for(account: OutlookAccount, calendar: str) -> OutlookSubscription:
     try:
-        row, _created = OutlookSubscription.objects.get_or_create(account=account)
+        row, _created = OutlookSubscription.objects.get_or_create(
+            account=account, remote_calendar_id=calendar
+        )
     except IntegrityError:
-        row = OutlookSubscription.objects.get(account=account)
+        row = OutlookSubscription.objects.get(account=account, remote_calendar_id=calendar)
     return row
 
 
@@ -345,10 +408,8 @@ def _claim(row: OutlookSubscription, now: datetime) -> bool:
     )
 
 
-def _set_error(account_id: int, message: str, now: datetime | None) -> None:
-    OutlookSubscription.objects.filter(account_id=account_id).update(
-        last_error=message, retry_after=(now or timezone.now()) + RETRY_AFTER_FAILURE
-    )
+def _set_error(rows: QuerySet[OutlookSubscription], message: str, now: datetime | None) -> None:
+    rows.update(last_error=message, retry_after=(now or timezone.now()) + RETRY_AFTER_FAILURE)
 
 
 def _log_once(base_url: str, problem: str) -> None:

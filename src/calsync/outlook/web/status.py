@@ -61,7 +61,7 @@ def status_for(user: Any, settings_row: OutlookSettings | None = None) -> dict[s
     """
     row = settings_row or OutlookSettings.load()
     enabled = bool(row.enabled and row.client_id and row.has_client_secret)
-    account = OutlookAccount.objects.filter(user=user).select_related("subscription").first()
+    account = OutlookAccount.objects.filter(user=user).first()
     connected = bool(account and account.connected)
     needs_reconnect = bool(account and account.needs_reconnect)
     last_error = (last_error_text(account) if account else "") or None
@@ -102,11 +102,10 @@ def _progress(account: OutlookAccount) -> dict[str, Any] | None:
 
 
 def _notifications(account: OutlookAccount) -> dict[str, Any] | None:
-    """The change-notification subscription: ``{"active", "expires", "last_notification",
-    "problem"}`` (None before the first sync made one)."""
-    try:
-        row = account.subscription
-    except OutlookSubscription.DoesNotExist:
+    """The default calendar's change-notification subscription: ``{"active", "expires",
+    "last_notification", "problem"}`` (None before the first sync made one)."""
+    row = OutlookSubscription.objects.filter(account=account, remote_calendar_id="").first()
+    if row is None:
         return None
     active = bool(row.subscription_id and row.expires_at and row.expires_at > timezone.now())
     return {
