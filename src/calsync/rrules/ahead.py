@@ -13,8 +13,8 @@ holding the asked-for point, at DTSTART's time of day:
 * COUNT is reduced by the occurrences skipped (nothing left: ``COUNT=0``, no occurrence).
   Up to :data:`WALKED_PERIODS` periods, dateutil's own walk counts them. Beyond, rules
   that are unions of arithmetic progressions (:mod:`calsync.rrules.progressions`)
-  count them by arithmetic; other DAILY rules month by month
-  (:mod:`calsync.rrules.daily_count`). Any other rule counts them period by period: a
+  count them by arithmetic; other DAILY rules month by month, or year by year for large
+  INTERVALs (:mod:`calsync.rrules.daily_count`). Any other rule counts them period by period: a
   period's occurrences depend only on the calendar around its first day (month, day,
   weekday, leap years), so each such shape is expanded once
   (:func:`calsync.rrules.occurrences_until`, bounded by the period) and the shapes repeat
@@ -155,16 +155,17 @@ def _walked(rule: RRule, dtstart: datetime, at: datetime) -> int:
 
 
 @functools.lru_cache(maxsize=512)
-def _skipped(rule: RRule, dtstart: datetime, first: date, index: int) -> int:
+def _skipped(rule: RRule, dtstart: datetime, first: date, index: int, walk: int) -> int:
     """The occurrences of ``rule`` from ``dtstart`` before period ``index``, at most
-    COUNT (ValueError when they are not counted: see the module); remembered, as
-    a listing counts a window's occurrences before it expands them."""
+    COUNT (ValueError when they are not counted: see the module), walked by dateutil up
+    to ``walk`` periods; remembered, as a listing counts a window's occurrences before it
+    expands them."""
     assert rule.count is not None
     at = datetime.combine(_period_start(rule, first, index), dtstart.time())
     found = progressions(rule, dtstart)
     if found is not None:
         return before(found, at, rule.count)
-    if index <= WALKED_PERIODS[rule.freq]:
+    if index <= walk:
         return _walked(rule, dtstart, at)
     if rule.freq == "DAILY":
         skipped = daily_before(rule, dtstart, _period_start(rule, first, index), rule.count)
@@ -173,13 +174,21 @@ def _skipped(rule: RRule, dtstart: datetime, first: date, index: int) -> int:
     return min(skipped, rule.count)
 
 
-def moved_ahead(rule: RRule, built: rrule, dtstart: datetime, not_before: datetime) -> rrule:
+def moved_ahead(
+    rule: RRule,
+    built: rrule,
+    dtstart: datetime,
+    not_before: datetime,
+    *,
+    walk: int | None = None,
+) -> rrule:
     """``built`` (the dateutil rule of ``rule`` from the naive wall time ``dtstart``)
     started at the period holding ``not_before`` (a naive wall time), or ``built`` itself
     when that is its first period. The result yields exactly the occurrences ``built``
     yields from the first day of that period (on or before ``not_before``) on; the cost
     is bounded by one Gregorian cycle of periods, not by the distance from ``dtstart``
-    (see the module)."""
+    (see the module). ``walk``: the most periods dateutil's walk counts for COUNT
+    (default :data:`WALKED_PERIODS`; 0 counts without walking)."""
     if rule.freq not in CYCLE_PERIODS:
         return built
     dtstart = dtstart.replace(microsecond=0)
@@ -189,7 +198,11 @@ def moved_ahead(rule: RRule, built: rrule, dtstart: datetime, not_before: dateti
         return built
     try:
         start = datetime.combine(_period_start(rule, first, index), dtstart.time())
-        count = None if rule.count is None else rule.count - _skipped(rule, dtstart, first, index)
+        if walk is None:
+            walk = WALKED_PERIODS[rule.freq]
+        count = (
+            None if rule.count is None else rule.count - _skipped(rule, dtstart, first, index, walk)
+        )
     except (ValueError, OverflowError):  # past the year 9999, or a COUNT not counted
         return built
     pins = pinned_defaults(rule, dtstart.date())
