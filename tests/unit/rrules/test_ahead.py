@@ -45,8 +45,12 @@ def rules(draw: st.DrawFn) -> str:
         parts.append(f"BYSETPOS={draw(st.sampled_from([1, 2, -1]))}")
     if draw(st.booleans()):
         parts.append(f"WKST={draw(st.sampled_from(DAYS))}")
-    if draw(st.booleans()):
+    ending = draw(st.sampled_from(["COUNT", "UNTIL", None]))
+    if ending == "COUNT":
         parts.append(f"COUNT={draw(st.integers(1, 20_000))}")
+    elif ending == "UNTIL":
+        until = draw(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(2400, 1, 1)))
+        parts.append(f"UNTIL={until:%Y%m%dT%H%M%S}")
     return ";".join(parts)
 
 
@@ -83,9 +87,9 @@ def test_moved_rule_yields_what_the_plain_rule_yields_from_its_start(
     got = list(itertools.islice(moved, COMPARED))
     counted = "COUNT" if parsed.count else "no COUNT"
     event(f"{parsed.freq}, {counted}, {'moved' if moved is not plain_built else 'not moved'}")
-    if not got:  # COUNT ran out before the moved start
-        event("COUNT ran out")
-        assert parsed.count is not None
+    if not got:  # COUNT ran out, or UNTIL passed, before the moved start
+        event("COUNT ran out or UNTIL passed")
+        assert parsed.count is not None or parsed.until is not None
         assert plain.after(not_before, inc=True) is None
         return
     origin = datetime.combine(moved._dtstart.date(), time())  # dateutil keeps DTSTART there
