@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token as PlainToken
 from rest_framework.test import APIClient
 
@@ -114,3 +115,31 @@ def test_plain_tokens_of_an_older_version_are_hashed_by_the_migration() -> None:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {plain}")
     assert client.get("/api/me").json()["email"] == "old@example.com"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/me", "/api/events?start=2026-03-01&end=2026-03-08"])
+def test_a_token_request_looks_its_token_up_once(user: User, path: str) -> None:
+    """The fair-share middleware asks whose request it is, then DRF's authentication: one
+    lookup serves both (it was two)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {do_issue_token(user)}")
+    table = ApiToken._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    lookups = [query["sql"] for query in queries.captured_queries if table in query["sql"]]
+    assert len(lookups) == 1, lookups
+
+
+@pytest.mark.django_db
+def test_a_token_of_a_deactivated_user_is_refused_and_not_counted_as_a_person(
+    user: User,
+) -> None:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {do_issue_token(user)}")
+    user.is_active = False
+    user.save()
+    table = ApiToken._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/me").status_code in (401, 403)
+    assert sum(table in query["sql"] for query in queries.captured_queries) == 1

@@ -2,7 +2,8 @@
 
 Each ``POST /api/token`` issues a new token (the old ones cannot be shown again, they are
 not stored) and keeps the user's :data:`TOKENS_PER_USER` newest: a script that asks for a
-token every run never piles them up.
+token every run never piles them up. A request's token is looked up once
+(:func:`user_for_request_token`), however many parts of the server ask whose it is.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import secrets
 
 from django.db import transaction
+from django.http import HttpRequest
 
 from calsync.accounts.models import ApiToken, User
 
@@ -41,3 +43,18 @@ def user_for_token(token: str) -> User | None:
         .first()
     )
     return found.user if found else None
+
+
+_RESOLVED = "_calsync_token_user"
+"""The attribute of a request holding ``(token, user or None)`` once looked up."""
+
+
+def user_for_request_token(request: HttpRequest, token: str) -> User | None:
+    """:func:`user_for_token`, looked up once per request: the fair-share middleware asks
+    whose request it is before DRF's authentication asks again."""
+    resolved = getattr(request, _RESOLVED, None)
+    if resolved is not None and resolved[0] == token:
+        return resolved[1]
+    user = user_for_token(token)
+    setattr(request, _RESOLVED, (token, user))
+    return user

@@ -23,7 +23,9 @@ start on, so a start that does not match the rule is not itself an occurrence (a
 Outlook, whose series begin at the first matching day).
 
 Expansion never materialises more than the window asked for: open-ended series have no
-cap, and daily or weekly rules without COUNT jump straight to the window.
+cap, and every rule starts at the period holding the window (COUNT reduced by the
+occurrences skipped, :mod:`calsync.rrules.ahead`), so a series begun in the year 1000 costs
+a window of 2026 no more than one begun last week.
 """
 
 from __future__ import annotations
@@ -179,17 +181,14 @@ def normalise_rule(text: str) -> str:
 
 
 def _rule_for(series: SeriesTimes, not_before: datetime | None = None) -> rrule:
-    """The rule of ``series``; with ``not_before`` (wall time) it may start later, unchanged
-    for every occurrence at or after ``not_before`` (daily/weekly rules without COUNT)."""
+    """The rule of ``series``; with ``not_before`` (wall time) it may start later, at the
+    period holding ``not_before``, unchanged for every occurrence from there on (see
+    :mod:`calsync.rrules.ahead`: the cost follows the window, not the series' age)."""
     parsed = rrules.parse(series.rule)
     rule = rrules.wall_rrule(parsed, series.local_start, series.tz, all_day=series.all_day)
-    if not_before is None or parsed.count is not None or parsed.freq not in ("DAILY", "WEEKLY"):
+    if not_before is None:
         return rule
-    period_days = parsed.interval * (7 if parsed.freq == "WEEKLY" else 1)
-    periods = (not_before - series.local_start).days // period_days - 1
-    if periods <= 0:
-        return rule
-    return rule.replace(dtstart=series.local_start + timedelta(days=periods * period_days))
+    return rrules.moved_ahead(parsed, rule, series.local_start, not_before)
 
 
 def wall_times(series: SeriesTimes, not_before: datetime | None = None) -> Iterator[datetime]:

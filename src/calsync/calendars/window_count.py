@@ -6,12 +6,14 @@ the limit's worth of occurrences, :func:`at_least` gives a lower bound on a seri
 occurrences in the window:
 
 * by arithmetic, without expanding anything, for the rules that are unions of arithmetic
-  progressions of wall times: DAILY (with or without a BYDAY weekday filter) and WEEKLY
-  (with or without BYDAY), with any INTERVAL, COUNT, UNTIL and WKST. Each progression is
-  ``first + k * step`` (``k >= 0``); COUNT keeps the first COUNT of their merged order, so
-  the number of occurrences before an instant is ``min(COUNT, sum over progressions)``;
+  progressions of wall times (:mod:`calsync.rrules.progressions`): DAILY (with or without
+  a BYDAY weekday filter) and WEEKLY (with or without BYDAY), with any INTERVAL, COUNT,
+  UNTIL and WKST. Each progression is ``first + k * step`` (``k >= 0``); COUNT keeps the
+  first COUNT of their merged order, so the number of occurrences before an instant is
+  ``min(COUNT, sum over progressions)``;
 * for any other rule, by walking the rule's wall times (dateutil, no localisation and no
-  objects), at most ``budget`` of them: a walk cut short gives what it counted.
+  objects) from the window's period (:mod:`calsync.rrules.ahead`), at most ``budget`` of
+  them: a walk cut short gives what it counted.
 
 Only wall times that overlap the window whatever the zone's offsets do are counted (a day's
 margin on each side), so the bound never exceeds what :func:`recurrence.iter_slots` yields.
@@ -19,64 +21,15 @@ margin on each side), so the bound never exceeds what :func:`recurrence.iter_slo
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from calsync import rrules
 from calsync.calendars import recurrence
+from calsync.rrules.progressions import ARITHMETIC_PARTS, Progression, before, progressions
 
 MARGIN = timedelta(days=1)
 """More than any difference between two offsets of one zone."""
-ARITHMETIC_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY"})
-"""The parts of a rule counted by arithmetic (DAILY or WEEKLY only)."""
-
-
-@dataclass(frozen=True)
-class Progression:
-    """Wall times ``first + k * step`` for ``k = 0, 1, 2, …``."""
-
-    first: datetime
-    step: timedelta
-
-    def before(self, instant: datetime) -> int:
-        """How many of its wall times are earlier than ``instant``."""
-        if instant <= self.first:
-            return 0
-        return -((self.first - instant) // self.step)  # ceil, in whole microseconds
-
-
-def progressions(rule: rrules.RRule, start: datetime) -> list[Progression] | None:
-    """The occurrences of ``rule`` from the wall time ``start`` (its DTSTART) as arithmetic
-    progressions (before COUNT and UNTIL), or None when the rule is not one of those
-    counted by arithmetic."""
-    if rule.freq not in ("DAILY", "WEEKLY") or not rule.names <= ARITHMETIC_PARTS:
-        return None
-    if any(ordinal is not None for ordinal, _day in rule.byday):
-        return None
-    weekdays = {day for _ordinal, day in rule.byday}
-    if rule.freq == "WEEKLY":
-        step = timedelta(weeks=rule.interval)
-        if not weekdays:
-            return [Progression(start, step)]
-        week_start = start - timedelta(days=(start.weekday() - rule.wkst) % 7)
-        found = []
-        for day in sorted(weekdays):
-            first = week_start + timedelta(days=(day - rule.wkst) % 7)
-            found.append(Progression(first if first >= start else first + step, step))
-        return found
-    if not weekdays:
-        return [Progression(start, timedelta(days=rule.interval))]
-    # every INTERVAL days, on the listed weekdays: the weekdays repeat every `cycle` steps
-    cycle = 7 // math.gcd(rule.interval, 7)
-    step = timedelta(days=rule.interval * cycle)
-    candidates = (start + timedelta(days=rule.interval * k) for k in range(cycle))
-    return [Progression(first, step) for first in candidates if first.weekday() in weekdays]
-
-
-def _before(found: list[Progression], instant: datetime, count: int | None) -> int:
-    total = sum(progression.before(instant) for progression in found)
-    return total if count is None else min(total, count)
+__all__ = ["ARITHMETIC_PARTS", "MARGIN", "Progression", "at_least", "progressions"]
 
 
 def _counted(
@@ -91,7 +44,7 @@ def _counted(
         high = min(high, until + timedelta(microseconds=1))
     if high <= low:
         return 0
-    return _before(found, high, rule.count) - _before(found, low, rule.count)
+    return before(found, high, rule.count) - before(found, low, rule.count)
 
 
 def _walked(

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from calsync.accounts.tokens import digest_of
+from calsync.accounts.tokens import user_for_request_token
 
 WAIT_SECONDS = 10.0
 """The longest a request waits for its turn before its 429."""
@@ -78,22 +78,17 @@ class FairShare:
 
 
 def person_of(request: HttpRequest) -> str | None:
-    """Whose request this is: the session's user, the API token's, else None."""
+    """Whose request this is: the session's user, the API token's (an active user's: the
+    one lookup DRF's authentication reuses), else None."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _space, token = header.partition(" ")
     if scheme.lower() == "token" and token.strip():
-        from calsync.accounts.models import ApiToken
-
-        owner = (
-            ApiToken.objects.filter(digest=digest_of(token.strip()))
-            .values_list("user_id", flat=True)
-            .first()
-        )
+        owner = user_for_request_token(request, token.strip())  # DRF then reuses it
         if owner is not None:
-            return f"user:{owner}"
+            return f"user:{owner.pk}"
     return None
 
 

@@ -1,5 +1,6 @@
-"""Property: the window expansion (with its jump ahead for daily/weekly rules) yields exactly
-the occurrences a plain dateutil expansion from the series start yields in that window."""
+"""Property: the window expansion (with its move ahead to the window's period, COUNT reduced
+by what it skips) yields exactly the occurrences a plain dateutil expansion from the series
+start yields in that window."""
 
 from __future__ import annotations
 
@@ -19,13 +20,19 @@ ZONES = ["Europe/Paris", "America/New_York", "Australia/Sydney", "UTC", "Asia/Ko
 
 @st.composite
 def rules(draw: st.DrawFn) -> str:
-    freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY"]))
+    freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]))
     parts = [f"FREQ={freq}", f"INTERVAL={draw(st.integers(1, 5))}"]
-    if freq != "MONTHLY" and draw(st.booleans()):
+    if freq in ("DAILY", "WEEKLY") and draw(st.booleans()):
         byday = draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=4, unique=True))
         parts.append("BYDAY=" + ",".join(byday))
+    if freq in ("MONTHLY", "YEARLY") and draw(st.booleans()):
+        parts.append("BYDAY=" + draw(st.sampled_from(["2TU", "-1FR", "MO,WE"])))
+    if draw(st.integers(0, 3)) == 0:
+        parts.append(f"BYMONTH={draw(st.integers(1, 12))}")
     if draw(st.booleans()):
         parts.append(f"WKST={draw(st.sampled_from(DAYS))}")
+    if draw(st.booleans()):
+        parts.append(f"COUNT={draw(st.integers(1, 400))}")
     return ";".join(parts)
 
 
