@@ -60,18 +60,16 @@ def test_kill_9_during_a_push_then_a_sync_within_a_minute_with_no_duplicate(
             kim.user, {"title": title, "start": begins, "end": begins + timedelta(minutes=30)}
         )
     env = child_env(settings, emulator, tmp_path, sync_lease=LEASE, graph_slot_lease=SLOT_LEASE)
+    emulator.set_faults(latency_ms=1000)  # a slow Outlook: a push takes seconds, kills land in it
     rng = random.Random(20261203)
     killed = 0
     for _attempt in range(3):
         last = SyncRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        emulator.set_faults()  # the run reads and plans at full speed...
         child = subprocess.Popen([CALSYNC, "sync", kim.user.email], env=env)
         wait_for(
             lambda c=child, n=last: c.poll() is not None or writing_to_outlook(kim.account.pk, n),
             60,
         )
-        # ...then Outlook slows down: the push takes seconds, the kill lands in it
-        emulator.set_faults(latency_ms=1000)
         time.sleep(rng.uniform(0.2, 2.0))
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
