@@ -195,6 +195,7 @@ def test_resizing_offers_undo_that_puts_the_event_back(
     event_el = signed.events("Review")
     event_el.hover()
     handle = event_el.locator(".fc-event-resizer-end")
+    expect(handle).to_be_visible()  # drawn once the pointer is over the event
     box = handle.bounding_box()
     assert box
     drag(page, (box["x"] + box["width"] / 2, box["y"] + 2), slot_point(page, day, "11:00"))
