@@ -251,6 +251,9 @@ page by page, so this bounds what a run holds."""
 CALSYNC_SYNC_LEASE = float(config.env("CALSYNC_SYNC_LEASE", "30"))
 """Seconds an account's claim (one run at a time) lasts unless its run renews it; a run
 renews it every third of that, so a crashed run frees the account this long after."""
+CALSYNC_GRAPH_SLOT_LEASE = float(config.env("CALSYNC_GRAPH_SLOT_LEASE", "25"))
+"""Seconds a request's place among a mailbox's requests in flight is held at most: a little
+longer than a request's timeout (20 s), so a process killed mid-request frees them soon after."""
 CALSYNC_NOTIFICATIONS = config.env("CALSYNC_NOTIFICATIONS", "1") in {"1", "true", "yes"}
 """Subscribe to Graph change notifications (needs an https Base URL, or http on loopback)."""
 CALSYNC_NOTIFICATION_DEBOUNCE = float(config.env("CALSYNC_NOTIFICATION_DEBOUNCE", "2"))

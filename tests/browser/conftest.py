@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from calsync.accounts.actions import do_create_user
 from calsync.accounts.models import User
@@ -51,16 +51,58 @@ def rgb(colour: str) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One Chromium per test module (never a downloaded browser). Not per session: Playwright's
-    sync API holds a running event loop on the main thread while it lives, which would break
-    ``asyncio.run`` in later, unrelated tests."""
-    executable = os.environ.get("CALSYNC_CHROMIUM", "/usr/bin/chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+class SharedChromium:
+    """One Chromium for each run of consecutive browser tests (never a downloaded browser),
+    launched by the first test of the run and closed after its last: launching takes seconds,
+    and pytest-django keeps the browser tests together. Not open for the whole session:
+    Playwright's sync API holds a running event loop on the main thread while it lives,
+    which would break ``asyncio.run`` in the tests that follow."""
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._chromium: Browser | None = None
+
+    def get(self) -> Browser:
+        """The running Chromium; a new one if none runs (or the last one went away)."""
+        if self._chromium is not None and not self._chromium.is_connected():
+            self.close()
+        if self._chromium is None:
+            executable = os.environ.get("CALSYNC_CHROMIUM", "/usr/bin/chromium")
+            self._playwright = sync_playwright().start()
+            self._chromium = self._playwright.chromium.launch(
+                executable_path=executable, args=CHROMIUM_ARGS
+            )
+        return self._chromium
+
+    def close(self) -> None:
+        """Close Chromium and stop Playwright's event loop (nothing if none runs)."""
+        chromium, playwright = self._chromium, self._playwright
+        self._chromium = self._playwright = None
+        try:
+            if chromium is not None and chromium.is_connected():
+                chromium.close()
+        finally:
+            if playwright is not None:
+                playwright.stop()
+
+
+SHARED_CHROMIUM = SharedChromium()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a test's fixtures are torn down: close Chromium unless the next test uses it."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or "browser" not in getattr(nextitem, "fixturenames", ()):
+            SHARED_CHROMIUM.close()
+
+
+@pytest.fixture
+def browser() -> Browser:
+    """The shared Chromium (:class:`SharedChromium`); each test opens its own contexts."""
+    return SHARED_CHROMIUM.get()
 
 
 @dataclass

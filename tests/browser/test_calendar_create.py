@@ -1,7 +1,8 @@
 """Making and moving events on the grid, as in the peers: a click or a drag on empty slots
 opens the quick-create popover (then the full dialog), drags and resizes offer Undo, and the
-keyboard drives the views. In English on a laptop and in Vietnamese on a phone; any console
-error fails the test (the ``screen`` and ``context`` fixtures)."""
+keyboard drives the views. In English on a laptop and in Vietnamese on a phone (``screen``:
+the tour of tests/browser/test_every_screen.py makes, moves and uses the shortcuts in all
+four screens), resizing in all four (``every_screen``); any console error fails the test."""
 
 from __future__ import annotations
 
@@ -52,9 +53,9 @@ def go_to_view(page: Page, key: str, view: str) -> None:
 
 
 def test_a_click_on_an_empty_slot_in_week_view_opens_quick_create_saves_or_escapes(
-    every_screen: Screen, live_server: Any, user: User
+    screen: Screen, live_server: Any, user: User
 ) -> None:
-    signed = signed_in(every_screen.context, live_server.url, user.email)
+    signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "w", "timeGridWeek")
     day = today()
@@ -84,9 +85,8 @@ def test_a_click_on_an_empty_slot_in_week_view_opens_quick_create_saves_or_escap
 
 
 def test_dragging_across_slots_works_on_the_first_try_and_more_options_opens_the_dialog(
-    every_screen: Screen, live_server: Any, user: User
+    screen: Screen, live_server: Any, user: User
 ) -> None:
-    screen = every_screen
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "d", "timeGridDay")
@@ -125,9 +125,9 @@ def test_dragging_across_slots_works_on_the_first_try_and_more_options_opens_the
 
 
 def test_a_click_on_a_day_in_month_view_makes_an_all_day_event(
-    every_screen: Screen, live_server: Any, user: User
+    screen: Screen, live_server: Any, user: User
 ) -> None:
-    signed = signed_in(every_screen.context, live_server.url, user.email)
+    signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     go_to_view(page, "m", "dayGridMonth")
     day = today()
@@ -195,6 +195,7 @@ def test_resizing_offers_undo_that_puts_the_event_back(
     event_el = signed.events("Review")
     event_el.hover()
     handle = event_el.locator(".fc-event-resizer-end")
+    expect(handle).to_be_visible()  # drawn once the pointer is over the event
     box = handle.bounding_box()
     assert box
     drag(page, (box["x"] + box["width"] / 2, box["y"] + 2), slot_point(page, day, "11:00"))
@@ -214,9 +215,8 @@ def test_resizing_offers_undo_that_puts_the_event_back(
 
 
 def test_keyboard_shortcuts_move_between_views_and_dates(
-    every_screen: Screen, live_server: Any, user: User
+    screen: Screen, live_server: Any, user: User
 ) -> None:
-    screen = every_screen
     signed = signed_in(screen.context, live_server.url, user.email)
     page = signed.page
     for key, view in (("m", "dayGridMonth"), ("w", "timeGridWeek"), ("a", "listWeek")):

@@ -163,7 +163,8 @@ def test_the_page_in_every_language_and_screen(
     moved.refresh_from_db()
     assert moved.start == day.replace(hour=8)
 
-    # the keyboard: views, previous and next, today; the agenda lists the day's events
+    # the keyboard: views, previous and next, today, a new event; the agenda lists the day's
+    # events
     title = page.locator(".fc-toolbar-title")
     first = title.text_content() or ""
     press(page, "ArrowRight")
@@ -175,6 +176,10 @@ def test_the_page_in_every_language_and_screen(
     press(page, "a", "listWeek")
     expect(page.locator(".fc-list-event")).to_have_count(4)
     press(page, "d", "timeGridDay")
+    press(page, "n")  # a new event
+    expect(page.locator("#event-dialog-title")).to_have_text(text("New event", "Sự kiện mới"))
+    page.locator("#ev-cancel").click()
+    expect(page.locator("#event-dialog")).to_be_hidden()
 
     # search by title, location and attendee; the event opens with dates written and picked
     # the page's way

@@ -31,6 +31,9 @@ from .servers import CALSYNC
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 LEASE = 2.0
+SLOT_LEASE = 4.0
+"""A request's place in the mailbox's budget (``CALSYNC_GRAPH_SLOT_LEASE``): a killed run's
+places free this long after, as its claim does after ``LEASE``."""
 
 
 def writing_to_outlook(account_pk: int, after_run: int) -> bool:
@@ -56,7 +59,7 @@ def test_kill_9_during_a_push_then_a_sync_within_a_minute_with_no_duplicate(
         actions.do_create_event(
             kim.user, {"title": title, "start": begins, "end": begins + timedelta(minutes=30)}
         )
-    env = child_env(settings, emulator, tmp_path, sync_lease=LEASE)
+    env = child_env(settings, emulator, tmp_path, sync_lease=LEASE, graph_slot_lease=SLOT_LEASE)
     emulator.set_faults(latency_ms=1000)  # a slow Outlook: a push takes seconds, kills land in it
     rng = random.Random(20261203)
     killed = 0

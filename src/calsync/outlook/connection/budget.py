@@ -3,9 +3,10 @@ every process: in Redis when ``CALSYNC_REDIS_URL`` is set, else in the database
 (:class:`~calsync.outlook.models.MailboxBudget`, one row per mailbox, changed under a row
 lock).
 
-A place in flight is a lease of :data:`SLOT_LEASE` seconds, so a process killed mid-request
-frees it on its own. A request that finds all places taken waits up to :data:`WAIT_AT_MOST`
-seconds; the window (10,000 per 10 minutes, by minute) that is full raises
+A place in flight is a lease of :func:`slot_lease` seconds (``CALSYNC_GRAPH_SLOT_LEASE``,
+:data:`SLOT_LEASE` by default), so a process killed mid-request frees it on its own. A
+request that finds all places taken waits up to :data:`WAIT_AT_MOST` seconds; the window
+(10,000 per 10 minutes, by minute) that is full raises
 :class:`~calsync.msgraph.errors.Throttled` at once, until its oldest minute leaves it.
 """
 
@@ -27,8 +28,8 @@ from calsync.msgraph.errors import Throttled
 from calsync.outlook.models import MailboxBudget
 
 SLOT_LEASE = 25.0
-"""Seconds a place in flight is held at most: a little longer than a request's timeout
-(20 s), so the places of a process killed mid-request free soon after."""
+"""Seconds a place in flight is held at most by default: a little longer than a request's
+timeout (20 s), so the places of a process killed mid-request free soon after."""
 WAIT_AT_MOST = 30.0
 """Seconds a request waits for a free place before it gives up as throttled."""
 MINUTES = WINDOW_SECONDS // 60
@@ -40,6 +41,11 @@ class Full(Exception):
     def __init__(self, until: float) -> None:
         super().__init__(until)
         self.until = until
+
+
+def slot_lease() -> float:
+    """Seconds a place in flight is held at most (``CALSYNC_GRAPH_SLOT_LEASE``)."""
+    return float(getattr(settings, "CALSYNC_GRAPH_SLOT_LEASE", SLOT_LEASE))
 
 
 def gate_for(app_id: str, mailbox: str) -> MailboxGate:
@@ -155,7 +161,7 @@ class DatabaseStore:
         slots = [slot for slot in row.slots if slot[1] > now]
         if len(slots) >= IN_FLIGHT:
             return False
-        slots.append([token, now + SLOT_LEASE])
+        slots.append([token, now + slot_lease()])
         minute = str(math.floor(now / 60))
         minutes[minute] = minutes.get(minute, 0) + cost
         MailboxBudget.objects.filter(pk=row.pk).update(slots=slots, minutes=minutes)
@@ -223,7 +229,7 @@ class RedisStore:
 
     def take(self, key: tuple[str, str], token: str, cost: int, now: float) -> bool:
         minute = math.floor(now / 60)
-        args = [now, token, SLOT_LEASE, cost, minute, minute - MINUTES + 1, IN_FLIGHT]
+        args = [now, token, slot_lease(), cost, minute, minute - MINUTES + 1, IN_FLIGHT]
         result, oldest = self.script(keys=self._keys(key), args=[*args, WINDOW_REQUESTS])
         if int(result) == -1:
             raise Full((int(oldest) + MINUTES) * 60.0)
