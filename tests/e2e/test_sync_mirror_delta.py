@@ -5,6 +5,9 @@
   lists nothing;
 * a change in Outlook comes through the delta round (the calendar is listed again), a
   change here is copied to Outlook from the stored listing, and neither makes a duplicate;
+* series on both sides, each with a moved occurrence, cost a quiet run nothing more (their
+  exceptions are stored with the listing), and an occurrence moved later still comes
+  through the round;
 * a delta link Graph no longer knows (410 ``SyncStateNotFound``) and a moved window fall
   back to a new round and a full listing, and nothing is lost.
 """
@@ -27,6 +30,11 @@ from tests.e2e.test_sync_calendar_links import (
 )
 from tests.e2e.test_sync_mirrors import (
     NOTHING,
+    _gym,
+    _instances,
+    _move_one_occurrence_each_side,
+    _stamp,
+    _weekly,
     dentist,
     local_copies,
     outlook_copies,
@@ -162,6 +170,45 @@ def test_a_refused_delta_link_or_a_moved_window_lists_the_calendar_again(
     summary, routes = routes_of(emulator, kim)
     assert quiet(summary) and routes == {PRIMARY_DELTA: 1, LINK_DELTA: 1}
     assert len(outlook_copies(emulator, work)) == 1 and len(local_copies(personal)) == 2
+
+
+def test_a_quiet_run_with_series_asks_only_the_delta_rounds(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    master = secret_meeting(emulator, KIM, work, recurrence=_weekly(5))
+    secret_meeting(emulator, KIM, work, subject="Stand-up", start=graph_time(at(3, 8)),
+                   end=graph_time(at(3, 9)), recurrence=_weekly(4))  # fmt: skip
+    gym = _gym(kim, personal)
+    assert link(kim, work, personal, "redacted").status_code == 200
+    assert sync(kim).ok
+    _move_one_occurrence_each_side(emulator, kim, master, gym)
+    for _ in range(3):  # the writes' echo comes back through the round once
+        assert sync(kim).ok
+    assert len(local_copies(personal)) == 2 and len(outlook_copies(emulator, work)) == 1
+
+    for _ in range(3):
+        summary, routes = routes_of(emulator, kim)
+        assert quiet(summary)
+        assert routes == {PRIMARY_DELTA: 1, LINK_DELTA: 1}
+
+    # an occurrence moved in Outlook later comes through the round and is mirrored
+    third = [o for o in _instances(emulator, KIM, f"/me/events/{master['id']}")
+             if _stamp(at(17, 9)) in o["originalStart"]]  # fmt: skip
+    assert len(third) == 1
+    later = {"start": graph_time(at(17, 13)), "end": graph_time(at(17, 14))}
+    with graph(emulator, KIM) as g:
+        assert g.patch(f"/me/events/{third[0]['id']}", json=later).is_success
+    summary, routes = routes_of(emulator, kim)
+    assert summary.pulled == {"created": 0, "updated": 1, "deleted": 0}
+    assert summary.pushed == NOTHING
+    (here,) = [c for c in local_copies(personal) if c.title == "Merger talks"]
+    moved = {_stamp(e.original_start): e.start for e in here.exceptions.all()}
+    assert moved == {_stamp(at(10, 9)): at(10, 11), _stamp(at(17, 9)): at(17, 13)}
+    summary, routes = routes_of(emulator, kim)
+    assert quiet(summary) and routes == {PRIMARY_DELTA: 1, LINK_DELTA: 1}
 
 
 def _listed(emulator: EmulatorServer, calendar: str) -> list[dict[str, Any]]:

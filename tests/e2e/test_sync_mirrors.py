@@ -720,3 +720,46 @@ def test_an_all_day_series_moved_occurrence_mirrors_by_date(
     assert exception.original_start.date() == first + timedelta(days=7)
     for _ in range(3):
         assert quiet(sync(kim))
+
+
+def test_an_occurrence_archived_here_is_cancelled_on_the_copy_series_in_outlook(
+    emulator: EmulatorServer, connect_by_consent: Any
+) -> None:
+    """An archived occurrence of a series here (a moved one, and one as the rule made it)
+    leaves the copy series in Outlook, its moved exception too; then all is quiet."""
+    kim = connect_by_consent(KIM, "Kim")
+    work = outlook_calendar(emulator, KIM, "Work")
+    personal = calsync_calendar(kim, "Personal")
+    gym = _gym(kim, personal)
+    assert link(kim, work, personal, "busy").status_code == 200
+    assert sync(kim).ok
+    second, third = gym.start + timedelta(days=1), gym.start + timedelta(days=2)
+    moved = {
+        "start": (second + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": (second + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": "UTC",
+    }
+    assert api(kim, "PATCH", f"/api/events/{_occurrence_id(gym, second)}", moved).is_success
+    assert sync(kim).pushed["updated"] == 1
+    (there,) = outlook_copies(emulator, work)
+    kinds = [o["type"] for o in _instances(emulator, KIM, f"/me/events/{there['id']}")]
+    assert kinds.count("exception") == 1 and len(kinds) == 4
+
+    for start in (second, third):
+        archived = api(kim, "POST", f"/api/events/{_occurrence_id(gym, start)}/archive", {})
+        assert archived.is_success, archived.text
+    summary = sync(kim)
+    assert summary.ok, summary.errors
+    assert summary.pushed == {"created": 0, "updated": 1, "deleted": 0}
+    left = _instances(emulator, KIM, f"/me/events/{there['id']}")
+    assert [o["originalStart"][:16] for o in left] == [
+        _stamp(gym.start),
+        _stamp(gym.start + timedelta(days=3)),
+    ]
+    assert all(o["type"] == "occurrence" for o in left)
+    for _ in range(2):
+        assert quiet(sync(kim))
+
+
+def _occurrence_id(series: Event, original_start: Any) -> str:
+    return f"{series.pk}.{original_start.strftime('%Y%m%dT%H%M%SZ')}"

@@ -28,6 +28,7 @@ from graph_emulator.webhooks import validate_endpoint
 
 from .conftest import csrf_token
 from .test_sync_calendar_links import api, calsync_calendar, link
+from .test_sync_mirrors import dentist
 
 pytestmark = [
     pytest.mark.e2e,
@@ -486,6 +487,46 @@ def test_a_change_in_a_linked_calendar_arrives_through_its_own_subscription(
     assert len(emulator_subscriptions(emulator)) == 2 and rows().count() == 2
     outlook_actions.do_disconnect(connected.user)
     assert emulator_subscriptions(emulator) == [] and not rows().exists()
+
+
+def test_a_link_turned_off_or_deleted_loses_its_subscription_without_waiting_for_a_sweep(
+    connected: Any, emulator: Any, background: scheduler.Scheduler, settings: Any
+) -> None:
+    """Turning a link off, or deleting one, asks for a sync of the account (trigger
+    ``change``): the calendar's subscription goes at Graph and here, and a mirror's copy in
+    Outlook with it, with no periodic sweep and no sync asked by hand."""
+    settings.CALSYNC_SYNC_DEBOUNCE = 0.3
+    work = outlook(emulator, "POST", "/me/calendars", json={"name": "Work"}).json()["id"]
+    personal = calsync_calendar(connected, "Personal")
+    dentist(connected, personal)
+    assert link(connected, work, personal, "busy").status_code == 200
+    first_sync(connected)
+
+    def resources() -> list[str]:
+        return sorted(s["resource"] for s in emulator_subscriptions(emulator))
+
+    def copies_in_work() -> int:
+        listed = outlook(emulator, "GET", f"/me/calendars/{work}/events").json()["value"]
+        return len(listed)
+
+    assert resources() == ["/me/calendars/" + work + "/events", "/me/events"]
+    assert copies_in_work() == 1
+    rows = OutlookSubscription.objects.filter(account=connected.account)
+
+    assert link(connected, work, personal, "off").status_code == 200
+    wait_for(lambda: resources() == ["/me/events"], 15, resources)
+    wait_for(lambda: copies_in_work() == 0, 15, copies_in_work)
+    assert list(rows.values_list("remote_calendar_id", flat=True)) == [""]
+    assert runs("change") >= 1
+
+    assert link(connected, work, personal, "busy").status_code == 200
+    call_command("sync", MAILBOX)
+    assert len(resources()) == 2 and copies_in_work() == 1
+    delete = api(connected, "DELETE", f"/api/outlook/calendars/{work}")
+    assert delete.is_success, delete.text
+    wait_for(lambda: resources() == ["/me/events"], 15, resources)
+    wait_for(lambda: copies_in_work() == 0, 15, copies_in_work)
+    assert list(rows.values_list("remote_calendar_id", flat=True)) == [""]
 
 
 def by_resource_state(by_resource: dict[str, Any], row: OutlookSubscription) -> str:

@@ -7,12 +7,14 @@ given the sync window, only the single events overlapping it, by ``$filter`` on 
 end, then every series master, whose first occurrence says nothing of its last):
 an event carrying the marker is a :class:`~calsync.syncengine.mirror.Copy`, any other an
 :class:`~calsync.syncengine.mirror.Original` (a cancelled meeting is an inactive one; the
-user's answer is its ``my_response``). A listing is complete (within its window): the planner
-deletes the copy of an original it does not list. :meth:`MirrorCalendar.events` gives the
-listing's Graph events (to be stored; :meth:`MirrorCalendar.read` makes the listing of
-them) and :meth:`MirrorCalendar.changes` follows one ``calendarView/delta`` round of the
-calendar (how many items it returned, its deltaLink; :class:`DeltaRefused` when Graph no
-longer knows the link), which tells whether a stored listing still holds.
+user's answer is its ``my_response``). A listing is complete (within its window): the
+planner deletes the copy of an original it does not list. :meth:`MirrorCalendar.events`
+gives the listing's Graph events, each series master with its exceptions
+(``exceptionOccurrences``, read in one ``$batch`` of a GET per master), to be stored
+(:meth:`MirrorCalendar.read` makes the listing of them without asking Graph again), and
+:meth:`MirrorCalendar.changes` follows one ``calendarView/delta`` round of the calendar (how
+many items it returned, its deltaLink; :class:`DeltaRefused` when Graph no longer knows the
+link), which tells whether a stored listing still holds.
 
 :meth:`MirrorCalendar.apply` creates (POST to the calendar), updates (PATCH) and deletes
 copies, each alone: it returns the error text of each action that failed (None: done; a
@@ -41,19 +43,23 @@ from calsync.msgraph.calendar import (
 )
 from calsync.msgraph.client import GraphClient
 from calsync.msgraph.errors import BadRequest, GraphError, SyncStateNotFound
-from calsync.msgraph.mirror_occurrences import read_exceptions, write_occurrences
+from calsync.msgraph.mirror_occurrences import fetch_exceptions, occurrences, write_occurrences
 from calsync.syncengine.errors import InvalidData
 from calsync.syncengine.mirror import (
     Copy,
     CreateCopy,
     DeleteCopy,
     MirrorAction,
+    Occurrence,
     Original,
     UpdateCopy,
 )
 
 LISTING_PAGE = 200
 """Events per page of a listing."""
+EXCEPTIONS = "exceptionOccurrences"
+"""The key of a series master's exceptions in :meth:`MirrorCalendar.events` (as a GET of
+the master with ``$expand=exceptionOccurrences`` gives them; null: not read)."""
 REFUSED_TOKEN_CODES = frozenset({"InvalidDeltaToken", "resyncRequired", "syncStateNotFound"})
 """The codes of a 400 that refuses a delta token itself (as :mod:`.calendar` reads them)."""
 
@@ -89,13 +95,14 @@ class MirrorCalendar:
     def listing(self, window: tuple[datetime, datetime] | None = None) -> Listing:
         """Every single event and series of the calendar, sorted into originals and copies;
         with a ``window`` (UTC), only the single events that overlap it, and every series."""
-        return self.read(self._listed(window))
+        return self.read(self.events(window))
 
     def events(self, window: tuple[datetime, datetime] | None = None) -> list[dict[str, Any]]:
-        """The Graph events :meth:`listing` reads, kept small for storing: an original's
-        body is dropped (no copy shows it; a copy keeps its own, an edit of it is drift).
-        ``read`` of them is the same listing."""
-        return [_without_body(obj) for obj in self._listed(window)]
+        """The Graph events :meth:`listing` reads, each series master with its exceptions
+        (``exceptionOccurrences``, read in one ``$batch``), kept small for storing: an
+        original's body is dropped (no copy shows it; a copy keeps its own, an edit of it is
+        drift). ``read`` of them is the same listing, and asks Graph nothing."""
+        return [_without_body(obj) for obj in self._with_exceptions(list(self._listed(window)))]
 
     def changes(self, delta_link: str | None, window: tuple[datetime, datetime]) -> tuple[int, str]:
         """Follow one ``calendarView/delta`` round to its end: from ``delta_link`` (what
@@ -128,38 +135,53 @@ class MirrorCalendar:
         return count, str(link)
 
     def read(self, objs: Iterable[dict[str, Any]]) -> Listing:
-        """The listing of the Graph events ``objs`` (read with the marker)."""
+        """The listing of the Graph events ``objs`` (read with the marker; a series master
+        with its ``exceptionOccurrences`` as :meth:`events` gives them, else they are read
+        from Graph now)."""
         originals: list[Original] = []
         copies: list[Copy] = []
         unreadable: list[str] = []
-        for obj in objs:
+        for obj in self._with_exceptions(list(objs)):
             try:
                 copy = mirrors.read_copy(obj, mailbox=self.mailbox)
                 if copy is not None:
-                    copies.append(copy)
+                    copies.append(self._copy_occurrences(copy, obj))
                 else:
                     originals.append(self._original(obj))
             except (InvalidData, KeyError, ValueError, TypeError):
                 unreadable.append(str(obj.get("id")))
         icals = frozenset(o.ical_uid for o in originals if o.ical_uid)
-        originals, copies = self._with_exceptions(originals, copies)
         return Listing(tuple(originals), tuple(copies), icals, tuple(unreadable))
 
-    def _with_exceptions(
-        self, originals: list[Original], copies: list[Copy]
-    ) -> tuple[list[Original], list[Copy]]:
-        """The series among them, with their modified occurrences; a series gone since the
-        listing (404) is left out as an original, and as a copy keeps None (not checked for
-        drift this time)."""
-        masters = [(o.key, o.data) for o in originals if o.data.recurrence]
-        masters += [(c.key, c.data) for c in copies if c.data is not None and c.data.recurrence]
-        if not masters:
-            return originals, copies
-        found = read_exceptions(self.client, self.paths, masters, self.mailbox, self.aliases)
-        gone = {key for key, _data in masters if key not in found}
-        return (
-            [replace(o, exceptions=found.get(o.key, ())) for o in originals if o.key not in gone],
-            [replace(c, exceptions=found.get(c.key)) for c in copies],
+    def _with_exceptions(self, objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``objs``, each series master that lacks its ``exceptionOccurrences`` given them
+        from Graph (one ``$batch``). A series gone meanwhile (404) is left out as an
+        original, and as a copy keeps them null (not checked for drift this time)."""
+        missing = [
+            str(obj["id"])
+            for obj in objs
+            if obj.get("recurrence") and obj.get("id") and EXCEPTIONS not in obj
+        ]
+        if not missing:
+            return objs
+        found = fetch_exceptions(self.client, self.paths, missing)
+        given: list[dict[str, Any]] = []
+        for obj in objs:
+            key = str(obj.get("id"))
+            if obj.get("recurrence") and EXCEPTIONS not in obj:
+                if key not in found and mirrors.marker_of(obj) is None:
+                    continue
+                obj = {**obj, EXCEPTIONS: found.get(key)}
+            given.append(obj)
+        return given
+
+    def _copy_occurrences(self, copy: Copy, obj: dict[str, Any]) -> Copy:
+        """``copy`` with its modified occurrences (None when they were not read)."""
+        exceptions = obj.get(EXCEPTIONS)
+        if copy.data is None or not copy.data.recurrence or exceptions is None:
+            return copy
+        return replace(
+            copy, exceptions=occurrences(exceptions, copy.data, self.mailbox, self.aliases)
         )
 
     def apply(self, actions: Sequence[MirrorAction]) -> list[str | None]:
@@ -230,6 +252,10 @@ class MirrorCalendar:
 
     def _original(self, obj: dict[str, Any]) -> Original:
         item = mapping.remote_item(obj, mailbox=self.mailbox, aliases=self.aliases)
+        exceptions: tuple[Occurrence, ...] = ()
+        if item.data.recurrence:
+            found = obj.get(EXCEPTIONS) or []
+            exceptions = occurrences(found, item.data, self.mailbox, self.aliases)
         return Original(
             key=item.remote_id,
             data=item.data,
@@ -237,6 +263,7 @@ class MirrorCalendar:
             my_response=item.my_response,
             ical_uid=item.ical_uid,
             mirror_of="" if mirrors.is_copy(obj) else None,
+            exceptions=exceptions,
         )
 
     def _request(self, action: MirrorAction) -> SubRequest:
@@ -268,9 +295,15 @@ class DeltaRefused(Exception):
 
 
 def _without_body(obj: dict[str, Any]) -> dict[str, Any]:
-    if mirrors.marker_of(obj) is not None or "body" not in obj:
+    """An original's event (and its exceptions) with an empty body; a copy as it is."""
+    if mirrors.marker_of(obj) is not None:
         return obj
-    return {**obj, "body": {"contentType": "text", "content": ""}}
+    kept = dict(obj)
+    if isinstance(obj.get(EXCEPTIONS), list):
+        kept[EXCEPTIONS] = [_without_body(o) for o in obj[EXCEPTIONS]]
+    if "body" in obj:
+        kept["body"] = {"contentType": "text", "content": ""}
+    return kept
 
 
 def _graph_instant(value: datetime) -> str:

@@ -1,10 +1,12 @@
 """A mirror's modified occurrences in Outlook (no Django): read with a series, written on
 a copy series.
 
-:func:`read_exceptions` reads each series master's exceptions, one ``GET`` of the master
+:func:`fetch_exceptions` reads each series master's exceptions, one ``GET`` of the master
 with ``$expand=exceptionOccurrences`` each, in ``$batch`` (Graph returns that navigation
-only on a GET of one master: event resource, ``exceptionOccurrences``); a cancelled
-exception is no modified occurrence (the master's ``cancelledOccurrences`` say it).
+only on a GET of one master: event resource, ``exceptionOccurrences``), and
+:func:`occurrences` reads them as the planner's occurrences; an exception marked
+``isCancelled`` (a meeting's occurrence its organiser cancelled, still shown to an
+attendee) is a cancelled occurrence.
 
 :func:`write_occurrences` finds, for each occurrence a copy series must change, the
 instance at its original start with ``/instances`` (under the calendar's entry for a shared
@@ -33,14 +35,10 @@ OCCURRENCE_FIELDS = frozenset({"title", "show_as", "start", "end", "all_day", "t
 """What a copy's occurrence write sends (a copy has nothing else)."""
 
 
-def read_exceptions(
-    client: GraphClient,
-    paths: CalendarPaths,
-    masters: Sequence[tuple[str, EventData]],
-    mailbox: str,
-    aliases: Iterable[str] = (),
-) -> dict[str, tuple[Occurrence, ...]]:
-    """Series master id -> its modified occurrences, for each of ``masters`` (id, data);
+def fetch_exceptions(
+    client: GraphClient, paths: CalendarPaths, masters: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Series master id -> its exceptions as Graph gives them, for each of ``masters``;
     a master gone meanwhile (404) is left out. Any other failure raises (the link's pass
     fails this run: planning with an original's exceptions unknown would put its copy's
     back for nothing)."""
@@ -50,21 +48,29 @@ def read_exceptions(
             f"{paths.event(master)}?$select=id&$expand=exceptionOccurrences",
             headers={"Prefer": UTC_PREFER},
         )
-        for master, _data in masters
+        for master in masters
     ]
-    found: dict[str, tuple[Occurrence, ...]] = {}
-    for (master, series), answer in zip(masters, run_batch(client, requests), strict=True):
+    found: dict[str, list[dict[str, Any]]] = {}
+    for master, answer in zip(masters, run_batch(client, requests), strict=True):
         if answer.status == 404:
             continue
         if not answer.ok or not isinstance(answer.body, dict):
             raise _failed(answer, master)
-        objects = answer.body.get("exceptionOccurrences") or []
-        found[master] = tuple(
-            occurrence
-            for obj in objects
-            if (occurrence := _occurrence(obj, series, mailbox, aliases)) is not None
-        )
+        found[master] = list(answer.body.get("exceptionOccurrences") or [])
     return found
+
+
+def occurrences(
+    objects: Iterable[dict[str, Any]], series: EventData, mailbox: str, aliases: Iterable[str]
+) -> tuple[Occurrence, ...]:
+    """The modified occurrences of the series ``series`` among its Graph exceptions
+    ``objects`` (one marked ``isCancelled``: a cancelled occurrence); unreadable ones
+    are left out."""
+    return tuple(
+        occurrence
+        for obj in objects
+        if (occurrence := _occurrence(obj, series, mailbox, aliases)) is not None
+    )
 
 
 def _failed(answer: Any, master: str) -> Exception:
@@ -79,7 +85,7 @@ def _occurrence(
     obj: dict[str, Any], series: EventData, mailbox: str, aliases: Iterable[str]
 ) -> Occurrence | None:
     stamp = mapping.parse_graph_time(obj.get("originalStart"))
-    if stamp is None or obj.get("isCancelled"):
+    if stamp is None:
         return None
     try:
         item = mapping.remote_item(obj, mailbox=mailbox, zone_hint=series.timezone, aliases=aliases)
@@ -88,7 +94,7 @@ def _occurrence(
     key: datetime | date = stamp
     if series.all_day:
         key = stamp.astimezone(ZoneInfo(series.timezone)).date()
-    return Occurrence(key, item.data)
+    return Occurrence(key, item.data, cancelled=bool(obj.get("isCancelled")))
 
 
 def write_occurrences(

@@ -12,7 +12,10 @@ A series' modified occurrences (:class:`Occurrence`, keyed by their original sta
 projected the same way (:func:`project_exceptions`) and travel with the series' copy: the
 copy's occurrence at that original start gets the moved times, show-as (and, redacted, the
 title). An occurrence that looks like the series' own at that start is no exception (so a
-copy's occurrence put back is none either), and a cancelled one is the rule's business.
+copy's occurrence put back is none either). A cancelled occurrence (one the series'
+``cancelled`` lists, or a modified occurrence marked ``cancelled``: an archived exception
+here, an Outlook exception marked ``isCancelled``) is left out of the copy series: the
+copy lists it among its cancelled occurrences (:func:`series_of`).
 
 Never a description, a location, an organizer or an attendee: a copy mails nobody.
 
@@ -74,10 +77,11 @@ spelling or the zone's name, which a side may write back otherwise)."""
 class Occurrence:
     """A modified occurrence of a series: the start the rule gave it (``original_start``:
     an instant, or a date for an all-day series, as ``EventData.cancelled``) and its
-    content now."""
+    content now; ``cancelled``: the occurrence was cancelled (it shows nowhere)."""
 
     original_start: When
     data: EventData
+    cancelled: bool = False
 
     def __post_init__(self) -> None:
         start = self.original_start
@@ -211,6 +215,15 @@ def project(data: EventData, mode: str, busy_title: str = "Busy") -> EventData:
     )
 
 
+def series_of(original: Original) -> EventData:
+    """The original's data with its cancelled modified occurrences among its cancelled
+    occurrences (what its copy series cancels)."""
+    gone = [o.original_start for o in original.exceptions if o.cancelled]
+    if not gone or not original.data.recurrence:
+        return original.data
+    return original.data.with_fields({"cancelled": (*original.data.cancelled, *gone)})
+
+
 def project_exceptions(
     series: EventData, exceptions: Iterable[Occurrence], mode: str, busy_title: str = "Busy"
 ) -> tuple[Occurrence, ...]:
@@ -230,9 +243,10 @@ def project_exceptions(
 
 
 def exceptional(series: EventData, occurrences: Iterable[Occurrence]) -> tuple[Occurrence, ...]:
-    """``occurrences`` of ``series`` but those that look like its own occurrence at their
-    original start (times, all-day, title, show-as), sorted by original start."""
-    kept = [o for o in occurrences if not _regular(series, o)]
+    """``occurrences`` of ``series`` but the cancelled ones and those that look like its own
+    occurrence at their original start (times, all-day, title, show-as), sorted by
+    original start."""
+    kept = [o for o in occurrences if not o.cancelled and not _regular(series, o)]
     return tuple(sorted(kept, key=lambda o: _start_key(o.original_start)))
 
 
@@ -351,12 +365,11 @@ def _writes(
     mode = destination.mode
     for key in sorted(listed.keys() - skipped.keys()):
         original = listed[key]
-        projected = project(original.data, mode, destination.busy_title)
+        series = series_of(original)
+        projected = project(series, mode, destination.busy_title)
         changed: tuple[Occurrence, ...] = ()
         if projected.recurrence:
-            changed = project_exceptions(
-                original.data, original.exceptions, mode, destination.busy_title
-            )
+            changed = project_exceptions(series, original.exceptions, mode, destination.busy_title)
         made_from = projection_hash(projected, mode, changed)
         kept = mine.get(key, [None])[0]
         if kept is None:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from tests.unit.msgraph.test_mapping import ME, graph_event
 
 from calsync.msgraph import mirrors
-from calsync.msgraph.mirror_calendar import single_events_filter
+from calsync.msgraph.calendar import CalendarPaths
+from calsync.msgraph.mirror_calendar import EXCEPTIONS, MirrorCalendar, single_events_filter
 from calsync.syncengine import Attendee, EventData
-from calsync.syncengine.mirror import CreateCopy, UpdateCopy, project, projection_hash
+from calsync.syncengine.mirror import (
+    CreateCopy,
+    Destination,
+    UpdateCopy,
+    plan_mirror,
+    project,
+    projection_hash,
+)
 
 ORIGINAL = EventData(
     title="Merger talks",
@@ -91,3 +101,46 @@ def test_the_listing_filter_is_the_one_checked_with_the_sdk() -> None:
         "type eq 'singleInstance' and end/dateTime gt '2026-01-01T00:00:00'"
         " and start/dateTime lt '2026-02-01T00:00:00'"
     )
+
+
+class _NoGraph:
+    """A client that must not be used: a stored listing is read without Graph."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"Graph asked ({name})")
+
+
+def test_a_stored_series_is_read_with_its_exceptions_and_asks_graph_nothing() -> None:
+    """A series master stored with its ``exceptionOccurrences``: a moved one is a modified
+    occurrence, one marked ``isCancelled`` (an occurrence its organiser cancelled, still
+    shown to the attendee) a cancelled one, which the copy series cancels."""
+    master = graph_event(
+        id="M1", type="seriesMaster",
+        recurrence={
+            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["tuesday"],
+                        "firstDayOfWeek": "monday"},
+            "range": {"type": "numbered", "startDate": "2026-11-24", "numberOfOccurrences": 4},
+        },
+    )  # fmt: skip
+    moved = graph_event(
+        id="X1", type="exception", seriesMasterId="M1", originalStart="2026-12-01T08:00:00Z",
+        start={"dateTime": "2026-12-01T11:00:00.0000000", "timeZone": "UTC"},
+        end={"dateTime": "2026-12-01T12:00:00.0000000", "timeZone": "UTC"},
+    )  # fmt: skip
+    cancelled = graph_event(
+        id="X2", type="exception", seriesMasterId="M1", originalStart="2026-12-08T08:00:00Z",
+        start={"dateTime": "2026-12-08T08:00:00.0000000", "timeZone": "UTC"},
+        end={"dateTime": "2026-12-08T09:00:00.0000000", "timeZone": "UTC"},
+        subject="Canceled: Review", isCancelled=True,
+    )  # fmt: skip
+    stored = {**master, EXCEPTIONS: [moved, cancelled]}
+    paths = CalendarPaths.of_calendar("cal", shared=False)
+    outlook = MirrorCalendar(_NoGraph(), paths, ME)  # type: ignore[arg-type]
+    (original,) = outlook.read([stored]).originals
+    assert [(o.original_start, o.cancelled) for o in original.exceptions] == [
+        (datetime(2026, 12, 1, 8, tzinfo=UTC), False),
+        (datetime(2026, 12, 8, 8, tzinfo=UTC), True),
+    ]
+    (create,) = plan_mirror("src", [original], [], Destination("redacted")).creates
+    assert create.data.cancelled == (datetime(2026, 12, 8, 8, tzinfo=UTC),)
+    assert [o.original_start for o in create.exceptions] == [datetime(2026, 12, 1, 8, tzinfo=UTC)]

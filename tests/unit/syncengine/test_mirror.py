@@ -276,3 +276,33 @@ def test_an_all_day_series_keys_its_occurrences_by_date():
 def test_an_occurrence_start_must_be_aware():
     with pytest.raises(ValueError):
         Occurrence(datetime(2026, 3, 2, 9), SECRET)
+
+
+def test_a_cancelled_exception_is_cancelled_on_the_copy_series():
+    """An occurrence cancelled as an exception (archived here, ``isCancelled`` in Outlook)
+    is cancelled on the copy series, as one the rule cancelled: its copy has no occurrence
+    there, and the next pass is empty."""
+    gone = replace(moved_occurrence(SECRET, 2), cancelled=True)
+    moved = moved_occurrence(SECRET, 1)
+    original = Original("o1", SECRET, exceptions=(moved, gone))
+    [create] = plan_mirror(SOURCE, [original], [], BUSY).creates
+    assert create.data.cancelled == (gone.original_start,)
+    assert [o.original_start for o in create.exceptions] == [moved.original_start]
+    by_rule = Original("o1", SECRET.with_fields({"cancelled": (gone.original_start,)}))
+    assert plan_mirror(SOURCE, [by_rule], [], BUSY).creates[0].data == create.data
+    made = Copy("C1", "o1", SOURCE, "busy", create.made_from, create.data, create.exceptions)
+    assert not plan_mirror(SOURCE, [original], [made], BUSY)
+
+    # cancelled later: the copy loses the occurrence it had moved, nothing is put back
+    earlier = Original("o1", SECRET, exceptions=(moved, moved_occurrence(SECRET, 2)))
+    [create] = plan_mirror(SOURCE, [earlier], [], BUSY).creates
+    made = Copy("C1", "o1", SOURCE, "busy", create.made_from, create.data, create.exceptions)
+    [update] = plan_mirror(SOURCE, [original], [made], BUSY).updates
+    assert update.data.cancelled == (gone.original_start,) and update.reset == ()
+    assert [o.original_start for o in update.exceptions] == [moved.original_start]
+    # a copy's own cancelled exception is no modified occurrence of the copy
+    stale = replace(made.exceptions[1], cancelled=True)
+    done = replace(
+        made, made_from=update.made_from, data=update.data, exceptions=(*update.exceptions, stale)
+    )
+    assert not plan_mirror(SOURCE, [original], [done], BUSY)

@@ -7,8 +7,10 @@ Outlook), and run a mirror pass both ways. After every pass: no title, descripti
 location or attendee reaches a ``busy`` copy, nothing but the title and times a
 ``redacted`` one; no copy of a copy; every copy shows its original's projection; a
 left-out or deleted original has no copy; and the next ten passes plan nothing. Series
-originals get occurrences modified (moved, retitled) or cancelled, and copies' occurrences
-are edited by hand: a copy series shows its original's projected exceptions, no more.
+originals get occurrences modified (moved, retitled) or cancelled (by the rule, or as a
+cancelled exception: archived here, ``isCancelled`` in Outlook), and copies' occurrences
+are edited by hand: a copy series shows its original's projected exceptions, no more, and
+cancels what its original cancelled either way.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from calsync.syncengine.mirror import (
     plan_mirror,
     project,
     project_exceptions,
+    series_of,
     skip_reason,
 )
 
@@ -244,24 +247,27 @@ class MirrorMachine(RuleBasedStateMachine):
         weeks=st.integers(0, 3),
         hours=st.integers(-3, 3),
         title=TITLES,
-        cancel=st.booleans(),
+        cancel=st.sampled_from(["no", "by the rule", "as an exception"]),
     )
     def modify_an_occurrence(
-        self, side: str, pick: int, weeks: int, hours: int, title: str, cancel: bool
+        self, side: str, pick: int, weeks: int, hours: int, title: str, cancel: str
     ) -> None:
-        """One occurrence of a series original moved and retitled, or cancelled."""
+        """One occurrence of a series original moved and retitled, or cancelled (listed by
+        the series, or a cancelled exception)."""
         key = self._pick(side, pick, copies=False, series=True)
         if key is None:
             return
         stored = self.calendars[side].events[key]
         original = _nth_start(stored.data, weeks)
-        if cancel:
+        if cancel == "by the rule":
             cancelled = (*stored.data.cancelled, original)
             data = stored.data.with_fields({"cancelled": cancelled})
             self.calendars[side].events[key] = replace(stored, data=data)
             return
         exceptions = {o.original_start: o for o in stored.exceptions}
         exceptions[original] = _moved(stored.data, original, hours, title)
+        if cancel == "as an exception":
+            exceptions[original] = replace(exceptions[original], cancelled=True)
         self.calendars[side].events[key] = replace(stored, exceptions=tuple(exceptions.values()))
 
     @rule(side=SIDES, pick=st.integers(0, 50), weeks=st.integers(0, 3), hours=st.integers(1, 3))
@@ -312,19 +318,21 @@ class MirrorMachine(RuleBasedStateMachine):
         for side in ("A", "B"):
             source = OTHER[side]
             originals = self.calendars[source].events
+            listed = {o.key: o for o in self.calendars[source].originals()}
             wanted = {
-                o.key
-                for o in self.calendars[source].originals()
-                if skip_reason(o, self.destination(side)) is None
+                k for k, o in listed.items() if skip_reason(o, self.destination(side)) is None
             }
             copies = self.calendars[side].copies()
             assert sorted(c.of for c in copies) == sorted(wanted)
             for copy in copies:
-                self.check_no_leak(copy, originals[copy.of].data)
+                self.check_no_leak(copy, listed[copy.of])
                 self.check_may_be_copied(originals[copy.of], ADDRESS[side])
-                self.check_exceptions(copy, originals[copy.of])
+                self.check_exceptions(copy, listed[copy.of])
 
-    def check_no_leak(self, copy: Copy, original: EventData) -> None:
+    def check_no_leak(self, copy: Copy, source: Original) -> None:
+        """No leak; the copy shows its original's projection, cancelling what the original
+        cancelled (by its rule or as a cancelled exception)."""
+        original = source.data
         data = copy.data
         assert data is not None
         assert (data.description, data.location, data.attendees, data.organizer) == (
@@ -337,14 +345,18 @@ class MirrorMachine(RuleBasedStateMachine):
             assert data.title == BUSY_WORD
         else:
             assert data.title == original.title
-        assert data == project(original, copy.mode, BUSY_WORD)
+        assert data == project(series_of(source), copy.mode, BUSY_WORD)
+        gone = {o.original_start for o in source.exceptions if o.cancelled}
+        if original.recurrence:
+            assert gone <= set(data.cancelled)
 
-    def check_exceptions(self, copy: Copy, original: Stored) -> None:
+    def check_exceptions(self, copy: Copy, original: Original) -> None:
         """A copy series shows its original's modified occurrences, projected, no more."""
         assert copy.data is not None and copy.exceptions is not None
         if not copy.data.recurrence:
             return
-        wanted = project_exceptions(original.data, original.exceptions, copy.mode, BUSY_WORD)
+        series = series_of(original)
+        wanted = project_exceptions(series, original.exceptions, copy.mode, BUSY_WORD)
         assert exceptional(copy.data, copy.exceptions) == wanted
         for occurrence in copy.exceptions:
             assert occurrence.data.description == "" and occurrence.data.attendees == ()

@@ -1,14 +1,14 @@
 """A mirror's modified occurrences here (docs/sync.md, Mirrors): read from a series'
 exception rows, written on a copy series.
 
-:func:`read` gives a series' active exceptions as :class:`~calsync.syncengine.mirror.Occurrence`
+:func:`read` gives a series' exceptions as :class:`~calsync.syncengine.mirror.Occurrence`
 values keyed as the engine keys original starts (the instant; for an all-day series the
-local date). :func:`write` carries out a copy's ``exceptions`` (each occurrence at its
-original start gets the projected times, title and show-as, through the calendar actions)
-and ``reset`` (the occurrence put back as the series makes it); an occurrence the copy
-series does not have is logged and left (the next pass sees the copy unchanged and tries
-again), never failing the copy itself.
-"""
+local date); an archived one is a cancelled occurrence (its copy series cancels it).
+:func:`write` carries out a copy's ``exceptions`` (each occurrence at its original start
+gets the projected times, title and show-as, through the calendar actions) and ``reset``
+(the occurrence put back as the series makes it); an occurrence the copy series does not
+have is logged and left (the next pass sees the copy unchanged and tries again), never
+failing the copy itself."""
 
 from __future__ import annotations
 
@@ -30,14 +30,18 @@ logger = logging.getLogger("calsync.outlook.sync")
 
 
 def read(local: Any, series: Event, is_organizer: bool) -> tuple[Occurrence, ...]:
-    """The active exceptions of ``series`` (none for a single event), read through the
-    sync's local side ``local`` (:class:`~.local_side.OrmLocalSide`)."""
+    """The exceptions of ``series`` (none for a single event), read through the sync's
+    local side ``local`` (:class:`~.local_side.OrmLocalSide`); an archived one cancelled."""
     if not series.recurrence:
         return ()
     return tuple(
-        Occurrence(_key(row.original_start, series), local.data(row, is_organizer))
+        Occurrence(
+            _key(row.original_start, series),
+            local.data(row, is_organizer),
+            cancelled=not row.active,
+        )
         for row in series.exceptions.all()
-        if row.active and row.original_start is not None
+        if row.original_start is not None
     )
 
 

@@ -3,10 +3,11 @@
 
 The link keeps (``CalendarLink.mirror_*``, apart from the two-way delta state) the
 deltaLink of a ``calendarView/delta`` round of its Outlook calendar over the sync window,
-and that calendar's events as listed just after that round's point. A run:
+and that calendar's events as listed just after that round's point, each series with its
+exceptions (a change to an occurrence touches its series, so the round returns it). A run:
 
 * follows the stored deltaLink; when the round returns nothing, the stored events are the
-  calendar as it is now (one request, no listing);
+  calendar as it is now (one request, no listing, no read of a series' exceptions);
 * lists the calendar again when the round returned anything (its new deltaLink was taken
   before the listing, so a change made while it lists comes back next run), when no events
   are stored, when the window moved (once a day) or when Graph refuses the stored link

@@ -2,6 +2,10 @@
 Graph (``/me/calendars``: its own and those shared with it), each with its ``link`` (the
 calsync calendar, the mode, the link's health; the default calendar's link is the
 account's); ``PUT /api/outlook/calendars/<id>`` links one (:mod:`.calendar_links`).
+Turning a link ``off`` or deleting it asks for a sync of the account
+(:func:`calsync.outlook.triggers.scheduler.ask`, trigger ``change``, after the usual
+debounce), which drops that calendar's change subscription and a mirror's copies in
+Outlook promptly.
 
 Answers 409 when Outlook is not connected or needs a reconnect, 503 (with
 ``Retry-After``) when Outlook asks to wait, 502 when Graph fails otherwise; every error
@@ -26,6 +30,7 @@ from calsync.msgraph.calendars import MailboxCalendar, list_calendars
 from calsync.outlook.connection.graph import graph_client_for
 from calsync.outlook.connection.tokens import ReconnectNeeded, TokenUnavailable
 from calsync.outlook.models import CalendarLink, OutlookAccount
+from calsync.outlook.triggers import scheduler
 from calsync.outlook.web import calendar_links
 from calsync.outlook.web.calendar_links import link_json
 
@@ -168,13 +173,24 @@ class OutlookCalendarLinkView(APIView):
             link = calendar_links.save_link(account, found, wanted, mode)
         except calendar_links.LinkRefused as refused:
             return Response({refused.field: [refused.message]}, status=400)
+        if mode == CalendarLink.MODE_OFF:
+            _sync_soon(request)
         return Response(as_json(found, link_json(link)))
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, calendar_id: str) -> Response:
         """Unlink: the calsync calendar syncs with the default Outlook calendar again; a
-        busy or redacted link's copies go (here now, in Outlook at the next sync)."""
+        busy or redacted link's copies go (here now, in Outlook at the next sync, asked
+        for now)."""
         account = OutlookAccount.objects.filter(user=request.user).first()
         if account is None or not calendar_links.remove_link(account, calendar_id):
             return Response({"detail": _("This Outlook calendar is not linked.")}, status=404)
+        _sync_soon(request)
         return Response(status=204)
+
+
+def _sync_soon(request: Request) -> None:
+    """Ask for a sync of the caller's account after a link was turned off or deleted: the
+    sync drops that calendar's change subscription (a calendar no longer watched) and a
+    mirror's copies in Outlook, rather than leave them until the next periodic run."""
+    scheduler.ask(request.user.pk, scheduler.default_debounce(), "change")
