@@ -65,20 +65,27 @@ def secret_meeting(
     return dict(made.json())
 
 
-def dentist(browser: Any, calendar: int) -> int:
+def made_here(browser: Any, calendar: int, title: str, description: str, **fields: Any) -> int:
+    """The id of an event made through the API in ``calendar`` (by default in two days at
+    14:00 UTC, for an hour)."""
     body = {
-        "title": "Dentist",
-        "description": "<p>Root canal</p>",
-        "location": "Dr Ha",
+        "title": title,
+        "description": description,
         "start": at(2, 14).strftime("%Y-%m-%dT%H:%M:%S"),
         "end": at(2, 15).strftime("%Y-%m-%dT%H:%M:%S"),
         "timezone": "UTC",
-        "show_as": "oof",
         "calendar": calendar,
+        **fields,
     }
     made = api(browser, "POST", "/api/events", body)
     assert made.status_code == 201, made.text
     return int(made.json()["id"])
+
+
+def dentist(browser: Any, calendar: int) -> int:
+    return made_here(
+        browser, calendar, "Dentist", "<p>Root canal</p>", location="Dr Ha", show_as="oof"
+    )
 
 
 def outlook_copies(emulator: EmulatorServer, calendar: str) -> list[dict[str, Any]]:
@@ -536,18 +543,16 @@ def _weekly(count: int) -> dict[str, Any]:
 
 
 def _gym(kim: Any, calendar: int) -> Event:
-    body = {
-        "title": "Gym",
-        "description": "<p>legs</p>",
-        "start": at(2, 7).strftime("%Y-%m-%dT%H:%M:%S"),
-        "end": at(2, 8).strftime("%Y-%m-%dT%H:%M:%S"),
-        "timezone": "UTC",
-        "recurrence": "FREQ=DAILY;COUNT=4",
-        "calendar": calendar,
-    }
-    made = api(kim, "POST", "/api/events", body)
-    assert made.status_code == 201, made.text
-    return Event.objects.get(pk=made.json()["id"])
+    made = made_here(
+        kim,
+        calendar,
+        "Gym",
+        "<p>legs</p>",
+        start=at(2, 7).strftime("%Y-%m-%dT%H:%M:%S"),
+        end=at(2, 8).strftime("%Y-%m-%dT%H:%M:%S"),
+        recurrence="FREQ=DAILY;COUNT=4",
+    )
+    return Event.objects.get(pk=made)
 
 
 def _instances(emulator: EmulatorServer, email: str, path: str) -> list[dict[str, Any]]:

@@ -194,7 +194,7 @@ class OrmLocalSide:
             series = event.series
             assert series is not None
             series_uid = linked.get(series.pk) or self.scope.uid_for(str(series.uid))
-            original = _original(event.original_start, series)
+            original = original_key(event.original_start, series)
             uid = linked.get(event.pk) or occurrence_uid(series_uid, original)
         return LocalItem(
             uid=uid,
@@ -269,7 +269,7 @@ class OrmLocalSide:
             recurrence=event.recurrence or None,
         )
         if data.recurrence:
-            cancelled = [_original(c.original_start, event) for c in event.cancellations.all()]
+            cancelled = [original_key(c.original_start, event) for c in event.cancellations.all()]
             data = data.with_fields(
                 {"recurrence": mapping.canonical_rrule(data), "cancelled": cancelled}
             )
@@ -460,13 +460,14 @@ class OrmLocalSide:
         series = Event.objects.get(pk=series.pk)
         if not series.is_series:
             return
-        done = {_original(c.original_start, series) for c in series.cancellations.all()}
+        done = {original_key(c.original_start, series) for c in series.cancellations.all()}
         for original in cancelled:
             if original in done:
                 continue
             try:
+                instant = original_instant(original, series)
                 with transaction.atomic():
-                    calendar_actions.do_cancel_occurrence(series, _instant(original, series))
+                    calendar_actions.do_cancel_occurrence(series, instant)
             except ValidationError:
                 logger.info("sync: series %s has no occurrence to cancel there", series.pk)
 
@@ -518,7 +519,7 @@ class OrmLocalSide:
         series = self._series(str(action.series_uid))
         if series is None or not series.is_series:
             raise ItemNotFound(str(action.series_uid))
-        original = _instant(action.original_start, series)
+        original = original_instant(action.original_start, series)
         shared = series.owner_id != self.me.user_id  # another calsync user's meeting
         if shared:
             existing = series.exceptions.filter(original_start=original).first()
@@ -654,7 +655,7 @@ def _current(event: Event | None, which: str) -> Any:
     return event.start if which == "start" else event.end
 
 
-def _original(value: datetime, series: Event) -> datetime | date:
+def original_key(value: datetime, series: Event) -> datetime | date:
     """An original start as the engine keys it: the instant, or for an all-day series the
     local date (rows keep local midnight of that date)."""
     if series.all_day:
@@ -662,8 +663,8 @@ def _original(value: datetime, series: Event) -> datetime | date:
     return value
 
 
-def _instant(value: datetime | date, series: Event) -> datetime:
-    """The inverse of :func:`_original` for ``series``."""
+def original_instant(value: datetime | date, series: Event) -> datetime:
+    """The inverse of :func:`original_key` for ``series``."""
     if isinstance(value, datetime):
         return value
     return validation.midnight(value, ZoneInfo(series.timezone))

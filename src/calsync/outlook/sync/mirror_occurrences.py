@@ -15,14 +15,13 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from calsync.calendars import actions as calendar_actions
-from calsync.calendars import validation
 from calsync.calendars.models import Event
+from calsync.outlook.sync.local_side import original_instant, original_key
 from calsync.syncengine import EventData
 from calsync.syncengine.mirror import CreateCopy, Occurrence, UpdateCopy, regular_occurrence
 
@@ -36,7 +35,7 @@ def read(local: Any, series: Event, is_organizer: bool) -> tuple[Occurrence, ...
         return ()
     return tuple(
         Occurrence(
-            _key(row.original_start, series),
+            original_key(row.original_start, series),
             local.data(row, is_organizer),
             cancelled=not row.active,
         )
@@ -66,22 +65,9 @@ def _put(series: Event, original: datetime | date, data: EventData) -> None:
         values["start_date"], values["end_date"] = data.start, data.end
     else:
         values["start"], values["end"] = data.start, data.end
+    instant = original_instant(original, series)
     try:
         with transaction.atomic():
-            calendar_actions.do_update_occurrence(series, _instant(original, series), values)
+            calendar_actions.do_update_occurrence(series, instant, values)
     except ValidationError as exc:
         logger.info("mirror: copy %s occurrence %s not written: %s", series.pk, original, exc)
-
-
-def _key(value: datetime, series: Event) -> datetime | date:
-    """An original start as the engine keys it (an all-day series: its local date)."""
-    if series.all_day:
-        return value.astimezone(ZoneInfo(series.timezone)).date()
-    return value
-
-
-def _instant(value: datetime | date, series: Event) -> datetime:
-    """The row's original start of the engine's key ``value``."""
-    if isinstance(value, datetime):
-        return value
-    return validation.midnight(value, ZoneInfo(series.timezone))
