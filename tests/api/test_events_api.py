@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from calsync.accounts.models import User
 from calsync.calendars.models import Event
+from calsync.calendars.serializers import BRIEF_FIELDS
 
 from .conftest import WINDOW, weekly_series
 
@@ -338,3 +339,36 @@ def test_patch_with_attendee_lacking_email_is_400_naming_attendees(as_alice: API
     assert response.status_code == 400
     assert "attendees" in response.json()
     assert Event.objects.get(pk=created["id"]).attendees.count() == 0
+
+
+def test_a_brief_window_has_the_grid_fields_of_the_full_one(
+    as_alice: APIClient, bob: User, login: Any
+) -> None:
+    """`brief=true` (the calendar page's grid): the same items with only BRIEF_FIELDS, each
+    as the full listing has it, for the organiser and for an attendee alike; the changes'
+    delta answers the same way."""
+    as_alice.post("/api/events", weekly_series(description="<p>Long notes</p>"), format="json")
+    as_alice.post(
+        "/api/events",
+        {
+            "title": "Review",
+            "location": "Room 2",
+            "description": "<p>Agenda</p>",
+            "start": "2026-03-18T12:00:00Z",
+            "end": "2026-03-18T13:00:00Z",
+            "attendees": [{"email": "bob@example.com", "name": "Bob"}],
+        },
+        format="json",
+    )
+    for client in (as_alice, login(bob)):
+        full = client.get("/api/events", WINDOW).json()
+        brief = client.get("/api/events", {**WINDOW, "brief": "true"}).json()
+        assert full, "the window holds the events"
+        assert [set(e) for e in brief] == [set(BRIEF_FIELDS)] * len(full)
+        assert brief == [{key: e[key] for key in BRIEF_FIELDS} for e in full]
+        delta = client.get("/api/changes/events", {**WINDOW, "since": "0", "brief": "1"}).json()
+        assert delta["events"] == brief
+    attended = login(bob).get("/api/events", {**WINDOW, "brief": "true"}).json()
+    assert [(e["title"], e["editable"], e["my_response"]) for e in attended] == [
+        ("Review", False, "none")
+    ]

@@ -38,9 +38,13 @@ PASSWORD = "correct horse battery"
 # colour, its left edge in its kind's colour.
 EVENT_FILL = """el => {
   const dot = el.querySelector(".fc-daygrid-event-dot, .fc-list-event-dot");
-  return dot ? getComputedStyle(dot).borderTopColor : getComputedStyle(el).backgroundColor;
+  if (dot) return getComputedStyle(dot).borderTopColor;
+  const title = el.matches(".fc-daygrid-dot-event") && el.querySelector(".fc-event-title");
+  if (title) return getComputedStyle(title).getPropertyValue("--dot").trim();
+  return getComputedStyle(el).backgroundColor;
 }"""
-"""An event element's fill: its background, or its dot in month and agenda views."""
+"""An event element's fill: its background, or its dot in month and agenda views (a month's
+timed event draws it from its title's ``--dot`` colour, calendar.css)."""
 KIND_EDGE = "el => getComputedStyle(el).borderLeftColor"
 """An event element's (or a legend swatch's) kind: the colour of its left edge."""
 

@@ -146,6 +146,23 @@ def _reader(request: Request) -> User:
     return request.user
 
 
+BRIEF_PARAMETER = OpenApiParameter(
+    "brief",
+    OpenApiTypes.BOOL,
+    description=_lazy(
+        "Only the fields a calendar grid draws (id, title, location, times, show_as, active, "
+        "recurrence, series_id, in_outlook, from_outlook, version, editable, mirror, "
+        "my_response, calendar, updated): read one event in full when it is opened."
+    ),
+)
+
+
+def _listing_context(request: Request) -> dict[str, Any]:
+    """The serializer's context of a listing: its reader, and ``brief`` when asked for."""
+    brief = request.query_params.get("brief", "") in {"1", "true", "yes"}
+    return {"user": request.user, "brief": brief}
+
+
 def _out(request: Request, item: Event | Occurrence) -> dict[str, Any]:
     return EventSerializer(item, context={"user": request.user}).data
 
@@ -188,6 +205,7 @@ class EventListView(APIView):
                     "a 400 naming it."
                 ),
             ),
+            BRIEF_PARAMETER,
         ],
         responses={200: EventSerializer(many=True)},
         description=_lazy(
@@ -215,7 +233,7 @@ class EventListView(APIView):
             items: list[Event | Occurrence] = search.best_first(ordered) if query else list(ordered)
         else:
             items = _window_items(events, window, archived)
-        context = {"user": request.user}
+        context = _listing_context(request)
         return Response(EventSerializer(items, many=True, context=context).data)
 
     @extend_schema(request=EventWriteSerializer, responses={201: EventSerializer})
@@ -334,6 +352,7 @@ class ChangedEventsView(APIView):
                     "them is not in `ids`; an id that is not one of yours is a 400 naming it."
                 ),
             ),
+            BRIEF_PARAMETER,
         ],
         responses=inline_serializer(
             "ChangedEvents",
@@ -359,7 +378,7 @@ class ChangedEventsView(APIView):
             events = events.exclude(declined_by(_reader(request)))
         items = _window_items(events, window, archived)
         changed = [item for item in items if _touched_since(item, since)]
-        context = {"user": request.user}
+        context = _listing_context(request)
         return Response(
             {
                 "events": EventSerializer(changed, many=True, context=context).data,

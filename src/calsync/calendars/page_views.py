@@ -32,6 +32,12 @@ LIMITS = {
 """The server's limits of the editor's fields (the inputs' ``maxlength``; the API's
 serializers enforce the same numbers)."""
 
+WEEK_STARTS = {"vi": 1}
+"""The first day of the week (0 Sunday, 1 Monday …) by language, Sunday for the others:
+FullCalendar's locales say the same. The page's grid, mini-calendar and date pickers use
+it, and so does the script that asks for the first window of events before FullCalendar
+is loaded (first_window.js)."""
+
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
 class CalendarPageView(LoginRequiredMixin, TemplateView):
@@ -49,13 +55,15 @@ class CalendarPageView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         prefix = get_script_prefix()
+        language = get_language() or "en"
         context["calendar_config"] = {
             "eventsUrl": f"{prefix}api/events",
             "changesUrl": f"{prefix}api/changes",
             "calendarsUrl": f"{prefix}api/calendars",
             "calendarPalette": calendar_list.PALETTE,
             "timeZone": getattr(user, "time_zone", "") or "",
-            "language": get_language() or "en",
+            "language": language,
+            "firstDay": WEEK_STARTS.get(language.split("-")[0], 0),
             "user": {
                 "email": getattr(user, "email", ""),
                 "name": getattr(user, "display_name", ""),

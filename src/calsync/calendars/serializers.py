@@ -12,7 +12,8 @@ reader may not change its fields: they do not organise it, or it is a mirror cop
 null), ``created`` and ``updated``. For an attendee, ``show_as`` is their own (when they
 chose one) and ``active`` is false once they declined it. ``calendar`` is the id of the
 reader's calendar the event shows in: the one it is filed in for its owner, the reader's
-default calendar for a meeting someone else organises that the reader attends.
+default calendar for a meeting someone else organises that the reader attends. With
+``context["brief"]`` only :data:`BRIEF_FIELDS` (a calendar grid's; the API's ``brief=true``).
 
 Writing: :class:`EventWriteSerializer` checks a request body against the event being
 changed (``context["current"]``: None on create, an event or an occurrence on PATCH) and
@@ -59,6 +60,14 @@ from calsync.calendars.models import (
 from calsync.calendars.occurrences import Occurrence
 
 DEFAULT_TIMEZONE = "UTC"
+BRIEF_FIELDS = (
+    "id", "title", "location", "start", "end", "timezone", "all_day", "show_as", "active",
+    "recurrence", "series_id", "in_outlook", "from_outlook", "version", "editable", "mirror",
+    "my_response", "calendar", "updated",
+)  # fmt: skip
+"""The fields of an event read with ``context["brief"]`` (the API's ``brief=true``): what
+the calendar page's grid draws and compares, without the details its dialog reads (the
+description, the people, the links): a month of a busy calendar comes at half the weight."""
 
 
 class PersonSerializer(serializers.Serializer):
@@ -202,34 +211,22 @@ class EventSerializer(serializers.Serializer):
         assert isinstance(event, Event)
         user = self.context.get("user")
         own = my_attendee(user, event) if user is not None else None
-        declined = bool(user is not None and own is not None and has_declined(user, event))
+        link = links.describe(event)
+        brief = self._brief(instance, occurrence, event, own, link)
+        if self.context.get("brief"):
+            return brief
         zone, all_day = event.timezone, event.all_day
         original_start = occurrence.original_start if occurrence else event.original_start
-        link = links.describe(event)
         return {
-            "id": occurrence.api_id if occurrence else event.pk,
+            **brief,
             "uid": str(event.uid),
-            "title": event.title,
             "description": event.description,
-            "location": event.location,
-            "start": render_time(instance.start, instance.start_date, zone, all_day),
-            "end": render_time(instance.end, instance.end_date, zone, all_day),
-            "timezone": zone,
-            "all_day": all_day,
-            "show_as": (own.show_as if own is not None else "") or event.show_as,
             "privacy": event.privacy,
-            # an exception of an archived series is archived with it; a declined meeting
-            # has left its attendee's calendar
-            "active": event.active
-            and (event.series_id is None or event.series.active)
-            and not declined,
             "organizer": {"email": event.organizer_email, "name": event.organizer_name},
             "attendees": [
                 {"email": a.email, "name": a.name, "status": a.status, "type": a.type}
                 for a in event.attendees.all()
             ],
-            "recurrence": (event.recurrence or None) if occurrence is None else None,
-            "series_id": event.pk if occurrence else event.series_id,
             "original_start": (
                 None
                 if original_start is None
@@ -241,6 +238,37 @@ class EventSerializer(serializers.Serializer):
                 )
             ),
             "outlook": None if occurrence else link,
+            "created": event.created.isoformat(),
+        }
+
+    def _brief(
+        self,
+        instance: Event | Occurrence,
+        occurrence: Occurrence | None,
+        event: Event,
+        own: Any,
+        link: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The fields of :data:`BRIEF_FIELDS`: what a calendar grid draws and compares."""
+        user = self.context.get("user")
+        declined = bool(user is not None and own is not None and has_declined(user, event))
+        zone, all_day = event.timezone, event.all_day
+        return {
+            "id": occurrence.api_id if occurrence else event.pk,
+            "title": event.title,
+            "location": event.location,
+            "start": render_time(instance.start, instance.start_date, zone, all_day),
+            "end": render_time(instance.end, instance.end_date, zone, all_day),
+            "timezone": zone,
+            "all_day": all_day,
+            "show_as": (own.show_as if own is not None else "") or event.show_as,
+            # an exception of an archived series is archived with it; a declined meeting
+            # has left its attendee's calendar
+            "active": event.active
+            and (event.series_id is None or event.series.active)
+            and not declined,
+            "recurrence": (event.recurrence or None) if occurrence is None else None,
+            "series_id": event.pk if occurrence else event.series_id,
             "in_outlook": link is not None,
             "from_outlook": _from_outlook(event, link),
             "version": event.version,
@@ -248,7 +276,6 @@ class EventSerializer(serializers.Serializer):
             "mirror": mirror_of(event),
             "my_response": own.status if own is not None else None,
             "calendar": self._calendar(event, user, own),
-            "created": event.created.isoformat(),
             "updated": event.updated.isoformat(),
         }
 

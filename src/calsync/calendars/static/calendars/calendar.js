@@ -10,6 +10,7 @@ import { askScope } from "./choice.js";
 import { Clock } from "./clock.js";
 import { EventEditor } from "./editor.js";
 import { applyProps, eventProps } from "./event_props.js";
+import { VIEWS, VIEW_KEY, startView, takeFirstWindow } from "./first_window.js";
 import { kindOf } from "./kinds.js";
 import { LiveUpdates } from "./live.js";
 import { MiniCalendar } from "./minical.js";
@@ -23,12 +24,8 @@ import { browserZone, isValidZone } from "./tz.js";
 
 const config = JSON.parse(document.getElementById("calendar-config").textContent);
 if (!isValidZone(config.timeZone)) config.timeZone = browserZone();
-// The week starts where FullCalendar's locale says (Sunday in English, Monday in Vietnamese).
-config.firstDay = firstDayOf(config.language);
 const clock = new Clock(config.timeZone, config.language);
 const eventUrl = (id) => `${config.eventsUrl}/${encodeURIComponent(id)}`;
-const VIEW_KEY = "calsync.calendar.view";
-const VIEWS = ["dayGridMonth", "timeGridWeek", "timeGridDay", "listWeek"];
 const SOURCE_ID = "api";
 const SLOT_MS = 30 * 60_000; // the time grid's slot (FullCalendar's default slotDuration)
 const DAY_MS = 24 * 60 * 60_000;
@@ -36,13 +33,6 @@ const toast = new Toast(document.getElementById("toast"));
 const notify = (message, kind = "info", action = null) => toast.show(message, kind, action);
 let showArchived = false;
 let lastRange = null;
-
-function firstDayOf(language) {
-  const locales = (window.FullCalendar && window.FullCalendar.globalLocales) || [];
-  const code = language.toLowerCase();
-  const locale = locales.find((l) => l.code === code) || locales.find((l) => l.code === code.split("-")[0]);
-  return (locale && locale.week && locale.week.dow) || 0;
-}
 
 function hasSeries(event) {
   return event.series_id !== null && event.series_id !== undefined;
@@ -53,31 +43,46 @@ function toCalendarEvent(event) {
   return eventProps(event, { clock, look: (e) => calendars.look(e) });
 }
 
-/** The API's window of FullCalendar's range (wall Dates) as ISO instants. */
-function windowParams(range) {
+/** The API's URL for FullCalendar's range (wall Dates) as ISO instants: the events' brief
+ * fields (the grid's; the editor reads an event in full when it opens it, openDrawn). */
+function windowUrl(range, { archived = false, calendars = null } = {}) {
   const params = new URLSearchParams({
     start: new Date(clock.instant(range.start)).toISOString(),
     end: new Date(clock.instant(range.end)).toISOString(),
+    brief: "true",
   });
-  if (showArchived) params.set("archived", "true");
-  return params;
+  if (archived) params.set("archived", "true");
+  if (calendars) params.set("calendar", calendars.join(","));
+  return `${config.eventsUrl}?${params}`;
 }
 
-async function fetchWindow(range) {
+/** The API events of a window (FullCalendar's range, wall Dates) the page shows: those of
+ * the shown calendars, archived ones on request. `early`: the window's answer already asked
+ * for (first_window.js), used while no calendar is hidden. */
+async function fetchWindow(range, early = null) {
   const data = await calendars.filtered((only) => { // only the sidebar's shown calendars
-    const params = windowParams(range);
-    if (only) params.set("calendar", only.join(","));
-    return request("GET", `${config.eventsUrl}?${params}`);
+    if (early && !only) return early;
+    return request("GET", windowUrl(range, { archived: showArchived, calendars: only }));
   });
   const list = Array.isArray(data) ? data : [];
   return list.filter((event) => (showArchived || event.active !== false) && calendars.shows(event));
 }
 
-/** FullCalendar's event source: the API window [start, end), archived ones on request. */
+/** FullCalendar's event source: the API window [start, end), archived ones on request. The
+ * first window may have been asked for early (first_window.js): then the live updates count
+ * changes from the cursor read with it. */
 async function loadEvents(info, success, failure) {
-  lastRange = { start: info.start, end: info.end };
+  const range = { start: info.start, end: info.end };
+  lastRange = range;
   try {
-    success((await fetchWindow(lastRange)).map(toCalendarEvent));
+    const first = showArchived ? null : await takeFirstWindow(range, config.timeZone);
+    const events = await fetchWindow(range, first && first.events);
+    performance.mark("calsync:window-fetched"); // User Timing (bench/page_bench.py reads them)
+    const props = events.map(toCalendarEvent);
+    performance.mark("calsync:window-mapped");
+    success(props);
+    performance.mark("calsync:window-drawn");
+    if (first && first.parts) live.since(first.parts);
   } catch (error) {
     notify(error.message, "error");
     failure(error);
@@ -114,10 +119,9 @@ async function redrawChanged(stamp = live.stamp()) {
   }
   const range = lastRange;
   const delta = await calendars.filtered((only) => { // as fetchWindow: the shown calendars only
-    const params = windowParams(range);
-    params.set("since", String(Math.max(0, stamp - SINCE_MARGIN_US)));
-    if (only) params.set("calendar", only.join(","));
-    return request("GET", `${config.changesUrl}/events?${params}`);
+    const url = new URL(windowUrl(range, { archived: showArchived, calendars: only }), window.location.href);
+    url.searchParams.set("since", String(Math.max(0, stamp - SINCE_MARGIN_US)));
+    return request("GET", `${config.changesUrl}/events${url.search}`);
   }, { events: [], ids: [] });
   if (range !== lastRange) return; // the view moved meanwhile: its own fetch has it all
   // the server filtered by calendar already; a hide meanwhile is honoured here too
@@ -228,12 +232,6 @@ function calendarHeight() {
   return window.matchMedia("(max-width: 900px)").matches ? Math.max(480, Math.round(window.innerHeight * 0.8)) : "100%";
 }
 
-function startView() {
-  if (window.matchMedia("(max-width: 640px)").matches) return "timeGridDay";
-  const saved = window.localStorage.getItem(VIEW_KEY);
-  return VIEWS.includes(saved) ? saved : "dayGridMonth";
-}
-
 if (!window.FullCalendar) {
   document.getElementById("calendar").textContent = gettext(
     "The calendar library is missing: run “npm ci” (make install does it) and reload.");
@@ -273,6 +271,17 @@ function newEventNow() {
   editor.openNew({ startWall, endWall: startWall + 3600000, allDay: false });
 }
 
+/** Open a drawn event (its brief fields) in the editor, read in full first. */
+async function openDrawn(event) {
+  try {
+    editor.openExisting(await request("GET", eventUrl(event.id)));
+  } catch (error) {
+    if (error.expired) goToLogin(config.loginUrl);
+    else notify(error.message, "error");
+    if (error.status === 404) redrawChanged().catch(() => {}); // gone meanwhile: redraw
+  }
+}
+
 /** The element's data, tooltip and role for ``event`` (an API event). */
 function decorate(el, event) {
   el.dataset.eventId = String(event.id);
@@ -284,20 +293,40 @@ function decorate(el, event) {
   el.setAttribute("role", "button");
 }
 
+/**
+ * A timed event of the month grid: its title with its time inside, the dot before them in
+ * its calendar's colour (calendar.css), where FullCalendar draws three boxes beside each
+ * other. A month of a busy calendar holds every event of its days (those past "+ more" are
+ * drawn hidden) and a click restyles them all: fewer boxes, less of that work. Other
+ * events: FullCalendar's own content.
+ */
+function eventContent(arg, createElement) {
+  if (arg.event.allDay || !arg.view.type.startsWith("dayGrid")) return true;
+  const time = arg.timeText ? createElement("span", { className: "fc-event-time" }, `${arg.timeText} `) : null;
+  const colour = arg.borderColor || arg.backgroundColor;
+  const style = colour ? { "--dot": colour } : {};
+  return createElement("div", { className: "fc-event-title", style }, time, arg.event.title);
+}
+
 function eventDidMount(info) {
   const event = info.event.extendedProps.api;
   if (info.isMirror || !event) return; // the drag or selection preview has no API event
   decorate(info.el, event);
-  info.el.addEventListener("keydown", (key) => {
-    if (key.key !== "Enter" && key.key !== " ") return;
-    key.preventDefault();
-    const shown = calendar.getEventById(info.el.dataset.eventId);
-    if (shown) editor.openExisting(shown.extendedProps.api);
-  });
+}
+
+/** Enter or Space on a drawn event opens it (one listener for all of them). */
+function onEventKey(key) {
+  if (key.key !== "Enter" && key.key !== " ") return;
+  const el = key.target.closest && key.target.closest(".fc-event[data-event-id]");
+  if (!el || el !== key.target) return;
+  key.preventDefault();
+  const shown = calendar.getEventById(el.dataset.eventId);
+  if (shown) openDrawn(shown.extendedProps.api);
 }
 
 const calendar = new window.FullCalendar.Calendar(document.getElementById("calendar"), {
   locale: config.language,
+  firstDay: config.firstDay, // the server's (page_views.WEEK_STARTS), as first_window.js's
   timeZone: "UTC", // wall values of the user's zone (clock.js)
   now: () => clock.nowWall(),
   initialView: startView(),
@@ -331,8 +360,9 @@ const calendar = new window.FullCalendar.Calendar(document.getElementById("calen
   eventClick: (info) => {
     info.jsEvent.preventDefault();
     quick.close();
-    editor.openExisting(info.event.extendedProps.api);
+    openDrawn(info.event.extendedProps.api);
   },
+  eventContent,
   eventDidMount,
   eventDrop: onMove,
   eventResize: onMove,
@@ -344,6 +374,7 @@ const calendar = new window.FullCalendar.Calendar(document.getElementById("calen
 });
 calendar.render();
 
+document.addEventListener("keydown", onEventKey); // the grid's events, and the "+ more" popover's
 document.getElementById("new-event").addEventListener("click", newEventNow);
 document.getElementById("show-archived").addEventListener("change", (change) => {
   showArchived = change.target.checked;

@@ -11,17 +11,7 @@
 
 import { ApiError, fieldErrors, request } from "./api.js";
 import { ask } from "./choice.js";
-
-const HIDDEN_KEY = "calsync.calendars.hidden";
-
-function readHidden() {
-  try {
-    const saved = JSON.parse(window.localStorage.getItem(HIDDEN_KEY) || "[]");
-    return new Set(Array.isArray(saved) ? saved.filter(Number.isInteger) : []);
-  } catch {
-    return new Set();
-  }
-}
+import { HIDDEN_KEY, readHidden } from "./first_window.js";
 
 function channels(colour) {
   const n = parseInt(colour.slice(1), 16);

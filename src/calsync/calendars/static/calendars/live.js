@@ -28,6 +28,15 @@ export class LiveUpdates {
     this.schedule(0);
   }
 
+  /**
+   * Count changes from `parts`, a cursor read earlier (before the page's first window of
+   * events was read): the next look redraws whatever changed since, even if a look has
+   * already read a newer cursor meanwhile.
+   */
+  since(parts) {
+    this.parts = parts;
+  }
+
   /** The stamp of the last "events" part seen (microseconds), or null before the first. */
   stamp() {
     return LiveUpdates.stampOf(this.parts && this.parts.events);
