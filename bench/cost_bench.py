@@ -60,10 +60,11 @@ WITH who AS (SELECT %(user)s AS user_id, %(account)s AS account_id, %(calendar)s
 made AS (
   INSERT INTO calendars_event (uid, owner_id, calendar_id, origin, title, description,
       location, start, "end", timezone, all_day, show_as, privacy, active, organizer_email,
-      organizer_name, recurrence, created, updated, version)
+      organizer_name, recurrence, created, updated, version, mirror_of, mirror_mode,
+      mirror_source, mirror_source_name, mirror_hash)
   SELECT gen_random_uuid(), who.user_id, who.calendar_id, 'outlook', 'Other ' || n, '', '',
       now() + n * interval '1 hour', now() + n * interval '1 hour' + interval '30 minutes',
-      'UTC', false, 'busy', 'normal', true, '', '', '', now(), now(), 1
+      'UTC', false, 'busy', 'normal', true, '', '', '', now(), now(), 1, '', '', '', '', ''
   FROM who, generate_series(1, %(count)s) AS n
   RETURNING id, uid
 ),
@@ -77,9 +78,9 @@ links AS (
   INSERT INTO outlook_outlooklink (event_id, account_id, remote_id, ical_uid)
   SELECT id, who.account_id, 'AAMk-' || id, '' FROM made, who
 )
-INSERT INTO outlook_syncrecord (account_id, uid, event_id, local_id, remote_id, ical_uid,
-    base, local_version, remote_hash, remote_change_key, my_response, synced_at)
-SELECT who.account_id, uid::text, id, id::text, 'AAMk-' || id, '', '{}', 1,
+INSERT INTO outlook_syncrecord (account_id, scope, uid, event_id, local_id, remote_id,
+    ical_uid, base, local_version, remote_hash, remote_change_key, my_response, synced_at)
+SELECT who.account_id, '', uid::text, id, id::text, 'AAMk-' || id, '', '{}', 1,
     repeat('0', 64), '', '', now()
 FROM made, who
 """
