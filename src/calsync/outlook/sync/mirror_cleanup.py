@@ -76,7 +76,7 @@ def calendar_deleted(calendar_id: int) -> int:
 def stale_local_copies(account: OutlookAccount, remote_id: str) -> QuerySet[Event]:
     """The copies here made from the Outlook calendar ``remote_id`` that no busy or
     redacted link of it keeps (those in a calendar it mirrors into are its pass's)."""
-    kept = CalendarLink.objects.filter(account=account, remote_id=remote_id, mode__in=MODES)
+    kept = _mirror_links(account, remote_id)
     rows = Event.objects.filter(
         owner_id=account.user_id, mirror_source=outlook_source(remote_id), series__isnull=True
     )
@@ -134,5 +134,9 @@ def _clean_one(
 
 def _mirrors(account: OutlookAccount, remote_id: str, calendar_id: int) -> bool:
     """Whether the busy or redacted link of ``remote_id`` with ``calendar_id`` exists."""
-    rows = CalendarLink.objects.filter(account=account, remote_id=remote_id, mode__in=MODES)
-    return rows.filter(calendar_id=calendar_id).exists()
+    return _mirror_links(account, remote_id).filter(calendar_id=calendar_id).exists()
+
+
+def _mirror_links(account: OutlookAccount, remote_id: str) -> QuerySet[CalendarLink]:
+    """The account's busy or redacted links of the Outlook calendar ``remote_id``."""
+    return CalendarLink.objects.filter(account=account, remote_id=remote_id, mode__in=MODES)
