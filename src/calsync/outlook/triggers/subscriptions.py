@@ -54,6 +54,7 @@ from calsync.outlook.connection import crypto
 from calsync.outlook.connection.configuration import OutlookConfiguration, current
 from calsync.outlook.connection.tokens import TokenError
 from calsync.outlook.models import CalendarLink, OutlookAccount, OutlookSubscription
+from calsync.outlook.sync.links import is_shared
 
 logger = logging.getLogger("calsync.outlook.triggers.subscriptions")
 
@@ -193,12 +194,12 @@ def watched_calendars(account: OutlookAccount) -> list[str]:
     first, then each own calendar an active link syncs. A calendar another mailbox shares
     has none: Graph lets a delegated token subscribe to the signed-in mailbox only (its
     changes come with the periodic sync)."""
-    mailbox = (account.mailbox or account.user.email).lower()
+    mailbox = account.mailbox or account.user.email
     links = CalendarLink.objects.filter(account=account).exclude(mode=CalendarLink.MODE_OFF)
     own = [
         link.remote_id
         for link in links.order_by("id")
-        if not link.owner_address or link.owner_address.lower() == mailbox
+        if not is_shared(link.owner_address, mailbox)
     ]
     return ["", *own]
 
